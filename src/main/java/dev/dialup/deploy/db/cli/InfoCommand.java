@@ -1,0 +1,62 @@
+package dev.dialup.deploy.db.cli;
+
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.SchemaStatus;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Show schema version, pending migrations, row counts, and file and WAL sizes. Changes nothing.")
+final class InfoCommand implements Callable<Integer> {
+    @Mixin
+    DialupCli.DbOptions options;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        Path file = options.path();
+        PrintWriter out = spec.commandLine().getOut();
+        if (!Files.exists(file)) {
+            spec.commandLine().getErr().println("error: no database at " + file.toAbsolutePath() + " (run 'migrate' to create it)");
+            return DialupCli.EXIT_FAILED;
+        }
+        // Opens without migrating: info reports, it never changes the schema.
+        try (DialupDatabase db = DialupDatabase.builder().path(file).migrateOnOpen(false).build()) {
+            SchemaStatus status = db.status();
+            Map<String, Long> counts = db.rowCounts();
+            long size = Files.size(db.path());
+            Path wal = db.path().resolveSibling(db.path().getFileName() + "-wal");
+            long walSize = Files.exists(wal) ? Files.size(wal) : 0;
+            if (options.json()) {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("database", db.path().toString());
+                json.put("schemaVersion", status.currentVersion());
+                json.put("latestVersion", status.latestVersion());
+                json.put("pendingMigrations", status.pending());
+                json.put("fileBytes", size);
+                json.put("walBytes", walSize);
+                json.put("rowCounts", counts);
+                out.println(Json.of(json));
+            } else {
+                out.printf("Database:           %s%n", db.path());
+                out.printf("Schema version:     %s (library knows up to %s)%n", status.currentVersion(), status.latestVersion());
+                out.printf("Pending migrations: %s%n", status.pending().isEmpty() ? "none" : String.join(", ", status.pending()));
+                out.printf("File size:          %,d bytes%n", size);
+                out.printf("WAL size:           %,d bytes%n", walSize);
+                out.println("Rows per table:");
+                counts.forEach((t, n) -> out.printf("  %-28s %,d%n", t, n));
+            }
+            return DialupCli.EXIT_OK;
+        }
+    }
+}

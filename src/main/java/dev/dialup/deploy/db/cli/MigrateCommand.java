@@ -1,0 +1,43 @@
+package dev.dialup.deploy.db.cli;
+
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.SchemaStatus;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "migrate", mixinStandardHelpOptions = true,
+        description = "Create, adopt (legacy Bun database) or migrate the database, then print the schema version and row counts.")
+final class MigrateCommand implements Callable<Integer> {
+    @Mixin
+    DialupCli.DbOptions options;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try (DialupDatabase db = DialupDatabase.open(options.path())) {
+            SchemaStatus status = db.statusAtOpen();
+            Map<String, Long> counts = db.rowCounts();
+            PrintWriter out = spec.commandLine().getOut();
+            if (options.json()) {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("database", db.path().toString());
+                json.put("schemaVersion", status.currentVersion());
+                json.put("rowCounts", counts);
+                out.println(Json.of(json));
+            } else {
+                out.printf("Database:       %s%n", db.path());
+                out.printf("Schema version: %s (up to date)%n", status.currentVersion());
+                out.println("Rows per table:");
+                counts.forEach((t, n) -> out.printf("  %-28s %,d%n", t, n));
+            }
+            return DialupCli.EXIT_OK;
+        }
+    }
+}

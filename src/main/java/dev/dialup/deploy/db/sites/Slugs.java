@@ -1,0 +1,56 @@
+package dev.dialup.deploy.db.sites;
+
+import java.text.Normalizer;
+import java.util.Locale;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/** URL-safe identifiers for sites and organizations: {@code [a-z0-9]} runs joined by single dashes. */
+public final class Slugs {
+    public static final int MAX_LENGTH = 63;
+    public static final Pattern VALID = Pattern.compile("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$");
+    private static final Pattern MARKS = Pattern.compile("\\p{M}+");
+    private static final Pattern NON_ALNUM = Pattern.compile("[^a-z0-9]+");
+
+    private Slugs() {}
+
+    /** "Café Déjà Vu!" becomes "cafe-deja-vu"; a name with nothing left becomes "site". */
+    public static String slugify(String name) {
+        String folded = MARKS.matcher(Normalizer.normalize(name == null ? "" : name, Normalizer.Form.NFKD)).replaceAll("");
+        String slug = NON_ALNUM.matcher(folded.toLowerCase(Locale.ROOT)).replaceAll("-");
+        slug = trimDashes(slug);
+        if (slug.length() > MAX_LENGTH) {
+            slug = trimDashes(slug.substring(0, MAX_LENGTH));
+        }
+        return slug.isEmpty() ? "site" : slug;
+    }
+
+    public static boolean isValid(String slug) {
+        return slug != null && VALID.matcher(slug).matches() && !slug.contains("--");
+    }
+
+    /** {@code base}, or {@code base-2}, {@code base-3} … — the first that {@code taken} does not claim. */
+    public static String unique(String base, Predicate<String> taken) {
+        if (!taken.test(base)) {
+            return base;
+        }
+        for (int n = 2; ; n++) {
+            String suffix = "-" + n;
+            String stem = base.length() + suffix.length() > MAX_LENGTH
+                    ? trimDashes(base.substring(0, MAX_LENGTH - suffix.length()))
+                    : base;
+            String candidate = stem + suffix;
+            if (!taken.test(candidate)) {
+                return candidate;
+            }
+        }
+    }
+
+    private static String trimDashes(String s) {
+        int start = 0;
+        int end = s.length();
+        while (start < end && s.charAt(start) == '-') start++;
+        while (end > start && s.charAt(end - 1) == '-') end--;
+        return s.substring(start, end);
+    }
+}

@@ -1,0 +1,45 @@
+package dev.dialup.deploy.db.testing;
+
+import dev.dialup.deploy.db.DialupDatabase;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Every row of every table (including Flyway's history), as text. Two snapshots are equal
+ * exactly when no table changed: the proof that a denied or rejected call wrote nothing.
+ */
+public final class DbSnapshot {
+    private DbSnapshot() {}
+
+    public static Map<String, List<String>> of(DialupDatabase db) {
+        return db.withReaderConnection(c -> {
+            Map<String, List<String>> out = new TreeMap<>();
+            List<String> tables = new ArrayList<>();
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+                while (rs.next()) tables.add(rs.getString(1));
+            }
+            for (String t : tables) {
+                List<String> rows = new ArrayList<>();
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM \"" + t + "\"")) {
+                    ResultSetMetaData md = rs.getMetaData();
+                    while (rs.next()) {
+                        StringBuilder sb = new StringBuilder();
+                        for (int i = 1; i <= md.getColumnCount(); i++) {
+                            sb.append(md.getColumnName(i)).append('=').append(rs.getString(i)).append(';');
+                        }
+                        rows.add(sb.toString());
+                    }
+                }
+                rows.sort(null);
+                out.put(t, rows);
+            }
+            return out;
+        });
+    }
+}
