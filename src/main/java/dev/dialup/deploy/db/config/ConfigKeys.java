@@ -1,0 +1,18 @@
+package dev.dialup.deploy.db.config;
+
+/** Keys of {@code system_config} rows the library itself reads. Defaults are seeded by V2. */
+public final class ConfigKeys {
+    private ConfigKeys() {}
+
+    public static final String USAGE_RAW_RETENTION_DAYS = "usage.raw_retention_days";
+    public static final String USAGE_DAILY_RETENTION_DAYS = "usage.daily_retention_days";
+    public static final String USAGE_SAMPLE_INTERVAL_SECONDS = "usage.sample_interval_seconds";
+    public static final String DEPLOYMENT_LOG_ARCHIVE_AFTER_DAYS = "deployments.log_archive_after_days";
+    public static final String AUDIT_RETENTION_DAYS = "audit.retention_days";
+    public static final String BCRYPT_COST = "security.bcrypt_cost";
+    public static final String LIMITS_MAX_MEMORY_MB = "limits.max_memory_mb";
+    public static final String LIMITS_MAX_CPU_PERCENT = "limits.max_cpu_percent";
+    public static final String LIMITS_MAX_DISK_MB = "limits.max_disk_mb";
+    public static final String LIMITS_MAX_BANDWIDTH_MB = "limits.max_bandwidth_mb";
+    public static final String LIMITS_MAX_REQUESTS_PER_MINUTE = "limits.max_requests_per_minute";
+}
