@@ -4,7 +4,10 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.dialup.deploy.db.generated.DefaultSchema;
 import dev.dialup.deploy.db.migration.V3__Adopt_legacy_sites;
+import dev.dialup.deploy.db.ops.BackupService;
+import dev.dialup.deploy.db.ops.OpenDatabases;
 import dev.dialup.deploy.db.ops.SqliteOnly;
+import dev.dialup.deploy.db.ops.StorageGuard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -77,6 +80,8 @@ public final class DialupDatabase implements AutoCloseable {
     private final DSLContext readerDsl;
     private final ThreadLocal<DSLContext> currentWrite = new ThreadLocal<>();
     private final SchemaStatus statusAtOpen;
+    private final Object fileKey;
+    private final Path openKey;
 
     private DialupDatabase(Builder b) {
         this.path = b.path.toAbsolutePath().normalize();
@@ -97,6 +102,8 @@ public final class DialupDatabase implements AutoCloseable {
         }
         this.writerDsl = dsl(writerPool);
         this.readerDsl = dsl(readerPool);
+        this.fileKey = StorageGuard.fileKey(path);
+        this.openKey = OpenDatabases.opened(path);
     }
 
     /** Opens (creating, adopting or migrating as needed) the file named by {@code DIALUP_DB}, or {@code ./data/dialup-deploy.db}. */
@@ -141,15 +148,20 @@ public final class DialupDatabase implements AutoCloseable {
         if (joined != null) {
             return work.apply(joined);
         }
-        return writerDsl.transactionResult(cfg -> {
-            DSLContext tx = cfg.dsl();
-            currentWrite.set(tx);
-            try {
-                return work.apply(tx);
-            } finally {
-                currentWrite.remove();
-            }
-        });
+        StorageGuard.requireFileInPlace(path, fileKey);
+        try {
+            return writerDsl.transactionResult(cfg -> {
+                DSLContext tx = cfg.dsl();
+                currentWrite.set(tx);
+                try {
+                    return work.apply(tx);
+                } finally {
+                    currentWrite.remove();
+                }
+            });
+        } catch (RuntimeException e) {
+            throw StorageGuard.translate(path, e);
+        }
     }
 
     public void writeVoid(Consumer<DSLContext> work) {
@@ -229,6 +241,7 @@ public final class DialupDatabase implements AutoCloseable {
             readerPool.close();
         } finally {
             writerPool.close();
+            OpenDatabases.closed(openKey);
         }
     }
 
@@ -291,6 +304,11 @@ public final class DialupDatabase implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return migrateFile(path.toAbsolutePath(), b);
+    }
+
+    /** Schema status of a file, read-only and without refusing a newer schema (verify, restore checks). */
+    public static SchemaStatus statusOf(Path path) {
+        return status(flyway(path, builder().path(path), SqliteOnly.dataSource(path, SqliteOnly.inspectConfig()), false).info());
     }
 
     private static void refuseNewer(Path path, Builder b) {
@@ -405,7 +423,7 @@ public final class DialupDatabase implements AutoCloseable {
         private Duration writeWait = Duration.ofSeconds(60);
         private Clock clock = Clock.systemUTC();
         private final List<String> extraLocations = new ArrayList<>();
-        private Consumer<Path> beforeMigrate;
+        private Consumer<Path> beforeMigrate = BackupService.preMigrationHook();
 
         private Builder() {}
 
@@ -451,7 +469,11 @@ public final class DialupDatabase implements AutoCloseable {
             return this;
         }
 
-        /** Called with the file before migrations are applied to a non-empty database (e.g. to back it up). */
+        /**
+         * Called with the file before migrations are applied to a non-empty database. Default: a
+         * verified backup into {@code backups/} beside the file ({@link BackupService#preMigrationHook()});
+         * {@code null} turns it off.
+         */
         public Builder beforeMigrate(Consumer<Path> hook) {
             this.beforeMigrate = hook;
             return this;

@@ -6,10 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -109,5 +113,119 @@ public final class SqliteOnly {
         try (Statement st = connection.createStatement()) {
             st.execute("PRAGMA incremental_vacuum" + (pages > 0 ? "(" + pages + ")" : ""));
         }
+    }
+
+    // --- operations: backup, restore, verify, optimize (ops package) -------------------
+
+    /**
+     * Writes a consistent snapshot of the database to {@code target} (which must not exist)
+     * with {@code VACUUM INTO}. It is one read transaction: in WAL mode writers go on while
+     * it runs, and the copy holds exactly the commits visible when it started.
+     */
+    public static void vacuumInto(Connection connection, Path target) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("VACUUM INTO ?")) {
+            ps.setString(1, target.toAbsolutePath().toString());
+            ps.execute();
+        }
+    }
+
+    /** {@code PRAGMA integrity_check}: {@code ["ok"]} for a sound file, else the problems found (at most {@code max}). */
+    public static List<String> integrityCheck(Connection connection, int max) throws SQLException {
+        List<String> lines = new ArrayList<>();
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("PRAGMA integrity_check(" + Math.max(1, max) + ")")) {
+            while (rs.next()) {
+                lines.add(rs.getString(1));
+            }
+        }
+        return lines;
+    }
+
+    /** {@code PRAGMA foreign_key_check}: one line per violating row ("table rowid=N -> parent"), empty when clean. */
+    public static List<String> foreignKeyCheck(Connection connection) throws SQLException {
+        List<String> violations = new ArrayList<>();
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("PRAGMA foreign_key_check")) {
+            while (rs.next()) {
+                violations.add(rs.getString(1) + " rowid=" + rs.getString(2) + " -> " + rs.getString(3));
+            }
+        }
+        return violations;
+    }
+
+    /** Result of {@code PRAGMA wal_checkpoint}: busy flag, frames in the WAL, frames moved to the database. */
+    public record Checkpoint(boolean busy, long walFrames, long checkpointedFrames) {}
+
+    /** Checkpoints the whole WAL into the database and truncates the WAL file to zero bytes. */
+    public static Checkpoint walCheckpointTruncate(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+            rs.next();
+            return new Checkpoint(rs.getInt(1) != 0, rs.getLong(2), rs.getLong(3));
+        }
+    }
+
+    /** A numeric pragma such as {@code page_count}, {@code page_size}, {@code freelist_count}, {@code auto_vacuum}. */
+    public static long pragmaLong(Connection connection, String pragma) throws SQLException {
+        if (!pragma.matches("[a-z_]+")) {
+            throw new IllegalArgumentException("Not a pragma name: " + pragma);
+        }
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("PRAGMA " + pragma)) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    /**
+     * Caps the file at {@code pages} pages on this connection: further growth fails with
+     * SQLITE_FULL exactly as a full disk does. Returns the cap in effect.
+     */
+    public static long maxPageCount(Connection connection, long pages) throws SQLException {
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("PRAGMA max_page_count = " + pages)) {
+            return rs.next() ? rs.getLong(1) : pages;
+        }
+    }
+
+    /** Names of the tables in the file (SQLite's own excluded), sorted. */
+    public static List<String> tableNames(Connection connection) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery(
+                     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
+    }
+
+    /** Row count of one table, for backup manifests (names come from {@link #tableNames}). */
+    public static long countRows(Connection connection, String table) throws SQLException {
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM \"" + table.replace("\"", "\"\"") + "\"")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Versions of every successfully applied migration in Flyway's history table (empty if there is none). */
+    public static List<String> appliedMigrationVersions(Connection connection) throws SQLException {
+        List<String> versions = new ArrayList<>();
+        if (!tableNames(connection).contains("flyway_schema_history")) {
+            return versions;
+        }
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery(
+                     "SELECT version FROM flyway_schema_history WHERE success = 1 AND version IS NOT NULL")) {
+            while (rs.next()) {
+                versions.add(rs.getString(1));
+            }
+        }
+        return versions;
+    }
+
+    /** Plain connection settings (busy timeout, foreign keys) that leave the file's journal mode alone. */
+    public static SQLiteConfig maintenanceConfig(Duration busyTimeout) {
+        return common(busyTimeout);
     }
 }

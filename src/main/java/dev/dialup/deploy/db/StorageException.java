@@ -1,0 +1,40 @@
+package dev.dialup.deploy.db;
+
+import java.nio.file.Path;
+
+/**
+ * The storage under the database failed: the disk (or the configured size cap) is full, the
+ * file or its directory vanished, or the file system refused a write. The transaction that
+ * hit it was rolled back; everything committed before is intact (see docs/OPERATIONS.md).
+ */
+public final class StorageException extends DialupDataException {
+    public enum Reason {
+        /** SQLITE_FULL: no room on the disk or past {@code max_page_count}. */
+        DISK_FULL,
+        /** The database file (or its directory) was deleted, moved or replaced while open. */
+        FILE_MISSING,
+        /** SQLITE_READONLY / SQLITE_CANTOPEN: the file or directory cannot be written. */
+        NOT_WRITABLE,
+        /** SQLITE_IOERR: the operating system reported an I/O error. */
+        IO_ERROR,
+        /** SQLITE_CORRUPT / SQLITE_NOTADB. */
+        CORRUPT
+    }
+
+    private final Reason reason;
+    private final Path path;
+
+    public StorageException(Reason reason, Path path, String detail, Throwable cause) {
+        super("Storage failure on " + path + " (" + reason + "): " + detail, cause);
+        this.reason = reason;
+        this.path = path;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    public Path path() {
+        return path;
+    }
+}

@@ -1,0 +1,220 @@
+package dev.dialup.deploy.db.ops;
+
+import dev.dialup.deploy.db.DialupDataException;
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.IncompatibleDatabaseException;
+import dev.dialup.deploy.db.SchemaStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Verifies a backup and puts it in place of a database file.
+ *
+ * <p>Order of a restore: refuse if this process has the target open; verify the backup
+ * (manifest SHA-256, {@code integrity_check}, a schema version this library knows); copy it
+ * to a temporary file beside the target and fsync it; checkpoint the current file so its
+ * WAL is folded in, keep it as {@code <file>.before-restore-<time>}; remove stale
+ * {@code -wal}/{@code -shm}; rename the copy over the target atomically. A failure before the
+ * rename leaves the target as it was.
+ */
+public final class RestoreService {
+    private static final Logger log = LoggerFactory.getLogger(RestoreService.class);
+    private static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
+    private static final Duration BUSY_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Clock clock;
+    private final Progress progress;
+
+    public RestoreService() {
+        this(Clock.systemUTC(), Progress.NONE);
+    }
+
+    public RestoreService(Clock clock, Progress progress) {
+        this.clock = Objects.requireNonNull(clock);
+        this.progress = Objects.requireNonNull(progress);
+    }
+
+    /**
+     * What a verified backup holds.
+     *
+     * @param manifest null only when verified without one ({@code allowMissingManifest})
+     */
+    public record VerifiedBackup(Path file, BackupManifest manifest, String schemaVersion, Map<String, Long> rowCounts) {}
+
+    /**
+     * @param restored       the database file that now holds the backup
+     * @param previousFile   where the file it replaced was kept, or null if there was none
+     */
+    public record RestoreResult(Path restored, Path backup, Path previousFile, String schemaVersion,
+                                Map<String, Long> rowCounts) {}
+
+    /**
+     * Checks a backup without changing anything: its manifest exists (unless
+     * {@code allowMissingManifest}) and its SHA-256 matches, {@code integrity_check} is ok, and
+     * its schema is one this library knows.
+     *
+     * @throws BackupVerificationException   when the file is damaged or does not match its manifest
+     * @throws IncompatibleDatabaseException when its schema is newer than this library or unrecognised
+     */
+    public VerifiedBackup verify(Path backupFile, boolean allowMissingManifest) {
+        Path file = backupFile.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(file)) {
+            throw new DialupDataException("No backup file at " + file);
+        }
+        List<String> problems = new ArrayList<>();
+        Path manifestFile = BackupManifest.pathFor(file);
+        BackupManifest manifest = null;
+        try {
+            if (Files.exists(manifestFile)) {
+                manifest = BackupManifest.read(manifestFile);
+                String sha = FileOps.sha256(file, progress, "checksum");
+                if (!sha.equals(manifest.sha256())) {
+                    problems.add("SHA-256 " + sha + " does not match the manifest's " + manifest.sha256()
+                            + " (the file changed after it was written)");
+                }
+            } else if (!allowMissingManifest) {
+                problems.add("no manifest " + manifestFile.getFileName() + " beside it (use --force to restore a file without one)");
+            }
+            if (!problems.isEmpty()) {
+                throw new BackupVerificationException(file, problems);
+            }
+            if (!SqliteOnly.hasSqliteHeader(file)) {
+                throw new BackupVerificationException(file, List.of("not an SQLite database"));
+            }
+        } catch (IOException e) {
+            throw new DialupDataException("Cannot read backup " + file + ": " + e.getMessage(), e);
+        }
+
+        progress.update("verify", 0, 0);
+        SchemaVersions.FileSchema schema;
+        Map<String, Long> counts = new LinkedHashMap<>();
+        try (Connection c = SqliteOnly.dataSource(file, SqliteOnly.inspectConfig()).getConnection()) {
+            List<String> integrity = SqliteOnly.integrityCheck(c, 10);
+            if (!integrity.equals(List.of("ok"))) {
+                throw new BackupVerificationException(file, integrity);
+            }
+            schema = SchemaVersions.of(c);
+            for (String table : SqliteOnly.tableNames(c)) {
+                counts.put(table, SqliteOnly.countRows(c, table));
+            }
+        } catch (SQLException e) {
+            throw new BackupVerificationException(file, List.of("not a readable SQLite database: " + e.getMessage()));
+        }
+        if (schema.shape() == SchemaVersions.Shape.UNRECOGNISED) {
+            throw new IncompatibleDatabaseException(IncompatibleDatabaseException.Reason.UNRECOGNISED_SCHEMA, file,
+                    "the backup holds tables this library does not recognise and no migration history");
+        }
+        SchemaStatus library = DialupDatabase.statusOf(file);
+        if (SchemaVersions.isNewer(schema.version(), library.latestVersion())) {
+            throw new IncompatibleDatabaseException(IncompatibleDatabaseException.Reason.NEWER_SCHEMA, file,
+                    "the backup is at schema version " + schema.version() + ", newer than this library (knows up to "
+                            + library.latestVersion() + "); restore it with a newer dialup-deploy-db");
+        }
+        if (manifest != null && !Objects.equals(manifest.schemaVersion(), schema.version())) {
+            throw new BackupVerificationException(file, List.of("schema version " + schema.version()
+                    + " does not match the manifest's " + manifest.schemaVersion()));
+        }
+        return new VerifiedBackup(file, manifest, schema.version(), counts);
+    }
+
+    /**
+     * Verifies {@code backupFile} and replaces {@code target} with it, keeping the replaced file.
+     *
+     * @throws DialupDataException when this process has {@code target} open (close it first)
+     */
+    public RestoreResult restore(Path backupFile, Path target, boolean allowMissingManifest) {
+        Path live = target.toAbsolutePath().normalize();
+        refuseIfOpen(live);
+        VerifiedBackup verified = verify(backupFile, allowMissingManifest);
+        if (OpenDatabases.canonical(live).equals(OpenDatabases.canonical(verified.file()))) {
+            throw new DialupDataException("Cannot restore " + live + " from itself");
+        }
+        String stamp = STAMP.format(clock.instant());
+        Path tmp = live.resolveSibling("." + live.getFileName() + ".restore-" + stamp + ".tmp");
+        Path previous = null;
+        try {
+            Files.createDirectories(live.getParent());
+            FileOps.copy(verified.file(), tmp, progress, "copy");
+            refuseIfOpen(live);
+            if (Files.exists(live)) {
+                checkpoint(live);
+                previous = live.resolveSibling(live.getFileName() + ".before-restore-" + stamp);
+                keepPrevious(live, previous);
+            }
+            Files.deleteIfExists(FileOps.sidecar(live, "-shm"));
+            Files.move(tmp, live, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            tmp = null;
+            FileOps.fsyncDirectory(live.getParent());
+        } catch (IOException e) {
+            throw new DialupDataException("Restore of " + live + " from " + verified.file() + " failed: " + e.getMessage()
+                    + (previous != null ? " (the previous file is kept at " + previous + ")" : ""), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException e) {
+                    log.warn("Could not remove {}: {}", tmp, e.getMessage());
+                }
+            }
+        }
+        log.info("Restored {} from {} (previous file kept at {})", live, verified.file(), previous);
+        return new RestoreResult(live, verified.file(), previous, verified.schemaVersion(), verified.rowCounts());
+    }
+
+    private static void refuseIfOpen(Path live) {
+        if (OpenDatabases.isOpen(live)) {
+            throw new DialupDataException("Refusing to restore " + live + ": it is open for writing in this process."
+                    + " Close every DialupDatabase on it (and stop the services using it) first");
+        }
+    }
+
+    /** Folds the WAL into the main file so the kept previous file is complete on its own. */
+    private static void checkpoint(Path live) {
+        if (FileOps.sizeOrZero(FileOps.sidecar(live, "-wal")) == 0) {
+            return;
+        }
+        try (Connection c = SqliteOnly.dataSource(live, SqliteOnly.maintenanceConfig(BUSY_TIMEOUT)).getConnection()) {
+            SqliteOnly.walCheckpointTruncate(c);
+        } catch (SQLException e) {
+            // A damaged current file is exactly why one restores; its WAL is kept beside the copy below.
+            log.warn("Could not checkpoint {} before replacing it: {}", live, e.getMessage());
+        }
+    }
+
+    /**
+     * Keeps the current file under {@code previous}: a hard link (instant, and the live name
+     * is never missing), or a copy where links are not supported. A WAL the checkpoint could
+     * not fold in moves along with it, so SQLite never applies it to the restored file.
+     */
+    private static void keepPrevious(Path live, Path previous) throws IOException {
+        try {
+            Files.createLink(previous, live);
+        } catch (UnsupportedOperationException | IOException e) {
+            Files.copy(live, previous, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        Path wal = FileOps.sidecar(live, "-wal");
+        if (Files.exists(wal)) {
+            if (Files.size(wal) > 0) {
+                Files.move(wal, FileOps.sidecar(previous, "-wal"), StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                Files.delete(wal);
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.dialup.deploy.db.ops;
+
+import dev.dialup.deploy.db.StorageException;
+import dev.dialup.deploy.db.StorageException.Reason;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.sql.SQLException;
+
+/**
+ * Turns storage failures into {@link StorageException}s that say what happened, and notices
+ * a database file that vanished under an open database: in WAL mode SQLite keeps writing to
+ * the unlinked file without complaint, so every commit after that would be silently lost.
+ */
+public final class StorageGuard {
+    private StorageGuard() {}
+
+    /** Identity of the file (device and inode on Unix), or null when the platform has none. */
+    public static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Throws unless {@code file} still exists and is the same file that was opened (one stat call). */
+    public static void requireFileInPlace(Path file, Object openedKey) {
+        Object now;
+        try {
+            now = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (NoSuchFileException e) {
+            throw new StorageException(Reason.FILE_MISSING, file,
+                    "the database file or its directory was deleted while the database was open; nothing was written."
+                            + " Close the database and restore the latest backup", e);
+        } catch (IOException e) {
+            throw new StorageException(Reason.IO_ERROR, file, "cannot stat the database file: " + e.getMessage(), e);
+        }
+        if (openedKey != null && !openedKey.equals(now)) {
+            throw new StorageException(Reason.FILE_MISSING, file,
+                    "the database file was replaced by another file while the database was open; nothing was written."
+                            + " Close and reopen the database", null);
+        }
+    }
+
+    /**
+     * The {@link StorageException} for a storage-level SQLite error anywhere in {@code e}'s
+     * causes, or {@code e} itself for anything else (constraint violations stay as they are).
+     */
+    public static RuntimeException translate(Path file, RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql) {
+                Reason reason = switch (sql.getErrorCode() & 0xff) {
+                    case 13 -> Reason.DISK_FULL;          // SQLITE_FULL
+                    case 10 -> Reason.IO_ERROR;           // SQLITE_IOERR
+                    case 8, 14 -> Reason.NOT_WRITABLE;    // SQLITE_READONLY, SQLITE_CANTOPEN
+                    case 11, 26 -> Reason.CORRUPT;        // SQLITE_CORRUPT, SQLITE_NOTADB
+                    default -> null;
+                };
+                if (reason == null) {
+                    return e;
+                }
+                String advice = switch (reason) {
+                    case DISK_FULL -> "no room to write (disk full or size cap reached); the transaction was rolled back and"
+                            + " earlier commits are intact. Free disk space, then retry";
+                    case IO_ERROR -> "the operating system reported an I/O error; the transaction was rolled back."
+                            + " Check the disk, then run 'verify'";
+                    case NOT_WRITABLE -> "the database file or its directory cannot be written; the transaction was rolled back";
+                    case CORRUPT -> "the database file is damaged; run 'verify' and restore the latest backup";
+                    case FILE_MISSING -> "the database file is gone";
+                };
+                return new StorageException(reason, file, advice + " [" + sql.getMessage() + "]", e);
+            }
+        }
+        return e;
+    }
+}
