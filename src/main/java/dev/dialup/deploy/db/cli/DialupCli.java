@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +13,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "dialup-db", mixinStandardHelpOptions = true, versionProvider = DialupCli.Version.class,
         description = "Operate the dialup-deploy SQLite database.",
-        subcommands = {MigrateCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {MigrateCommand.class, InfoCommand.class, BackupCommand.class, RestoreCommand.class,
+                VerifyCommand.class, OptimizeCommand.class, CommandLine.HelpCommand.class})
 public final class DialupCli implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
@@ -38,9 +40,21 @@ public final class DialupCli implements Runnable {
 
     /** Runs the CLI in-process and returns its exit code (used by tests). */
     public static int execute(String... args) {
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the CLI in-process with its output and errors going to the given writers. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new DialupCli());
         cl.setExecutionExceptionHandler(new ErrorHandler());
-        return cl.execute(args);
+        cl.setOut(out);
+        cl.setErr(err);
+        try {
+            return cl.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
     }
 
     /** Options every command that touches a database shares. */

@@ -92,6 +92,9 @@ public final class SqliteOnly {
     public static void prepareNewDatabase(Connection connection) throws SQLException {
         try (Statement st = connection.createStatement()) {
             st.execute("PRAGMA auto_vacuum = INCREMENTAL");
+            // The WAL header is already written when the connection opens, so the mode only takes
+            // effect after a VACUUM (instant on an empty file).
+            st.execute("VACUUM");
         }
     }
 
@@ -108,10 +111,32 @@ public final class SqliteOnly {
         }
     }
 
-    /** Returns up to {@code pages} free pages to the file system (0 = all). */
+    /**
+     * Returns up to {@code pages} free pages to the file system (0 = all), in one transaction.
+     * The pragma frees one page per statement step and sqlite-jdbc steps a statement without
+     * result columns only once, so it runs once per page.
+     */
     public static void incrementalVacuum(Connection connection, int pages) throws SQLException {
-        try (Statement st = connection.createStatement()) {
-            st.execute("PRAGMA incremental_vacuum" + (pages > 0 ? "(" + pages + ")" : ""));
+        long free = pragmaLong(connection, "freelist_count");
+        long todo = pages > 0 ? Math.min(pages, free) : free;
+        if (todo == 0) {
+            return;
+        }
+        boolean auto = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        try {
+            for (long i = 0; i < todo; i++) {
+                // A fresh statement each time: closing it ends the half-stepped pragma before the next.
+                try (Statement st = connection.createStatement()) {
+                    st.execute("PRAGMA incremental_vacuum(1)");
+                }
+            }
+            connection.commit();
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(auto);
         }
     }
 

@@ -1,0 +1,65 @@
+package dev.dialup.deploy.db.cli;
+
+import dev.dialup.deploy.db.DialupDataException;
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.ops.Optimizer;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "optimize", mixinStandardHelpOptions = true,
+        description = {"Routine upkeep: PRAGMA optimize, incremental vacuum (returns pages freed by pruning),"
+                + " and wal_checkpoint(TRUNCATE). Takes the write lock briefly; safe while services run.",
+                "Does not migrate: the database must already be at a schema this CLI knows."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:done", "1:failed", "3:refused (not SQLite, newer or unrecognised schema)"})
+final class OptimizeCommand implements Callable<Integer> {
+    @Mixin
+    DialupCli.DbOptions options;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (!Files.exists(options.path())) {
+            throw new DialupDataException("No database at " + options.path().toAbsolutePath() + " (run 'migrate' to create it)");
+        }
+        ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
+        bar.update("optimize", 0, 0);
+        Optimizer.Report r;
+        try (DialupDatabase db = DialupDatabase.builder().path(options.path()).migrateOnOpen(false).build()) {
+            r = Optimizer.optimize(db);
+        } finally {
+            bar.finish();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (options.json()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("database", options.path().toAbsolutePath().toString());
+            json.put("fileBytesBefore", r.fileBytesBefore());
+            json.put("fileBytesAfter", r.fileBytesAfter());
+            json.put("walBytesBefore", r.walBytesBefore());
+            json.put("walBytesAfter", r.walBytesAfter());
+            json.put("freePagesBefore", r.freePagesBefore());
+            json.put("freePagesAfter", r.freePagesAfter());
+            json.put("autoVacuum", r.autoVacuum());
+            json.put("checkpointBusy", r.checkpointBusy());
+            json.put("millis", r.took().toMillis());
+            out.println(Json.of(json));
+        } else {
+            out.printf("Database:     %s%n", options.path().toAbsolutePath());
+            out.printf("File size:    %,d -> %,d bytes%n", r.fileBytesBefore(), r.fileBytesAfter());
+            out.printf("WAL size:     %,d -> %,d bytes%s%n", r.walBytesBefore(), r.walBytesAfter(),
+                    r.checkpointBusy() ? " (a reader kept the checkpoint from finishing; run again later)" : "");
+            out.printf("Free pages:   %,d -> %,d (auto_vacuum %s)%n", r.freePagesBefore(), r.freePagesAfter(), r.autoVacuum());
+            out.printf("Took:         %d ms%n", r.took().toMillis());
+        }
+        return DialupCli.EXIT_OK;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.dialup.deploy.db.cli;
+
+import dev.dialup.deploy.db.ops.RestoreService;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = {"Replace the database with a backup. The backup is verified first (manifest SHA-256,"
+                + " integrity_check, a schema version this CLI knows); the current file is kept as"
+                + " <db>.before-restore-<time>.",
+                "Stop every service using the database first. A backup at an older schema version is migrated"
+                + " on the next open (after its own pre-migration backup)."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:restored", "1:restore failed; the database was not replaced",
+                "2:usage error", "3:refused: the backup's schema is newer than this CLI, or unrecognised",
+                "4:the backup failed verification (checksum, integrity, missing manifest); nothing changed"})
+final class RestoreCommand implements Callable<Integer> {
+    @Mixin
+    DialupCli.DbOptions options;
+
+    @Parameters(index = "0", paramLabel = "BACKUP", description = "The backup file (its .manifest.json must sit beside it).")
+    Path backup;
+
+    @Option(names = "--force", description = "Restore a file that has no manifest (integrity and schema are still checked).")
+    boolean force;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
+        RestoreService.RestoreResult r;
+        try {
+            r = new RestoreService(Clock.systemUTC(), bar).restore(backup, options.path(), force);
+        } finally {
+            bar.finish();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (options.json()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("database", r.restored().toString());
+            json.put("restoredFrom", r.backup().toString());
+            json.put("previousFile", r.previousFile() == null ? null : r.previousFile().toString());
+            json.put("schemaVersion", r.schemaVersion());
+            json.put("rowCounts", r.rowCounts());
+            out.println(Json.of(json));
+        } else {
+            out.printf("Restored:       %s%n", r.restored());
+            out.printf("From backup:    %s (verified)%n", r.backup());
+            out.printf("Previous file:  %s%n", r.previousFile() == null ? "(none)" : r.previousFile());
+            out.printf("Schema version: %s%n", r.schemaVersion());
+            out.println("Rows per table:");
+            r.rowCounts().forEach((t, n) -> out.printf("  %-28s %,d%n", t, n));
+        }
+        return DialupCli.EXIT_OK;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.dialup.deploy.db.ops;
+
+import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_USAGE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.TestDb;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
+
+class OptimizerTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void optimizeEmptiesTheWalAndReturnsPagesFreedByPruning() {
+        try (DialupDatabase db = TestDb.open(dir)) {
+            Fixtures f = new Fixtures(db);
+            long site = f.personalSite("Busy", f.user("ada"));
+            db.writeVoid(tx -> {
+                for (int i = 0; i < 5_000; i++) {
+                    tx.insertInto(SITE_RESOURCE_USAGE).set(SITE_RESOURCE_USAGE.SITE_ID, site)
+                            .set(SITE_RESOURCE_USAGE.ACTIVE_REQUESTS, i).execute();
+                }
+            });
+            db.writeVoid(tx -> tx.deleteFrom(SITE_RESOURCE_USAGE).where(SITE_RESOURCE_USAGE.SITE_ID.eq(site)).execute());
+
+            Optimizer.Report r = Optimizer.optimize(db);
+
+            assertThat(r.walBytesBefore()).isPositive();
+            assertThat(r.walBytesAfter()).isZero();
+            assertThat(r.checkpointBusy()).isFalse();
+            assertThat(r.autoVacuum()).isEqualTo("incremental");
+            assertThat(r.freePagesBefore()).isPositive();
+            assertThat(r.freePagesAfter()).isZero();
+            assertThat(r.fileBytesAfter()).isLessThan(r.fileBytesBefore() + r.walBytesBefore());
+        }
+    }
+}
