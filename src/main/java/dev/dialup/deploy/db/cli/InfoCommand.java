@@ -2,11 +2,14 @@ package dev.dialup.deploy.db.cli;
 
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.SchemaStatus;
+import dev.dialup.deploy.db.ops.Backup;
+import dev.dialup.deploy.db.ops.BackupService;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -37,6 +40,9 @@ final class InfoCommand implements Callable<Integer> {
             long size = Files.size(db.path());
             Path wal = db.path().resolveSibling(db.path().getFileName() + "-wal");
             long walSize = Files.exists(wal) ? Files.size(wal) : 0;
+            // Monitoring wants the age of the newest backup next to the sizes.
+            List<Backup> backups = BackupService.besideDatabase(db.path()).list();
+            Backup latest = backups.isEmpty() ? null : backups.get(0);
             if (options.json()) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("database", db.path().toString());
@@ -46,6 +52,10 @@ final class InfoCommand implements Callable<Integer> {
                 json.put("fileBytes", size);
                 json.put("walBytes", walSize);
                 json.put("rowCounts", counts);
+                json.put("backupDirectory", BackupService.defaultDirectory(db.path()).toString());
+                json.put("backups", backups.size());
+                json.put("latestBackup", latest == null ? null : latest.file().toString());
+                json.put("latestBackupAt", latest == null ? null : latest.manifest().createdAt().toString());
                 out.println(Json.of(json));
             } else {
                 out.printf("Database:           %s%n", db.path());
@@ -53,6 +63,8 @@ final class InfoCommand implements Callable<Integer> {
                 out.printf("Pending migrations: %s%n", status.pending().isEmpty() ? "none" : String.join(", ", status.pending()));
                 out.printf("File size:          %,d bytes%n", size);
                 out.printf("WAL size:           %,d bytes%n", walSize);
+                out.printf("Latest backup:      %s%n", latest == null ? "none in " + BackupService.defaultDirectory(db.path())
+                        : latest.file() + " (" + latest.manifest().createdAt() + ", " + backups.size() + " kept)");
                 out.println("Rows per table:");
                 counts.forEach((t, n) -> out.printf("  %-28s %,d%n", t, n));
             }

@@ -209,6 +209,19 @@ class OpsCommandsTest {
     }
 
     @Test
+    void infoShowsTheNewestBackupForMonitoring() throws Exception {
+        databaseWithUsers("ada");
+        assertThat(cli("info", "--db", db().toString(), "--json").json().get("backups")).isEqualTo(0L);
+        Map<?, ?> backup = cli("backup", "--db", db().toString(), "--json").json();
+
+        Map<?, ?> info = cli("info", "--db", db().toString(), "--json").json();
+
+        assertThat(info.get("backups")).isEqualTo(1L);
+        assertThat(info.get("latestBackup")).isEqualTo(backup.get("backup"));
+        assertThat((String) info.get("latestBackupAt")).isNotBlank();
+    }
+
+    @Test
     void theProgressBarDrawsAProportionalBar() {
         assertThat(ProgressBar.line("copy", 50, 100)).contains("[###############...............]", " 50%");
         assertThat(ProgressBar.line("verify", 0, 0)).contains("working");
