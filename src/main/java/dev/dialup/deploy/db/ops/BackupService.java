@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -154,7 +155,7 @@ public final class BackupService {
         try {
             Files.createDirectories(directory);
             String base = baseName(dbFile);
-            Instant at = clock.instant();
+            Instant at = clock.instant().truncatedTo(ChronoUnit.MILLIS);
             String name;
             // Names are unique per millisecond; two backups in the same one take the next free stamp.
             while (true) {
