@@ -169,6 +169,7 @@ public final class BackupService {
             try (var watcher = SizeWatcher.start(target, expected, progress, "snapshot")) {
                 SqliteOnly.vacuumInto(source, tmp);
             }
+            progress.update("snapshot", expected, expected);
             FileOps.fsync(tmp);
 
             progress.update("verify", 0, 0);
