@@ -2,6 +2,7 @@ package dev.dialup.deploy.db.ops;
 
 import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -142,6 +143,14 @@ public final class BackupService {
         Path file = dbFile.toAbsolutePath().normalize();
         if (!Files.isRegularFile(file)) {
             throw new DialupDataException("Cannot back up " + file + ": no such database file");
+        }
+        try {
+            if (!SqliteOnly.hasSqliteHeader(file)) {
+                throw new IncompatibleDatabaseException(IncompatibleDatabaseException.Reason.NOT_SQLITE, file,
+                        "not an SQLite database, nothing to back up");
+            }
+        } catch (IOException e) {
+            throw new DialupDataException("Cannot read " + file + ": " + e.getMessage(), e);
         }
         try (Connection c = SqliteOnly.dataSource(file, SqliteOnly.readerConfig(BUSY_TIMEOUT)).getConnection()) {
             return snapshot(c, file, kind);

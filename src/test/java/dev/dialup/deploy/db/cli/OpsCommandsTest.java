@@ -79,6 +79,14 @@ class OpsCommandsTest {
     }
 
     @Test
+    void backupOfAFileThatIsNotSqliteIsRefusedWithExitThree() throws Exception {
+        Path junk = Files.writeString(dir.resolve("junk.db"), "definitely not an SQLite database file, just text");
+        Run run = cli("backup", "--db", junk.toString());
+        assertThat(run.exit()).isEqualTo(DialupCli.EXIT_REFUSED);
+        assertThat(dir.resolve("backups")).doesNotExist();
+    }
+
+    @Test
     void backupOfAMissingDatabaseFailsWithExitOne() {
         Run run = cli("backup", "--db", dir.resolve("nope.db").toString());
         assertThat(run.exit()).isEqualTo(DialupCli.EXIT_FAILED);
