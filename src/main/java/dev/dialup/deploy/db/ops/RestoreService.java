@@ -156,6 +156,10 @@ public final class RestoreService {
                 checkpoint(live);
                 previous = live.resolveSibling(live.getFileName() + ".before-restore-" + stamp);
                 keepPrevious(live, previous);
+            } else if (Files.exists(FileOps.sidecar(live, "-wal"))) {
+                // A WAL without its database would be replayed into the restored file: move it aside.
+                Files.move(FileOps.sidecar(live, "-wal"), FileOps.sidecar(live, ".orphan-" + stamp + "-wal"),
+                        StandardCopyOption.ATOMIC_MOVE);
             }
             Files.deleteIfExists(FileOps.sidecar(live, "-shm"));
             Files.move(tmp, live, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

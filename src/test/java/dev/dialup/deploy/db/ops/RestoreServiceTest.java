@@ -52,6 +52,23 @@ class RestoreServiceTest {
     }
 
     @Test
+    void aLeftoverWalWithoutItsDatabaseIsMovedAsideNotReplayedIntoTheRestoredFile() throws Exception {
+        Backup backup = backupWithOneUserThenAddAnother();
+        Path target = dir.resolve("fresh").resolve("test.db");
+        Files.createDirectories(target.getParent());
+        Files.write(target.resolveSibling("test.db-wal"), new byte[] {1, 2, 3, 4});
+
+        new RestoreService().restore(backup.file(), target, false);
+
+        assertThat(target.resolveSibling("test.db-wal")).doesNotExist();
+        try (var files = Files.list(target.getParent())) {
+            assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("test.db.orphan-"));
+        }
+        assertThat(OpsTestFiles.integrity(target)).containsExactly("ok");
+        assertThat(OpsTestFiles.count(target, "SELECT count(*) FROM users")).isEqualTo(1);
+    }
+
+    @Test
     void restoreIsRefusedWhileTheDatabaseIsOpenInThisProcess() throws Exception {
         Backup backup = backupWithOneUserThenAddAnother();
         try (DialupDatabase db = TestDb.open(dir)) {
