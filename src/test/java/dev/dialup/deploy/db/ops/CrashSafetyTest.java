@@ -67,9 +67,12 @@ class CrashSafetyTest {
                     // the pipe breaks when the child dies
                 }
             });
-            assertThat(firstCommit.await(60, TimeUnit.SECONDS)).as("child started committing (seed %d)", seed).isTrue();
-            Thread.sleep(random.nextInt(400));
-            child.destroyForcibly();
+            try {
+                assertThat(firstCommit.await(60, TimeUnit.SECONDS)).as("child started committing (seed %d)", seed).isTrue();
+                Thread.sleep(random.nextInt(400));
+            } finally {
+                child.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no close, no checkpoint
+            }
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(SIGKILL_EXIT);
             reader.join(5_000);
