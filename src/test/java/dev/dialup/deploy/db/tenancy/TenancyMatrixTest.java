@@ -56,7 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
  * audit row when they mutate (with the documented action) and none when they read. Denied
  * calls run for real and must leave every table unchanged.
  */
-class TenancyMatrixTest {
+public class TenancyMatrixTest {
     enum Outcome { OK, NOT_FOUND, DENIED, CONFLICT }
 
     @FunctionalInterface
