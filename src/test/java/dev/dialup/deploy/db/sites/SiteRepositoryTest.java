@@ -116,6 +116,7 @@ class SiteRepositoryTest {
         long web = f.orgSite("Acme Web", org);
         long api = f.orgSite("Acme API", org);
         f.personalSite("Private 100%_fun", alice);
+        f.personalSite("Zone 0xy", alice); // would match an unescaped '%0%_%'
         sites.update(scope, api, SiteConfig.defaults().withActive(false));
 
         assertThat(ids(sites.list(scope, SiteFilter.ALL.withOrganization(org), null, 10))).containsExactly(api, web);
