@@ -143,9 +143,10 @@ public class VisibleSitesBenchmark {
         int n = 0;
         raw.setAutoCommit(false);
         try (ResultSet rs = rawList.executeQuery()) {
+            int columns = rs.getMetaData().getColumnCount();
             while (rs.next()) {
-                rs.getLong(1);
-                rs.getString(2);
+                // Read every column, as the library does, so the baseline moves the same data.
+                for (int c = 1; c <= columns; c++) rs.getString(c);
                 n++;
             }
         }
