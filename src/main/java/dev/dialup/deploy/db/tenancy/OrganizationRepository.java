@@ -73,7 +73,7 @@ public final class OrganizationRepository {
                 .orderBy(O.NAME, O.ID).fetch(OrganizationRepository::map));
     }
 
-    /** Renames (and optionally re-describes) the organization: owner/admin or system admin. */
+    /** Renames the organization: owner/admin or system admin. The slug stays (links keep working). */
     public Organization rename(AccessScope scope, long orgId, String newName) {
         String n = Inputs.name("name", newName);
         return db.write(tx -> {
