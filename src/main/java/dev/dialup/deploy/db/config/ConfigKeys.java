@@ -15,4 +15,11 @@ public final class ConfigKeys {
     public static final String LIMITS_MAX_DISK_MB = "limits.max_disk_mb";
     public static final String LIMITS_MAX_BANDWIDTH_MB = "limits.max_bandwidth_mb";
     public static final String LIMITS_MAX_REQUESTS_PER_MINUTE = "limits.max_requests_per_minute";
+
+    // Tenancy: password hashing policy. Absent rows mean the defaults in tenancy.PasswordHashing
+    // (bcrypt, OWASP argon2id parameters); changing them upgrades stored hashes on next login.
+    public static final String PASSWORD_ALGORITHM = "security.password_algorithm";
+    public static final String ARGON2_MEMORY_KIB = "security.argon2_memory_kib";
+    public static final String ARGON2_ITERATIONS = "security.argon2_iterations";
+    public static final String ARGON2_PARALLELISM = "security.argon2_parallelism";
 }

@@ -22,4 +22,10 @@ public final class ConfigValues {
             return fallback;
         }
     }
+
+    /** The trimmed text value of {@code key}, or {@code fallback} when the row is missing or blank. */
+    public static String readString(DSLContext dsl, String key, String fallback) {
+        String v = dsl.select(SYSTEM_CONFIG.VALUE).from(SYSTEM_CONFIG).where(SYSTEM_CONFIG.KEY.eq(key)).fetchOne(SYSTEM_CONFIG.VALUE);
+        return v == null || v.isBlank() ? fallback : v.trim();
+    }
 }

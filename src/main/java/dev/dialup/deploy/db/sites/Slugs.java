@@ -53,4 +53,17 @@ public final class Slugs {
         while (end > start && s.charAt(end - 1) == '-') end--;
         return s.substring(start, end);
     }
+
+    /** A caller-chosen slug: trimmed, lower-cased and valid, or {@code ValidationException("slug", ...)}. */
+    public static String require(String raw) {
+        if (raw == null || raw.isBlank()) {
+            throw new dev.dialup.deploy.db.ValidationException("slug", "must not be empty");
+        }
+        String s = raw.strip().toLowerCase(Locale.ROOT);
+        if (!isValid(s)) {
+            throw new dev.dialup.deploy.db.ValidationException("slug",
+                    "must be 1 to " + MAX_LENGTH + " of a-z, 0-9 and single '-', not starting or ending with '-'");
+        }
+        return s;
+    }
 }

@@ -1,10 +1,15 @@
 package dev.dialup.deploy.db.tenancy;
 
+import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.generated.tables.AuditLog;
+import dev.dialup.deploy.db.generated.tables.Organizations;
 import dev.dialup.deploy.db.generated.tables.Sites;
+import dev.dialup.deploy.db.generated.tables.Users;
+import dev.dialup.deploy.db.generated.tables.records.OrganizationsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -21,6 +26,11 @@ import org.jooq.impl.DSL;
  * </ul>
  * Deactivated users see nothing (their scope carries no roles); deactivated organizations
  * grant nothing (their roles are not loaded into scopes).
+ *
+ * <p>Beyond sites it also decides users (visible to themselves and system admins),
+ * organizations (visible to their members while active, and to system admins; managed by
+ * owner/admin) and audit rows (system admins all, organization owners/admins their
+ * organization's). docs/tenancy.md is the table of these rules.
  */
 public final class TenantFilter {
     private TenantFilter() {}
@@ -92,6 +102,54 @@ public final class TenantFilter {
     public static void requireAdmin(AccessScope scope, String operation) {
         if (!scope.isActive() || !scope.isAdmin()) {
             throw new AccessDeniedException(operation + " needs a system admin");
+        }
+    }
+
+    /** Users the scope may see: itself; every user for system admins and the system scope. */
+    public static Condition userVisible(AccessScope scope, Users u) {
+        if (!scope.isActive()) return DSL.falseCondition();
+        if (scope.isAdmin()) return DSL.trueCondition();
+        return u.ID.eq(scope.userId().orElseThrow());
+    }
+
+    /** Organizations the scope may see: active ones it belongs to; all for system admins. */
+    public static Condition organizationVisible(AccessScope scope, Organizations o) {
+        if (!scope.isActive()) return DSL.falseCondition();
+        if (scope.isAdmin()) return DSL.trueCondition();
+        return scope.organizations().isEmpty() ? DSL.falseCondition() : o.ID.in(scope.organizations());
+    }
+
+    /** Audit rows the scope may read: all for system admins; its managed organizations' rows otherwise. */
+    public static Condition auditVisible(AccessScope scope, AuditLog a) {
+        if (!scope.isActive()) return DSL.falseCondition();
+        if (scope.isAdmin()) return DSL.trueCondition();
+        var managed = scope.managedOrganizations();
+        return managed.isEmpty() ? DSL.falseCondition() : a.ORGANIZATION_ID.in(managed);
+    }
+
+    /** The organization if visible; invisible and missing raise the same {@link NotFoundException}. */
+    public static OrganizationsRecord requireVisibleOrganization(DSLContext dsl, AccessScope scope, long orgId) {
+        OrganizationsRecord org = dsl.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(orgId))
+                .and(organizationVisible(scope, ORGANIZATIONS)).fetchOne();
+        if (org == null) {
+            throw new NotFoundException("organization", orgId);
+        }
+        return org;
+    }
+
+    /** Owner/admin of the organization, or a system admin; {@link AccessDeniedException} otherwise. */
+    public static void requireOrganizationManager(AccessScope scope, long orgId, String operation) {
+        if (scope.isActive() && scope.isAdmin()) return;
+        if (!scope.roleIn(orgId).map(OrgRole::canManage).orElse(false)) {
+            throw new AccessDeniedException(operation + " needs the organization's owner or an admin");
+        }
+    }
+
+    /** The organization's owner, or a system admin; {@link AccessDeniedException} otherwise. */
+    public static void requireOrganizationOwner(AccessScope scope, long orgId, String operation) {
+        if (scope.isActive() && scope.isAdmin()) return;
+        if (scope.roleIn(orgId).orElse(null) != OrgRole.OWNER) {
+            throw new AccessDeniedException(operation + " needs the organization's owner");
         }
     }
 }

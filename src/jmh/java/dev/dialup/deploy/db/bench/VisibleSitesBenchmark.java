@@ -1,0 +1,156 @@
+package dev.dialup.deploy.db.bench;
+
+import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
+import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
+import static dev.dialup.deploy.db.generated.Tables.SITES;
+import static dev.dialup.deploy.db.generated.Tables.USERS;
+
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.Page;
+import dev.dialup.deploy.db.ops.SqliteOnly;
+import dev.dialup.deploy.db.sites.Site;
+import dev.dialup.deploy.db.sites.SiteFilter;
+import dev.dialup.deploy.db.sites.SiteRepository;
+import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.tenancy.AccessScopes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Issue 3's target: listing the sites visible to a user who belongs to 50 organizations,
+ * among 10,000 sites in 1,000 organizations (10 per organization, plus the user's 5 personal
+ * sites), through {@link SiteRepository#list} — median ≤ 2 ms. Baseline: the same SQL on a
+ * raw sqlite-jdbc read-only connection, same file, same run. {@code limit} is the page size
+ * (50 = one page; 500 = the largest page, 500 of the 505 visible sites).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+@Fork(1)
+public class VisibleSitesBenchmark {
+    static final int ORGS = 1_000;
+    static final int SITES_PER_ORG = 10;
+    static final int USER_ORGS = 50;
+
+    @Param({"50", "500"})
+    public int limit;
+
+    private Path dir;
+    private DialupDatabase db;
+    private SiteRepository sites;
+    private AccessScopes scopes;
+    private AccessScope scope;
+    private long userId;
+    private Connection raw;
+    private PreparedStatement rawList;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        dir = Files.createTempDirectory("bench-visible-sites");
+        Path file = dir.resolve("bench.db");
+        db = DialupDatabase.open(file);
+        userId = seed(db);
+        sites = new SiteRepository(db);
+        scopes = new AccessScopes(db);
+        scope = scopes.forUser(userId);
+        raw = SqliteOnly.dataSource(file, SqliteOnly.readerConfig(java.time.Duration.ofSeconds(10))).getConnection();
+        String orgIds = scope.organizations().stream().map(String::valueOf).collect(Collectors.joining(","));
+        rawList = raw.prepareStatement("SELECT * FROM sites WHERE (owner_id = ? OR organization_id IN (" + orgIds + "))"
+                + " ORDER BY name, id LIMIT ?");
+    }
+
+    /** 1,000 organizations with 10 sites each; the benchmark user is a member of every 20th (50 in all). */
+    static long seed(DialupDatabase db) {
+        return db.write(tx -> {
+            List<Long> owners = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                owners.add(tx.insertInto(USERS).set(USERS.USERNAME, "owner" + i).set(USERS.EMAIL, "owner" + i + "@bench.test")
+                        .set(USERS.PASSWORD_HASH, "!bench").returning(USERS.ID).fetchOne().getId());
+            }
+            long user = tx.insertInto(USERS).set(USERS.USERNAME, "bench").set(USERS.EMAIL, "bench@bench.test")
+                    .set(USERS.PASSWORD_HASH, "!bench").returning(USERS.ID).fetchOne().getId();
+            for (int o = 0; o < ORGS; o++) {
+                long org = tx.insertInto(ORGANIZATIONS).set(ORGANIZATIONS.NAME, "Org " + o).set(ORGANIZATIONS.SLUG, "org-" + o)
+                        .set(ORGANIZATIONS.OWNER_ID, owners.get(o % owners.size())).returning(ORGANIZATIONS.ID).fetchOne().getId();
+                if (o % (ORGS / USER_ORGS) == 0) {
+                    tx.insertInto(ORGANIZATION_MEMBERS).set(ORGANIZATION_MEMBERS.ORGANIZATION_ID, org)
+                            .set(ORGANIZATION_MEMBERS.USER_ID, user).set(ORGANIZATION_MEMBERS.ROLE, "member").execute();
+                }
+                for (int s = 0; s < SITES_PER_ORG; s++) {
+                    // Names interleave organizations so visible sites are spread over the whole name order.
+                    String name = String.format("site-%02d-%04d", s, o);
+                    tx.insertInto(SITES).set(SITES.NAME, name).set(SITES.SLUG, name).set(SITES.ORGANIZATION_ID, org)
+                            .set(SITES.SITE_TYPE, "dynamic").execute();
+                }
+            }
+            for (int p = 0; p < 5; p++) {
+                tx.insertInto(SITES).set(SITES.NAME, "personal-" + p).set(SITES.SLUG, "personal-" + p).set(SITES.OWNER_ID, user)
+                        .set(SITES.SITE_TYPE, "static").execute();
+            }
+            tx.execute("ANALYZE");
+            return user;
+        });
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        rawList.close();
+        raw.close();
+        db.close();
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /** The repository call with a scope the service already holds. */
+    @Benchmark
+    public Page<Site> library() {
+        return sites.list(scope, SiteFilter.ALL, null, limit);
+    }
+
+    /** A request's full cost: build the scope from the user id, then list. */
+    @Benchmark
+    public Page<Site> libraryWithScope() {
+        return sites.list(scopes.forUser(userId), SiteFilter.ALL, null, limit);
+    }
+
+    @Benchmark
+    public int rawJdbc() throws Exception {
+        rawList.setLong(1, userId);
+        rawList.setInt(2, limit + 1);
+        int n = 0;
+        raw.setAutoCommit(false);
+        try (ResultSet rs = rawList.executeQuery()) {
+            int columns = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                // Read every column, as the library does, so the baseline moves the same data.
+                for (int c = 1; c <= columns; c++) rs.getString(c);
+                n++;
+            }
+        }
+        raw.commit();
+        return n;
+    }
+}

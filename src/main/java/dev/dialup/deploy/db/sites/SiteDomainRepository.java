@@ -1,0 +1,111 @@
+package dev.dialup.deploy.db.sites;
+
+import static dev.dialup.deploy.db.generated.Tables.SITE_DOMAINS;
+
+import dev.dialup.deploy.db.ConflictException;
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.generated.tables.SiteDomains;
+import dev.dialup.deploy.db.generated.tables.records.SiteDomainsRecord;
+import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
+import dev.dialup.deploy.db.jooq.SqliteTime;
+import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.tenancy.TenantFilter;
+import java.util.List;
+import java.util.Map;
+import org.jooq.DSLContext;
+
+/**
+ * Custom domains of a site. Listing needs read rights; adding, choosing the primary and
+ * removing need manage rights; marking verified is for the platform's verifier (system scope)
+ * and system admins. A domain is globally unique (case-insensitive): one claimed by another
+ * site is refused with the same {@link ConflictException} message whoever holds it.
+ */
+public final class SiteDomainRepository {
+    private static final SiteDomains D = SITE_DOMAINS;
+
+    private final DialupDatabase db;
+    private final AuditLog audit;
+
+    public SiteDomainRepository(DialupDatabase db) {
+        this.db = db;
+        this.audit = new AuditLog(db.clock());
+    }
+
+    /** Adds a domain (validated, lower-cased, IDN as punycode). The site's first domain becomes primary. */
+    public SiteDomain add(AccessScope scope, long siteId, String domain) {
+        String d = Domains.normalize(domain);
+        return db.write(tx -> {
+            SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
+            if (tx.fetchExists(D, D.DOMAIN.equalIgnoreCase(d))) {
+                // Same message whether this site or another one has it: reveals no owner.
+                throw new ConflictException("domain " + d + " is already claimed");
+            }
+            boolean first = !tx.fetchExists(D, D.SITE_ID.eq(siteId));
+            long id = tx.insertInto(D).set(D.SITE_ID, siteId).set(D.DOMAIN, d).set(D.IS_PRIMARY, first).set(D.SSL_ENABLED, true)
+                    .set(D.CREATED_AT, SqliteTime.truncate(db.clock().instant()))
+                    .returning(D.ID).fetchOne().getId();
+            audit.record(tx, scope, "domain.add", "site_domain", id, site.getOrganizationId(),
+                    Map.of("siteId", siteId, "domain", d, "primary", first));
+            return map(tx.selectFrom(D).where(D.ID.eq(id)).fetchOne());
+        });
+    }
+
+    /** The site's domains, primary first, then by name. */
+    public List<SiteDomain> list(AccessScope scope, long siteId) {
+        return db.read(dsl -> {
+            TenantFilter.requireVisibleSite(dsl, scope, siteId);
+            return dsl.selectFrom(D).where(D.SITE_ID.eq(siteId)).orderBy(D.IS_PRIMARY.desc(), D.DOMAIN, D.ID)
+                    .fetch(SiteDomainRepository::map);
+        });
+    }
+
+    /** Makes this domain the site's only primary (the previous one is cleared in the same transaction). */
+    public SiteDomain setPrimary(AccessScope scope, long siteId, long domainId) {
+        return db.write(tx -> {
+            SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
+            SiteDomainsRecord dom = requireDomain(tx, siteId, domainId);
+            tx.update(D).set(D.IS_PRIMARY, false).where(D.SITE_ID.eq(siteId)).and(D.IS_PRIMARY.isTrue()).and(D.ID.ne(domainId)).execute();
+            tx.update(D).set(D.IS_PRIMARY, true).where(D.ID.eq(domainId)).execute();
+            audit.record(tx, scope, "domain.set_primary", "site_domain", domainId, site.getOrganizationId(),
+                    Map.of("siteId", siteId, "domain", dom.getDomain()));
+            return map(tx.selectFrom(D).where(D.ID.eq(domainId)).fetchOne());
+        });
+    }
+
+    /** Records that the platform verified the domain (DNS check): system scope or system admins. */
+    public SiteDomain markVerified(AccessScope scope, long siteId, long domainId) {
+        return db.write(tx -> {
+            SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, siteId);
+            TenantFilter.requireAdmin(scope, "marking a domain verified");
+            SiteDomainsRecord dom = requireDomain(tx, siteId, domainId);
+            tx.update(D).set(D.VERIFIED_AT, SqliteTime.truncate(db.clock().instant())).where(D.ID.eq(domainId)).execute();
+            audit.record(tx, scope, "domain.verify", "site_domain", domainId, site.getOrganizationId(),
+                    Map.of("siteId", siteId, "domain", dom.getDomain()));
+            return map(tx.selectFrom(D).where(D.ID.eq(domainId)).fetchOne());
+        });
+    }
+
+    /** Removes the domain. Removing the primary leaves the site without one until another is chosen. */
+    public void remove(AccessScope scope, long siteId, long domainId) {
+        db.writeVoid(tx -> {
+            SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
+            SiteDomainsRecord dom = requireDomain(tx, siteId, domainId);
+            tx.deleteFrom(D).where(D.ID.eq(domainId)).execute();
+            audit.record(tx, scope, "domain.remove", "site_domain", domainId, site.getOrganizationId(),
+                    Map.of("siteId", siteId, "domain", dom.getDomain()));
+        });
+    }
+
+    private static SiteDomainsRecord requireDomain(DSLContext dsl, long siteId, long domainId) {
+        SiteDomainsRecord r = dsl.selectFrom(D).where(D.ID.eq(domainId)).and(D.SITE_ID.eq(siteId)).fetchOne();
+        if (r == null) throw new NotFoundException("domain", domainId);
+        return r;
+    }
+
+    private static SiteDomain map(SiteDomainsRecord r) {
+        return new SiteDomain(r.getId(), r.getSiteId(), r.getDomain(), Boolean.TRUE.equals(r.getIsPrimary()),
+                !Boolean.FALSE.equals(r.getSslEnabled()), r.getVerifiedAt(), r.getCreatedAt());
+    }
+}

@@ -1,0 +1,88 @@
+package dev.dialup.deploy.db.sites;
+
+import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_LIMITS;
+
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.config.ConfigValues;
+import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
+import dev.dialup.deploy.db.generated.tables.records.SiteResourceLimitsRecord;
+import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
+import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.tenancy.TenantFilter;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.jooq.DSLContext;
+
+/** A site's resource limits: read with read rights, set with manage rights, within system maxima. */
+public final class SiteLimitsRepository {
+    private static final SiteResourceLimits L = SITE_RESOURCE_LIMITS;
+
+    private final DialupDatabase db;
+    private final AuditLog audit;
+
+    public SiteLimitsRepository(DialupDatabase db) {
+        this.db = db;
+        this.audit = new AuditLog(db.clock());
+    }
+
+    public ResourceLimits get(AccessScope scope, long siteId) {
+        return db.read(dsl -> {
+            TenantFilter.requireVisibleSite(dsl, scope, siteId);
+            return current(dsl, siteId);
+        });
+    }
+
+    /**
+     * Sets all five limits: each must be positive and at most the system maximum in
+     * {@code system_config} ({@code limits.max_*}); {@link ValidationException} names the field.
+     */
+    public ResourceLimits set(AccessScope scope, long siteId, ResourceLimits limits) {
+        Objects.requireNonNull(limits, "limits");
+        return db.write(tx -> {
+            SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
+            check(tx, "memoryMb", limits.memoryMb(), ConfigKeys.LIMITS_MAX_MEMORY_MB, 65_536);
+            check(tx, "cpuPercent", limits.cpuPercent(), ConfigKeys.LIMITS_MAX_CPU_PERCENT, 800);
+            check(tx, "diskMb", limits.diskMb(), ConfigKeys.LIMITS_MAX_DISK_MB, 1_048_576);
+            check(tx, "bandwidthMb", limits.bandwidthMb(), ConfigKeys.LIMITS_MAX_BANDWIDTH_MB, 10_485_760);
+            check(tx, "requestsPerMinute", limits.requestsPerMinute(), ConfigKeys.LIMITS_MAX_REQUESTS_PER_MINUTE, 1_000_000);
+            ResourceLimits before = current(tx, siteId);
+            // The trigger creates the row with the site; upsert covers rows removed by hand.
+            tx.insertInto(L).set(L.SITE_ID, siteId)
+                    .set(L.MAX_MEMORY_MB, limits.memoryMb()).set(L.MAX_CPU_PERCENT, limits.cpuPercent())
+                    .set(L.MAX_DISK_MB, limits.diskMb()).set(L.MAX_BANDWIDTH_MB, limits.bandwidthMb())
+                    .set(L.MAX_REQUESTS_PER_MINUTE, limits.requestsPerMinute())
+                    .onConflict(L.SITE_ID).doUpdate()
+                    .set(L.MAX_MEMORY_MB, limits.memoryMb()).set(L.MAX_CPU_PERCENT, limits.cpuPercent())
+                    .set(L.MAX_DISK_MB, limits.diskMb()).set(L.MAX_BANDWIDTH_MB, limits.bandwidthMb())
+                    .set(L.MAX_REQUESTS_PER_MINUTE, limits.requestsPerMinute())
+                    .execute();
+            Map<String, Object> details = new TreeMap<>();
+            details.put("from", asMap(before));
+            details.put("to", asMap(limits));
+            audit.record(tx, scope, "site.limits_set", "site", siteId, site.getOrganizationId(), details);
+            return current(tx, siteId);
+        });
+    }
+
+    private static void check(DSLContext tx, String field, int value, String maxKey, long fallback) {
+        long max = ConfigValues.readLong(tx, maxKey, fallback);
+        if (value <= 0) throw new ValidationException(field, "must be positive");
+        if (value > max) throw new ValidationException(field, "must be at most " + max + " (system maximum " + maxKey + ")");
+    }
+
+    private static ResourceLimits current(DSLContext dsl, long siteId) {
+        SiteResourceLimitsRecord r = dsl.selectFrom(L).where(L.SITE_ID.eq(siteId)).fetchOne();
+        if (r == null) return new ResourceLimits(512, 50, 1024, 1024, 1000); // the column defaults
+        return new ResourceLimits(r.getMaxMemoryMb(), r.getMaxCpuPercent(), r.getMaxDiskMb(), r.getMaxBandwidthMb(),
+                r.getMaxRequestsPerMinute());
+    }
+
+    private static Map<String, Integer> asMap(ResourceLimits l) {
+        return new TreeMap<>(Map.of("memoryMb", l.memoryMb(), "cpuPercent", l.cpuPercent(), "diskMb", l.diskMb(),
+                "bandwidthMb", l.bandwidthMb(), "requestsPerMinute", l.requestsPerMinute()));
+    }
+}

@@ -1,0 +1,208 @@
+package dev.dialup.deploy.db.sites;
+
+import static dev.dialup.deploy.db.generated.Tables.PROCESSES;
+import static dev.dialup.deploy.db.generated.Tables.SITES;
+
+import dev.dialup.deploy.db.AccessDeniedException;
+import dev.dialup.deploy.db.ConflictException;
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.Page;
+import dev.dialup.deploy.db.PageCursor;
+import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.generated.tables.Sites;
+import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
+import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.tenancy.Inputs;
+import dev.dialup.deploy.db.tenancy.TenantFilter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.SelectWhereStep;
+import org.jooq.impl.DSL;
+
+/**
+ * Sites: create, find, list, update, delete. Reading needs {@link TenantFilter#siteVisible},
+ * changing needs {@link TenantFilter#siteManageable}; rules in docs/tenancy.md.
+ */
+public final class SiteRepository {
+    private static final Sites S = SITES;
+    public static final int REPOSITORY_URL_MAX = 2048;
+    public static final int COMMAND_MAX = 4096;
+
+    private final DialupDatabase db;
+    private final AuditLog audit;
+
+    public SiteRepository(DialupDatabase db) {
+        this.db = db;
+        this.audit = new AuditLog(db.clock());
+    }
+
+    /**
+     * Creates a site. Personal sites ({@code organizationId} null) belong to the calling user;
+     * organization sites need the organization's owner/admin or a system admin. Names and slugs
+     * are global ({@link ConflictException} when taken); the limits row comes from a trigger.
+     */
+    public Site create(AccessScope scope, NewSite site) {
+        Objects.requireNonNull(site, "site");
+        String name = Inputs.name("name", site.name());
+        String slug = site.slug() == null ? null : Slugs.require(site.slug());
+        if (site.type() == null) throw new ValidationException("type", "must not be empty");
+        SiteConfig config = checkConfig(site.config() == null ? SiteConfig.defaults() : site.config());
+        return db.write(tx -> {
+            Long owner = null;
+            if (site.organizationId() == null) {
+                if (!scope.isActive() || scope.userId().isEmpty()) {
+                    throw new AccessDeniedException("a personal site needs an active user; the system scope creates organization sites only");
+                }
+                owner = scope.userId().get();
+            } else {
+                TenantFilter.requireVisibleOrganization(tx, scope, site.organizationId());
+                TenantFilter.requireOrganizationManager(scope, site.organizationId(), "creating an organization site");
+            }
+            if (tx.fetchExists(S, S.NAME.equalIgnoreCase(name))) throw new ConflictException("site name is taken");
+            if (slug != null && tx.fetchExists(S, S.SLUG.equalIgnoreCase(slug))) throw new ConflictException("site slug is taken");
+            String finalSlug = slug != null ? slug : Slugs.unique(Slugs.slugify(name), c -> tx.fetchExists(S, S.SLUG.equalIgnoreCase(c)));
+            long id = tx.insertInto(S)
+                    .set(S.NAME, name).set(S.SLUG, finalSlug).set(S.OWNER_ID, owner).set(S.ORGANIZATION_ID, site.organizationId())
+                    .set(S.SITE_TYPE, site.type().dbValue())
+                    .set(configValues(config))
+                    .returning(S.ID).fetchOne().getId();
+            audit.record(tx, scope, "site.create", "site", id, site.organizationId(),
+                    Map.of("name", name, "slug", finalSlug, "type", site.type().dbValue()));
+            return map(selectBase(tx).where(S.ID.eq(id)).fetchOne());
+        });
+    }
+
+    /** The site if visible; otherwise {@link NotFoundException} exactly as for a missing one. */
+    public Site find(AccessScope scope, long siteId) {
+        return db.read(dsl -> map(TenantFilter.requireVisibleSite(dsl, scope, siteId)));
+    }
+
+    /** The site with this slug (any case) if visible. */
+    public Site findBySlug(AccessScope scope, String slug) {
+        String s = Inputs.required("slug", slug).toLowerCase(Locale.ROOT);
+        return db.read(dsl -> {
+            SitesRecord r = selectBase(dsl).where(S.SLUG.equalIgnoreCase(s)).and(TenantFilter.siteVisible(scope, S)).fetchOne();
+            if (r == null) throw new NotFoundException("site", s);
+            return map(r);
+        });
+    }
+
+    /**
+     * Visible sites matching {@code filter}, sorted by (name, id) — names are unique, so the
+     * order is total — one page after {@code after} (null for the first page).
+     */
+    public Page<Site> list(AccessScope scope, SiteFilter filter, PageCursor after, int limit) {
+        int n = Page.checkLimit(limit);
+        SiteFilter f = filter == null ? SiteFilter.ALL : filter;
+        String contains = Inputs.optionalLine("nameContains", f.nameContains(), Inputs.NAME_MAX);
+        return db.read(dsl -> {
+            Condition where = TenantFilter.siteVisible(scope, S);
+            if (f.organizationId() != null) where = where.and(S.ORGANIZATION_ID.eq(f.organizationId()));
+            if (f.type() != null) where = where.and(S.SITE_TYPE.eq(f.type().dbValue()));
+            if (f.active() != null) where = where.and(S.IS_ACTIVE.eq(f.active()));
+            if (contains != null) where = where.and(S.NAME.containsIgnoreCase(contains));
+            if (after != null) where = where.and(DSL.row(S.NAME, S.ID).gt(after.key(), after.id()));
+            var rows = selectBase(dsl).where(where).orderBy(S.NAME, S.ID).limit(n + 1).fetch(SiteRepository::map);
+            return Page.of(rows, n, s -> new PageCursor(s.name(), s.id()));
+        });
+    }
+
+    /** Replaces the site's configuration: manage rights. One {@code site.update} audit row listing changed fields. */
+    public Site update(AccessScope scope, long siteId, SiteConfig config) {
+        SiteConfig c = checkConfig(Objects.requireNonNull(config, "config"));
+        return db.write(tx -> {
+            SitesRecord before = TenantFilter.requireManageableSite(tx, scope, siteId);
+            SiteConfig old = map(before).config();
+            tx.update(S).set(configValues(c)).where(S.ID.eq(siteId)).execute();
+            audit.record(tx, scope, "site.update", "site", siteId, before.getOrganizationId(), Map.of("changed", changedFields(old, c)));
+            return map(selectBase(tx).where(S.ID.eq(siteId)).fetchOne());
+        });
+    }
+
+    /**
+     * Deletes the site: manage rights. Limits, usage, deployments, domains and environment
+     * variables cascade (FKs); legacy {@code processes} rows have no ON DELETE, so they are
+     * unlinked ({@code site_id = NULL}) in the same transaction and survive.
+     */
+    public void delete(AccessScope scope, long siteId) {
+        db.writeVoid(tx -> {
+            SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
+            int unlinked = tx.update(PROCESSES).setNull(PROCESSES.SITE_ID).where(PROCESSES.SITE_ID.eq(siteId)).execute();
+            tx.deleteFrom(S).where(S.ID.eq(siteId)).execute();
+            audit.record(tx, scope, "site.delete", "site", siteId, site.getOrganizationId(),
+                    Map.of("name", site.getName(), "slug", site.getSlug(), "processesUnlinked", unlinked));
+        });
+    }
+
+    private static Map<org.jooq.Field<?>, Object> configValues(SiteConfig c) {
+        Map<org.jooq.Field<?>, Object> m = new LinkedHashMap<>();
+        m.put(S.DESCRIPTION, c.description());
+        m.put(S.REPOSITORY_URL, c.repositoryUrl());
+        m.put(S.BRANCH, c.branch());
+        m.put(S.BUILD_COMMAND, c.buildCommand());
+        m.put(S.START_COMMAND, c.startCommand());
+        m.put(S.PORT, c.port());
+        m.put(S.DOMAIN, c.domain());
+        m.put(S.SUBDOMAIN, c.subdomain());
+        m.put(S.IS_ACTIVE, c.active());
+        return m;
+    }
+
+    /** Validates and normalises every field; repository URLs must be http(s), ssh, git or scp-style git@host:path. */
+    static SiteConfig checkConfig(SiteConfig c) {
+        String url = Inputs.optionalLine("repositoryUrl", c.repositoryUrl(), REPOSITORY_URL_MAX);
+        if (url != null) {
+            String lower = url.toLowerCase(Locale.ROOT);
+            boolean ok = (lower.startsWith("https://") || lower.startsWith("http://") || lower.startsWith("ssh://")
+                    || lower.startsWith("git://") || lower.matches("^[a-z0-9._-]+@[a-z0-9.-]+:.+")) && !url.contains(" ");
+            if (!ok) throw new ValidationException("repositoryUrl", "must be an http(s)://, ssh://, git:// or user@host:path URL");
+        }
+        String branch = Inputs.optionalLine("branch", c.branch(), 255);
+        if (branch != null && (branch.contains(" ") || branch.contains("..") || branch.startsWith("-"))) {
+            throw new ValidationException("branch", "is not a valid git branch name");
+        }
+        Integer port = c.port();
+        if (port != null && (port < 1 || port > 65535)) throw new ValidationException("port", "must be between 1 and 65535");
+        String domain = c.domain() == null || c.domain().isBlank() ? null : Domains.normalize(c.domain());
+        String sub = c.subdomain() == null || c.subdomain().isBlank() ? null : Domains.label("subdomain", c.subdomain());
+        return new SiteConfig(
+                Inputs.optionalText("description", c.description(), Inputs.TEXT_MAX),
+                url,
+                branch == null ? "main" : branch,
+                Inputs.optionalText("buildCommand", c.buildCommand(), COMMAND_MAX),
+                Inputs.optionalText("startCommand", c.startCommand(), COMMAND_MAX),
+                port, domain, sub, c.active());
+    }
+
+    private static java.util.List<String> changedFields(SiteConfig a, SiteConfig b) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (!Objects.equals(a.description(), b.description())) out.add("description");
+        if (!Objects.equals(a.repositoryUrl(), b.repositoryUrl())) out.add("repositoryUrl");
+        if (!Objects.equals(a.branch(), b.branch())) out.add("branch");
+        if (!Objects.equals(a.buildCommand(), b.buildCommand())) out.add("buildCommand");
+        if (!Objects.equals(a.startCommand(), b.startCommand())) out.add("startCommand");
+        if (!Objects.equals(a.port(), b.port())) out.add("port");
+        if (!Objects.equals(a.domain(), b.domain())) out.add("domain");
+        if (!Objects.equals(a.subdomain(), b.subdomain())) out.add("subdomain");
+        if (a.active() != b.active()) out.add("active");
+        return out;
+    }
+
+
+    private static SelectWhereStep<SitesRecord> selectBase(DSLContext dsl) {
+        return dsl.selectFrom(S);
+    }
+
+    static Site map(SitesRecord r) {
+        SiteConfig config = new SiteConfig(r.getDescription(), r.getRepositoryUrl(), r.getBranch(), r.getBuildCommand(),
+                r.getStartCommand(), r.getPort(), r.getDomain(), r.getSubdomain(), !Boolean.FALSE.equals(r.getIsActive()));
+        return new Site(r.getId(), r.getName(), r.getSlug(), r.getOwnerId(), r.getOrganizationId(), SiteType.fromDb(r.getSiteType()),
+                config, r.getCreatedAt(), r.getUpdatedAt());
+    }
+}

@@ -1,0 +1,211 @@
+package dev.dialup.deploy.db.tenancy;
+
+import static dev.dialup.deploy.db.generated.Tables.USERS;
+
+import dev.dialup.deploy.db.AccessDeniedException;
+import dev.dialup.deploy.db.ConflictException;
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.generated.tables.Users;
+import java.util.Map;
+import java.util.Optional;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.SelectConditionStep;
+
+/**
+ * Accounts: registration, login, passwords, activation and the system-admin flag.
+ *
+ * <p>Registration and login belong to the platform's signup/login component: they need the
+ * system scope ({@code AccessScope.system("auth")}) or a system admin. After
+ * {@link #authenticate} returns a user id, services build that user's scope with
+ * {@code new AccessScopes(db).forUser(id)}. A user is visible to itself and to system admins;
+ * to anyone else it does not exist. Rules in docs/tenancy.md.
+ */
+public final class UserRepository {
+    private static final Users U = USERS;
+
+    private final DialupDatabase db;
+    private final AuditLog audit;
+
+    public UserRepository(DialupDatabase db) {
+        this.db = db;
+        this.audit = new AuditLog(db.clock());
+    }
+
+    /**
+     * Creates an active, non-admin account. Username and email are trimmed, lower-cased and
+     * unique case-insensitively ({@link ConflictException} when taken).
+     */
+    public User register(AccessScope scope, String username, String email, String password, String displayName) {
+        TenantFilter.requireAdmin(scope, "registering a user");
+        String u = Inputs.username(username);
+        String e = Inputs.email(email);
+        String pw = Inputs.newPassword("password", password);
+        String dn = Inputs.optionalLine("displayName", displayName, Inputs.NAME_MAX);
+        PasswordHashing.Policy policy = db.read(PasswordHashing.Policy::read);
+        String hash = PasswordHashing.hash(pw, policy); // slow: computed before taking the writer
+        return db.write(tx -> {
+            if (tx.fetchExists(U, U.USERNAME.equalIgnoreCase(u))) throw new ConflictException("username is taken");
+            if (tx.fetchExists(U, U.EMAIL.equalIgnoreCase(e))) throw new ConflictException("email is already registered");
+            long id = tx.insertInto(U)
+                    .set(U.USERNAME, u)
+                    .set(U.EMAIL, e)
+                    .set(U.PASSWORD_HASH, hash)
+                    .set(U.DISPLAY_NAME, dn)
+                    .set(U.IS_ACTIVE, true)
+                    .set(U.IS_ADMIN, false)
+                    .returning(U.ID).fetchOne().getId();
+            audit.record(tx, scope, "user.register", "user", id, null, Map.of("username", u));
+            return map(selectBase(tx).and(U.ID.eq(id)).fetchOne());
+        });
+    }
+
+    /**
+     * The user id when {@code login} (username or email, any case) and {@code password} match an
+     * active account; otherwise empty. Unknown login, wrong password, locked hash and deactivated
+     * account give the same empty result after the same amount of hashing work. On success, a
+     * hash made with another algorithm or cost than the current policy is replaced (one
+     * {@code user.password_rehash} audit row in the same transaction).
+     */
+    public Optional<Long> authenticate(AccessScope scope, String login, String password) {
+        TenantFilter.requireAdmin(scope, "authenticating a user");
+        Inputs.passwordLength("password", password);
+        String key = login == null ? "" : login.strip();
+        String pw = password == null ? "" : password;
+        record Candidate(long id, String hash, boolean active) {}
+        var read = db.read(tx -> {
+            PasswordHashing.Policy policy = PasswordHashing.Policy.read(tx);
+            Candidate c = tx.select(U.ID, U.PASSWORD_HASH, U.IS_ACTIVE).from(U)
+                    .where(key.contains("@") ? U.EMAIL.equalIgnoreCase(key) : U.USERNAME.equalIgnoreCase(key))
+                    .fetchOne(r -> new Candidate(r.value1(), r.value2(), Boolean.TRUE.equals(r.value3())));
+            return Map.entry(policy, Optional.ofNullable(c));
+        });
+        PasswordHashing.Policy policy = read.getKey();
+        Optional<Candidate> candidate = read.getValue();
+        if (candidate.isEmpty()) {
+            PasswordHashing.verifyDummy(pw, policy);
+            return Optional.empty();
+        }
+        Candidate c = candidate.get();
+        if (!PasswordHashing.verify(pw, c.hash(), policy) || !c.active()) {
+            return Optional.empty();
+        }
+        if (PasswordHashing.needsRehash(c.hash(), policy)) {
+            String upgraded = PasswordHashing.hash(pw, policy);
+            db.writeVoid(tx -> {
+                // Compare-and-set: a password changed meanwhile is left alone.
+                int n = tx.update(U).set(U.PASSWORD_HASH, upgraded)
+                        .where(U.ID.eq(c.id())).and(U.PASSWORD_HASH.eq(c.hash())).execute();
+                if (n == 1) {
+                    audit.record(tx, scope, "user.password_rehash", "user", c.id(), null,
+                            Map.of("algorithm", algorithmOf(upgraded)));
+                }
+            });
+        }
+        return Optional.of(c.id());
+    }
+
+    /** The user, if visible: yourself, or anyone for system admins. */
+    public User find(AccessScope scope, long userId) {
+        return db.read(dsl -> requireVisible(dsl, scope, userId));
+    }
+
+    /** Changes your own password; the current one must match ({@link AccessDeniedException} otherwise). */
+    public void changePassword(AccessScope scope, long userId, String currentPassword, String newPassword) {
+        Inputs.passwordLength("currentPassword", currentPassword);
+        String pw = Inputs.newPassword("newPassword", newPassword);
+        String stored = db.read(dsl -> {
+            requireVisible(dsl, scope, userId);
+            if (!isSelf(scope, userId)) {
+                throw new AccessDeniedException("only the user can change their own password; admins reset it");
+            }
+            return dsl.select(U.PASSWORD_HASH).from(U).where(U.ID.eq(userId)).fetchOne(U.PASSWORD_HASH);
+        });
+        PasswordHashing.Policy policy = db.read(PasswordHashing.Policy::read);
+        if (!PasswordHashing.verify(currentPassword == null ? "" : currentPassword, stored, policy)) {
+            throw new AccessDeniedException("current password does not match");
+        }
+        String hash = PasswordHashing.hash(pw, policy);
+        db.writeVoid(tx -> {
+            int n = tx.update(U).set(U.PASSWORD_HASH, hash).where(U.ID.eq(userId)).and(U.PASSWORD_HASH.eq(stored)).execute();
+            if (n != 1) throw new ConflictException("password changed concurrently; try again");
+            audit.record(tx, scope, "user.password_change", "user", userId, null, Map.of());
+        });
+    }
+
+    /**
+     * Sets a password without the current one (operator reset; also unlocks accounts whose
+     * stored value is a lock marker such as {@code !locked}). System scope and system admins only.
+     */
+    public void setPassword(AccessScope scope, long userId, String newPassword) {
+        String pw = Inputs.newPassword("newPassword", newPassword);
+        db.read(dsl -> requireVisible(dsl, scope, userId));
+        TenantFilter.requireAdmin(scope, "resetting a password");
+        String hash = PasswordHashing.hash(pw, db.read(PasswordHashing.Policy::read));
+        db.writeVoid(tx -> {
+            requireVisible(tx, scope, userId);
+            tx.update(U).set(U.PASSWORD_HASH, hash).where(U.ID.eq(userId)).execute();
+            audit.record(tx, scope, "user.password_reset", "user", userId, null, Map.of());
+        });
+    }
+
+    /** Deactivates an account: yourself, or any account for system admins. Idempotent calls still audit. */
+    public User deactivate(AccessScope scope, long userId) {
+        return setActive(scope, userId, false);
+    }
+
+    /**
+     * Reactivates an account: same rule as {@link #deactivate} (self or admin) — but a
+     * deactivated user's scope grants nothing, so in practice only admins reactivate.
+     */
+    public User reactivate(AccessScope scope, long userId) {
+        return setActive(scope, userId, true);
+    }
+
+    /** Grants or revokes the system-admin flag: system admins (and the system scope) only. */
+    public User setSystemAdmin(AccessScope scope, long userId, boolean admin) {
+        return db.write(tx -> {
+            requireVisible(tx, scope, userId);
+            TenantFilter.requireAdmin(scope, "changing the system-admin flag");
+            tx.update(U).set(U.IS_ADMIN, admin).where(U.ID.eq(userId)).execute();
+            audit.record(tx, scope, admin ? "user.admin_grant" : "user.admin_revoke", "user", userId, null, Map.of());
+            return map(selectBase(tx).and(U.ID.eq(userId)).fetchOne());
+        });
+    }
+
+    private User setActive(AccessScope scope, long userId, boolean active) {
+        return db.write(tx -> {
+            requireVisible(tx, scope, userId);
+            tx.update(U).set(U.IS_ACTIVE, active).where(U.ID.eq(userId)).execute();
+            audit.record(tx, scope, active ? "user.reactivate" : "user.deactivate", "user", userId, null, Map.of());
+            return map(selectBase(tx).and(U.ID.eq(userId)).fetchOne());
+        });
+    }
+
+    private User requireVisible(DSLContext dsl, AccessScope scope, long userId) {
+        Record r = selectBase(dsl).and(U.ID.eq(userId)).and(TenantFilter.userVisible(scope, U)).fetchOne();
+        if (r == null) throw new NotFoundException("user", userId);
+        return map(r);
+    }
+
+    private static boolean isSelf(AccessScope scope, long userId) {
+        return scope.userId().map(id -> id == userId).orElse(false);
+    }
+
+    private SelectConditionStep<? extends Record> selectBase(DSLContext dsl) {
+        return dsl.select(U.ID, U.USERNAME, U.EMAIL, U.DISPLAY_NAME, U.IS_ACTIVE, U.IS_ADMIN, U.CREATED_AT, U.UPDATED_AT)
+                .from(U).where(org.jooq.impl.DSL.noCondition());
+    }
+
+    private static User map(Record r) {
+        return new User(r.get(U.ID), r.get(U.USERNAME), r.get(U.EMAIL), r.get(U.DISPLAY_NAME),
+                Boolean.TRUE.equals(r.get(U.IS_ACTIVE)), Boolean.TRUE.equals(r.get(U.IS_ADMIN)),
+                r.get(U.CREATED_AT), r.get(U.UPDATED_AT));
+    }
+
+    private static String algorithmOf(String hash) {
+        return hash.startsWith("$argon2") ? PasswordHashing.ARGON2ID : PasswordHashing.BCRYPT;
+    }
+}

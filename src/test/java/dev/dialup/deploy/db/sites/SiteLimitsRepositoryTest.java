@@ -1,0 +1,61 @@
+package dev.dialup.deploy.db.sites;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.tenancy.AccessScopes;
+import dev.dialup.deploy.db.tenancy.TenancyWorld;
+import dev.dialup.deploy.db.testing.DbSnapshot;
+import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.TestDb;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SiteLimitsRepositoryTest {
+    @TempDir
+    Path dir;
+    DialupDatabase db;
+    SiteLimitsRepository limits;
+    AccessScope alice;
+    long site;
+
+    @BeforeEach
+    void open() {
+        db = TestDb.open(dir);
+        limits = new SiteLimitsRepository(db);
+        Fixtures f = new Fixtures(db);
+        long a = f.user("alice");
+        site = f.personalSite("Alice Site", a);
+        alice = new AccessScopes(db).forUser(a);
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    @Test
+    void limitsUpToTheSystemMaximaAreStored() {
+        ResourceLimits max = new ResourceLimits(65_536, 800, 1_048_576, 10_485_760, 1_000_000);
+        assertThat(limits.set(alice, site, max)).isEqualTo(max);
+        assertThat(limits.get(alice, site)).isEqualTo(max);
+    }
+
+    @Test
+    void theSystemMaximaComeFromSystemConfig() {
+        TenancyWorld.setConfig(db, ConfigKeys.LIMITS_MAX_MEMORY_MB, "2048");
+        var before = DbSnapshot.of(db);
+
+        assertThatThrownBy(() -> limits.set(alice, site, new ResourceLimits(2049, 50, 1024, 1024, 1000)))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("2048");
+        assertThat(DbSnapshot.of(db)).isEqualTo(before);
+        assertThat(limits.set(alice, site, new ResourceLimits(2048, 50, 1024, 1024, 1000)).memoryMb()).isEqualTo(2048);
+    }
+}

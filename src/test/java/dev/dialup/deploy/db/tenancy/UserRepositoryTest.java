@@ -1,0 +1,261 @@
+package dev.dialup.deploy.db.tenancy;
+
+import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
+import static dev.dialup.deploy.db.generated.Tables.USERS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dialup.deploy.db.AccessDeniedException;
+import dev.dialup.deploy.db.ConflictException;
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.testing.DbSnapshot;
+import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.TestDb;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class UserRepositoryTest {
+    static final AccessScope AUTH = AccessScope.system("auth");
+
+    @TempDir
+    Path dir;
+    DialupDatabase db;
+    UserRepository users;
+
+    @BeforeEach
+    void open() {
+        db = TestDb.open(dir);
+        TenancyWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "4");
+        users = new UserRepository(db);
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    String storedHash(long id) {
+        return db.read(dsl -> dsl.select(USERS.PASSWORD_HASH).from(USERS).where(USERS.ID.eq(id)).fetchOne(USERS.PASSWORD_HASH));
+    }
+
+    List<String> auditActions() {
+        return db.read(dsl -> dsl.select(AUDIT_LOG.ACTION).from(AUDIT_LOG).orderBy(AUDIT_LOG.ID).fetch(AUDIT_LOG.ACTION));
+    }
+
+    @Test
+    void registerNormalisesUsernameAndEmailAndStoresABcryptHash() {
+        User u = users.register(AUTH, "  Alice.Smith ", " Alice@Example.COM ", "s3cret password", " Alice ");
+
+        assertThat(u.username()).isEqualTo("alice.smith");
+        assertThat(u.email()).isEqualTo("alice@example.com");
+        assertThat(u.displayName()).isEqualTo("Alice");
+        assertThat(u.active()).isTrue();
+        assertThat(u.admin()).isFalse();
+        assertThat(storedHash(u.id())).startsWith("$2b$04$");
+        assertThat(auditActions()).containsExactly("user.register");
+    }
+
+    @Test
+    void usernamesAndEmailsAreUniqueIgnoringCaseAndATakenOneWritesNothing() {
+        users.register(AUTH, "alice", "alice@example.com", "s3cret password", null);
+        var before = DbSnapshot.of(db);
+
+        assertThatThrownBy(() -> users.register(AUTH, "ALICE", "other@example.com", "s3cret password", null))
+                .isInstanceOf(ConflictException.class).hasMessage("username is taken");
+        assertThatThrownBy(() -> users.register(AUTH, "bob", "Alice@Example.com", "s3cret password", null))
+                .isInstanceOf(ConflictException.class).hasMessage("email is already registered");
+        assertThat(DbSnapshot.of(db)).isEqualTo(before);
+    }
+
+    @Test
+    void authenticateAcceptsUsernameOrEmailInAnyCase() {
+        long id = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
+
+        assertThat(users.authenticate(AUTH, "ALICE", "s3cret password")).contains(id);
+        assertThat(users.authenticate(AUTH, "Alice@Example.com", "s3cret password")).contains(id);
+    }
+
+    @Test
+    void wrongPasswordUnknownUserLockedAndDeactivatedAccountsAllGiveTheSameEmptyResult() {
+        long id = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
+        long locked = new Fixtures(db).user("locked"); // password_hash '!fixture', like the migrated admin's '!locked'
+        long gone = users.register(AUTH, "gone", "gone@example.com", "s3cret password", null).id();
+        users.deactivate(AUTH, gone);
+
+        assertThat(users.authenticate(AUTH, "alice", "wrong password")).isEmpty();
+        assertThat(users.authenticate(AUTH, "nobody", "s3cret password")).isEmpty();
+        assertThat(users.authenticate(AUTH, "locked", "!fixture")).isEmpty();
+        assertThat(users.authenticate(AUTH, "locked", "")).isEmpty();
+        assertThat(users.authenticate(AUTH, "gone", "s3cret password")).isEmpty();
+        assertThat(id).isPositive();
+        assertThat(locked).isPositive();
+    }
+
+    @Test
+    void aLockedAccountLogsInOnlyAfterAnOperatorSetsItsPassword() {
+        long locked = new Fixtures(db).user("locked");
+        assertThat(users.authenticate(AUTH, "locked", "new operator pw")).isEmpty();
+
+        users.setPassword(AUTH, locked, "new operator pw");
+
+        assertThat(users.authenticate(AUTH, "locked", "new operator pw")).contains(locked);
+        assertThat(auditActions()).containsExactly("user.password_reset");
+    }
+
+    @Test
+    void aHashMadeWithAnOlderCostIsUpgradedOnTheNextSuccessfulLogin() {
+        long id = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
+        assertThat(storedHash(id)).startsWith("$2b$04$");
+        TenancyWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "5");
+
+        assertThat(users.authenticate(AUTH, "alice", "wrong password")).isEmpty();
+        assertThat(storedHash(id)).as("a failed login upgrades nothing").startsWith("$2b$04$");
+
+        assertThat(users.authenticate(AUTH, "alice", "s3cret password")).contains(id);
+        assertThat(storedHash(id)).startsWith("$2b$05$");
+        assertThat(users.authenticate(AUTH, "alice", "s3cret password")).contains(id);
+        assertThat(auditActions()).containsExactly("user.register", "user.password_rehash");
+    }
+
+    @Test
+    void switchingTheAlgorithmToArgon2idUpgradesBcryptHashesOnLogin() {
+        long id = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
+        TenancyWorld.setConfig(db, ConfigKeys.PASSWORD_ALGORITHM, "argon2id");
+        TenancyWorld.setConfig(db, ConfigKeys.ARGON2_MEMORY_KIB, "1024");
+        TenancyWorld.setConfig(db, ConfigKeys.ARGON2_ITERATIONS, "1");
+
+        assertThat(users.authenticate(AUTH, "alice", "s3cret password")).contains(id);
+        assertThat(storedHash(id)).startsWith("$argon2id$v=19$m=1024,t=1,p=1$");
+
+        TenancyWorld.setConfig(db, ConfigKeys.ARGON2_ITERATIONS, "2");
+        assertThat(users.authenticate(AUTH, "alice", "s3cret password")).contains(id);
+        assertThat(storedHash(id)).startsWith("$argon2id$v=19$m=1024,t=2,p=1$");
+        assertThat(auditActions()).containsExactly("user.register", "user.password_rehash", "user.password_rehash");
+        String details = db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS).from(AUDIT_LOG).orderBy(AUDIT_LOG.ID.desc()).limit(1).fetchOne(AUDIT_LOG.DETAILS));
+        assertThat(details).isEqualTo("{\"algorithm\":\"argon2id\"}");
+    }
+
+    @Test
+    void passwordsOver72BytesAreRejectedNeverTruncated() {
+        String seventyTwo = "a".repeat(72);
+        String seventyThree = "a".repeat(73);
+        String multiByte = "é".repeat(37); // 74 bytes in UTF-8, 37 characters
+        long id = users.register(AUTH, "alice", "alice@example.com", seventyTwo, null).id();
+        var before = DbSnapshot.of(db);
+
+        assertThatThrownBy(() -> users.register(AUTH, "bob", "bob@example.com", seventyThree, null))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("72 bytes");
+        assertThatThrownBy(() -> users.register(AUTH, "bob", "bob@example.com", multiByte, null))
+                .isInstanceOf(ValidationException.class);
+        // bcrypt would ignore the 73rd byte; we refuse instead of letting it log in.
+        assertThatThrownBy(() -> users.authenticate(AUTH, "alice", seventyThree)).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> users.setPassword(AUTH, id, seventyThree)).isInstanceOf(ValidationException.class);
+        AccessScope self = new AccessScopes(db).forUser(id);
+        assertThatThrownBy(() -> users.changePassword(self, id, seventyTwo, seventyThree)).isInstanceOf(ValidationException.class);
+        assertThat(DbSnapshot.of(db)).isEqualTo(before);
+        assertThat(users.authenticate(AUTH, "alice", seventyTwo)).contains(id);
+    }
+
+    @Test
+    void changingYourPasswordNeedsTheCurrentOne() {
+        long id = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
+        AccessScope self = new AccessScopes(db).forUser(id);
+        var before = DbSnapshot.of(db);
+
+        assertThatThrownBy(() -> users.changePassword(self, id, "not my password", "brand new password"))
+                .isInstanceOf(AccessDeniedException.class);
+        assertThat(DbSnapshot.of(db)).isEqualTo(before);
+
+        users.changePassword(self, id, "s3cret password", "brand new password");
+        assertThat(users.authenticate(AUTH, "alice", "brand new password")).contains(id);
+        assertThat(users.authenticate(AUTH, "alice", "s3cret password")).isEmpty();
+    }
+
+    @Test
+    void auditRowsNeverContainPasswordsOrHashes() {
+        long id = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
+        users.setPassword(AUTH, id, "operator password");
+        users.changePassword(new AccessScopes(db).forUser(id), id, "operator password", "final password!");
+        TenancyWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "5");
+        users.authenticate(AUTH, "alice", "final password!");
+
+        String hash = storedHash(id);
+        List<String> details = db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS).from(AUDIT_LOG).fetch(AUDIT_LOG.DETAILS));
+        assertThat(details).hasSize(4).allSatisfy(d -> assertThat(d)
+                .doesNotContain("s3cret", "operator password", "final password", hash, "$2b$"));
+    }
+
+    @Test
+    void deactivatedUsersScopeGrantsNothingAndOnlyAnAdminReactivates() {
+        long id = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
+        AccessScope self = new AccessScopes(db).forUser(id);
+        users.deactivate(self, id);
+
+        AccessScope after = new AccessScopes(db).forUser(id);
+        assertThat(after.isActive()).isFalse();
+        assertThatThrownBy(() -> users.reactivate(after, id)).isInstanceOf(dev.dialup.deploy.db.NotFoundException.class);
+
+        long admin = new Fixtures(db).admin("root");
+        assertThat(users.reactivate(new AccessScopes(db).forUser(admin), id).active()).isTrue();
+        assertThat(users.authenticate(AUTH, "alice", "s3cret password")).contains(id);
+    }
+
+    @Test
+    void promotingToSystemAdminIsForAdminsOnly() {
+        long alice = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
+        long root = new Fixtures(db).admin("root");
+        AccessScope aliceScope = new AccessScopes(db).forUser(alice);
+
+        assertThatThrownBy(() -> users.setSystemAdmin(aliceScope, alice, true)).isInstanceOf(AccessDeniedException.class);
+        assertThat(users.setSystemAdmin(new AccessScopes(db).forUser(root), alice, true).admin()).isTrue();
+        assertThat(new AccessScopes(db).forUser(alice).isAdmin()).isTrue();
+    }
+
+    @Test
+    void unknownUserAndWrongPasswordTakeComparableTime() {
+        TenancyWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "8"); // ~15 ms per hash: large against query noise
+        users.register(AUTH, "alice", "alice@example.com", "s3cret password", null);
+        for (int i = 0; i < 3; i++) { // warm up both paths (JIT, dummy hash)
+            users.authenticate(AUTH, "alice", "wrong password");
+            users.authenticate(AUTH, "nobody", "wrong password");
+        }
+        List<Long> wrong = new ArrayList<>();
+        List<Long> unknown = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            wrong.add(time(() -> users.authenticate(AUTH, "alice", "wrong password")));
+            unknown.add(time(() -> users.authenticate(AUTH, "nobody", "wrong password")));
+        }
+        double ratio = (double) median(unknown) / median(wrong);
+        // Without the dummy verification the unknown path would be ~100x faster; allow 2x for a shared CPU.
+        assertThat(ratio).as("median(unknown user) / median(wrong password)").isBetween(0.5, 2.0);
+    }
+
+    private static long time(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return System.nanoTime() - t0;
+    }
+
+    private static long median(List<Long> xs) {
+        List<Long> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        return s.get(s.size() / 2);
+    }
+
+    @Test
+    void authenticateIsRefusedToOrdinaryUsers() {
+        long alice = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
+        assertThatThrownBy(() -> users.authenticate(new AccessScopes(db).forUser(alice), "alice", "s3cret password"))
+                .isInstanceOf(AccessDeniedException.class);
+        assertThat(Optional.of(alice)).isEqualTo(users.authenticate(AUTH, "alice", "s3cret password"));
+    }
+}
