@@ -39,6 +39,7 @@ class RepositoryMatrixCoverageTest {
         Set<String> covered = new TreeSet<>();
         for (Class<?> matrix : classesUnder(RepositoryMatrixCoverageTest.class, name -> name.endsWith("MatrixTest"))) {
             Method m = matrix.getDeclaredMethod("coveredMethods");
+            m.setAccessible(true);
             @SuppressWarnings("unchecked")
             Set<String> names = (Set<String>) m.invoke(null);
             covered.addAll(names);
