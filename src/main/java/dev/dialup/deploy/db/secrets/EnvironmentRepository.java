@@ -1,6 +1,5 @@
 package dev.dialup.deploy.db.secrets;
 
-import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.SITE_ENVIRONMENT_VARIABLES;
 
 import dev.dialup.deploy.db.DialupDatabase;
@@ -8,7 +7,6 @@ import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.audit.AuditLog;
 import dev.dialup.deploy.db.generated.tables.SiteEnvironmentVariables;
-import dev.dialup.deploy.db.generated.tables.Sites;
 import dev.dialup.deploy.db.generated.tables.records.SiteEnvironmentVariablesRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import dev.dialup.deploy.db.jooq.SqliteTime;
@@ -43,7 +41,6 @@ public final class EnvironmentRepository {
     private static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private final SiteEnvironmentVariables v = SITE_ENVIRONMENT_VARIABLES.as("v");
-    private final Sites s = SITES.as("s");
 
     private final DialupDatabase db;
     private final SecretCipher cipher;
