@@ -145,7 +145,7 @@ public final class DeploymentRepository {
             if (truncate) kept = Utf8.prefix(chunk, (int) Math.max(0, cap - used));
             int keptBytes = kept.getBytes(StandardCharsets.UTF_8).length;
             if (!kept.isEmpty()) insertChunk(tx, deploymentId, seq++, kept);
-            if (truncate) insertChunk(tx, deploymentId, seq, truncationMarker(cap));
+            if (truncate) insertChunk(tx, deploymentId, seq, BuildLog.truncationMarker(cap));
             tx.update(DEPLOYMENTS)
                     .set(DEPLOYMENTS.LOG_BYTES, (int) (used + keptBytes))
                     .set(DEPLOYMENTS.LOG_TRUNCATED, truncate)
@@ -280,11 +280,6 @@ public final class DeploymentRepository {
         StringBuilder sb = new StringBuilder();
         dsl.select(c.CONTENT).from(c).where(c.DEPLOYMENT_ID.eq(deploymentId)).orderBy(c.SEQ).forEach(r -> sb.append(r.value1()));
         return sb.toString();
-    }
-
-    /** The line appended when a log hits its cap. */
-    public static String truncationMarker(long cap) {
-        return "\n[dialup: build log truncated at " + cap + " bytes; further output was dropped]\n";
     }
 
     private Instant now() {
