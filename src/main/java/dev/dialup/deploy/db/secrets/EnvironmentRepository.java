@@ -23,6 +23,8 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.SelectWhereStep;
 import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A site's environment variables. Non-secret values are stored as text; secret values are
@@ -38,6 +40,7 @@ import org.jooq.impl.DSL;
 public final class EnvironmentRepository {
     public static final int MAX_KEY_LENGTH = 128;
     public static final int MAX_VALUE_LENGTH = 32 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(EnvironmentRepository.class);
     private static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private final SiteEnvironmentVariables v = SITE_ENVIRONMENT_VARIABLES.as("v");
@@ -170,6 +173,7 @@ public final class EnvironmentRepository {
             batches++;
             long remaining = db.read(dsl -> (long) dsl.fetchCount(v, needsReencryption(primary)));
             ReencryptProgress p = new ReencryptProgress(primary, moved, remaining, batches);
+            LOG.info("Re-encrypted {} secret values to key {} ({} remaining)", n, Integer.toUnsignedString(primary), remaining);
             if (progress != null) progress.accept(p);
             if (remaining == 0) return p;
         }

@@ -4,6 +4,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Base64;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Encrypts and decrypts one secret value with the keyset's AEAD. The associated data binds
@@ -11,6 +13,7 @@ import java.util.Base64;
  * Stored form: base64 of Tink's ciphertext (version byte, 4-byte key id, IV, data, tag).
  */
 final class SecretCipher {
+    private static final Logger LOG = LoggerFactory.getLogger(SecretCipher.class);
     private static final int TINK_PREFIX = 5;
 
     private final SecretsKeyset keyset;
@@ -51,6 +54,7 @@ final class SecretCipher {
         try {
             return SecretValue.of(new String(keyset.aead().decrypt(ct, associatedData(siteId, key)), StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
+            LOG.warn("Secret {} of site {} failed authentication under key {}", key, siteId, Integer.toUnsignedString(keyId));
             throw new SecretDecryptionException(siteId, key,
                     "authentication failed (tampered ciphertext, or one copied from another variable or site)");
         }
