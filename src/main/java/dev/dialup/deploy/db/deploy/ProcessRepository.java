@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.jooq.DSLContext;
+import org.jooq.ResultQuery;
 import org.jooq.SelectWhereStep;
 
 /**
@@ -149,20 +150,27 @@ public final class ProcessRepository {
         checkLimit(limit);
         if (olderThan == null || olderThan.isNegative()) throw new ValidationException("olderThan", "must be zero or positive");
         Instant cutoff = SqliteTime.truncate(db.clock().instant().minus(olderThan));
-        return db.read(dsl -> selectBase(dsl)
+        return db.read(dsl -> dueQuery(dsl, cutoff, limit).fetch(this::toProcess));
+    }
+
+    /** The due-for-check query (package-private so a test can EXPLAIN it). */
+    ResultQuery<ProcessesRecord> dueQuery(DSLContext dsl, Instant cutoff, int limit) {
+        return selectBase(dsl)
                 .where(p.LAST_HEALTH_CHECK.isNull().or(p.LAST_HEALTH_CHECK.lt(cutoff)))
-                .orderBy(p.LAST_HEALTH_CHECK.asc().nullsFirst()).limit(limit)
-                .fetch(this::toProcess));
+                .orderBy(p.LAST_HEALTH_CHECK.asc().nullsFirst()).limit(limit);
+    }
+
+    ResultQuery<ProcessesRecord> unhealthyQuery(DSLContext dsl, int limit) {
+        return selectBase(dsl)
+                .where(p.HEALTH_STATUS.eq(HealthStatus.UNHEALTHY.dbValue()))
+                .orderBy(p.LAST_HEALTH_CHECK).limit(limit);
     }
 
     /** Unhealthy processes, least recently checked first. Served by the partial index {@code idx_processes_unhealthy}. */
     public List<ProcessInfo> unhealthy(AccessScope scope, int limit) {
         TenantFilter.requireSystem(scope, "reading processes");
         checkLimit(limit);
-        return db.read(dsl -> selectBase(dsl)
-                .where(p.HEALTH_STATUS.eq(HealthStatus.UNHEALTHY.dbValue()))
-                .orderBy(p.LAST_HEALTH_CHECK).limit(limit)
-                .fetch(this::toProcess));
+        return db.read(dsl -> unhealthyQuery(dsl, limit).fetch(this::toProcess));
     }
 
     private SelectWhereStep<ProcessesRecord> selectBase(DSLContext dsl) {
