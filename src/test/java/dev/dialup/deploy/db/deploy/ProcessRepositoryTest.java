@@ -72,8 +72,8 @@ class ProcessRepositoryTest {
     void startTimeIsStoredAsLegacyEpochMillis() {
         repo.register(sys, spec("web-1"));
         long millis = Instant.parse("2026-02-28T08:00:00.123Z").toEpochMilli();
-        int rows = db.read(dsl -> dsl.fetchCount(dsl.resultQuery(
-                "select 1 from processes where id = 'web-1' and typeof(startTime) = 'integer' and startTime = " + millis)));
+        int rows = db.read(dsl -> dsl.fetch(
+                "select 1 from processes where id = 'web-1' and typeof(startTime) = 'integer' and startTime = " + millis).size());
         assertThat(rows).isEqualTo(1);
     }
 
