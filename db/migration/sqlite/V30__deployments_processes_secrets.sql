@@ -45,8 +45,8 @@ CREATE INDEX idx_deployments_status_id ON deployments(status, id);
 CREATE INDEX idx_deployments_deployed_at_status ON deployments(deployed_at, status);
 --  * archival candidates: finished, not archived yet
 CREATE INDEX idx_deployments_archive_candidates ON deployments(finished_at) WHERE log_archived_at IS NULL AND finished_at IS NOT NULL;
---  * top sites by resource use: covering range scan over the last N days
-CREATE INDEX idx_site_usage_daily_date_site_usage ON site_usage_daily(date, site_id, avg_memory_mb, max_memory_mb, avg_cpu_percent, max_cpu_percent);
+--  * top sites by resource use: covering, grouped in index order, date range by skip-scan
+CREATE INDEX idx_site_usage_daily_site_date_usage ON site_usage_daily(site_id, date, avg_memory_mb, max_memory_mb, avg_cpu_percent, max_cpu_percent);
 
 -- Health checks of processes (last_health_check is V2's column).
 ALTER TABLE processes ADD COLUMN health_status TEXT NOT NULL DEFAULT 'unknown'

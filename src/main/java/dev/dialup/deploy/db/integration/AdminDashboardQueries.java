@@ -28,7 +28,7 @@ import org.jooq.impl.DSL;
  * docs/PERFORMANCE.md, "Admin panel aggregates"): latest deployment per site by
  * {@code idx_deployments_site_id_id}, per-day counts by the covering
  * {@code idx_deployments_deployed_at_status}, resource use by the covering
- * {@code idx_site_usage_daily_date_site_usage}, failures by {@code idx_deployments_status_id}.
+ * {@code idx_site_usage_daily_site_date_usage}, failures by {@code idx_deployments_status_id}.
  */
 public final class AdminDashboardQueries implements AdminDashboard {
     public static final int MAX_DAYS = 366;
@@ -68,7 +68,7 @@ public final class AdminDashboardQueries implements AdminDashboard {
         checkDays(days);
         Instant from = db.clock().instant().truncatedTo(ChronoUnit.DAYS).minus(days - 1L, ChronoUnit.DAYS);
         // deployed_at is 'YYYY-MM-DD HH:MM:SS.SSS' text: its first 10 characters are the UTC day.
-        Field<String> day = DSL.substring(d.DEPLOYED_AT.coerce(String.class), 1, 10);
+        Field<String> day = DSL.substring(d.DEPLOYED_AT.coerce(String.class), DSL.inline(1), DSL.inline(10));
         return db.read(dsl -> dsl.select(day, DSL.count(),
                                 DSL.count().filterWhere(d.STATUS.eq(DeploymentStatus.SUCCESS.dbValue())),
                                 DSL.count().filterWhere(d.STATUS.eq(DeploymentStatus.FAILED.dbValue())),
@@ -88,26 +88,28 @@ public final class AdminDashboardQueries implements AdminDashboard {
         checkLimit(limit);
         if (rankBy == null) throw new ValidationException("rankBy", "must not be null");
         LocalDate from = LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(days - 1L);
-        Field<Double> avgMem = DSL.avg(u.AVG_MEMORY_MB).coerce(Double.class);
-        Field<Double> maxMem = DSL.max(u.MAX_MEMORY_MB).coerce(Double.class);
-        Field<Double> avgCpu = DSL.avg(u.AVG_CPU_PERCENT).coerce(Double.class);
-        Field<Double> maxCpu = DSL.max(u.MAX_CPU_PERCENT).coerce(Double.class);
-        Field<Integer> reported = DSL.count();
-        var top = DSL.select(u.SITE_ID, avgMem.as("avg_mem"), maxMem.as("max_mem"), avgCpu.as("avg_cpu"), maxCpu.as("max_cpu"), reported.as("n"))
-                .from(u)
-                .where(u.DATE.ge(from))
-                .groupBy(u.SITE_ID)
-                .orderBy((rankBy == ResourceMetric.MEMORY ? avgMem : avgCpu).desc().nullsLast(), u.SITE_ID)
-                .limit(limit)
-                .asTable("top");
-        Field<Long> topSite = top.field(u.SITE_ID);
-        Field<Double> rankField = top.field(rankBy == ResourceMetric.MEMORY ? "avg_mem" : "avg_cpu", Double.class);
-        return db.read(dsl -> dsl.select(topSite, s.NAME, top.field("avg_mem", Double.class), top.field("max_mem", Double.class),
-                                top.field("avg_cpu", Double.class), top.field("max_cpu", Double.class), top.field("n", Integer.class))
-                        .from(top).join(s).on(s.ID.eq(topSite))
-                        .orderBy(rankField.desc().nullsLast(), topSite)
-                        .fetch(r -> new SiteResourceUse(r.value1(), r.value2(), zero(r.value3()), zero(r.value4()), zero(r.value5()),
-                                zero(r.value6()), r.value7())));
+        Field<Double> rank = DSL.avg(rankBy == ResourceMetric.MEMORY ? u.AVG_MEMORY_MB : u.AVG_CPU_PERCENT).coerce(Double.class);
+        return db.read(dsl -> {
+            // Two steps: rank with one aggregate over the window (the costly scan), then the
+            // full figures for the few winners only.
+            List<Long> top = dsl.select(u.SITE_ID, rank)
+                    .from(u)
+                    .where(u.DATE.ge(from))
+                    .groupBy(u.SITE_ID)
+                    .orderBy(rank.desc().nullsLast(), u.SITE_ID)
+                    .limit(limit)
+                    .fetch(u.SITE_ID);
+            if (top.isEmpty()) return List.<SiteResourceUse>of();
+            Map<Long, SiteResourceUse> figures = new java.util.HashMap<>();
+            dsl.select(u.SITE_ID, s.NAME, DSL.avg(u.AVG_MEMORY_MB).coerce(Double.class), DSL.max(u.MAX_MEMORY_MB).coerce(Double.class),
+                            DSL.avg(u.AVG_CPU_PERCENT).coerce(Double.class), DSL.max(u.MAX_CPU_PERCENT).coerce(Double.class), DSL.count())
+                    .from(u).join(s).on(s.ID.eq(u.SITE_ID))
+                    .where(u.SITE_ID.in(top)).and(u.DATE.ge(from))
+                    .groupBy(u.SITE_ID, s.NAME)
+                    .forEach(r -> figures.put(r.value1(), new SiteResourceUse(r.value1(), r.value2(), zero(r.value3()),
+                            zero(r.value4()), zero(r.value5()), zero(r.value6()), r.value7())));
+            return top.stream().map(figures::get).toList();
+        });
     }
 
     @Override
