@@ -117,6 +117,29 @@ class ProcessRepositoryTest {
     }
 
     @Test
+    void processesOfAnAdoptedLegacyDatabaseAreLinkedToTheirSitesAndManageable(@TempDir Path legacyDir) throws Exception {
+        Path file = legacyDir.resolve("dialup-deploy.db");
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file); var st = c.createStatement()) {
+            st.execute("CREATE TABLE processes (id TEXT PRIMARY KEY, site TEXT NOT NULL, port INTEGER NOT NULL, pid INTEGER,"
+                    + " startTime INTEGER NOT NULL, type TEXT NOT NULL, script TEXT NOT NULL, cwd TEXT NOT NULL, status TEXT NOT NULL)");
+            st.execute("INSERT INTO processes VALUES ('lq8w1x', 'blog', 4000, 321, 1690000000000, 'node', 'index.js', '/srv/blog', 'running')");
+        }
+        try (DialupDatabase legacy = DialupDatabase.open(file)) {
+            ProcessRepository processes = new ProcessRepository(legacy);
+            ProcessInfo p = processes.find(sys, "lq8w1x");
+            assertThat(p.siteId()).isNotNull();
+            assertThat(p.site()).isEqualTo("blog");
+            assertThat(p.startTime()).isEqualTo(Instant.ofEpochMilli(1_690_000_000_000L));
+            assertThat(processes.listForSite(sys, p.siteId())).containsExactly(p);
+            assertThat(processes.recordHealthCheck(sys, "lq8w1x", true, null).healthStatus()).isEqualTo(HealthStatus.HEALTHY);
+            ProcessInfo limited = processes.update(sys, new ProcessSpec(p.id(), p.siteId(), "ctr-blog", p.pid(), p.port(), p.status(),
+                    p.type(), p.script(), p.cwd(), p.startTime(), 256, 20, null));
+            assertThat(limited.memoryLimitMb()).isEqualTo(256);
+            assertThat(limited.healthStatus()).as("health survives a metadata update").isEqualTo(HealthStatus.HEALTHY);
+        }
+    }
+
+    @Test
     void aProcessBecomesUnhealthyAfterTheConfiguredNumberOfFailuresAndHealthyOnSuccess() {
         repo.register(sys, spec("web-1"));
         assertThat(repo.recordHealthCheck(sys, "web-1", true, null).healthStatus()).isEqualTo(HealthStatus.HEALTHY);
