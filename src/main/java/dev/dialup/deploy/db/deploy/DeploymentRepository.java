@@ -79,7 +79,7 @@ public final class DeploymentRepository {
                     .set(DEPLOYMENTS.COMMIT_HASH, hash == null ? null : hash.toLowerCase())
                     .set(DEPLOYMENTS.COMMIT_MESSAGE, message)
                     .set(DEPLOYMENTS.BRANCH, branch == null ? site.getBranch() : branch)
-                    .set(DEPLOYMENTS.DEPLOYED_BY, scope.userId().map(Long::intValue).orElse(null))
+                    .set(DEPLOYMENTS.DEPLOYED_BY, scope.userId().orElse(null))
                     .set(DEPLOYMENTS.STATUS, DeploymentStatus.PENDING.dbValue())
                     .set(DEPLOYMENTS.DEPLOYED_AT, now())
                     .returning(DEPLOYMENTS.ID).fetchOne().getId();
@@ -242,9 +242,8 @@ public final class DeploymentRepository {
     }
 
     private Deployment toDeployment(Record r) {
-        Integer by = r.get(d.DEPLOYED_BY);
         return new Deployment(r.get(d.ID), r.get(d.SITE_ID), r.get(d.COMMIT_HASH), r.get(d.COMMIT_MESSAGE), r.get(d.BRANCH),
-                by == null ? null : by.longValue(), DeploymentStatus.fromDb(r.get(d.STATUS)), r.get(d.DEPLOYED_AT),
+                r.get(d.DEPLOYED_BY), DeploymentStatus.fromDb(r.get(d.STATUS)), r.get(d.DEPLOYED_AT),
                 r.get(d.STARTED_AT), r.get(d.FINISHED_AT), r.get(d.BUILD_TIME_SECONDS), r.get(d.LOG_BYTES),
                 Boolean.TRUE.equals(r.get(d.LOG_TRUNCATED)), r.get(d.LOG_ARCHIVED_AT));
     }

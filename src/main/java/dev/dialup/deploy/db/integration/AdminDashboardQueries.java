@@ -122,7 +122,7 @@ public final class AdminDashboardQueries implements AdminDashboard {
                 .orderBy(d.ID.desc())
                 .limit(limit)
                 .fetch(r -> new FailedDeployment(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(),
-                        r.value6() == null ? null : r.value6().longValue(), r.value7(), r.value8())));
+                        r.value6(), r.value7(), r.value8())));
     }
 
     private static double zero(Double v) {
