@@ -152,4 +152,25 @@ public final class TenantFilter {
             throw new AccessDeniedException(operation + " needs the organization's owner");
         }
     }
+
+    /**
+     * The site if the scope may deploy it: everyone who may read it (personal owner, any
+     * member of its organization, system admins, the system scope). Invisible and missing
+     * sites raise the same {@link NotFoundException}. See docs/deployments.md.
+     */
+    public static SitesRecord requireDeployableSite(DSLContext dsl, AccessScope scope, long siteId) {
+        return requireVisibleSite(dsl, scope, siteId);
+    }
+
+    /** Whether the scope may read secret values of this (visible) site: its managers and the system scope. */
+    public static boolean canReadSecrets(AccessScope scope, SitesRecord site) {
+        return canManage(scope, site);
+    }
+
+    /** For reads of non-tenant platform data (system config): any active scope. */
+    public static void requireActive(AccessScope scope, String operation) {
+        if (!scope.isActive()) {
+            throw new AccessDeniedException(operation + " needs an active account");
+        }
+    }
 }

@@ -1,0 +1,241 @@
+package dev.dialup.deploy.db.deploy;
+
+import static dev.dialup.deploy.db.generated.Tables.PROCESSES;
+import static dev.dialup.deploy.db.generated.Tables.SITES;
+
+import dev.dialup.deploy.db.ConflictException;
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.config.ConfigSettings;
+import dev.dialup.deploy.db.config.ConfigValues;
+import dev.dialup.deploy.db.generated.tables.Processes;
+import dev.dialup.deploy.db.generated.tables.records.ProcessesRecord;
+import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
+import dev.dialup.deploy.db.jooq.SqliteTime;
+import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.tenancy.TenantFilter;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.jooq.DSLContext;
+import org.jooq.ResultQuery;
+import org.jooq.SelectWhereStep;
+
+/**
+ * Running processes (containers) of sites, for the container orchestrator: register,
+ * update, remove, health-check results and the queues of due and unhealthy processes.
+ * Works on legacy rows too (TEXT ids, epoch-millis {@code startTime}). System scope only:
+ * tenants see their deployments, not the orchestrator's process table.
+ */
+public final class ProcessRepository {
+    public static final int MAX_LIST = 1000;
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
+    private static final Pattern STATUS = Pattern.compile("[a-z][a-z_]{0,31}");
+
+    private final Processes p = PROCESSES.as("p");
+
+    private final DialupDatabase db;
+    private final AuditLog audit;
+
+    public ProcessRepository(DialupDatabase db) {
+        this.db = db;
+        this.audit = new AuditLog(db.clock());
+    }
+
+    /** Registers a new process for an existing site; a taken id is a {@link ConflictException}. */
+    public ProcessInfo register(AccessScope scope, ProcessSpec spec) {
+        TenantFilter.requireSystem(scope, "registering a process");
+        validate(spec);
+        return db.write(tx -> {
+            SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, spec.siteId());
+            if (tx.fetchExists(p, p.ID.eq(spec.id()))) throw new ConflictException("process " + spec.id() + " already exists");
+            tx.insertInto(PROCESSES)
+                    .set(PROCESSES.ID, spec.id())
+                    .set(PROCESSES.SITE, site.getName())
+                    .set(PROCESSES.STARTTIME, spec.startTime())
+                    .set(columns(spec))
+                    .execute();
+            audit.record(tx, scope, "process.register", "process", spec.id(), site.getOrganizationId(),
+                    Map.of("siteId", spec.siteId(), "status", spec.status()));
+            return load(tx, spec.id());
+        });
+    }
+
+    /** Replaces a process's metadata (legacy rows included); health results are kept. */
+    public ProcessInfo update(AccessScope scope, ProcessSpec spec) {
+        TenantFilter.requireSystem(scope, "updating a process");
+        validate(spec);
+        return db.write(tx -> {
+            SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, spec.siteId());
+            int n = tx.update(PROCESSES)
+                    .set(PROCESSES.SITE, site.getName())
+                    .set(PROCESSES.STARTTIME, spec.startTime())
+                    .set(columns(spec))
+                    .where(PROCESSES.ID.eq(spec.id())).execute();
+            if (n == 0) throw new NotFoundException("process", spec.id());
+            audit.record(tx, scope, "process.update", "process", spec.id(), site.getOrganizationId(),
+                    Map.of("siteId", spec.siteId(), "status", spec.status()));
+            return load(tx, spec.id());
+        });
+    }
+
+    public void remove(AccessScope scope, String processId) {
+        TenantFilter.requireSystem(scope, "removing a process");
+        db.writeVoid(tx -> {
+            int n = tx.deleteFrom(PROCESSES).where(PROCESSES.ID.eq(processId)).execute();
+            if (n == 0) throw new NotFoundException("process", processId);
+            audit.record(tx, scope, "process.remove", "process", processId, null, Map.of());
+        });
+    }
+
+    public ProcessInfo find(AccessScope scope, String processId) {
+        TenantFilter.requireSystem(scope, "reading processes");
+        return db.read(dsl -> {
+            ProcessesRecord r = selectBase(dsl).where(p.ID.eq(processId)).fetchOne();
+            if (r == null) throw new NotFoundException("process", processId);
+            return toProcess(r);
+        });
+    }
+
+    /** The processes of one site, by id. */
+    public List<ProcessInfo> listForSite(AccessScope scope, long siteId) {
+        TenantFilter.requireSystem(scope, "reading processes");
+        return db.read(dsl -> {
+            TenantFilter.requireVisibleSite(dsl, scope, siteId);
+            return selectBase(dsl).where(p.SITE_ID.eq(siteId)).orderBy(p.ID).fetch(this::toProcess);
+        });
+    }
+
+    /**
+     * Records one health-check result at the current time. A success makes the process
+     * healthy; {@code health.unhealthy_after_failures} consecutive failures (default 3) make it unhealthy.
+     */
+    public ProcessInfo recordHealthCheck(AccessScope scope, String processId, boolean healthy, String message) {
+        TenantFilter.requireSystem(scope, "recording health checks");
+        if (message != null && message.length() > 1024) throw new ValidationException("message", "must be at most 1024 characters");
+        return db.write(tx -> {
+            ProcessesRecord r = selectBase(tx).where(p.ID.eq(processId)).fetchOne();
+            if (r == null) throw new NotFoundException("process", processId);
+            long threshold = ConfigValues.readLong(tx, ConfigSettings.HEALTH_UNHEALTHY_AFTER_FAILURES.key(), 3);
+            int failures = healthy ? 0 : r.getConsecutiveFailures() + 1;
+            // A single failed probe does not flip a healthy process: only the threshold does.
+            HealthStatus status = healthy ? HealthStatus.HEALTHY
+                    : failures >= threshold ? HealthStatus.UNHEALTHY
+                    : HealthStatus.fromDb(r.getHealthStatus());
+            tx.update(PROCESSES)
+                    .set(PROCESSES.LAST_HEALTH_CHECK, SqliteTime.truncate(db.clock().instant()))
+                    .set(PROCESSES.HEALTH_STATUS, status.dbValue())
+                    .set(PROCESSES.CONSECUTIVE_FAILURES, failures)
+                    .set(PROCESSES.HEALTH_MESSAGE, message)
+                    .where(PROCESSES.ID.eq(processId)).execute();
+            audit.record(tx, scope, "process.health_check", "process", processId, null,
+                    Map.of("healthy", healthy, "status", status.dbValue()));
+            return load(tx, processId);
+        });
+    }
+
+    /**
+     * Processes never checked or last checked more than {@code olderThan} ago, oldest first
+     * (never-checked first). Served by {@code idx_processes_last_health_check}.
+     */
+    public List<ProcessInfo> dueForHealthCheck(AccessScope scope, Duration olderThan, int limit) {
+        TenantFilter.requireSystem(scope, "reading processes");
+        checkLimit(limit);
+        if (olderThan == null || olderThan.isNegative()) throw new ValidationException("olderThan", "must be zero or positive");
+        Instant cutoff = SqliteTime.truncate(db.clock().instant().minus(olderThan));
+        return db.read(dsl -> dueQuery(dsl, cutoff, limit).fetch(this::toProcess));
+    }
+
+    /** The due-for-check query (package-private so a test can EXPLAIN it). */
+    ResultQuery<ProcessesRecord> dueQuery(DSLContext dsl, Instant cutoff, int limit) {
+        return selectBase(dsl)
+                .where(p.LAST_HEALTH_CHECK.isNull().or(p.LAST_HEALTH_CHECK.lt(cutoff)))
+                .orderBy(p.LAST_HEALTH_CHECK.asc().nullsFirst()).limit(limit);
+    }
+
+    ResultQuery<ProcessesRecord> unhealthyQuery(DSLContext dsl, int limit) {
+        return selectBase(dsl)
+                .where(p.HEALTH_STATUS.eq(HealthStatus.UNHEALTHY.dbValue()))
+                .orderBy(p.LAST_HEALTH_CHECK).limit(limit);
+    }
+
+    /** Unhealthy processes, least recently checked first. Served by the partial index {@code idx_processes_unhealthy}. */
+    public List<ProcessInfo> unhealthy(AccessScope scope, int limit) {
+        TenantFilter.requireSystem(scope, "reading processes");
+        checkLimit(limit);
+        return db.read(dsl -> unhealthyQuery(dsl, limit).fetch(this::toProcess));
+    }
+
+    private SelectWhereStep<ProcessesRecord> selectBase(DSLContext dsl) {
+        return dsl.selectFrom(p);
+    }
+
+    private ProcessInfo load(DSLContext dsl, String id) {
+        return toProcess(selectBase(dsl).where(p.ID.eq(id)).fetchOne());
+    }
+
+    private ProcessInfo toProcess(ProcessesRecord r) {
+        return new ProcessInfo(r.getId(), r.getSiteId(), r.getSite(), r.getPort(), r.getPid(), r.getStarttime(), r.getType(),
+                r.getScript(), r.getCwd(), r.getStatus(), r.getContainerId(), r.getMemoryLimitMb(), r.getCpuLimitPercent(),
+                r.getHealthCheckUrl(), r.getLastHealthCheck(), HealthStatus.fromDb(r.getHealthStatus()),
+                r.getConsecutiveFailures(), r.getHealthMessage());
+    }
+
+    private static Map<org.jooq.Field<?>, Object> columns(ProcessSpec spec) {
+        Map<org.jooq.Field<?>, Object> m = new HashMap<>();
+        m.put(PROCESSES.SITE_ID, spec.siteId());
+        m.put(PROCESSES.PORT, spec.port());
+        m.put(PROCESSES.PID, spec.pid());
+        m.put(PROCESSES.TYPE, spec.type());
+        m.put(PROCESSES.SCRIPT, spec.script());
+        m.put(PROCESSES.CWD, spec.cwd());
+        m.put(PROCESSES.STATUS, spec.status());
+        m.put(PROCESSES.CONTAINER_ID, spec.containerId());
+        m.put(PROCESSES.MEMORY_LIMIT_MB, spec.memoryLimitMb());
+        m.put(PROCESSES.CPU_LIMIT_PERCENT, spec.cpuLimitPercent());
+        m.put(PROCESSES.HEALTH_CHECK_URL, spec.healthCheckUrl());
+        return m;
+    }
+
+    private static void validate(ProcessSpec spec) {
+        if (spec == null) throw new ValidationException("process", "must not be null");
+        if (spec.id() == null || !ID.matcher(spec.id()).matches()) {
+            throw new ValidationException("id", "must be 1-128 characters of letters, digits, '_', '.', ':' or '-'");
+        }
+        if (spec.port() < 1 || spec.port() > 65535) throw new ValidationException("port", "must be between 1 and 65535");
+        if (spec.pid() != null && spec.pid() < 1) throw new ValidationException("pid", "must be positive");
+        if (spec.status() == null || !STATUS.matcher(spec.status()).matches()) {
+            throw new ValidationException("status", "must be 1-32 lower-case letters or '_' (e.g. running, stopped)");
+        }
+        if (spec.type() == null || spec.type().isBlank() || spec.type().length() > 32) throw new ValidationException("type", "must be 1-32 characters");
+        if (spec.script() == null || spec.script().length() > 4096) throw new ValidationException("script", "must be at most 4096 characters");
+        if (spec.cwd() == null || spec.cwd().isBlank() || spec.cwd().length() > 4096) throw new ValidationException("cwd", "must be 1-4096 characters");
+        if (spec.startTime() == null) throw new ValidationException("startTime", "must not be null");
+        if (spec.containerId() != null && !spec.containerId().matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")) {
+            throw new ValidationException("containerId", "must be 1-128 characters of letters, digits, '_', '.' or '-'");
+        }
+        if (spec.memoryLimitMb() != null && spec.memoryLimitMb() < 1) throw new ValidationException("memoryLimitMb", "must be positive");
+        if (spec.cpuLimitPercent() != null && spec.cpuLimitPercent() < 1) throw new ValidationException("cpuLimitPercent", "must be positive");
+        if (spec.healthCheckUrl() != null) {
+            try {
+                URI u = new URI(spec.healthCheckUrl());
+                if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                    throw new ValidationException("healthCheckUrl", "must be an absolute http(s) URL");
+                }
+            } catch (URISyntaxException e) {
+                throw new ValidationException("healthCheckUrl", "must be an absolute http(s) URL");
+            }
+        }
+    }
+
+    private static void checkLimit(int limit) {
+        if (limit < 1 || limit > MAX_LIST) throw new ValidationException("limit", "must be between 1 and " + MAX_LIST);
+    }
+}

@@ -1,0 +1,10 @@
+package dev.dialup.deploy.db.secrets;
+
+import dev.dialup.deploy.db.DialupDataException;
+
+/** The key material for secrets is missing or unusable; the message names what and where. */
+public final class SecretKeyMaterialException extends DialupDataException {
+    public SecretKeyMaterialException(String message) {
+        super(message);
+    }
+}
