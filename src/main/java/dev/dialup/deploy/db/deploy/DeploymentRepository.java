@@ -150,8 +150,8 @@ public final class DeploymentRepository {
                     .set(DEPLOYMENTS.LOG_BYTES, (int) (used + keptBytes))
                     .set(DEPLOYMENTS.LOG_TRUNCATED, truncate)
                     .where(DEPLOYMENTS.ID.eq(deploymentId)).execute();
-            audit.record(tx, scope, "deployment.log_append", "deployment", deploymentId, row.get(s.ORGANIZATION_ID),
-                    Map.of("bytes", keptBytes, "truncated", truncate));
+            // Not audited: a log chunk is build output, not an administrative action, and the
+            // chunk table is its own record. The deployment's status changes are audited.
             return keptBytes;
         });
     }

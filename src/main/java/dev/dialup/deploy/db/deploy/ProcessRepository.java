@@ -135,8 +135,13 @@ public final class ProcessRepository {
                     .set(PROCESSES.CONSECUTIVE_FAILURES, failures)
                     .set(PROCESSES.HEALTH_MESSAGE, message)
                     .where(PROCESSES.ID.eq(processId)).execute();
-            audit.record(tx, scope, "process.health_check", "process", processId, null,
-                    Map.of("healthy", healthy, "status", status.dbValue()));
+            // Probes run every minute per process: only a change of health status is an event
+            // worth an audit row (one per flip), not every probe.
+            HealthStatus previous = HealthStatus.fromDb(r.getHealthStatus());
+            if (status != previous) {
+                audit.record(tx, scope, "process.health_status", "process", processId, null,
+                        Map.of("from", previous.dbValue(), "to", status.dbValue()));
+            }
             return load(tx, processId);
         });
     }

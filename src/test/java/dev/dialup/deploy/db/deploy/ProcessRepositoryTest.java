@@ -156,8 +156,9 @@ class ProcessRepositoryTest {
         assertThat(up.healthStatus()).isEqualTo(HealthStatus.HEALTHY);
         assertThat(up.consecutiveFailures()).isZero();
         assertThat(repo.unhealthy(sys, 10)).isEmpty();
-        int checks = db.read(dsl -> dsl.fetchCount(AUDIT_LOG, AUDIT_LOG.ACTION.eq("process.health_check")));
-        assertThat(checks).isEqualTo(5);
+        // five probes, three changes of status (unknown→healthy→unhealthy→healthy): one audit row per change
+        int changes = db.read(dsl -> dsl.fetchCount(AUDIT_LOG, AUDIT_LOG.ACTION.eq("process.health_status")));
+        assertThat(changes).isEqualTo(3);
     }
 
     @Test
