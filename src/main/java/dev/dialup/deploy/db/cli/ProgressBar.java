@@ -13,12 +13,20 @@ final class ProgressBar implements Progress {
     private static final long REDRAW_NANOS = 100_000_000L;
 
     private final PrintWriter err;
+    private final String unit;
     private final long started = System.nanoTime();
     private long lastDraw;
     private boolean drawn;
 
+    /** A bar that shows bytes as MB. */
     ProgressBar(PrintWriter err) {
+        this(err, null);
+    }
+
+    /** A bar that counts items, e.g. {@code "values"} or {@code "days"}. */
+    ProgressBar(PrintWriter err, String unit) {
         this.err = err;
+        this.unit = unit;
     }
 
     @Override
@@ -29,7 +37,7 @@ final class ProgressBar implements Progress {
         }
         lastDraw = now;
         drawn = true;
-        err.print("\r" + line(step, done, total));
+        err.print("\r" + (unit == null ? line(step, done, total) : countLine(step, done, total, unit)));
         err.flush();
     }
 
@@ -41,6 +49,16 @@ final class ProgressBar implements Progress {
         int filled = pct * WIDTH / 100;
         return String.format("%-10s [%s%s] %3d%% %,.1f/%,.1f MB", step, "#".repeat(filled), ".".repeat(WIDTH - filled), pct,
                 done / 1e6, total / 1e6);
+    }
+
+    static String countLine(String step, long done, long total, String unit) {
+        if (total <= 0) {
+            return String.format("%-10s [%s] %,d %s", step, "~".repeat(WIDTH), done, unit);
+        }
+        int pct = (int) Math.min(100, done * 100 / total);
+        int filled = pct * WIDTH / 100;
+        return String.format("%-10s [%s%s] %3d%% %,d/%,d %s", step, "#".repeat(filled), ".".repeat(WIDTH - filled), pct,
+                done, total, unit);
     }
 
     synchronized void finish() {
