@@ -63,8 +63,8 @@ class AdminDashboardQueriesTest {
     private void usage(long site, String date, double avgMem, double maxMem, double avgCpu, double maxCpu) {
         db.writeVoid(tx -> tx.insertInto(SITE_USAGE_DAILY)
                 .set(SITE_USAGE_DAILY.SITE_ID, site).set(SITE_USAGE_DAILY.DATE, LocalDate.parse(date))
-                .set(SITE_USAGE_DAILY.AVG_MEMORY_MB, (float) avgMem).set(SITE_USAGE_DAILY.MAX_MEMORY_MB, (float) maxMem)
-                .set(SITE_USAGE_DAILY.AVG_CPU_PERCENT, (float) avgCpu).set(SITE_USAGE_DAILY.MAX_CPU_PERCENT, (float) maxCpu)
+                .set(SITE_USAGE_DAILY.AVG_MEMORY_MB, avgMem).set(SITE_USAGE_DAILY.MAX_MEMORY_MB, maxMem)
+                .set(SITE_USAGE_DAILY.AVG_CPU_PERCENT, avgCpu).set(SITE_USAGE_DAILY.MAX_CPU_PERCENT, maxCpu)
                 .execute());
     }
 

@@ -144,7 +144,7 @@ class BackupServiceTest {
         assertThat(distinct).isEqualTo(rows);
         assertThat(max).isEqualTo(rows);
         assertThat(counter).isEqualTo(rows);
-        assertThat(backup.manifest().rowCounts()).containsEntry("site_resource_usage", rows);
+        assertThat(backup.manifest().rowCounts()).containsEntry("usage_samples", rows);
     }
 
     static final class MutableClock extends Clock {

@@ -1,11 +1,14 @@
 package dev.dialup.deploy.db.ops;
 
-import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_USAGE;
 
 import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.usage.UsageRepository;
+import dev.dialup.deploy.db.usage.UsageSample;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
-import org.jooq.InsertValuesStep4;
-import dev.dialup.deploy.db.generated.tables.records.SiteResourceUsageRecord;
 
 /**
  * The child JVM of {@link CrashSafetyTest}: ingests usage in batches, one write transaction
@@ -34,18 +37,15 @@ public final class CrashIngestChild {
 
     /**
      * The one place the child writes usage: {@code BATCH_ROWS} samples tagged with the batch
-     * number in one transaction. Repoint it at the usage repository's batch ingest when that
-     * owns the physical layout.
+     * number, through the usage repository's batch ingest (one transaction).
      */
     static void ingestBatch(DialupDatabase db, long siteId, int batch) {
-        db.writeVoid(tx -> {
-            InsertValuesStep4<SiteResourceUsageRecord, Long, Integer, Float, Float> insert = tx.insertInto(SITE_RESOURCE_USAGE,
-                    SITE_RESOURCE_USAGE.SITE_ID, SITE_RESOURCE_USAGE.ACTIVE_REQUESTS, SITE_RESOURCE_USAGE.RESPONSE_TIME_MS,
-                    SITE_RESOURCE_USAGE.MEMORY_MB);
-            for (int i = 0; i < BATCH_ROWS; i++) {
-                insert = insert.values(siteId, batch, (float) i, 64f + i);
-            }
-            insert.execute();
-        });
+        List<UsageSample> samples = new ArrayList<>(BATCH_ROWS);
+        for (int i = 0; i < BATCH_ROWS; i++) {
+            // one second per sample, batch after batch; activeRequests carries the batch number
+            Instant at = Instant.ofEpochSecond(1_700_000_000L + (long) batch * BATCH_ROWS + i);
+            samples.add(new UsageSample(siteId, at, 64.0 + i, null, null, null, batch, (double) i));
+        }
+        new UsageRepository(db).recordBatch(AccessScope.system("crash-test-ingest"), samples);
     }
 }

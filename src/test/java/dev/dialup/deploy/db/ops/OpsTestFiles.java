@@ -1,6 +1,10 @@
 package dev.dialup.deploy.db.ops;
 
-import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_USAGE;
+import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.usage.UsageRepository;
+import dev.dialup.deploy.db.usage.UsageSample;
+import java.time.Instant;
+
 
 import dev.dialup.deploy.db.DialupDatabase;
 import java.nio.file.Path;
@@ -49,12 +53,9 @@ final class OpsTestFiles {
         }
     }
 
-    /** One usage row per sequence number, in its own transaction. */
+    /** One usage sample per sequence number (second {@code seq}, {@code activeRequests = seq}), in its own transaction. */
     static void insertUsage(DialupDatabase db, long siteId, int seq) {
-        db.writeVoid(tx -> tx.insertInto(SITE_RESOURCE_USAGE)
-                .set(SITE_RESOURCE_USAGE.SITE_ID, siteId)
-                .set(SITE_RESOURCE_USAGE.ACTIVE_REQUESTS, seq)
-                .set(SITE_RESOURCE_USAGE.MEMORY_MB, 128.0f)
-                .execute());
+        new UsageRepository(db).record(AccessScope.system("test"),
+                new UsageSample(siteId, Instant.ofEpochSecond(1_700_000_000L + seq), 128.0, null, null, null, seq, null));
     }
 }

@@ -1,0 +1,112 @@
+package dev.dialup.deploy.db.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dialup.deploy.db.ConflictException;
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.testing.DbSnapshot;
+import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.TestDb;
+import dev.dialup.deploy.db.tenancy.AccessScope;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class UsageRepositoryTest {
+    static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
+    @TempDir
+    Path dir;
+    DialupDatabase db;
+    UsageRepository usage;
+    AccessScope sys = AccessScope.system("monitoring");
+    long a;
+    long b;
+
+    @BeforeEach
+    void setUp() {
+        db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+        var f = new Fixtures(db);
+        long owner = f.user("owner");
+        a = f.personalSite("a", owner);
+        b = f.personalSite("b", owner);
+        usage = new UsageRepository(db);
+    }
+
+    @AfterEach
+    void tearDown() {
+        db.close();
+    }
+
+    static UsageSample s(long site, Instant at, double mem) {
+        return UsageSample.of(site, at, mem, 10.5, 100, 0.25, 30, 12.5);
+    }
+
+    @Test
+    void aBatchIsStoredAndResendingItIsHarmless() {
+        List<UsageSample> batch = List.of(s(a, NOW.minusSeconds(60), 100), s(b, NOW.minusSeconds(60), 200), s(a, NOW.minusSeconds(30), 110));
+        assertThat(usage.recordBatch(sys, batch)).isEqualTo(3);
+        var snapshot = DbSnapshot.of(db);
+        assertThat(usage.recordBatch(sys, batch)).isZero();
+        assertThat(DbSnapshot.of(db)).isEqualTo(snapshot);
+        assertThat(usage.latest(sys, List.of(a, b))).containsEntry(a, s(a, NOW.minusSeconds(30), 110)).containsEntry(b, s(b, NOW.minusSeconds(60), 200));
+    }
+
+    @Test
+    void aConflictingOrBadElementRejectsTheWholeBatchAndNamesIt() {
+        usage.record(sys, s(a, NOW.minusSeconds(60), 100));
+        var snapshot = DbSnapshot.of(db);
+        assertThatThrownBy(() -> usage.recordBatch(sys, List.of(s(b, NOW, 1), s(a, NOW.minusSeconds(60), 999))))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("samples[1]");
+        assertThatThrownBy(() -> usage.recordBatch(sys, List.of(s(b, NOW, 1), s(a, NOW, Double.NaN))))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("samples[1]").hasMessageContaining("memoryMb");
+        assertThatThrownBy(() -> usage.recordBatch(sys, List.of(s(b, NOW, 1), s(9999, NOW, 1))))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("samples[1]").hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> usage.recordBatch(sys, List.of(s(b, NOW, 1), s(b, NOW, 1))))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("samples[1]").hasMessageContaining("duplicate");
+        assertThat(DbSnapshot.of(db)).isEqualTo(snapshot);
+    }
+
+    @Test
+    void seriesBucketsAndRollupAgreeWithTheSamples() {
+        List<UsageSample> day = new ArrayList<>();
+        Instant start = Instant.parse("2026-11-19T00:00:00Z");
+        for (int i = 0; i < 2880; i++) day.add(s(a, start.plusSeconds(30L * i), i % 100));
+        usage.recordBatch(sys, day);
+        assertThat(usage.series(sys, a, start, start.plusSeconds(300))).hasSize(10);
+        var buckets = usage.seriesBuckets(sys, a, start, start.plus(Duration.ofDays(1)), 24);
+        assertThat(buckets).hasSize(24).allSatisfy(bk -> assertThat(bk.samples()).isEqualTo(120));
+        var r = usage.rollupDay(sys, LocalDate.parse("2026-11-19"));
+        assertThat(r.sites()).isEqualTo(1);
+        assertThat(r.samples()).isEqualTo(2880);
+        var daily = usage.daily(sys, a, LocalDate.parse("2026-11-19"), LocalDate.parse("2026-11-19"));
+        assertThat(daily).singleElement().satisfies(d -> {
+            assertThat(d.uptimeSeconds()).isEqualTo(86400);
+            assertThat(d.maxMemoryMb()).isEqualTo(99.0);
+            assertThat(d.totalRequests()).isEqualTo(2880L * 30);
+        });
+        assertThat(usage.rollupDay(sys, LocalDate.parse("2026-11-19"))).isEqualTo(r);
+    }
+
+    @Test
+    void overLimitAndPrune() {
+        usage.record(sys, s(a, NOW.minusSeconds(30), 5000)); // default limit 512 MB
+        assertThat(usage.sitesOverLimit(sys, Duration.ofMinutes(5))).extracting(OverLimit::siteId, OverLimit::dimension)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(a, UsageDimension.MEMORY));
+        usage.record(sys, s(b, NOW.minus(Duration.ofDays(30)), 1));
+        usage.record(sys, s(b, NOW.minus(Duration.ofDays(30)).minusSeconds(1), 1));
+        var pruned = usage.prune(sys);
+        assertThat(pruned.samplesDeleted()).isEqualTo(1);
+        assertThat(usage.series(sys, b, NOW.minus(Duration.ofDays(31)), NOW)).hasSize(1);
+    }
+}
