@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "dialup-db", mixinStandardHelpOptions = true, versionProvider = DialupCli.Version.class,
         description = "Operate the dialup-deploy SQLite database.",
-        subcommands = {MigrateCommand.class, InfoCommand.class, BackupCommand.class, RestoreCommand.class, RotateKeysCommand.class,
+        subcommands = {MigrateCommand.class, InfoCommand.class, BackupCommand.class, RestoreCommand.class, RotateKeysCommand.class, RollupCommand.class, PruneCommand.class, DemoCommand.class,
                 VerifyCommand.class, OptimizeCommand.class, CommandLine.HelpCommand.class})
 public final class DialupCli implements Runnable {
     public static final int EXIT_OK = 0;
