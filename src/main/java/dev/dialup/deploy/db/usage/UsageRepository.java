@@ -411,23 +411,23 @@ public final class UsageRepository {
                         r.get(7, Long.class), scaled(r.value9(), 100))));
         long interval = db.read(dsl -> ConfigValues.readLong(dsl, ConfigKeys.USAGE_SAMPLE_INTERVAL_SECONDS, 30));
         return db.write(tx -> {
-            tx.deleteFrom(SITE_USAGE_DAILY).where(SITE_USAGE_DAILY.DATE.eq(day)).execute();
             long total = 0;
             for (Agg a : aggs) {
+                // Upsert keeps the row (and its id) when a day is rolled up again.
                 tx.insertInto(SITE_USAGE_DAILY)
                         .set(SITE_USAGE_DAILY.SITE_ID, a.site())
                         .set(SITE_USAGE_DAILY.DATE, day)
-                        .set(SITE_USAGE_DAILY.AVG_MEMORY_MB, a.avgMem())
-                        .set(SITE_USAGE_DAILY.MAX_MEMORY_MB, a.maxMem())
-                        .set(SITE_USAGE_DAILY.AVG_CPU_PERCENT, a.avgCpu())
-                        .set(SITE_USAGE_DAILY.MAX_CPU_PERCENT, a.maxCpu())
-                        .set(SITE_USAGE_DAILY.TOTAL_BANDWIDTH_MB, a.bw() == null ? 0.0 : a.bw())
-                        .set(SITE_USAGE_DAILY.TOTAL_REQUESTS, a.req() == null ? 0 : a.req().intValue())
-                        .set(SITE_USAGE_DAILY.AVG_RESPONSE_TIME_MS, a.avgRt())
-                        .set(SITE_USAGE_DAILY.UPTIME_SECONDS, (int) Math.min(DAY, a.samples() * interval))
+                        .set(dailyValues(a.avgMem(), a.maxMem(), a.avgCpu(), a.maxCpu(), a.bw(), a.req(), a.avgRt(), a.samples(), interval))
+                        .onConflict(SITE_USAGE_DAILY.SITE_ID, SITE_USAGE_DAILY.DATE)
+                        .doUpdate()
+                        .set(dailyValues(a.avgMem(), a.maxMem(), a.avgCpu(), a.maxCpu(), a.bw(), a.req(), a.avgRt(), a.samples(), interval))
                         .execute();
                 total += a.samples();
             }
+            // A site whose samples for the day are gone (deleted site rows cascade; this covers a
+            // re-run after samples were removed) must not keep a stale row.
+            List<Long> sites = aggs.stream().map(Agg::site).toList();
+            tx.deleteFrom(SITE_USAGE_DAILY).where(SITE_USAGE_DAILY.DATE.eq(day)).and(SITE_USAGE_DAILY.SITE_ID.notIn(sites)).execute();
             return new RollupResult(day, aggs.size(), total);
         });
     }
@@ -477,6 +477,20 @@ public final class UsageRepository {
             transactions++;
         }
         return new PruneResult(cutoff, deleted, dailyCutoff, dailyDeleted, transactions, longest);
+    }
+
+    private static Map<org.jooq.Field<?>, Object> dailyValues(Double avgMem, Double maxMem, Double avgCpu, Double maxCpu, Double bw,
+                                                             Long req, Double avgRt, long samples, long interval) {
+        Map<org.jooq.Field<?>, Object> v = new LinkedHashMap<>();
+        v.put(SITE_USAGE_DAILY.AVG_MEMORY_MB, avgMem);
+        v.put(SITE_USAGE_DAILY.MAX_MEMORY_MB, maxMem);
+        v.put(SITE_USAGE_DAILY.AVG_CPU_PERCENT, avgCpu);
+        v.put(SITE_USAGE_DAILY.MAX_CPU_PERCENT, maxCpu);
+        v.put(SITE_USAGE_DAILY.TOTAL_BANDWIDTH_MB, bw == null ? 0.0 : bw);
+        v.put(SITE_USAGE_DAILY.TOTAL_REQUESTS, req == null ? 0 : req.intValue());
+        v.put(SITE_USAGE_DAILY.AVG_RESPONSE_TIME_MS, avgRt);
+        v.put(SITE_USAGE_DAILY.UPTIME_SECONDS, (int) Math.min(DAY, samples * interval));
+        return v;
     }
 
     /** Samples strictly before this instant are past raw retention (whole seconds). */

@@ -1,6 +1,6 @@
 package dev.dialup.deploy.db.ops;
 
-import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_USAGE;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dialup.deploy.db.DialupDatabase;
@@ -21,11 +21,11 @@ class OptimizerTest {
             long site = f.personalSite("Busy", f.user("ada"));
             db.writeVoid(tx -> {
                 for (int i = 0; i < 5_000; i++) {
-                    tx.insertInto(SITE_RESOURCE_USAGE).set(SITE_RESOURCE_USAGE.SITE_ID, site)
-                            .set(SITE_RESOURCE_USAGE.ACTIVE_REQUESTS, i).execute();
+                    tx.insertInto(USAGE_SAMPLES).set(USAGE_SAMPLES.SITE_ID, site).set(USAGE_SAMPLES.TS, 1_700_000_000L + i)
+                            .set(USAGE_SAMPLES.ACTIVE_REQUESTS, (long) i).execute();
                 }
             });
-            db.writeVoid(tx -> tx.deleteFrom(SITE_RESOURCE_USAGE).where(SITE_RESOURCE_USAGE.SITE_ID.eq(site)).execute());
+            db.writeVoid(tx -> tx.deleteFrom(USAGE_SAMPLES).where(USAGE_SAMPLES.SITE_ID.eq(site)).execute());
 
             Optimizer.Report r = Optimizer.optimize(db);
 

@@ -1,0 +1,84 @@
+package dev.dialup.deploy.db.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.ops.BackupService;
+import dev.dialup.deploy.db.ops.PlatformMaintenance;
+import dev.dialup.deploy.db.testing.DbSnapshot;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PlatformCommandsTest {
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {}
+
+    Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = DialupCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void demoSeedsTheWorldRollsUpADayAndPrintsTheDashboardAndASecondRunChangesNothing() {
+        Path file = dir.resolve("data/dialup-deploy.db");
+        Run first = cli("demo", "--db", file.toString());
+        assertThat(first.exit()).as(first.err()).isZero();
+        assertThat(first.out()).contains("(created)").contains("14,400 samples").contains("== Admin dashboard ==")
+                .contains("demo-acme-shop").contains("Recent failed deployments");
+        java.util.Map<String, java.util.List<String>> after;
+        try (DialupDatabase db = DialupDatabase.open(file)) {
+            var rows = db.rowCounts();
+            assertThat(rows).containsEntry("users", 4L).containsEntry("sites", 5L).containsEntry("deployments", 15L)
+                    .containsEntry("usage_samples", 14_400L).containsEntry("site_usage_daily", 5L);
+            after = DbSnapshot.of(db);
+        }
+        Run second = cli("demo", "--db", file.toString(), "--json");
+        assertThat(second.exit()).as(second.err()).isZero();
+        assertThat(second.out()).contains("\"created\":false");
+        try (DialupDatabase db = DialupDatabase.open(file)) {
+            var again = DbSnapshot.of(db);
+            for (String table : after.keySet()) {
+                // SQLite's AUTOINCREMENT counter advances on an upsert that updates; no row changes.
+                if (table.equals("sqlite_sequence")) continue;
+                assertThat(again.get(table)).as("re-sent usage and re-run rollup are idempotent: " + table).isEqualTo(after.get(table));
+            }
+        }
+    }
+
+    @Test
+    void rollupAndPruneRunOnTheDemoDatabaseAndReportInJson() {
+        Path file = dir.resolve("dialup.db");
+        assertThat(cli("demo", "--db", file.toString()).exit()).isZero();
+        String yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1).toString();
+        Run rollup = cli("rollup", "--db", file.toString(), "--from", yesterday, "--json");
+        assertThat(rollup.exit()).as(rollup.err()).isZero();
+        assertThat(rollup.out()).contains("\"samples\":14400").contains("\"sites\":5");
+        Run prune = cli("prune", "--db", file.toString(), "--json");
+        assertThat(prune.exit()).as(prune.err()).isZero();
+        assertThat(prune.out()).contains("\"samplesDeleted\":0").contains("\"auditRowsDeleted\":0");
+        Run bad = cli("rollup", "--db", file.toString(), "--from", "2026-01-05", "--to", "2026-01-01");
+        assertThat(bad.exit()).isEqualTo(DialupCli.EXIT_USAGE);
+    }
+
+    @Test
+    void theNightlyMaintenanceRunsEveryTaskAndReportsEach() {
+        Path file = dir.resolve("dialup.db");
+        assertThat(cli("demo", "--db", file.toString()).exit()).isZero();
+        try (DialupDatabase db = DialupDatabase.open(file)) {
+            var report = PlatformMaintenance.nightly(db, BackupService.besideDatabase(file)).run();
+            assertThat(report.outcomes()).extracting(o -> o.name())
+                    .containsExactly("usage-rollup", "usage-retention", "audit-retention", "build-log-archive", "optimize", "backup");
+            assertThat(report.failures()).isEmpty();
+            assertThat(report.outcomes().get(0).summary()).contains("14,400 samples");
+        }
+    }
+}
