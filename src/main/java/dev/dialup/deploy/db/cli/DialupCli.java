@@ -73,6 +73,15 @@ public final class DialupCli implements Runnable {
         public boolean json() {
             return json;
         }
+
+        /** The database file, which must already exist (commands other than migrate/demo never create one). */
+        public java.nio.file.Path existingPath() {
+            java.nio.file.Path p = path();
+            if (!java.nio.file.Files.exists(p)) {
+                throw new dev.dialup.deploy.db.DialupDataException("No database at " + p.toAbsolutePath() + " (run 'migrate' to create it)");
+            }
+            return p;
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -1,10 +1,8 @@
 package dev.dialup.deploy.db.cli;
 
-import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.ops.Optimizer;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -27,9 +25,7 @@ final class OptimizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!Files.exists(options.path())) {
-            throw new DialupDataException("No database at " + options.path().toAbsolutePath() + " (run 'migrate' to create it)");
-        }
+        options.existingPath();
         ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
         bar.update("optimize", 0, 0);
         Optimizer.Report r;

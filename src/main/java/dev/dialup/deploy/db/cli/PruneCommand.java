@@ -1,13 +1,11 @@
 package dev.dialup.deploy.db.cli;
 
-import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.audit.AuditLogRepository;
 import dev.dialup.deploy.db.ops.PlatformMaintenance;
 import dev.dialup.deploy.db.usage.PruneResult;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -31,9 +29,7 @@ final class PruneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!Files.exists(options.path())) {
-            throw new DialupDataException("No database at " + options.path().toAbsolutePath() + " (run 'migrate' to create it)");
-        }
+        options.existingPath();
         ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "steps");
         PruneResult usage;
         long audit;

@@ -1,12 +1,10 @@
 package dev.dialup.deploy.db.cli;
 
-import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.ops.PlatformMaintenance;
 import dev.dialup.deploy.db.usage.RollupResult;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -42,9 +40,7 @@ final class RollupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!Files.exists(options.path())) {
-            throw new DialupDataException("No database at " + options.path().toAbsolutePath() + " (run 'migrate' to create it)");
-        }
+        options.existingPath();
         List<RollupResult> results = new ArrayList<>();
         try (DialupDatabase db = DialupDatabase.builder().path(options.path()).migrateOnOpen(false).build()) {
             LocalDate first = from != null ? from : LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(1);

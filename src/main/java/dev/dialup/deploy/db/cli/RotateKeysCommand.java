@@ -1,13 +1,11 @@
 package dev.dialup.deploy.db.cli;
 
-import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.ReencryptProgress;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,9 +54,7 @@ final class RotateKeysCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "The keyset comes from $" + SecretsKeyset.ENV_KEYSET
                     + ", which this command cannot rewrite: use --keyset-file (or $" + SecretsKeyset.ENV_KEYSET_FILE + ") for --new-key / --retire-unused");
         }
-        if (!Files.exists(options.path())) {
-            throw new DialupDataException("No database at " + options.path().toAbsolutePath() + " (run 'migrate' to create it)");
-        }
+        options.existingPath();
         SecretsKeyset keyset = keysetFile != null ? SecretsKeyset.fromFile(keysetFile) : SecretsKeyset.fromEnvironment();
         if (newKey) {
             keyset = keyset.withNewPrimaryKey();
