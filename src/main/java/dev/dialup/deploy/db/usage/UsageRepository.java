@@ -494,7 +494,7 @@ public final class UsageRepository {
     }
 
     /** Samples strictly before this instant are past raw retention (whole seconds). */
-    public Instant rawCutoff() {
+    private Instant rawCutoff() {
         long days = db.read(dsl -> ConfigValues.readLong(dsl, ConfigKeys.USAGE_RAW_RETENTION_DAYS, 30));
         return Instant.ofEpochSecond(db.clock().instant().getEpochSecond() - days * DAY);
     }
