@@ -39,7 +39,6 @@ import org.openjdk.jmh.annotations.Warmup;
  *       transaction, as a poller would (WAL, {@code synchronous=NORMAL}).</li>
  * </ul>
  */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 1, time = 5)
@@ -47,65 +46,93 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class UsageIngestBenchmark {
     private static final AccessScope SYSTEM = AccessScope.system("bench-monitor");
-    private Path dir;
-    private DialupDatabase db;
-    private UsageRepository usage;
-    private Connection raw;
-    private PreparedStatement rawInsert;
-    private long round;
-    private long single;
 
-    @Setup(Level.Trial)
-    public void setUp() throws Exception {
-        dir = Files.createTempDirectory("bench-usage-ingest");
-        Path file = UsageBenchData.copyTo(dir);
-        db = DialupDatabase.open(file);
-        usage = new UsageRepository(db);
-        raw = SqliteOnly.dataSource(file, SqliteOnly.writerConfig(Duration.ofSeconds(10))).getConnection();
-        raw.setAutoCommit(false);
-        rawInsert = raw.prepareStatement(UsageBenchData.RAW_INSERT);
-        round = UsageBenchData.ROUNDS;
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws Exception {
-        rawInsert.close();
-        raw.close();
-        db.close();
+    private static void delete(Path dir) throws Exception {
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
-    private List<UsageSample> nextRound() {
-        long ts = UsageBenchData.START.getEpochSecond() + round++ * UsageBenchData.INTERVAL;
-        List<UsageSample> batch = new ArrayList<>(UsageBenchData.SITES);
-        for (int site = 1; site <= UsageBenchData.SITES; site++) batch.add(UsageBenchData.sample(site, ts));
-        return batch;
-    }
+    /** Rounds continue after the dataset's last one. */
+    @State(Scope.Benchmark)
+    public static class Rounds {
+        long round = UsageBenchData.ROUNDS;
+        long single;
 
-    @Benchmark
-    @OperationsPerInvocation(UsageBenchData.SITES)
-    public int libraryBatch() {
-        return usage.recordBatch(SYSTEM, nextRound());
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(UsageBenchData.SITES)
-    public int rawJdbcBatch() throws Exception {
-        for (UsageSample x : nextRound()) {
-            UsageBenchData.bindRaw(rawInsert, x);
-            rawInsert.addBatch();
+        List<UsageSample> next() {
+            long ts = UsageBenchData.START.getEpochSecond() + round++ * UsageBenchData.INTERVAL;
+            List<UsageSample> batch = new ArrayList<>(UsageBenchData.SITES);
+            for (int site = 1; site <= UsageBenchData.SITES; site++) batch.add(UsageBenchData.sample(site, ts));
+            return batch;
         }
-        int n = rawInsert.executeBatch().length;
-        raw.commit();
+    }
+
+    /** The library on its own copy of the dataset (one per benchmark method's trial). */
+    @State(Scope.Benchmark)
+    public static class Library {
+        Path dir;
+        DialupDatabase db;
+        UsageRepository usage;
+
+        @Setup(Level.Trial)
+        public void setUp() throws Exception {
+            dir = Files.createTempDirectory("bench-usage-ingest");
+            db = DialupDatabase.open(UsageBenchData.copyTo(dir));
+            usage = new UsageRepository(db);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws Exception {
+            db.close();
+            delete(dir);
+        }
+    }
+
+    /** Raw sqlite-jdbc on its own copy, with the library's writer pragmas. */
+    @State(Scope.Benchmark)
+    public static class Raw {
+        Path dir;
+        Connection raw;
+        PreparedStatement insert;
+
+        @Setup(Level.Trial)
+        public void setUp() throws Exception {
+            dir = Files.createTempDirectory("bench-usage-raw");
+            raw = SqliteOnly.dataSource(UsageBenchData.copyTo(dir), SqliteOnly.writerConfig(Duration.ofSeconds(10))).getConnection();
+            raw.setAutoCommit(false);
+            insert = raw.prepareStatement(UsageBenchData.RAW_INSERT);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws Exception {
+            insert.close();
+            raw.close();
+            delete(dir);
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(UsageBenchData.SITES)
+    public int libraryBatch(Library lib, Rounds rounds) {
+        return lib.usage.recordBatch(SYSTEM, rounds.next());
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(UsageBenchData.SITES)
+    public int rawJdbcBatch(Raw raw, Rounds rounds) throws Exception {
+        for (UsageSample x : rounds.next()) {
+            UsageBenchData.bindRaw(raw.insert, x);
+            raw.insert.addBatch();
+        }
+        int n = raw.insert.executeBatch().length;
+        raw.raw.commit();
         return n;
     }
 
     @Benchmark
-    public int libraryRecordOne() {
-        long n = single++;
-        long ts = UsageBenchData.END.getEpochSecond() + 10_000_000L + n / UsageBenchData.SITES * UsageBenchData.INTERVAL;
-        return usage.record(SYSTEM, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
+    public int libraryRecordOne(Library lib, Rounds rounds) {
+        long n = rounds.single++;
+        long ts = UsageBenchData.END.getEpochSecond() + n / UsageBenchData.SITES * UsageBenchData.INTERVAL;
+        return lib.usage.record(SYSTEM, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
     }
 }
