@@ -1,0 +1,138 @@
+package dev.dialup.deploy.db.bench;
+
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.ops.SqliteOnly;
+import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.usage.UsageRepository;
+import dev.dialup.deploy.db.usage.UsageSample;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Ingest into a private copy of the 20M-sample dataset (so the B-tree has its production
+ * depth), continuing after the dataset's last round. Scores are samples per second.
+ * <ul>
+ *   <li>{@code libraryBatch}: {@link UsageRepository#recordBatch} with one 30-s round of all
+ *       1,000 sites (validation, site check, one write transaction);</li>
+ *   <li>{@code rawJdbcBatch} (baseline, same run): the same 1,000 rows as one sqlite-jdbc batch
+ *       of a prepared INSERT plus commit, same tables, keys and triggers, same pragmas;</li>
+ *   <li>{@code libraryRecordOne}: {@link UsageRepository#record}, one sample per call and
+ *       transaction, as a poller would (WAL, {@code synchronous=NORMAL}).</li>
+ * </ul>
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 1, time = 5)
+@Measurement(iterations = 3, time = 5)
+@Fork(1)
+public class UsageIngestBenchmark {
+    private static final AccessScope SYSTEM = AccessScope.system("bench-monitor");
+
+    private static void delete(Path dir) throws Exception {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /** Rounds continue after the dataset's last one. */
+    @State(Scope.Benchmark)
+    public static class Rounds {
+        long round = UsageBenchData.ROUNDS;
+        long single;
+
+        List<UsageSample> next() {
+            long ts = UsageBenchData.START.getEpochSecond() + round++ * UsageBenchData.INTERVAL;
+            List<UsageSample> batch = new ArrayList<>(UsageBenchData.SITES);
+            for (int site = 1; site <= UsageBenchData.SITES; site++) batch.add(UsageBenchData.sample(site, ts));
+            return batch;
+        }
+    }
+
+    /** The library on its own copy of the dataset (one per benchmark method's trial). */
+    @State(Scope.Benchmark)
+    public static class Library {
+        Path dir;
+        DialupDatabase db;
+        UsageRepository usage;
+
+        @Setup(Level.Trial)
+        public void setUp() throws Exception {
+            dir = Files.createTempDirectory("bench-usage-ingest");
+            db = DialupDatabase.open(UsageBenchData.copyTo(dir));
+            usage = new UsageRepository(db);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws Exception {
+            db.close();
+            delete(dir);
+        }
+    }
+
+    /** Raw sqlite-jdbc on its own copy, with the library's writer pragmas. */
+    @State(Scope.Benchmark)
+    public static class Raw {
+        Path dir;
+        Connection raw;
+        PreparedStatement insert;
+
+        @Setup(Level.Trial)
+        public void setUp() throws Exception {
+            dir = Files.createTempDirectory("bench-usage-raw");
+            raw = SqliteOnly.dataSource(UsageBenchData.copyTo(dir), SqliteOnly.writerConfig(Duration.ofSeconds(10))).getConnection();
+            raw.setAutoCommit(false);
+            insert = raw.prepareStatement(UsageBenchData.RAW_INSERT);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws Exception {
+            insert.close();
+            raw.close();
+            delete(dir);
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(UsageBenchData.SITES)
+    public int libraryBatch(Library lib, Rounds rounds) {
+        return lib.usage.recordBatch(SYSTEM, rounds.next());
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(UsageBenchData.SITES)
+    public int rawJdbcBatch(Raw raw, Rounds rounds) throws Exception {
+        for (UsageSample x : rounds.next()) {
+            UsageBenchData.bindRaw(raw.insert, x);
+            raw.insert.addBatch();
+        }
+        int n = raw.insert.executeBatch().length;
+        raw.raw.commit();
+        return n;
+    }
+
+    @Benchmark
+    public int libraryRecordOne(Library lib, Rounds rounds) {
+        long n = rounds.single++;
+        long ts = UsageBenchData.END.getEpochSecond() + n / UsageBenchData.SITES * UsageBenchData.INTERVAL;
+        return lib.usage.record(SYSTEM, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
+    }
+}
