@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.testing.Fixtures;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -13,7 +12,6 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
-import org.jooq.tools.json.JSONParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,17 +20,8 @@ class OpsCommandsTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
-        Map<?, ?> json() throws Exception {
-            return (Map<?, ?>) new JSONParser().parse(out);
-        }
-    }
-
-    private static Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = DialupCli.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
     private Path db() {
@@ -53,7 +42,7 @@ class OpsCommandsTest {
     void backupWritesIntoBackupsBesideTheDatabaseAndPrintsParseableJson() throws Exception {
         databaseWithUsers("ada");
 
-        Run run = cli("backup", "--db", db().toString(), "--json");
+        CliRun run = cli("backup", "--db", db().toString(), "--json");
 
         assertThat(run.exit()).as(run.err()).isEqualTo(DialupCli.EXIT_OK);
         Map<?, ?> json = run.json();
@@ -74,21 +63,21 @@ class OpsCommandsTest {
         try (var files = Files.list(target)) {
             assertThat(files.filter(p -> p.toString().endsWith(".db"))).hasSize(2);
         }
-        Run human = cli("backup", "--db", db().toString(), "--dir", target.toString(), "--keep", "2");
+        CliRun human = cli("backup", "--db", db().toString(), "--dir", target.toString(), "--keep", "2");
         assertThat(human.out()).contains("Backup:", "Integrity:      ok");
     }
 
     @Test
     void backupOfAFileThatIsNotSqliteIsRefusedWithExitThree() throws Exception {
         Path junk = Files.writeString(dir.resolve("junk.db"), "definitely not an SQLite database file, just text");
-        Run run = cli("backup", "--db", junk.toString());
+        CliRun run = cli("backup", "--db", junk.toString());
         assertThat(run.exit()).isEqualTo(DialupCli.EXIT_REFUSED);
         assertThat(dir.resolve("backups")).doesNotExist();
     }
 
     @Test
     void backupOfAMissingDatabaseFailsWithExitOne() {
-        Run run = cli("backup", "--db", dir.resolve("nope.db").toString());
+        CliRun run = cli("backup", "--db", dir.resolve("nope.db").toString());
         assertThat(run.exit()).isEqualTo(DialupCli.EXIT_FAILED);
         assertThat(run.err()).contains("no such database file");
     }
@@ -101,7 +90,7 @@ class OpsCommandsTest {
             new Fixtures(db).user("grace");
         }
 
-        Run run = cli("restore", (String) backup.get("backup"), "--db", db().toString(), "--json");
+        CliRun run = cli("restore", (String) backup.get("backup"), "--db", db().toString(), "--json");
 
         assertThat(run.exit()).as(run.err()).isEqualTo(DialupCli.EXIT_OK);
         Map<?, ?> json = run.json();
@@ -119,7 +108,7 @@ class OpsCommandsTest {
         Files.write(backup, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
         byte[] before = Files.readAllBytes(db());
 
-        Run run = cli("restore", backup.toString(), "--db", db().toString());
+        CliRun run = cli("restore", backup.toString(), "--db", db().toString());
 
         assertThat(run.exit()).isEqualTo(DialupCli.EXIT_VERIFY_FAILED);
         assertThat(run.err()).contains("failed verification", "does not match the manifest");
@@ -148,7 +137,7 @@ class OpsCommandsTest {
         Map<?, ?> backup = cli("backup", "--db", db().toString(), "--json").json();
         Path other = dir.resolve("other.db");
 
-        Run run = cli("restore", (String) backup.get("backup"), "--db", other.toString());
+        CliRun run = cli("restore", (String) backup.get("backup"), "--db", other.toString());
 
         assertThat(run.exit()).isEqualTo(DialupCli.EXIT_REFUSED);
         assertThat(run.err()).contains("newer than this library");
@@ -158,7 +147,7 @@ class OpsCommandsTest {
     @Test
     void verifyPassesAHealthyDatabaseAndExitsFourOnAForeignKeyViolation() throws Exception {
         databaseWithUsers("ada");
-        Run healthy = cli("verify", "--db", db().toString(), "--json");
+        CliRun healthy = cli("verify", "--db", db().toString(), "--json");
         assertThat(healthy.exit()).isEqualTo(DialupCli.EXIT_OK);
         assertThat(healthy.json().get("ok")).isEqualTo(true);
         assertThat(healthy.json().get("schemaState")).isEqualTo("CURRENT");
@@ -167,14 +156,14 @@ class OpsCommandsTest {
             st.execute("PRAGMA foreign_keys = OFF");
             st.execute("INSERT INTO usage_samples (site_id, ts) VALUES (777, 1700000000)");
         }
-        Run broken = cli("verify", "--db", db().toString(), "--json");
+        CliRun broken = cli("verify", "--db", db().toString(), "--json");
         assertThat(broken.exit()).isEqualTo(DialupCli.EXIT_VERIFY_FAILED);
         assertThat(broken.json().get("ok")).isEqualTo(false);
         // the orphan sample plus the latest/day-total rows its triggers derived from it
         assertThat((List<?>) broken.json().get("foreignKeyViolations")).hasSize(3)
                 .anyMatch(v -> v.toString().startsWith("usage_samples"));
 
-        Run human = cli("verify", "--db", db().toString());
+        CliRun human = cli("verify", "--db", db().toString());
         assertThat(human.exit()).isEqualTo(DialupCli.EXIT_VERIFY_FAILED);
         assertThat(human.out()).contains("PROBLEMS FOUND", "foreign_key_check");
     }
@@ -190,7 +179,7 @@ class OpsCommandsTest {
     void optimizeReportsSizesAsJsonAndLeavesAnEmptyWal() throws Exception {
         databaseWithUsers("ada", "grace");
 
-        Run run = cli("optimize", "--db", db().toString(), "--json");
+        CliRun run = cli("optimize", "--db", db().toString(), "--json");
 
         assertThat(run.exit()).as(run.err()).isEqualTo(DialupCli.EXIT_OK);
         Map<?, ?> json = run.json();
@@ -209,7 +198,7 @@ class OpsCommandsTest {
     @Test
     void everyOperationsCommandHasHelpAndUsageErrorsExitTwo() {
         for (String command : List.of("backup", "restore", "verify", "optimize")) {
-            Run help = cli(command, "--help");
+            CliRun help = cli(command, "--help");
             assertThat(help.exit()).as(command).isZero();
             assertThat(help.out()).as(command).contains("Usage:", "--json", "Exit codes:");
         }

@@ -6,8 +6,6 @@ import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.ops.BackupService;
 import dev.dialup.deploy.db.ops.PlatformMaintenance;
 import dev.dialup.deploy.db.testing.DbSnapshot;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -18,19 +16,14 @@ class PlatformCommandsTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {}
-
-    Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = DialupCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void demoSeedsTheWorldRollsUpADayAndPrintsTheDashboardAndASecondRunChangesNothing() {
         Path file = dir.resolve("data/dialup-deploy.db");
-        Run first = cli("demo", "--db", file.toString());
+        CliRun first = cli("demo", "--db", file.toString());
         assertThat(first.exit()).as(first.err()).isZero();
         assertThat(first.out()).contains("(created)").contains("14,400 samples").contains("== Admin dashboard ==")
                 .contains("demo-acme-shop").contains("Recent failed deployments");
@@ -41,7 +34,7 @@ class PlatformCommandsTest {
                     .containsEntry("usage_samples", 14_400L).containsEntry("site_usage_daily", 5L);
             after = DbSnapshot.of(db);
         }
-        Run second = cli("demo", "--db", file.toString(), "--json");
+        CliRun second = cli("demo", "--db", file.toString(), "--json");
         assertThat(second.exit()).as(second.err()).isZero();
         assertThat(second.out()).contains("\"created\":false");
         try (DialupDatabase db = DialupDatabase.open(file)) {
@@ -59,13 +52,13 @@ class PlatformCommandsTest {
         Path file = dir.resolve("dialup.db");
         assertThat(cli("demo", "--db", file.toString()).exit()).isZero();
         String yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1).toString();
-        Run rollup = cli("rollup", "--db", file.toString(), "--from", yesterday, "--json");
+        CliRun rollup = cli("rollup", "--db", file.toString(), "--from", yesterday, "--json");
         assertThat(rollup.exit()).as(rollup.err()).isZero();
         assertThat(rollup.out()).contains("\"samples\":14400").contains("\"sites\":5");
-        Run prune = cli("prune", "--db", file.toString(), "--json");
+        CliRun prune = cli("prune", "--db", file.toString(), "--json");
         assertThat(prune.exit()).as(prune.err()).isZero();
         assertThat(prune.out()).contains("\"samplesDeleted\":0").contains("\"auditRowsDeleted\":0");
-        Run bad = cli("rollup", "--db", file.toString(), "--from", "2026-01-05", "--to", "2026-01-01");
+        CliRun bad = cli("rollup", "--db", file.toString(), "--from", "2026-01-05", "--to", "2026-01-01");
         assertThat(bad.exit()).isEqualTo(DialupCli.EXIT_USAGE);
     }
 

@@ -9,8 +9,6 @@ import dev.dialup.deploy.db.secrets.SecretDecryptionException;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.testing.Fixtures;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -20,13 +18,8 @@ class RotateKeysCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {}
-
-    Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = DialupCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -46,7 +39,7 @@ class RotateKeysCommandTest {
             env.set(sys, site, "PUBLIC_URL", "https://blog.example", false);
         }
 
-        Run run = cli("rotate-keys", "--db", dbFile.toString(), "--keyset-file", keyFile.toString(), "--new-key", "--retire-unused", "--json");
+        CliRun run = cli("rotate-keys", "--db", dbFile.toString(), "--keyset-file", keyFile.toString(), "--new-key", "--retire-unused", "--json");
 
         assertThat(run.exit()).as(run.err()).isZero();
         SecretsKeyset rotated = SecretsKeyset.fromFile(keyFile);
@@ -70,7 +63,7 @@ class RotateKeysCommandTest {
         SecretsKeyset.generate().writeTo(keyFile);
         DialupDatabase.open(dbFile).close();
         String before = Files.readString(keyFile);
-        Run run = cli("rotate-keys", "--db", dbFile.toString(), "--keyset-file", keyFile.toString());
+        CliRun run = cli("rotate-keys", "--db", dbFile.toString(), "--keyset-file", keyFile.toString());
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("Re-encrypted:    0 values");
         assertThat(Files.readString(keyFile)).isEqualTo(before);
@@ -80,7 +73,7 @@ class RotateKeysCommandTest {
     void missingKeyMaterialIsAClearFailure() {
         Path dbFile = dir.resolve("dialup.db");
         DialupDatabase.open(dbFile).close();
-        Run run = cli("rotate-keys", "--db", dbFile.toString(), "--keyset-file", dir.resolve("nope.json").toString());
+        CliRun run = cli("rotate-keys", "--db", dbFile.toString(), "--keyset-file", dir.resolve("nope.json").toString());
         assertThat(run.exit()).isEqualTo(DialupCli.EXIT_FAILED);
         assertThat(run.err()).contains("cannot read secrets key file").contains("nope.json");
     }
