@@ -99,6 +99,17 @@ class UsageRepositoryTest {
     }
 
     @Test
+    void thePlansSiteResourceUsageViewReadsBackTypedThroughJooq() {
+        usage.record(sys, UsageSample.of(a, NOW.minusSeconds(30), 123.45, 10.5, 100, 0.25, 30, 12.5));
+        var row = db.read(dsl -> dsl.selectFrom(dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_USAGE).fetchSingle());
+        assertThat(row.getSiteId()).isEqualTo(a);
+        assertThat(row.getTimestamp()).isEqualTo(NOW.minusSeconds(30));
+        assertThat(row.getMemoryMb()).isEqualTo(123.45);
+        assertThat(row.getBandwidthMb()).isEqualTo(0.25);
+        assertThat(row.getActiveRequests()).isEqualTo(30);
+    }
+
+    @Test
     void overLimitAndPrune() {
         usage.record(sys, s(a, NOW.minusSeconds(30), 5000)); // default limit 512 MB
         assertThat(usage.sitesOverLimit(sys, Duration.ofMinutes(5))).extracting(OverLimit::siteId, OverLimit::dimension)
