@@ -155,9 +155,7 @@ public class AdminDashboardBenchmark {
         for (PreparedStatement ps : List.of(rawSitesActive, rawSitesByLatest, rawPerDay, rawTopSites, rawTopSiteFigures, rawFailed)) ps.close();
         raw.close();
         db.close();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        BenchFiles.deleteRecursively(dir);
     }
 
     @Benchmark

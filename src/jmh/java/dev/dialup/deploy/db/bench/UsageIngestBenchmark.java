@@ -47,12 +47,6 @@ import org.openjdk.jmh.annotations.Warmup;
 public class UsageIngestBenchmark {
     private static final AccessScope SYSTEM = AccessScope.system("bench-monitor");
 
-    private static void delete(Path dir) throws Exception {
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
-
     /** Rounds continue after the dataset's last one. */
     @State(Scope.Benchmark)
     public static class Rounds {
@@ -84,7 +78,7 @@ public class UsageIngestBenchmark {
         @TearDown(Level.Trial)
         public void tearDown() throws Exception {
             db.close();
-            delete(dir);
+            BenchFiles.deleteRecursively(dir);
         }
     }
 
@@ -107,7 +101,7 @@ public class UsageIngestBenchmark {
         public void tearDown() throws Exception {
             insert.close();
             raw.close();
-            delete(dir);
+            BenchFiles.deleteRecursively(dir);
         }
     }
 

@@ -39,12 +39,6 @@ import org.openjdk.jmh.annotations.Warmup;
 public class UsageMaintenanceBenchmark {
     private static final AccessScope SYSTEM = AccessScope.system("bench-maintenance");
 
-    private static void delete(Path dir) throws Exception {
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
-
     /** One copy for the whole trial: re-running a day's rollup replaces it (idempotent). */
     @State(Scope.Benchmark)
     public static class RollupState {
@@ -63,7 +57,7 @@ public class UsageMaintenanceBenchmark {
         @TearDown(Level.Trial)
         public void tearDown() throws Exception {
             db.close();
-            delete(dir);
+            BenchFiles.deleteRecursively(dir);
         }
     }
 
@@ -101,7 +95,7 @@ public class UsageMaintenanceBenchmark {
                     result.samplesDeleted(), result.transactions(), result.longestTransactionMillis(), ingested,
                     maxStallMicros / 1000.0);
             db.close();
-            delete(dir);
+            BenchFiles.deleteRecursively(dir);
         }
     }
 

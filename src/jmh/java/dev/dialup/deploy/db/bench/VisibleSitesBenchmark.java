@@ -119,9 +119,7 @@ public class VisibleSitesBenchmark {
         rawList.close();
         raw.close();
         db.close();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        BenchFiles.deleteRecursively(dir);
     }
 
     /** The repository call with a scope the service already holds. */

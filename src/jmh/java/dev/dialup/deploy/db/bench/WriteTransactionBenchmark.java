@@ -57,9 +57,7 @@ public class WriteTransactionBenchmark {
         rawUpdate.close();
         raw.close();
         db.close();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        BenchFiles.deleteRecursively(dir);
     }
 
     @Benchmark
