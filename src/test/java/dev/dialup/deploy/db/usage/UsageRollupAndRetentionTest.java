@@ -3,6 +3,7 @@ package dev.dialup.deploy.db.usage;
 import static dev.dialup.deploy.db.generated.Tables.SITE_USAGE_DAILY;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_DAY_TOTALS;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,8 +20,11 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,7 +108,7 @@ class UsageRollupAndRetentionTest {
     }
 
     @Test
-    void pruningADayOfManySitesNeverHoldsTheWriterLongEnoughToStallIngest() throws Exception {
+    void pruningADayOfManySitesTakesTheWriterOneSiteDayAtATimeWhileIngestContinues() throws Exception {
         try (DialupDatabase db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
             var f = new Fixtures(db);
             long owner = f.user("u");
@@ -119,27 +123,38 @@ class UsageRollupAndRetentionTest {
                 usage.recordBatch(SYS, day);
             }
             AtomicBoolean stop = new AtomicBoolean();
-            AtomicLong worstNanos = new AtomicLong();
             AtomicLong calls = new AtomicLong();
+            AtomicReference<Throwable> ingestError = new AtomicReference<>();
+            CountDownLatch ingesting = new CountDownLatch(1);
             Thread ingest = Thread.ofPlatform().start(() -> {
                 long t = NOW.minusSeconds(3600).getEpochSecond();
-                while (!stop.get()) {
-                    long s0 = System.nanoTime();
-                    usage.record(SYS, at(sites.get(0), Instant.ofEpochSecond(t++), 1));
-                    worstNanos.accumulateAndGet(System.nanoTime() - s0, Math::max);
-                    calls.incrementAndGet();
+                try {
+                    while (!stop.get()) {
+                        usage.record(SYS, at(sites.get(0), Instant.ofEpochSecond(t++), 1));
+                        calls.incrementAndGet();
+                        ingesting.countDown();
+                    }
+                } catch (Throwable e) {
+                    ingestError.set(e);
+                    ingesting.countDown();
                 }
             });
+            assertThat(ingesting.await(60, TimeUnit.SECONDS)).isTrue();
             PruneResult r = usage.prune(SYS);
             stop.set(true);
             ingest.join();
-            assertThat(r.samplesDeleted()).isEqualTo(200L * 2880);
+            assertThat(ingestError.get()).isNull();
             assertThat(calls.get()).isPositive();
-            // The writer is held one site-day at a time; the prune's own measurement is the
-            // primary check, the ingest thread's worst call (which includes JVM and machine
-            // noise on a shared 2-core box) the second.
-            assertThat(r.longestTransactionMillis()).isLessThanOrEqualTo(100);
-            assertThat(worstNanos.get() / 1_000_000).isLessThanOrEqualTo(250);
+            assertThat(r.samplesDeleted()).isEqualTo(200L * 2880);
+            // Structure, not wall-clock time (timing lives in the benchmarks): the writer is
+            // taken once per site and UTC day below the cutoff — each site's range spans the
+            // full old day and the part of the next day before the cutoff, so 2 x 200 — plus
+            // once for the day totals: no transaction deletes more than one site-day (2,880
+            // samples). Ingest kept committing beside it without an error.
+            assertThat(r.transactions()).isEqualTo(2 * 200 + 1);
+            long cut = NOW.minus(Duration.ofDays(30)).getEpochSecond();
+            int left = db.read(dsl -> dsl.fetchCount(USAGE_SAMPLES, USAGE_SAMPLES.TS.lt(cut)));
+            assertThat(left).isZero();
         }
     }
 }
