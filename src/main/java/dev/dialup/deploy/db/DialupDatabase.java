@@ -79,6 +79,9 @@ public final class DialupDatabase implements AutoCloseable {
     private final DSLContext writerDsl;
     private final DSLContext readerDsl;
     private final ThreadLocal<DSLContext> currentWrite = new ThreadLocal<>();
+    /** The database whose read or write transaction runs on this thread (innermost), for {@link #inTransaction()}. */
+    private static final ThreadLocal<DialupDatabase> ACTIVE = new ThreadLocal<>();
+    private final SystemGrant systemGrant;
     private final SchemaStatus statusAtOpen;
     private final Object fileKey;
     private final Path openKey;
@@ -87,6 +90,7 @@ public final class DialupDatabase implements AutoCloseable {
         this.path = b.path.toAbsolutePath().normalize();
         this.options = b;
         this.clock = b.clock;
+        this.systemGrant = b.allowSystemScope ? new SystemGrant(this) : null;
         try {
             Files.createDirectories(path.getParent());
         } catch (IOException e) {
@@ -144,6 +148,16 @@ public final class DialupDatabase implements AutoCloseable {
      * transaction.
      */
     public <T> T write(Function<DSLContext, T> work) {
+        DialupDatabase outer = ACTIVE.get();
+        ACTIVE.set(this);
+        try {
+            return write0(work);
+        } finally {
+            restoreActive(outer);
+        }
+    }
+
+    private <T> T write0(Function<DSLContext, T> work) {
         DSLContext joined = currentWrite.get();
         if (joined != null) {
             return work.apply(joined);
@@ -176,11 +190,76 @@ public final class DialupDatabase implements AutoCloseable {
      * query in it sees the same state. Inside a write transaction it joins the write.
      */
     public <T> T read(Function<DSLContext, T> work) {
-        DSLContext joined = currentWrite.get();
-        if (joined != null) {
-            return work.apply(joined);
+        DialupDatabase outer = ACTIVE.get();
+        ACTIVE.set(this);
+        try {
+            DSLContext joined = currentWrite.get();
+            if (joined != null) {
+                return work.apply(joined);
+            }
+            return readerDsl.transactionResult(cfg -> work.apply(cfg.dsl()));
+        } finally {
+            restoreActive(outer);
         }
-        return readerDsl.transactionResult(cfg -> work.apply(cfg.dsl()));
+    }
+
+    private static void restoreActive(DialupDatabase outer) {
+        if (outer == null) {
+            ACTIVE.remove();
+        } else {
+            ACTIVE.set(outer);
+        }
+    }
+
+    /**
+     * The database whose {@link #read} or {@link #write} is running on this thread (the
+     * innermost one), or null outside any. Access decisions use it to accept only this
+     * database's own {@linkplain #systemScope system scopes}.
+     */
+    public static DialupDatabase inTransaction() {
+        return ACTIVE.get();
+    }
+
+    /**
+     * The system scope of a named platform component (monitoring, orchestrator, scheduler,
+     * CLI): sees and manages everything, and is recorded as {@code system:<component>} in audit
+     * rows. It is a capability of <em>this</em> database object: only a database built with
+     * {@link Builder#allowSystemScope()} mints it, and every other {@code DialupDatabase}
+     * refuses it ({@link AccessDeniedException}). Anyone holding this object can call this
+     * method, so give less trusted code repositories or user scopes, not the database.
+     *
+     * @param component 1–48 of ASCII letters, digits, {@code . _ : -}, starting with a letter or
+     *                  digit ({@link ValidationException} otherwise)
+     * @throws IllegalStateException if the builder did not opt in with {@code allowSystemScope()}
+     */
+    public dev.dialup.deploy.db.tenancy.AccessScope systemScope(String component) {
+        if (systemGrant == null) {
+            throw new IllegalStateException("this database was opened without DialupDatabase.Builder.allowSystemScope(): it mints no system scope");
+        }
+        return dev.dialup.deploy.db.tenancy.AccessScope.system(systemGrant, component);
+    }
+
+    /** True when {@link #systemScope} is available (the builder opted in). */
+    public boolean allowsSystemScope() {
+        return systemGrant != null;
+    }
+
+    /**
+     * The proof, held inside a system {@code AccessScope}, that a database minted it. Only a
+     * {@code DialupDatabase} built with {@link Builder#allowSystemScope()} creates one (its
+     * constructor is private) and none is ever returned to callers.
+     */
+    public static final class SystemGrant {
+        private final DialupDatabase database;
+
+        private SystemGrant(DialupDatabase database) {
+            this.database = database;
+        }
+
+        /** The database that minted this grant. */
+        public DialupDatabase database() {
+            return database;
+        }
     }
 
     /** A DSLContext on the reader pool; each statement borrows a connection. Prefer {@link #read}. */
@@ -424,6 +503,7 @@ public final class DialupDatabase implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private final List<String> extraLocations = new ArrayList<>();
         private Consumer<Path> beforeMigrate = BackupService.preMigrationHook();
+        private boolean allowSystemScope;
 
         private Builder() {}
 
@@ -476,6 +556,17 @@ public final class DialupDatabase implements AutoCloseable {
          */
         public Builder beforeMigrate(Consumer<Path> hook) {
             this.beforeMigrate = hook;
+            return this;
+        }
+
+        /**
+         * Lets this database mint system scopes ({@link DialupDatabase#systemScope(String)}) —
+         * for the service that owns the database and runs platform components (ingest,
+         * orchestration, maintenance, the CLI). Off by default: a database opened without it
+         * has no system capability at all.
+         */
+        public Builder allowSystemScope() {
+            this.allowSystemScope = true;
             return this;
         }
 

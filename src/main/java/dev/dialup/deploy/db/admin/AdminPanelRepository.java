@@ -42,11 +42,11 @@ public final class AdminPanelRepository {
 
     /** Every user with the number of personal sites they own and organizations they belong to. */
     public Page<UserSummary> users(AccessScope scope, PageCursor after, int limit) {
-        TenantFilter.requireAdmin(scope, "the admin panel");
         int n = Page.checkLimit(limit);
         Field<Integer> sites = field(select(count()).from(S).where(S.OWNER_ID.eq(U.ID))).as("site_count");
         Field<Integer> orgs = field(select(count()).from(M).where(M.USER_ID.eq(U.ID))).as("org_count");
         return db.read(dsl -> {
+            TenantFilter.requireAdmin(dsl, scope, "the admin panel");
             var rows = dsl.select(U.ID, U.USERNAME, U.EMAIL, U.IS_ACTIVE, U.IS_ADMIN, U.CREATED_AT, sites, orgs)
                     .from(U)
                     .where(after == null ? org.jooq.impl.DSL.noCondition() : U.ID.gt(after.id()))
@@ -59,7 +59,6 @@ public final class AdminPanelRepository {
 
     /** Every organization with its member count and its sites split by active flag. */
     public Page<OrganizationSummary> organizations(AccessScope scope, PageCursor after, int limit) {
-        TenantFilter.requireAdmin(scope, "the admin panel");
         int n = Page.checkLimit(limit);
         Field<Integer> members = field(select(count()).from(M).where(M.ORGANIZATION_ID.eq(O.ID))).as("member_count");
         Field<Integer> active = field(select(coalesce(sum(when(S.IS_ACTIVE.isTrue(), inline(1)).otherwise(inline(0))), inline(java.math.BigDecimal.ZERO)).cast(Integer.class))
@@ -67,6 +66,7 @@ public final class AdminPanelRepository {
         Field<Integer> inactive = field(select(coalesce(sum(when(S.IS_ACTIVE.isTrue(), inline(0)).otherwise(inline(1))), inline(java.math.BigDecimal.ZERO)).cast(Integer.class))
                 .from(S).where(S.ORGANIZATION_ID.eq(O.ID))).as("inactive_sites");
         return db.read(dsl -> {
+            TenantFilter.requireAdmin(dsl, scope, "the admin panel");
             var rows = dsl.select(O.ID, O.NAME, O.SLUG, O.OWNER_ID, O.IS_ACTIVE, O.CREATED_AT, members, active, inactive)
                     .from(O)
                     .where(after == null ? org.jooq.impl.DSL.noCondition() : O.ID.gt(after.id()))

@@ -49,9 +49,9 @@ public final class AuditLogRepository {
             Condition where = TenantFilter.auditVisible(scope, A);
             if (organizationId != null) {
                 TenantFilter.requireVisibleOrganization(dsl, scope, organizationId);
-                TenantFilter.requireOrganizationManager(scope, organizationId, "reading the audit log");
+                TenantFilter.requireOrganizationManager(dsl, scope, organizationId, "reading the audit log");
                 where = where.and(A.ORGANIZATION_ID.eq(organizationId));
-            } else if (!(scope.isActive() && scope.isAdmin()) && scope.managedOrganizations().isEmpty()) {
+            } else if (!TenantFilter.isAdmin(dsl, scope) && !TenantFilter.managesAnyOrganization(dsl, scope)) {
                 throw new AccessDeniedException("reading the audit log needs a system admin or an organization owner/admin");
             }
             if (after != null) where = where.and(A.ID.lt(after.id()));
@@ -66,7 +66,7 @@ public final class AuditLogRepository {
      * count (when anything was deleted). System scope only. Returns the number deleted.
      */
     public long prune(AccessScope scope) {
-        TenantFilter.requireSystem(scope, "pruning the audit log");
+        TenantFilter.requireSystem(db, scope, "pruning the audit log");
         long days = db.read(dsl -> ConfigValues.readLong(dsl, ConfigKeys.AUDIT_RETENTION_DAYS, 365));
         // The trigger compares with SQLite's 'now'; using the same clock keeps the prune inside what it allows.
         Instant cutoff = SqliteTime.truncate(Instant.now().minus(Duration.ofDays(days)));

@@ -37,13 +37,13 @@ final class DemoCommand implements Callable<Integer> {
         List<AdminDashboard.SiteResourceUse> top;
         List<AdminDashboard.FailedDeployment> failed;
         Map<String, Long> rows;
-        try (DialupDatabase db = DialupDatabase.open(options.path())) {
+        try (DialupDatabase db = DialupDatabase.builder().path(options.path()).allowSystemScope().build()) {
             try {
                 seeded = new DemoData(db).seed(bar);
             } finally {
                 bar.finish();
             }
-            AccessScope admin = AccessScope.system("cli:demo");
+            AccessScope admin = db.systemScope("cli:demo");
             AdminDashboard dashboard = new AdminDashboardQueries(db);
             status = dashboard.sitesByStatus(admin);
             perDay = dashboard.deploymentsPerDay(admin, 7);

@@ -53,12 +53,11 @@ final class DemoData {
         LocalDate yesterday = LocalDate.ofInstant(db.clock().instant(), java.time.ZoneOffset.UTC).minusDays(1);
         long samples = recordDay(siteIds, yesterday);
         progress.update("rollup", 4, STEPS);
-        new UsageRepository(db).rollupDay(MONITOR, yesterday);
+        new UsageRepository(db).rollupDay(db.systemScope("monitoring"), yesterday);
         progress.update("done", STEPS, STEPS);
         return new Result(created, samples, yesterday, siteIds);
     }
 
-    private static final AccessScope MONITOR = AccessScope.system("monitoring");
 
     /**
      * A day of 30-second samples per site, as the monitoring core would send them (one batch
@@ -81,7 +80,7 @@ final class DemoData {
                             Math.max(0, 15 + 10 * wave + r.nextGaussian() * 3), 200 + site % 50,
                             r.nextDouble() * 2, r.nextInt(60), 20 + r.nextDouble() * 80));
                 }
-                usage.recordBatch(MONITOR, batch);
+                usage.recordBatch(db.systemScope("monitoring"), batch);
                 sent += batch.size();
             }
         }
@@ -94,7 +93,7 @@ final class DemoData {
     }
 
     private List<Long> existingDemoSites() {
-        AccessScope admin = AccessScope.system("cli:demo");
+        AccessScope admin = db.systemScope("cli:demo");
         List<Long> ids = new ArrayList<>();
         for (Site s : new SiteRepository(db).list(admin, SiteFilter.ALL, null, 500).items()) {
             if (s.name().startsWith("demo-")) ids.add(s.id());
@@ -103,8 +102,8 @@ final class DemoData {
     }
 
     private List<Long> createWorld(Progress progress) {
-        AccessScope auth = AccessScope.system("auth");
-        AccessScope builder = AccessScope.system("builder");
+        AccessScope auth = db.systemScope("auth");
+        AccessScope builder = db.systemScope("builder");
         UserRepository users = new UserRepository(db);
         AccessScopes scopes = new AccessScopes(db);
 

@@ -34,11 +34,11 @@ final class PruneCommand implements Callable<Integer> {
         PruneResult usage;
         long audit;
         long archived;
-        try (DialupDatabase db = DialupDatabase.builder().path(options.path()).migrateOnOpen(false).build()) {
+        try (DialupDatabase db = DialupDatabase.builder().path(options.path()).migrateOnOpen(false).allowSystemScope().build()) {
             bar.update("usage", 0, 3);
-            usage = new UsageRepository(db).prune(PlatformMaintenance.SCOPE);
+            usage = new UsageRepository(db).prune(PlatformMaintenance.scope(db));
             bar.update("audit", 1, 3);
-            audit = new AuditLogRepository(db).prune(PlatformMaintenance.SCOPE);
+            audit = new AuditLogRepository(db).prune(PlatformMaintenance.scope(db));
             bar.update("logs", 2, 3);
             archived = PlatformMaintenance.archiveAllOldLogs(db);
         } finally {

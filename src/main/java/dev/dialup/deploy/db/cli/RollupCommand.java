@@ -42,7 +42,7 @@ final class RollupCommand implements Callable<Integer> {
     public Integer call() {
         options.existingPath();
         List<RollupResult> results = new ArrayList<>();
-        try (DialupDatabase db = DialupDatabase.builder().path(options.path()).migrateOnOpen(false).build()) {
+        try (DialupDatabase db = DialupDatabase.builder().path(options.path()).migrateOnOpen(false).allowSystemScope().build()) {
             LocalDate first = from != null ? from : LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(1);
             LocalDate last = to != null ? to : first;
             if (last.isBefore(first)) {
@@ -53,7 +53,7 @@ final class RollupCommand implements Callable<Integer> {
             ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "days");
             try {
                 for (LocalDate day = first; !day.isAfter(last); day = day.plusDays(1)) {
-                    results.add(usage.rollupDay(PlatformMaintenance.SCOPE, day));
+                    results.add(usage.rollupDay(PlatformMaintenance.scope(db), day));
                     bar.update("rollup", results.size(), days);
                 }
             } finally {

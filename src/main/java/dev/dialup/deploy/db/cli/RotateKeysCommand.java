@@ -60,12 +60,12 @@ final class RotateKeysCommand implements Callable<Integer> {
             keyset = keyset.withNewPrimaryKey();
             keyset.writeTo(file); // written before any value moves to the new key, so no value is ever unreadable
         }
-        AccessScope operator = AccessScope.system("cli:rotate-keys");
         ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "values");
         ReencryptProgress result;
         Map<String, Long> inUse;
         List<String> retired = new ArrayList<>();
-        try (DialupDatabase db = DialupDatabase.builder().path(options.path()).migrateOnOpen(false).build()) {
+        try (DialupDatabase db = DialupDatabase.builder().path(options.path()).migrateOnOpen(false).allowSystemScope().build()) {
+            AccessScope operator = db.systemScope("cli:rotate-keys");
             EnvironmentRepository env = new EnvironmentRepository(db, keyset);
             String primaryId = Integer.toUnsignedString(keyset.primaryKeyId());
             long total = env.keysInUse(operator).entrySet().stream()

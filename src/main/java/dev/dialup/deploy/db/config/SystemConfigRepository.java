@@ -32,15 +32,17 @@ public final class SystemConfigRepository {
 
     /** The setting's value, or its default when the row is missing or unreadable. */
     public <T> T get(AccessScope scope, ConfigSetting<T> setting) {
-        TenantFilter.requireActive(scope, "reading system configuration");
-        return db.read(dsl -> setting.parseOrDefault(dsl.select(c.VALUE).from(c).where(c.KEY.eq(setting.key())).fetchOne(c.VALUE)));
+        return db.read(dsl -> {
+            TenantFilter.requireActive(dsl, scope, "reading system configuration");
+            return setting.parseOrDefault(dsl.select(c.VALUE).from(c).where(c.KEY.eq(setting.key())).fetchOne(c.VALUE));
+        });
     }
 
     /** Validates and stores a value (inserting the row if missing). */
     public <T> void set(AccessScope scope, ConfigSetting<T> setting, T value) {
-        TenantFilter.requireAdmin(scope, "changing system configuration");
         String text = setting.formatValidated(value);
         db.writeVoid(tx -> {
+            TenantFilter.requireAdmin(tx, scope, "changing system configuration");
             String old = tx.select(c.VALUE).from(c).where(c.KEY.eq(setting.key())).fetchOne(c.VALUE);
             tx.insertInto(SYSTEM_CONFIG)
                     .set(SYSTEM_CONFIG.KEY, setting.key())
@@ -57,8 +59,10 @@ public final class SystemConfigRepository {
 
     /** Every stored row, by key. */
     public List<ConfigEntry> list(AccessScope scope) {
-        TenantFilter.requireActive(scope, "reading system configuration");
-        return db.read(dsl -> selectBase(dsl).orderBy(c.KEY).fetch(this::toEntry));
+        return db.read(dsl -> {
+            TenantFilter.requireActive(dsl, scope, "reading system configuration");
+            return selectBase(dsl).orderBy(c.KEY).fetch(this::toEntry);
+        });
     }
 
     private SelectWhereStep<SystemConfigRecord> selectBase(DSLContext dsl) {

@@ -206,9 +206,9 @@ public final class DeploymentRepository {
      * System admins and the system scope.
      */
     public int archiveOldLogs(AccessScope scope, int batchSize) {
-        TenantFilter.requireAdmin(scope, "archiving build logs");
         if (batchSize < 1 || batchSize > 10_000) throw new ValidationException("batchSize", "must be between 1 and 10000");
         return db.write(tx -> {
+            TenantFilter.requireAdmin(tx, scope, "archiving build logs");
             long days = ConfigValues.readLong(tx, ConfigKeys.DEPLOYMENT_LOG_ARCHIVE_AFTER_DAYS, 90);
             Instant now = now();
             Instant cutoff = now.minus(Duration.ofDays(days));

@@ -51,7 +51,7 @@ public final class ProcessRepository {
 
     /** Registers a new process for an existing site; a taken id is a {@link ConflictException}. */
     public ProcessInfo register(AccessScope scope, ProcessSpec spec) {
-        TenantFilter.requireSystem(scope, "registering a process");
+        TenantFilter.requireSystem(db, scope, "registering a process");
         validate(spec);
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, spec.siteId());
@@ -70,7 +70,7 @@ public final class ProcessRepository {
 
     /** Replaces a process's metadata (legacy rows included); health results are kept. */
     public ProcessInfo update(AccessScope scope, ProcessSpec spec) {
-        TenantFilter.requireSystem(scope, "updating a process");
+        TenantFilter.requireSystem(db, scope, "updating a process");
         validate(spec);
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, spec.siteId());
@@ -87,7 +87,7 @@ public final class ProcessRepository {
     }
 
     public void remove(AccessScope scope, String processId) {
-        TenantFilter.requireSystem(scope, "removing a process");
+        TenantFilter.requireSystem(db, scope, "removing a process");
         db.writeVoid(tx -> {
             int n = tx.deleteFrom(PROCESSES).where(PROCESSES.ID.eq(processId)).execute();
             if (n == 0) throw new NotFoundException("process", processId);
@@ -96,7 +96,7 @@ public final class ProcessRepository {
     }
 
     public ProcessInfo find(AccessScope scope, String processId) {
-        TenantFilter.requireSystem(scope, "reading processes");
+        TenantFilter.requireSystem(db, scope, "reading processes");
         return db.read(dsl -> {
             ProcessesRecord r = selectBase(dsl).where(p.ID.eq(processId)).fetchOne();
             if (r == null) throw new NotFoundException("process", processId);
@@ -106,7 +106,7 @@ public final class ProcessRepository {
 
     /** The processes of one site, by id. */
     public List<ProcessInfo> listForSite(AccessScope scope, long siteId) {
-        TenantFilter.requireSystem(scope, "reading processes");
+        TenantFilter.requireSystem(db, scope, "reading processes");
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             return selectBase(dsl).where(p.SITE_ID.eq(siteId)).orderBy(p.ID).fetch(this::toProcess);
@@ -118,7 +118,7 @@ public final class ProcessRepository {
      * healthy; {@code health.unhealthy_after_failures} consecutive failures (default 3) make it unhealthy.
      */
     public ProcessInfo recordHealthCheck(AccessScope scope, String processId, boolean healthy, String message) {
-        TenantFilter.requireSystem(scope, "recording health checks");
+        TenantFilter.requireSystem(db, scope, "recording health checks");
         if (message != null && message.length() > 1024) throw new ValidationException("message", "must be at most 1024 characters");
         return db.write(tx -> {
             ProcessesRecord r = selectBase(tx).where(p.ID.eq(processId)).fetchOne();
@@ -151,7 +151,7 @@ public final class ProcessRepository {
      * (never-checked first). Served by {@code idx_processes_last_health_check}.
      */
     public List<ProcessInfo> dueForHealthCheck(AccessScope scope, Duration olderThan, int limit) {
-        TenantFilter.requireSystem(scope, "reading processes");
+        TenantFilter.requireSystem(db, scope, "reading processes");
         checkLimit(limit);
         if (olderThan == null || olderThan.isNegative()) throw new ValidationException("olderThan", "must be zero or positive");
         Instant cutoff = SqliteTime.truncate(db.clock().instant().minus(olderThan));
@@ -173,7 +173,7 @@ public final class ProcessRepository {
 
     /** Unhealthy processes, least recently checked first. Served by the partial index {@code idx_processes_unhealthy}. */
     public List<ProcessInfo> unhealthy(AccessScope scope, int limit) {
-        TenantFilter.requireSystem(scope, "reading processes");
+        TenantFilter.requireSystem(db, scope, "reading processes");
         checkLimit(limit);
         return db.read(dsl -> unhealthyQuery(dsl, limit).fetch(this::toProcess));
     }

@@ -47,8 +47,8 @@ public final class AdminDashboardQueries implements AdminDashboard {
 
     @Override
     public SiteStatusCounts sitesByStatus(AccessScope admin) {
-        TenantFilter.requireAdmin(admin, "the admin dashboard");
         return db.read(dsl -> {
+            TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
             long active = dsl.fetchCount(s, s.IS_ACTIVE.isTrue());
             long inactive = dsl.fetchCount(s, s.IS_ACTIVE.isFalse().or(s.IS_ACTIVE.isNull()));
             Field<Long> latestId = DSL.select(DSL.max(latest.ID)).from(latest).where(latest.SITE_ID.eq(s.ID)).asField();
@@ -64,12 +64,13 @@ public final class AdminDashboardQueries implements AdminDashboard {
 
     @Override
     public List<DeploymentsOnDay> deploymentsPerDay(AccessScope admin, int days) {
-        TenantFilter.requireAdmin(admin, "the admin dashboard");
         checkDays(days);
         Instant from = db.clock().instant().truncatedTo(ChronoUnit.DAYS).minus(days - 1L, ChronoUnit.DAYS);
         // deployed_at is 'YYYY-MM-DD HH:MM:SS.SSS' text: its first 10 characters are the UTC day.
         Field<String> day = DSL.substring(d.DEPLOYED_AT.coerce(String.class), DSL.inline(1), DSL.inline(10));
-        return db.read(dsl -> dsl.select(day, DSL.count(),
+        return db.read(dsl -> {
+            TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
+            return dsl.select(day, DSL.count(),
                                 DSL.count().filterWhere(d.STATUS.eq(DeploymentStatus.SUCCESS.dbValue())),
                                 DSL.count().filterWhere(d.STATUS.eq(DeploymentStatus.FAILED.dbValue())),
                                 DSL.count().filterWhere(d.STATUS.eq(DeploymentStatus.CANCELLED.dbValue())),
@@ -78,18 +79,19 @@ public final class AdminDashboardQueries implements AdminDashboard {
                         .where(d.DEPLOYED_AT.ge(from))
                         .groupBy(day)
                         .orderBy(day)
-                        .fetch(r -> new DeploymentsOnDay(SqliteTime.parseDate(r.value1()), r.value2(), r.value3(), r.value4(), r.value5(), r.value6())));
+                        .fetch(r -> new DeploymentsOnDay(SqliteTime.parseDate(r.value1()), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()));
+        });
     }
 
     @Override
     public List<SiteResourceUse> topSitesByResourceUse(AccessScope admin, int days, ResourceMetric rankBy, int limit) {
-        TenantFilter.requireAdmin(admin, "the admin dashboard");
         checkDays(days);
         checkLimit(limit);
         if (rankBy == null) throw new ValidationException("rankBy", "must not be null");
         LocalDate from = LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(days - 1L);
         Field<Double> rank = DSL.avg(rankBy == ResourceMetric.MEMORY ? u.AVG_MEMORY_MB : u.AVG_CPU_PERCENT).coerce(Double.class);
         return db.read(dsl -> {
+            TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
             // Two steps: rank with one aggregate over the window (the costly scan), then the
             // full figures for the few winners only.
             List<Long> top = dsl.select(u.SITE_ID, rank)
@@ -114,15 +116,17 @@ public final class AdminDashboardQueries implements AdminDashboard {
 
     @Override
     public List<FailedDeployment> recentFailedDeployments(AccessScope admin, int limit) {
-        TenantFilter.requireAdmin(admin, "the admin dashboard");
         checkLimit(limit);
-        return db.read(dsl -> dsl.select(d.ID, d.SITE_ID, s.NAME, d.COMMIT_HASH, d.BRANCH, d.DEPLOYED_BY, d.DEPLOYED_AT, d.FINISHED_AT)
+        return db.read(dsl -> {
+            TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
+            return dsl.select(d.ID, d.SITE_ID, s.NAME, d.COMMIT_HASH, d.BRANCH, d.DEPLOYED_BY, d.DEPLOYED_AT, d.FINISHED_AT)
                 .from(d).join(s).on(s.ID.eq(d.SITE_ID))
                 .where(d.STATUS.eq(DeploymentStatus.FAILED.dbValue()))
                 .orderBy(d.ID.desc())
                 .limit(limit)
                 .fetch(r -> new FailedDeployment(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(),
-                        r.value6(), r.value7(), r.value8())));
+                        r.value6(), r.value7(), r.value8()));
+        });
     }
 
     private static double zero(Double v) {

@@ -12,7 +12,7 @@ import java.util.Optional;
 /**
  * What the container orchestrator (plan Stage 3) needs from the database: container
  * metadata, health-check status, deployment history and the environment to start a site's
- * container with. Every method requires the system scope ({@code AccessScope.system("orchestrator")}).
+ * container with. Every method requires the system scope ({@code db.systemScope("orchestrator")} of the database it was opened on).
  * Implementation: {@link ContainerOrchestrationService}. Usage: docs/integration.md.
  */
 public interface ContainerOrchestration {

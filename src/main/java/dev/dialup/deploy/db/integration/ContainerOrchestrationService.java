@@ -23,8 +23,10 @@ public final class ContainerOrchestrationService implements ContainerOrchestrati
     private final DeploymentRepository deployments;
     private final EnvironmentRepository environment;
     private final SystemConfigRepository config;
+    private final DialupDatabase db;
 
     public ContainerOrchestrationService(DialupDatabase db, SecretsKeyset keyset) {
+        this.db = db;
         this.processes = new ProcessRepository(db);
         this.deployments = new DeploymentRepository(db);
         this.environment = new EnvironmentRepository(db, keyset);
@@ -58,7 +60,7 @@ public final class ContainerOrchestrationService implements ContainerOrchestrati
 
     @Override
     public List<ProcessInfo> dueForHealthCheck(AccessScope system, int limit) {
-        TenantFilter.requireSystem(system, "container orchestration");
+        TenantFilter.requireSystem(db, system, "container orchestration");
         return processes.dueForHealthCheck(system, config.get(system, ConfigSettings.HEALTH_CHECK_INTERVAL), limit);
     }
 
@@ -69,13 +71,13 @@ public final class ContainerOrchestrationService implements ContainerOrchestrati
 
     @Override
     public DeploymentPage deploymentHistory(AccessScope system, long siteId, Long beforeId, int limit) {
-        TenantFilter.requireSystem(system, "container orchestration");
+        TenantFilter.requireSystem(db, system, "container orchestration");
         return deployments.history(system, siteId, beforeId, limit);
     }
 
     @Override
     public Optional<Deployment> rollbackTarget(AccessScope system, long siteId) {
-        TenantFilter.requireSystem(system, "container orchestration");
+        TenantFilter.requireSystem(db, system, "container orchestration");
         return deployments.latestSuccessful(system, siteId);
     }
 

@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * What the resource-management core (plan Stage 2) needs: usage ingest every 30 seconds,
  * the enforcement query, and the limits it enforces. The monitoring core calls it with a
- * system scope, e.g. {@code AccessScope.system("monitoring")}. Implementation:
+ * system scope, e.g. {@code db.systemScope("monitoring")}. Implementation:
  * {@link ResourceManagementService}; rules and definitions in docs/usage.md.
  */
 public interface ResourceManagement {

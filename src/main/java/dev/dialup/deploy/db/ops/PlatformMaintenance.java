@@ -14,14 +14,25 @@ import java.time.ZoneOffset;
  * The platform's own maintenance tasks, ready for {@link Maintenance}: the usage rollup,
  * the retention policies of the plan (raw usage 30 days, daily aggregates 1 year, audit log
  * 1 year, build logs archived after 90 days — all from {@code system_config}), then the
- * database's upkeep. {@link #nightly} is what a scheduler should run once a day.
+ * database's upkeep. {@link #nightly} is what a scheduler should run once a day. The tasks run
+ * with the database's own system scope ({@link #scope}), so the database must be opened with
+ * {@code DialupDatabase.Builder.allowSystemScope()}.
  */
 public final class PlatformMaintenance {
-    /** The scope maintenance runs under; recorded as {@code system:maintenance} in audit rows. */
-    public static final AccessScope SCOPE = AccessScope.system("maintenance");
+    /** The audit label maintenance runs under: {@code system:maintenance}. */
+    public static final String COMPONENT = "maintenance";
     private static final int ARCHIVE_BATCH = 200;
 
     private PlatformMaintenance() {}
+
+    /**
+     * The scope maintenance runs under on {@code db}: {@code db.systemScope("maintenance")}.
+     *
+     * @throws IllegalStateException if {@code db} was opened without {@code allowSystemScope()}
+     */
+    public static AccessScope scope(DialupDatabase db) {
+        return db.systemScope(COMPONENT);
+    }
 
     /** Rollup, retention, log archival, optimize, backup — in that order, each reported on its own. */
     public static Maintenance nightly(DialupDatabase db, BackupService backups) {
@@ -46,7 +57,7 @@ public final class PlatformMaintenance {
             LocalDate today = LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC);
             StringBuilder summary = new StringBuilder();
             for (LocalDate day = today.minusDays(2); day.isBefore(today); day = day.plusDays(1)) {
-                RollupResult r = usage.rollupDay(SCOPE, day);
+                RollupResult r = usage.rollupDay(scope(db), day);
                 if (summary.length() > 0) summary.append("; ");
                 summary.append(String.format("%s: %,d sites from %,d samples", r.day(), r.sites(), r.samples()));
             }
@@ -56,7 +67,7 @@ public final class PlatformMaintenance {
 
     public static MaintenanceTask usagePruneTask(DialupDatabase db) {
         return Maintenance.task("usage-retention", () -> {
-            PruneResult r = new UsageRepository(db).prune(SCOPE);
+            PruneResult r = new UsageRepository(db).prune(scope(db));
             return String.format("%,d samples before %s and %,d daily rows before %s deleted in %,d transactions (longest %d ms)",
                     r.samplesDeleted(), r.rawCutoff(), r.dailyRowsDeleted(), r.dailyCutoff(), r.transactions(), r.longestTransactionMillis());
         });
@@ -64,7 +75,7 @@ public final class PlatformMaintenance {
 
     public static MaintenanceTask auditPruneTask(DialupDatabase db) {
         return Maintenance.task("audit-retention", () -> String.format("%,d audit rows past retention deleted",
-                new AuditLogRepository(db).prune(SCOPE)));
+                new AuditLogRepository(db).prune(scope(db))));
     }
 
     public static MaintenanceTask logArchiveTask(DialupDatabase db) {
@@ -77,7 +88,7 @@ public final class PlatformMaintenance {
         long total = 0;
         int n;
         do {
-            n = deployments.archiveOldLogs(SCOPE, ARCHIVE_BATCH);
+            n = deployments.archiveOldLogs(scope(db), ARCHIVE_BATCH);
             total += n;
         } while (n == ARCHIVE_BATCH);
         return total;

@@ -94,7 +94,7 @@ public final class EnvironmentRepository {
             SitesRecord site = TenantFilter.requireVisibleSite(dsl, scope, siteId);
             SiteEnvironmentVariablesRecord r = selectBase(dsl).where(v.SITE_ID.eq(siteId)).and(v.KEY.eq(key)).fetchOne();
             if (r == null) throw new NotFoundException("environment variable", siteId + "/" + key);
-            return toVariable(r, TenantFilter.canReadSecrets(scope, site));
+            return toVariable(r, TenantFilter.canReadSecrets(dsl, scope, site));
         });
     }
 
@@ -102,7 +102,7 @@ public final class EnvironmentRepository {
     public List<EnvironmentVariable> list(AccessScope scope, long siteId) {
         return db.read(dsl -> {
             SitesRecord site = TenantFilter.requireVisibleSite(dsl, scope, siteId);
-            boolean reveal = TenantFilter.canReadSecrets(scope, site);
+            boolean reveal = TenantFilter.canReadSecrets(dsl, scope, site);
             return selectBase(dsl).where(v.SITE_ID.eq(siteId)).orderBy(v.KEY).fetch(r -> toVariable(r, reveal));
         });
     }
@@ -125,7 +125,7 @@ public final class EnvironmentRepository {
      * System scope only. A secret that cannot be decrypted fails the whole call.
      */
     public Map<String, String> resolveForContainer(AccessScope scope, long siteId) {
-        TenantFilter.requireSystem(scope, "resolving a container environment");
+        TenantFilter.requireSystem(db, scope, "resolving a container environment");
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             Map<String, String> env = new LinkedHashMap<>();
@@ -146,13 +146,13 @@ public final class EnvironmentRepository {
      * System admins and the system scope only.
      */
     public ReencryptProgress reencryptSecrets(AccessScope scope, int batchSize, Consumer<ReencryptProgress> progress) {
-        TenantFilter.requireAdmin(scope, "re-encrypting secrets");
         if (batchSize < 1 || batchSize > 10_000) throw new ValidationException("batchSize", "must be between 1 and 10000");
         int primary = cipher.primaryKeyId();
         long moved = 0;
         int batches = 0;
         while (true) {
             int n = db.write(tx -> {
+                TenantFilter.requireAdmin(tx, scope, "re-encrypting secrets");
                 var rows = selectBase(tx).where(needsReencryption(primary)).orderBy(v.ID).limit(batchSize).fetch();
                 for (SiteEnvironmentVariablesRecord r : rows) {
                     String plain = cipher.decrypt(r.getSiteId(), r.getKey(), r.getValue()).reveal();
@@ -182,8 +182,8 @@ public final class EnvironmentRepository {
 
     /** Tink key id (unsigned decimal) → number of secret values encrypted with it. System admins and the system scope. */
     public Map<String, Long> keysInUse(AccessScope scope) {
-        TenantFilter.requireAdmin(scope, "listing secret keys in use");
         return db.read(dsl -> {
+            TenantFilter.requireAdmin(dsl, scope, "listing secret keys in use");
             Map<String, Long> out = new TreeMap<>();
             dsl.select(v.KEY_ID, DSL.count()).from(v).where(v.IS_SECRET.isTrue()).groupBy(v.KEY_ID)
                     .forEach(r -> out.put(r.value1() == null ? "unknown" : Integer.toUnsignedString(r.value1().intValue()),
@@ -197,10 +197,12 @@ public final class EnvironmentRepository {
      * stored secret needs it. System admins and the system scope.
      */
     public boolean canRetire(AccessScope scope, int keyId) {
-        TenantFilter.requireAdmin(scope, "checking whether a secret key can be retired");
-        if (keyId == cipher.primaryKeyId()) return false;
-        return db.read(dsl -> !dsl.fetchExists(dsl.selectOne().from(v)
-                .where(v.IS_SECRET.isTrue()).and(v.KEY_ID.eq((long) keyId).or(v.KEY_ID.isNull()))));
+        return db.read(dsl -> {
+            TenantFilter.requireAdmin(dsl, scope, "checking whether a secret key can be retired");
+            if (keyId == cipher.primaryKeyId()) return false;
+            return !dsl.fetchExists(dsl.selectOne().from(v)
+                .where(v.IS_SECRET.isTrue()).and(v.KEY_ID.eq((long) keyId).or(v.KEY_ID.isNull())));
+        });
     }
 
     private Condition needsReencryption(int primary) {

@@ -78,7 +78,7 @@ public final class SiteDomainRepository {
     public SiteDomain markVerified(AccessScope scope, long siteId, long domainId) {
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, siteId);
-            TenantFilter.requireAdmin(scope, "marking a domain verified");
+            TenantFilter.requireAdmin(tx, scope, "marking a domain verified");
             SiteDomainsRecord dom = requireDomain(tx, siteId, domainId);
             tx.update(D).set(D.VERIFIED_AT, SqliteTime.truncate(db.clock().instant())).where(D.ID.eq(domainId)).execute();
             audit.record(tx, scope, "domain.verify", "site_domain", domainId, site.getOrganizationId(),

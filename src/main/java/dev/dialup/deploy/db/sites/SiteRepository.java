@@ -56,13 +56,10 @@ public final class SiteRepository {
         return db.write(tx -> {
             Long owner = null;
             if (site.organizationId() == null) {
-                if (!scope.isActive() || scope.userId().isEmpty()) {
-                    throw new AccessDeniedException("a personal site needs an active user; the system scope creates organization sites only");
-                }
-                owner = scope.userId().get();
+                owner = TenantFilter.requireActiveUser(tx, scope, "a personal site (the system scope creates organization sites only)");
             } else {
                 TenantFilter.requireVisibleOrganization(tx, scope, site.organizationId());
-                TenantFilter.requireOrganizationManager(scope, site.organizationId(), "creating an organization site");
+                TenantFilter.requireOrganizationManager(tx, scope, site.organizationId(), "creating an organization site");
             }
             if (tx.fetchExists(S, S.NAME.equalIgnoreCase(name))) throw new ConflictException("site name is taken");
             if (slug != null && tx.fetchExists(S, S.SLUG.equalIgnoreCase(slug))) throw new ConflictException("site slug is taken");

@@ -18,13 +18,24 @@ import org.jooq.SelectConditionStep;
  * Accounts: registration, login, passwords, activation and the system-admin flag.
  *
  * <p>Registration and login belong to the platform's signup/login component: they need the
- * system scope ({@code AccessScope.system("auth")}) or a system admin. After
+ * system scope ({@code db.systemScope("auth")}) or a system admin. After
  * {@link #authenticate} returns a user id, services build that user's scope with
  * {@code new AccessScopes(db).forUser(id)}. A user is visible to itself and to system admins;
- * to anyone else it does not exist. Rules in docs/tenancy.md.
+ * to anyone else it does not exist. Every check reads the caller's current row in the
+ * transaction that does the work. Self and last-admin rules:
+ * <ul>
+ *   <li>a system admin cannot revoke their own admin flag or deactivate their own account
+ *       ({@link AccessDeniedException}: another admin must);</li>
+ *   <li>the last active system admin cannot be demoted or deactivated, by anyone, the system
+ *       scope included ({@link ConflictException}); users are never deleted by this library;</li>
+ *   <li>a user cannot deactivate their own account while they own an active organization
+ *       ({@link ConflictException}: transfer ownership or deactivate the organization first).</li>
+ * </ul>
+ * Denied calls write nothing. Rules in docs/tenancy.md.
  */
 public final class UserRepository {
     private static final Users U = USERS;
+    private static final dev.dialup.deploy.db.generated.tables.Organizations O = dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
 
     private final DialupDatabase db;
     private final AuditLog audit;
@@ -39,7 +50,11 @@ public final class UserRepository {
      * unique case-insensitively ({@link ConflictException} when taken).
      */
     public User register(AccessScope scope, String username, String email, String password, String displayName) {
-        TenantFilter.requireAdmin(scope, "registering a user");
+        // Checked before the (slow) hashing, and again in the transaction that inserts.
+        db.read(dsl -> {
+            TenantFilter.requireAdmin(dsl, scope, "registering a user");
+            return null;
+        });
         String u = Inputs.username(username);
         String e = Inputs.email(email);
         String pw = Inputs.newPassword("password", password);
@@ -47,6 +62,7 @@ public final class UserRepository {
         PasswordHashing.Policy policy = db.read(PasswordHashing.Policy::read);
         String hash = PasswordHashing.hash(pw, policy); // slow: computed before taking the writer
         return db.write(tx -> {
+            TenantFilter.requireAdmin(tx, scope, "registering a user");
             if (tx.fetchExists(U, U.USERNAME.equalIgnoreCase(u))) throw new ConflictException("username is taken");
             if (tx.fetchExists(U, U.EMAIL.equalIgnoreCase(e))) throw new ConflictException("email is already registered");
             long id = tx.insertInto(U)
@@ -70,12 +86,12 @@ public final class UserRepository {
      * {@code user.password_rehash} audit row in the same transaction).
      */
     public Optional<Long> authenticate(AccessScope scope, String login, String password) {
-        TenantFilter.requireAdmin(scope, "authenticating a user");
         Inputs.passwordLength("password", password);
         String key = login == null ? "" : login.strip();
         String pw = password == null ? "" : password;
         record Candidate(long id, String hash, boolean active) {}
         var read = db.read(tx -> {
+            TenantFilter.requireAdmin(tx, scope, "authenticating a user");
             PasswordHashing.Policy policy = PasswordHashing.Policy.read(tx);
             Candidate c = tx.select(U.ID, U.PASSWORD_HASH, U.IS_ACTIVE).from(U)
                     .where(key.contains("@") ? U.EMAIL.equalIgnoreCase(key) : U.USERNAME.equalIgnoreCase(key))
@@ -95,6 +111,7 @@ public final class UserRepository {
         if (PasswordHashing.needsRehash(c.hash(), policy)) {
             String upgraded = PasswordHashing.hash(pw, policy);
             db.writeVoid(tx -> {
+                TenantFilter.requireAdmin(tx, scope, "authenticating a user");
                 // Compare-and-set: a password changed meanwhile is left alone.
                 int n = tx.update(U).set(U.PASSWORD_HASH, upgraded)
                         .where(U.ID.eq(c.id())).and(U.PASSWORD_HASH.eq(c.hash())).execute();
@@ -129,6 +146,10 @@ public final class UserRepository {
         }
         String hash = PasswordHashing.hash(pw, policy);
         db.writeVoid(tx -> {
+            requireVisible(tx, scope, userId);
+            if (!isSelf(scope, userId)) {
+                throw new AccessDeniedException("only the user can change their own password; admins reset it");
+            }
             int n = tx.update(U).set(U.PASSWORD_HASH, hash).where(U.ID.eq(userId)).and(U.PASSWORD_HASH.eq(stored)).execute();
             if (n != 1) throw new ConflictException("password changed concurrently; try again");
             audit.record(tx, scope, "user.password_change", "user", userId, null, Map.of());
@@ -141,34 +162,51 @@ public final class UserRepository {
      */
     public void setPassword(AccessScope scope, long userId, String newPassword) {
         String pw = Inputs.newPassword("newPassword", newPassword);
-        db.read(dsl -> requireVisible(dsl, scope, userId));
-        TenantFilter.requireAdmin(scope, "resetting a password");
+        db.read(dsl -> {
+            requireVisible(dsl, scope, userId);
+            TenantFilter.requireAdmin(dsl, scope, "resetting a password");
+            return null;
+        });
         String hash = PasswordHashing.hash(pw, db.read(PasswordHashing.Policy::read));
         db.writeVoid(tx -> {
             requireVisible(tx, scope, userId);
+            TenantFilter.requireAdmin(tx, scope, "resetting a password");
             tx.update(U).set(U.PASSWORD_HASH, hash).where(U.ID.eq(userId)).execute();
             audit.record(tx, scope, "user.password_reset", "user", userId, null, Map.of());
         });
     }
 
-    /** Deactivates an account: yourself, or any account for system admins. Idempotent calls still audit. */
+    /**
+     * Deactivates an account: yourself, or any account for system admins. Idempotent calls
+     * still audit. Refused for a system admin's own account ({@link AccessDeniedException}),
+     * for the last active system admin, and for your own account while you own an active
+     * organization ({@link ConflictException}).
+     */
     public User deactivate(AccessScope scope, long userId) {
         return setActive(scope, userId, false);
     }
 
     /**
-     * Reactivates an account: same rule as {@link #deactivate} (self or admin) — but a
-     * deactivated user's scope grants nothing, so in practice only admins reactivate.
+     * Reactivates an account: system admins and the system scope only (a deactivated user's
+     * scope is refused everywhere, so nobody reactivates themselves).
      */
     public User reactivate(AccessScope scope, long userId) {
         return setActive(scope, userId, true);
     }
 
-    /** Grants or revokes the system-admin flag: system admins (and the system scope) only. */
+    /**
+     * Grants or revokes the system-admin flag: system admins (and the system scope) only. An
+     * admin cannot revoke their own flag ({@link AccessDeniedException}); the last active system
+     * admin cannot be demoted ({@link ConflictException}).
+     */
     public User setSystemAdmin(AccessScope scope, long userId, boolean admin) {
         return db.write(tx -> {
-            requireVisible(tx, scope, userId);
-            TenantFilter.requireAdmin(scope, "changing the system-admin flag");
+            User target = requireVisible(tx, scope, userId);
+            TenantFilter.requireAdmin(tx, scope, "changing the system-admin flag");
+            if (!admin && isSelf(scope, userId)) {
+                throw new AccessDeniedException("system admins cannot revoke their own admin rights; another admin must");
+            }
+            if (!admin) requireNotLastAdmin(tx, target, "demoted");
             tx.update(U).set(U.IS_ADMIN, admin).where(U.ID.eq(userId)).execute();
             audit.record(tx, scope, admin ? "user.admin_grant" : "user.admin_revoke", "user", userId, null, Map.of());
             return map(selectBase(tx).and(U.ID.eq(userId)).fetchOne());
@@ -177,7 +215,24 @@ public final class UserRepository {
 
     private User setActive(AccessScope scope, long userId, boolean active) {
         return db.write(tx -> {
-            requireVisible(tx, scope, userId);
+            User target = requireVisible(tx, scope, userId);
+            if (active) {
+                TenantFilter.requireAdmin(tx, scope, "reactivating an account");
+            } else {
+                boolean self = isSelf(scope, userId);
+                if (self && target.admin()) {
+                    throw new AccessDeniedException("system admins cannot deactivate their own account; another admin must");
+                }
+                requireNotLastAdmin(tx, target, "deactivated");
+                if (self) {
+                    String owned = tx.select(O.SLUG).from(O).where(O.OWNER_ID.eq(userId)).and(O.IS_ACTIVE.isTrue())
+                            .orderBy(O.ID).limit(1).fetchOne(O.SLUG);
+                    if (owned != null) {
+                        throw new ConflictException("you own the active organization '" + owned
+                                + "': transfer its ownership or deactivate it before deactivating your account");
+                    }
+                }
+            }
             tx.update(U).set(U.IS_ACTIVE, active).where(U.ID.eq(userId)).execute();
             audit.record(tx, scope, active ? "user.reactivate" : "user.deactivate", "user", userId, null, Map.of());
             return map(selectBase(tx).and(U.ID.eq(userId)).fetchOne());
@@ -188,6 +243,15 @@ public final class UserRepository {
         Record r = selectBase(dsl).and(U.ID.eq(userId)).and(TenantFilter.userVisible(scope, U)).fetchOne();
         if (r == null) throw new NotFoundException("user", userId);
         return map(r);
+    }
+
+    /** Refuses to leave the platform without an active system admin. */
+    private static void requireNotLastAdmin(DSLContext tx, User target, String what) {
+        if (!target.active() || !target.admin()) return;
+        int others = tx.fetchCount(U, U.IS_ACTIVE.isTrue().and(U.IS_ADMIN.isTrue()).and(U.ID.ne(target.id())));
+        if (others == 0) {
+            throw new ConflictException("the last active system admin cannot be " + what + "; make another user admin first");
+        }
     }
 
     private static boolean isSelf(AccessScope scope, long userId) {

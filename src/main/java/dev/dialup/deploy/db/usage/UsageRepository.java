@@ -112,7 +112,7 @@ public final class UsageRepository {
      * @return how many samples were newly stored
      */
     public int recordBatch(AccessScope scope, List<UsageSample> samples) {
-        TenantFilter.requireSystem(scope, "recording resource usage");
+        TenantFilter.requireSystem(db, scope, "recording resource usage");
         Objects.requireNonNull(samples, "samples");
         if (samples.size() > MAX_BATCH) {
             throw new ValidationException("samples", "at most " + MAX_BATCH + " samples per batch, got " + samples.size());
@@ -335,7 +335,7 @@ public final class UsageRepository {
      * daily allowance. For the enforcement loop; system scope only.
      */
     public List<OverLimit> sitesOverLimit(AccessScope scope, Duration window) {
-        TenantFilter.requireSystem(scope, "the over-limit query");
+        TenantFilter.requireSystem(db, scope, "the over-limit query");
         if (window == null || window.isNegative() || window.isZero() || window.toDays() > 31) {
             throw new ValidationException("window", "must be between 1 second and 31 days");
         }
@@ -388,7 +388,7 @@ public final class UsageRepository {
      * are past retention is refused rather than replaced with nothing.
      */
     public RollupResult rollupDay(AccessScope scope, LocalDate day) {
-        TenantFilter.requireSystem(scope, "the daily usage rollup");
+        TenantFilter.requireSystem(db, scope, "the daily usage rollup");
         Objects.requireNonNull(day, "day");
         long from = day.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
         long to = from + DAY;
@@ -440,7 +440,7 @@ public final class UsageRepository {
      * the file system by {@code optimize} (incremental vacuum).
      */
     public PruneResult prune(AccessScope scope) {
-        TenantFilter.requireSystem(scope, "usage retention");
+        TenantFilter.requireSystem(db, scope, "usage retention");
         Instant cutoff = rawCutoff();
         long cut = cutoff.getEpochSecond();
         long dailyDays = db.read(dsl -> ConfigValues.readLong(dsl, ConfigKeys.USAGE_DAILY_RETENTION_DAYS, 365));
