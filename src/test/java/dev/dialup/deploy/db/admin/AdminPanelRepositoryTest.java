@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AdminPanelRepositoryTest {
-    static final AccessScope PANEL = AccessScope.system("admin-panel");
+    AccessScope PANEL;
 
     @TempDir
     Path dir;
@@ -32,6 +32,7 @@ class AdminPanelRepositoryTest {
     @BeforeEach
     void open() {
         db = TestDb.open(dir);
+        PANEL = db.systemScope("admin-panel");
         panel = new AdminPanelRepository(db);
         f = new Fixtures(db);
     }

@@ -102,12 +102,12 @@ class AuditLogRepositoryTest {
         insert(AuditLogRepository.PRUNE_BATCH * 2 + 7, null, now.minus(31, ChronoUnit.DAYS));
         insert(5, null, now.minus(29, ChronoUnit.DAYS));
 
-        long deleted = auditLog.prune(AccessScope.system("retention"));
+        long deleted = auditLog.prune(db.systemScope("retention"));
 
         assertThat(deleted).isEqualTo(AuditLogRepository.PRUNE_BATCH * 2 + 7);
         List<String> left = db.read(dsl -> dsl.select(AUDIT_LOG.ACTION).from(AUDIT_LOG).orderBy(AUDIT_LOG.ID).fetch(AUDIT_LOG.ACTION));
         assertThat(left).containsExactly("test.row", "test.row", "test.row", "test.row", "test.row", "audit.prune");
-        assertThat(auditLog.prune(AccessScope.system("retention"))).isZero();
+        assertThat(auditLog.prune(db.systemScope("retention"))).isZero();
     }
 
     @Test

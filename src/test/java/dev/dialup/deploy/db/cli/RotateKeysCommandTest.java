@@ -29,8 +29,8 @@ class RotateKeysCommandTest {
         SecretsKeyset original = SecretsKeyset.generate();
         original.writeTo(keyFile);
         long site;
-        AccessScope sys = AccessScope.system("test");
-        try (DialupDatabase db = DialupDatabase.open(dbFile)) {
+        try (DialupDatabase db = DialupDatabase.builder().path(dbFile).allowSystemScope().build()) {
+            AccessScope sys = db.systemScope("test");
             var f = new Fixtures(db);
             site = f.personalSite("blog", f.user("ann"));
             var env = new EnvironmentRepository(db, original);
@@ -47,7 +47,8 @@ class RotateKeysCommandTest {
         assertThat(rotated.keyIds()).containsExactly(rotated.primaryKeyId());
         assertThat(run.out()).contains("\"reencrypted\":2").contains("\"retiredKeys\":[\"" + Integer.toUnsignedString(original.primaryKeyId()) + "\"]");
         assertThat(run.out() + run.err()).doesNotContain("hunter2").doesNotContain("tok-123456");
-        try (DialupDatabase db = DialupDatabase.open(dbFile)) {
+        try (DialupDatabase db = DialupDatabase.builder().path(dbFile).allowSystemScope().build()) {
+            AccessScope sys = db.systemScope("test");
             var env = new EnvironmentRepository(db, rotated);
             assertThat(env.resolveForContainer(sys, site)).containsEntry("DB_PASSWORD", "hunter2-very-secret")
                     .containsEntry("API_TOKEN", "tok-123456").containsEntry("PUBLIC_URL", "https://blog.example");

@@ -44,7 +44,7 @@ class ContainerOrchestrationServiceTest {
         db = TestDb.builder(dir).clock(clock).build();
         actors = new DeployActors(db);
         orchestrator = new ContainerOrchestrationService(db, keyset);
-        sys = AccessScope.system("orchestrator");
+        sys = db.systemScope("orchestrator");
     }
 
     @AfterEach

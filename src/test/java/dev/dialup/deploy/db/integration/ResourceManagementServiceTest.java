@@ -35,7 +35,7 @@ class ResourceManagementServiceTest {
             long owner = f.user("owner");
             long calm = f.personalSite("calm", owner);
             long busy = f.personalSite("busy", owner);
-            AccessScope monitor = AccessScope.system("monitoring");
+            AccessScope monitor = db.systemScope("monitoring");
             new SiteLimitsRepository(db).set(monitor, busy, new ResourceLimits(256, 50, 1024, 1024, 100));
             ResourceManagement rm = new ResourceManagementService(db);
 

@@ -64,7 +64,7 @@ class UserManagementServiceTest {
     @Test
     void aResetPasswordLetsTheLockedUserLogInAndIsAudited() {
         int auditBefore = db.read(dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.AUDIT_LOG));
-        var auth = AccessScope.system("auth");
+        var auth = db.systemScope("auth");
         var users = new UserRepository(db);
         assertThat(users.authenticate(auth, "carol", "correct horse battery")).isEmpty();
         management.resetPassword(admin, userId, "correct horse battery");
@@ -74,12 +74,14 @@ class UserManagementServiceTest {
     }
 
     @Test
-    void deactivationTakesEffectOnTheUsersNextScope() {
+    void deactivationTakesEffectOnTheUsersNextCallWithTheScopeTheyAlreadyHold() {
+        AccessScope held = new AccessScopes(db).forUser(userId);
+        assertThat(new UserRepository(db).find(held, userId).id()).isEqualTo(userId);
         management.deactivate(admin, userId);
         assertThat(management.user(admin, userId).active()).isFalse();
-        assertThat(new AccessScopes(db).forUser(userId).isActive()).isFalse();
+        assertThatThrownBy(() -> new UserRepository(db).find(held, userId)).isInstanceOf(dev.dialup.deploy.db.NotFoundException.class);
         management.reactivate(admin, userId);
-        assertThat(new AccessScopes(db).forUser(userId).isActive()).isTrue();
+        assertThat(new UserRepository(db).find(held, userId).active()).isTrue();
     }
 
     @Test

@@ -25,7 +25,7 @@ public final class CrashIngestChild {
         Path file = Path.of(args[0]);
         long siteId = Long.parseLong(args[1]);
         int batch = Integer.parseInt(args[2]);
-        try (DialupDatabase db = DialupDatabase.builder().path(file).beforeMigrate(null).build()) {
+        try (DialupDatabase db = DialupDatabase.builder().path(file).beforeMigrate(null).allowSystemScope().build()) {
             while (true) {
                 ingestBatch(db, siteId, batch);
                 System.out.println("COMMITTED " + batch);
@@ -46,6 +46,6 @@ public final class CrashIngestChild {
             Instant at = Instant.ofEpochSecond(1_700_000_000L + (long) batch * BATCH_ROWS + i);
             samples.add(new UsageSample(siteId, at, 64.0 + i, null, null, null, batch, (double) i));
         }
-        new UsageRepository(db).recordBatch(AccessScope.system("crash-test-ingest"), samples);
+        new UsageRepository(db).recordBatch(db.systemScope("crash-test-ingest"), samples);
     }
 }

@@ -55,7 +55,7 @@ final class OpsTestFiles {
 
     /** One usage sample per sequence number (second {@code seq}, {@code activeRequests = seq}), in its own transaction. */
     static void insertUsage(DialupDatabase db, long siteId, int seq) {
-        new UsageRepository(db).record(AccessScope.system("test"),
+        new UsageRepository(db).record(db.systemScope("test"),
                 new UsageSample(siteId, Instant.ofEpochSecond(1_700_000_000L + seq), 128.0, null, null, null, seq, null));
     }
 }

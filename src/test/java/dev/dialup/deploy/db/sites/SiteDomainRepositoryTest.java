@@ -70,7 +70,7 @@ class SiteDomainRepositoryTest {
 
     @Test
     void aDomainClaimedByAnySiteIsRefusedWithTheSameMessageWhoeverHoldsIt() {
-        AccessScope system = AccessScope.system("test");
+        AccessScope system = db.systemScope("test");
         domains.add(system, otherSite, "taken.example.com");
         domains.add(alice, site, "mine.example.com");
         var before = DbSnapshot.of(db);
@@ -90,7 +90,7 @@ class SiteDomainRepositoryTest {
         SiteDomain d = domains.add(alice, site, "a.example.com");
         assertThatThrownBy(() -> domains.markVerified(alice, site, d.id())).isInstanceOf(dev.dialup.deploy.db.AccessDeniedException.class);
 
-        SiteDomain verified = domains.markVerified(AccessScope.system("dns-verifier"), site, d.id());
+        SiteDomain verified = domains.markVerified(db.systemScope("dns-verifier"), site, d.id());
 
         assertThat(verified.verifiedAt()).isEqualTo(NOW);
     }
@@ -101,6 +101,6 @@ class SiteDomainRepositoryTest {
         domains.remove(alice, site, d.id());
 
         assertThat(domains.list(alice, site)).isEmpty();
-        assertThat(domains.add(AccessScope.system("test"), otherSite, "a.example.com").siteId()).isEqualTo(otherSite);
+        assertThat(domains.add(db.systemScope("test"), otherSite, "a.example.com").siteId()).isEqualTo(otherSite);
     }
 }

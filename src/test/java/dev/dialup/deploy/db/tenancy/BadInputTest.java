@@ -60,7 +60,7 @@ class BadInputTest {
         SiteRepository sites = new SiteRepository(db);
         SiteLimitsRepository limits = new SiteLimitsRepository(db);
         SiteDomainRepository domains = new SiteDomainRepository(db);
-        AccessScope sys = TenancyWorld.SYSTEM_SCOPE;
+        AccessScope sys = w.systemScope;
         AccessScope owner = w.scopes.get(Actor.ORG_OWNER);
         long me = w.id(Actor.ORG_OWNER);
         Consumer<String> username = u -> users.register(sys, u, "fine@example.com", "a fine password", null);

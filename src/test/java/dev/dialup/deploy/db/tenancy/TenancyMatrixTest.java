@@ -119,6 +119,7 @@ public class TenancyMatrixTest {
     static final Map<Actor, Outcome> SELF = expect(Outcome.OK, DEACTIVATED_USER, Outcome.NOT_FOUND);
     static final Map<Actor, Outcome> ANY_ACTIVE_USER = expect(Outcome.DENIED, ACTIVE_USERS, Outcome.OK);
     static final Map<Actor, Outcome> ANYONE = expect(Outcome.OK);
+    static final Map<Actor, Outcome> INVITEE_ONLY = expect(Outcome.NOT_FOUND, STRANGER, Outcome.OK, of(SYSTEM, DEACTIVATED_USER), Outcome.DENIED);
     static final Map<Actor, Outcome> ORG_OWNER_ONLY = expect(Outcome.NOT_FOUND, of(ORG_OWNER, SYSTEM_ADMIN, SYSTEM), Outcome.OK,
             of(ORG_MEMBER, ORG_ADMIN), Outcome.DENIED);
 
@@ -155,7 +156,9 @@ public class TenancyMatrixTest {
                 (c, s, a) -> { c.users().setPassword(s, c.w().colleague, "operator chosen pw"); return null; });
         row("UserRepository#setPassword", "self", expect(Outcome.DENIED, ADMINS, Outcome.OK, DEACTIVATED_USER, Outcome.NOT_FOUND),
                 "user.password_reset", (c, s, a) -> { c.users().setPassword(s, self(c, a), "operator chosen pw"); return null; });
-        row("UserRepository#deactivate", "self", SELF, "user.deactivate", (c, s, a) -> c.users().deactivate(s, self(c, a)));
+        // Issue 9: an admin cannot deactivate themselves (DENIED); an owner of an active organization cannot either (CONFLICT).
+        row("UserRepository#deactivate", "self", expect(Outcome.OK, DEACTIVATED_USER, Outcome.NOT_FOUND, SYSTEM_ADMIN, Outcome.DENIED,
+                ORG_OWNER, Outcome.CONFLICT), "user.deactivate", (c, s, a) -> c.users().deactivate(s, self(c, a)));
         row("UserRepository#deactivate", "colleague", ADMINS_ONLY_SEE, "user.deactivate", (c, s, a) -> c.users().deactivate(s, c.w().colleague));
         row("UserRepository#reactivate", "deactivated user", ADMINS_ONLY_SEE, "user.reactivate",
                 (c, s, a) -> c.users().reactivate(s, c.w().id(DEACTIVATED_USER)));
@@ -183,8 +186,23 @@ public class TenancyMatrixTest {
         row("OrganizationRepository#reactivate", "org A", expect(Outcome.NOT_FOUND, ADMINS, Outcome.OK, of(ORG_MEMBER, ORG_ADMIN, ORG_OWNER), Outcome.DENIED),
                 "organization.reactivate", (c, s, a) -> c.orgs().reactivate(s, c.w().orgA));
         row("OrganizationRepository#members", "org A", READ_ORG_SITE, null, (c, s, a) -> c.orgs().members(s, c.w().orgA));
-        row("OrganizationRepository#addMember", "outsider into org A", MANAGE_ORG_SITE, "organization.member_add",
+        // Issue 9: adding by id is for system admins and the system scope; owners/admins invite.
+        row("OrganizationRepository#addMember", "outsider into org A",
+                expect(Outcome.NOT_FOUND, ADMINS, Outcome.OK, of(ORG_MEMBER, ORG_ADMIN, ORG_OWNER), Outcome.DENIED), "organization.member_add",
                 (c, s, a) -> c.orgs().addMember(s, c.w().orgA, c.w().outsider, OrgRole.MEMBER));
+        row("OrganizationRepository#invite", "outsider into org A", MANAGE_ORG_SITE, "organization.invite",
+                (c, s, a) -> c.orgs().invite(s, c.w().orgA, "outsider", OrgRole.MEMBER));
+        row("OrganizationRepository#invite", "a missing account into org A", MANAGE_ORG_SITE, "organization.invite",
+                (c, s, a) -> c.orgs().invite(s, c.w().orgA, "nobody@nowhere.test", OrgRole.ADMIN));
+        row("OrganizationRepository#invitations", "org A", MANAGE_ORG_SITE, null, (c, s, a) -> c.orgs().invitations(s, c.w().orgA));
+        row("OrganizationRepository#revokeInvitation", "org A's invitation to the stranger", MANAGE_ORG_SITE, "organization.invitation_revoke",
+                (c, s, a) -> { c.orgs().revokeInvitation(s, c.w().orgA, c.w().strangerInvitation); return null; });
+        row("OrganizationRepository#myInvitations", "own", ANYONE, null, (c, s, a) -> c.orgs().myInvitations(s));
+        // Only the addressee answers; for everyone else the invitation does not exist. Answering needs an active user.
+        row("OrganizationRepository#acceptInvitation", "org A's invitation to the stranger", INVITEE_ONLY, "organization.invitation_accept",
+                (c, s, a) -> c.orgs().acceptInvitation(s, c.w().strangerInvitation));
+        row("OrganizationRepository#declineInvitation", "org A's invitation to the stranger", INVITEE_ONLY, "organization.invitation_decline",
+                (c, s, a) -> { c.orgs().declineInvitation(s, c.w().strangerInvitation); return null; });
         row("OrganizationRepository#removeMember", "colleague from org A", MANAGE_ORG_SITE, "organization.member_remove",
                 (c, s, a) -> { c.orgs().removeMember(s, c.w().orgA, c.w().colleague); return null; });
         row("OrganizationRepository#removeMember", "the owner from org A",
@@ -334,7 +352,7 @@ public class TenancyMatrixTest {
                     NotFoundException nf = (NotFoundException) t;
                     // Exactly the message a missing resource of that type and id produces: nothing added
                     // that would tell "exists but hidden" from "does not exist".
-                    assertThat(nf.getMessage()).matches("(site|organization|user|member|domain) [^ ]+ not found")
+                    assertThat(nf.getMessage()).matches("(site|organization|user|member|domain|invitation) [^ ]+ not found")
                             .isEqualTo(new NotFoundException(nf.resourceType(), nf.resourceId()).getMessage());
                 }
                 case DENIED -> assertThat(t).isExactlyInstanceOf(AccessDeniedException.class);

@@ -1,6 +1,7 @@
 package dev.dialup.deploy.db.tenancy;
 
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
+import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_INVITATIONS;
 import static dev.dialup.deploy.db.generated.Tables.SITE_DOMAINS;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 
@@ -33,11 +34,15 @@ public final class TenancyWorld {
     public final long orgA, orgB;
     public final long orgSite, personalSite, deadOrgSite, deactivatedUsersSite;
     public final long orgDomainPrimary, orgDomainOther, personalDomain;
+    /** A pending invitation from org A to the stranger (username "stranger"), valid for a week. */
+    public final long strangerInvitation;
 
-    public static final AccessScope SYSTEM_SCOPE = AccessScope.system("matrix-test");
+    /** The database's system scope ({@code system:matrix-test}). */
+    public final AccessScope systemScope;
 
     public TenancyWorld(DialupDatabase db) {
         this.db = db;
+        this.systemScope = db.systemScope("matrix-test");
         // Cheap hashes keep the suite fast; the policy is read from system_config like in production.
         setConfig(db, ConfigKeys.BCRYPT_COST, "4");
         Fixtures f = new Fixtures(db);
@@ -68,6 +73,12 @@ public final class TenancyWorld {
         orgDomainPrimary = domain(orgSite, "www.org-a.test", true);
         orgDomainOther = domain(orgSite, "org-a.test", false);
         personalDomain = domain(personalSite, "personal.test", true);
+        Instant created = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        strangerInvitation = db.write(tx -> tx.insertInto(ORGANIZATION_INVITATIONS)
+                .set(ORGANIZATION_INVITATIONS.ORGANIZATION_ID, orgA).set(ORGANIZATION_INVITATIONS.INVITEE, "stranger")
+                .set(ORGANIZATION_INVITATIONS.ROLE, "member").set(ORGANIZATION_INVITATIONS.INVITER_ID, owner)
+                .set(ORGANIZATION_INVITATIONS.CREATED_AT, created).set(ORGANIZATION_INVITATIONS.EXPIRES_AT, created.plus(7, ChronoUnit.DAYS))
+                .returning(ORGANIZATION_INVITATIONS.ID).fetchOne().getId());
         // Audit history: one recent and one expired row per organization, one expired global row.
         Instant old = Instant.now().minus(800, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MILLIS);
         auditRow("seed.recent", orgA, Instant.now().truncatedTo(ChronoUnit.MILLIS));
@@ -85,11 +96,11 @@ public final class TenancyWorld {
         userIds.put(Actor.DEACTIVATED_ORG_MEMBER, deadMember);
         UserRepository users = new UserRepository(db);
         for (long id : userIds.values()) {
-            users.setPassword(SYSTEM_SCOPE, id, PASSWORD);
+            users.setPassword(systemScope, id, PASSWORD);
         }
         AccessScopes scopesFactory = new AccessScopes(db);
         userIds.forEach((actor, id) -> scopes.put(actor, scopesFactory.forUser(id)));
-        scopes.put(Actor.SYSTEM, SYSTEM_SCOPE);
+        scopes.put(Actor.SYSTEM, systemScope);
     }
 
     public long id(Actor actor) {

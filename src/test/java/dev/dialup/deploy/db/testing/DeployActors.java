@@ -85,7 +85,7 @@ public final class DeployActors {
         scopes.put(Actor.SYSTEM_ADMIN, scopesOf.forUser(sysadmin));
         scopes.put(Actor.DEACTIVATED_USER, scopesOf.forUser(deactivated));
         scopes.put(Actor.MEMBER_OF_DEACTIVATED_ORG, scopesOf.forUser(defunctAdmin));
-        scopes.put(Actor.SYSTEM, AccessScope.system("test-orchestrator"));
+        scopes.put(Actor.SYSTEM, db.systemScope("test-orchestrator"));
     }
 
     public AccessScope scope(Actor a) {

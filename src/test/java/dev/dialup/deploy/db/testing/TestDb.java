@@ -1,17 +1,32 @@
 package dev.dialup.deploy.db.testing;
 
 import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.tenancy.AccessScope;
 import java.nio.file.Path;
 
-/** Real SQLite files in a JUnit temp dir, opened through the same entry point a service uses. */
+/**
+ * Real SQLite files in a JUnit temp dir, opened through the same entry point a service uses.
+ * Test databases opt in to system scopes ({@code allowSystemScope()}); {@link #system} is the
+ * one easy way to get one.
+ */
 public final class TestDb {
     private TestDb() {}
 
     public static DialupDatabase open(Path dir) {
-        return DialupDatabase.open(dir.resolve("test.db"));
+        return builder(dir).build();
     }
 
     public static DialupDatabase.Builder builder(Path dir) {
-        return DialupDatabase.builder().path(dir.resolve("test.db"));
+        return DialupDatabase.builder().path(dir.resolve("test.db")).allowSystemScope();
+    }
+
+    /** The system scope of {@code db} labelled {@code test}. */
+    public static AccessScope system(DialupDatabase db) {
+        return db.systemScope("test");
+    }
+
+    /** The system scope of {@code db} for a named component. */
+    public static AccessScope system(DialupDatabase db, String component) {
+        return db.systemScope(component);
     }
 }

@@ -1,5 +1,8 @@
 package dev.dialup.deploy.db.usage;
 
+import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
+import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
+import static dev.dialup.deploy.db.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -88,12 +91,14 @@ public class UsageMatrixTest {
     }
 
     static final class World {
+        final DialupDatabase db;
         final DeployActors actors;
         final UsageRepository usage;
         final AtomicLong second = new AtomicLong();
         final Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
         World(DialupDatabase db) {
+            this.db = db;
             actors = new DeployActors(db);
             usage = new UsageRepository(db);
             // every site has recent samples, so allowed reads return data
@@ -143,13 +148,22 @@ public class UsageMatrixTest {
         return out;
     }
 
-    /** The read-a-site rule, evaluated independently of TenantFilter for the visibility check above. */
+    /**
+     * The read-a-site rule, evaluated independently of TenantFilter for the visibility check
+     * above, on the current rows (a scope carries no permissions of its own).
+     */
     private static boolean mayRead(World w, AccessScope s, long site) {
-        if (!s.isActive()) return false;
-        if (s.isAdmin()) return true;
-        if (site == w.actors.personalSite) return s.userId().isPresent() && s.userId().get().equals(personalOwnerId(w));
-        long org = site == w.actors.acmeSite ? w.actors.acmeOrg : w.actors.defunctOrg;
-        return s.roleIn(org).isPresent();
+        if (s.isSystem()) return true;
+        long uid = s.userId().orElseThrow();
+        return w.db.read(dsl -> {
+            var u = dsl.select(USERS.IS_ACTIVE, USERS.IS_ADMIN).from(USERS).where(USERS.ID.eq(uid)).fetchOne();
+            if (!Boolean.TRUE.equals(u.value1())) return false;
+            if (Boolean.TRUE.equals(u.value2())) return true;
+            if (site == w.actors.personalSite) return uid == personalOwnerId(w);
+            long org = site == w.actors.acmeSite ? w.actors.acmeOrg : w.actors.defunctOrg;
+            return dsl.fetchExists(ORGANIZATION_MEMBERS.join(ORGANIZATIONS).on(ORGANIZATIONS.ID.eq(ORGANIZATION_MEMBERS.ORGANIZATION_ID)),
+                    ORGANIZATION_MEMBERS.USER_ID.eq(uid).and(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(org)).and(ORGANIZATIONS.IS_ACTIVE.isTrue()));
+        });
     }
 
     private static long personalOwnerId(World w) {

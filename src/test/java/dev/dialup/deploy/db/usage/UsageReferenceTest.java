@@ -37,7 +37,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class UsageReferenceTest {
     static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
     static final Instant DAY_START = Instant.parse("2026-11-19T00:00:00Z");
-    static final AccessScope SYS = AccessScope.system("monitoring");
 
     @TempDir
     Path dir;
@@ -85,7 +84,7 @@ class UsageReferenceTest {
         UsageRepository usage = new UsageRepository(db);
         java.util.Collections.shuffle(samples, r);
         for (int from = 0; from < samples.size(); from += 5000) {
-            usage.recordBatch(SYS, samples.subList(from, Math.min(samples.size(), from + 5000)));
+            usage.recordBatch(db.systemScope("monitoring"), samples.subList(from, Math.min(samples.size(), from + 5000)));
         }
         return new World(db, usage, sites, samples.stream().map(UsageReferenceTest::stored).toList());
     }
@@ -99,6 +98,7 @@ class UsageReferenceTest {
     void everyQueryAgreesWithAReferenceComputation(long seed) throws Exception {
         World w = world(seed);
         try (DialupDatabase db = w.db()) {
+            AccessScope SYS = db.systemScope("monitoring");
             Random r = new Random(seed ^ 0x5DEECE66DL);
             Map<Long, List<UsageSample>> bySite = w.samples().stream()
                     .collect(Collectors.groupingBy(UsageSample::siteId, TreeMap::new, Collectors.toList()));
@@ -196,7 +196,7 @@ class UsageReferenceTest {
             if (t < fromMs || t >= to.toEpochMilli()) continue;
             expected.get((int) Math.floorDiv((t - fromMs) * n, span)).add(x);
         }
-        List<SeriesBucket> buckets = w.usage().seriesBuckets(SYS, site, from, to, n);
+        List<SeriesBucket> buckets = w.usage().seriesBuckets(w.db().systemScope("monitoring"), site, from, to, n);
         assertThat(buckets).hasSize(n);
         assertThat(buckets.get(0).start()).isEqualTo(Instant.ofEpochMilli(fromMs));
         assertThat(buckets.get(n - 1).end()).isEqualTo(to.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));

@@ -29,13 +29,14 @@ class UsageRepositoryTest {
     Path dir;
     DialupDatabase db;
     UsageRepository usage;
-    AccessScope sys = AccessScope.system("monitoring");
+    AccessScope sys;
     long a;
     long b;
 
     @BeforeEach
     void setUp() {
         db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+        sys = db.systemScope("monitoring");
         var f = new Fixtures(db);
         long owner = f.user("owner");
         a = f.personalSite("a", owner);

@@ -30,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 class UsageRollupAndRetentionTest {
     static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
-    static final AccessScope SYS = AccessScope.system("monitoring");
     @TempDir
     Path dir;
 
@@ -41,6 +40,7 @@ class UsageRollupAndRetentionTest {
     @Test
     void rollingUpYesterdayWhileTodaysSamplesArriveCountsOnlyYesterdayAndIsRepeatable() throws Exception {
         try (DialupDatabase db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
+            AccessScope SYS = db.systemScope("monitoring");
             long site = new Fixtures(db).personalSite("s", new Fixtures(db).user("u"));
             UsageRepository usage = new UsageRepository(db);
             Instant yesterday = Instant.parse("2026-11-19T00:00:00Z");
@@ -68,6 +68,7 @@ class UsageRollupAndRetentionTest {
     @Test
     void aFutureDayAndADayPastRawRetentionAreRefused() {
         try (DialupDatabase db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
+            AccessScope SYS = db.systemScope("monitoring");
             UsageRepository usage = new UsageRepository(db);
             assertThatThrownBy(() -> usage.rollupDay(SYS, LocalDate.parse("2026-11-22"))).isInstanceOf(ValidationException.class);
             assertThatThrownBy(() -> usage.rollupDay(SYS, LocalDate.parse("2026-10-01"))).isInstanceOf(ValidationException.class)
@@ -78,6 +79,7 @@ class UsageRollupAndRetentionTest {
     @Test
     void retentionKeepsEverythingAtTheCutoffAndDeletesWhatIsOlder() {
         try (DialupDatabase db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
+            AccessScope SYS = db.systemScope("monitoring");
             var f = new Fixtures(db);
             long site = f.personalSite("s", f.user("u"));
             UsageRepository usage = new UsageRepository(db);
@@ -110,6 +112,7 @@ class UsageRollupAndRetentionTest {
     @Test
     void pruningADayOfManySitesTakesTheWriterOneSiteDayAtATimeWhileIngestContinues() throws Exception {
         try (DialupDatabase db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
+            AccessScope SYS = db.systemScope("monitoring");
             var f = new Fixtures(db);
             long owner = f.user("u");
             List<Long> sites = new ArrayList<>();
