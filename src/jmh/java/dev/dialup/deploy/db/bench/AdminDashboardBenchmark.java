@@ -69,10 +69,10 @@ public class AdminDashboardBenchmark {
     public void setUp() throws Exception {
         dir = Files.createTempDirectory("bench-dashboard");
         Path file = dir.resolve("dashboard.db");
-        db = DialupDatabase.builder().path(file).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+        db = DialupDatabase.builder().allowSystemScope().path(file).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
         seed(file);
         dashboard = new AdminDashboardQueries(db);
-        admin = AccessScope.system("bench");
+        admin = db.systemScope("bench");
         raw = SqliteOnly.dataSource(file, SqliteOnly.readerConfig(Duration.ofSeconds(10))).getConnection();
         rawSitesActive = raw.prepareStatement("SELECT is_active, count(*) FROM sites GROUP BY is_active");
         rawSitesByLatest = raw.prepareStatement("SELECT coalesce(d.status, 'none'), count(*) FROM sites s LEFT JOIN deployments d"

@@ -45,7 +45,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 5)
 @Fork(1)
 public class UsageIngestBenchmark {
-    private static final AccessScope SYSTEM = AccessScope.system("bench-monitor");
 
     /** Rounds continue after the dataset's last one. */
     @State(Scope.Benchmark)
@@ -67,12 +66,14 @@ public class UsageIngestBenchmark {
         Path dir;
         DialupDatabase db;
         UsageRepository usage;
+        AccessScope system;
 
         @Setup(Level.Trial)
         public void setUp() throws Exception {
             dir = Files.createTempDirectory("bench-usage-ingest");
-            db = DialupDatabase.open(UsageBenchData.copyTo(dir));
+            db = DialupDatabase.builder().allowSystemScope().path(UsageBenchData.copyTo(dir)).build();
             usage = new UsageRepository(db);
+            system = db.systemScope("bench-monitor");
         }
 
         @TearDown(Level.Trial)
@@ -108,7 +109,7 @@ public class UsageIngestBenchmark {
     @Benchmark
     @OperationsPerInvocation(UsageBenchData.SITES)
     public int libraryBatch(Library lib, Rounds rounds) {
-        return lib.usage.recordBatch(SYSTEM, rounds.next());
+        return lib.usage.recordBatch(lib.system, rounds.next());
     }
 
     @Benchmark
@@ -127,6 +128,6 @@ public class UsageIngestBenchmark {
     public int libraryRecordOne(Library lib, Rounds rounds) {
         long n = rounds.single++;
         long ts = UsageBenchData.END.getEpochSecond() + n / UsageBenchData.SITES * UsageBenchData.INTERVAL;
-        return lib.usage.record(SYSTEM, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
+        return lib.usage.record(lib.system, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
     }
 }

@@ -37,7 +37,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3)
 @Fork(1)
 public class UsageMaintenanceBenchmark {
-    private static final AccessScope SYSTEM = AccessScope.system("bench-maintenance");
 
     /** One copy for the whole trial: re-running a day's rollup replaces it (idempotent). */
     @State(Scope.Benchmark)
@@ -45,13 +44,15 @@ public class UsageMaintenanceBenchmark {
         Path dir;
         DialupDatabase db;
         UsageRepository usage;
+        AccessScope system;
 
         @Setup(Level.Trial)
         public void setUp() throws Exception {
             dir = Files.createTempDirectory("bench-usage-rollup");
-            db = DialupDatabase.builder().path(UsageBenchData.copyTo(dir))
+            db = DialupDatabase.builder().allowSystemScope().path(UsageBenchData.copyTo(dir))
                     .clock(Clock.fixed(UsageBenchData.END, ZoneOffset.UTC)).build();
             usage = new UsageRepository(db);
+            system = db.systemScope("bench-maintenance");
         }
 
         @TearDown(Level.Trial)
@@ -64,7 +65,7 @@ public class UsageMaintenanceBenchmark {
     /** Daily rollup of the dataset's fourth day: 1,000 sites × 2,880 samples. */
     @Benchmark
     public RollupResult rollupDay(RollupState st) {
-        return st.usage.rollupDay(SYSTEM, LocalDate.ofInstant(UsageBenchData.START, ZoneOffset.UTC).plusDays(3));
+        return st.usage.rollupDay(st.system, LocalDate.ofInstant(UsageBenchData.START, ZoneOffset.UTC).plusDays(3));
     }
 
     /**
@@ -76,6 +77,7 @@ public class UsageMaintenanceBenchmark {
         Path dir;
         DialupDatabase db;
         UsageRepository usage;
+        AccessScope system;
         PruneResult result;
         long maxStallMicros;
         long ingested;
@@ -83,9 +85,10 @@ public class UsageMaintenanceBenchmark {
         @Setup(Level.Iteration)
         public void setUp() throws Exception {
             dir = Files.createTempDirectory("bench-usage-prune");
-            db = DialupDatabase.builder().path(UsageBenchData.copyTo(dir))
+            db = DialupDatabase.builder().allowSystemScope().path(UsageBenchData.copyTo(dir))
                     .clock(Clock.fixed(UsageBenchData.START.plus(Duration.ofDays(31)), ZoneOffset.UTC)).build();
             usage = new UsageRepository(db);
+            system = db.systemScope("bench-maintenance");
         }
 
         @TearDown(Level.Iteration)
@@ -113,7 +116,7 @@ public class UsageMaintenanceBenchmark {
             while (!stop.get()) {
                 long ts = UsageBenchData.END.getEpochSecond() + n / UsageBenchData.SITES * UsageBenchData.INTERVAL;
                 long t0 = System.nanoTime();
-                st.usage.record(SYSTEM, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
+                st.usage.record(st.system, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
                 max.accumulateAndGet((System.nanoTime() - t0) / 1000, Math::max);
                 n++;
             }
@@ -122,7 +125,7 @@ public class UsageMaintenanceBenchmark {
         ingest.start();
         Thread.sleep(200); // ingest is running before the prune starts
         try {
-            st.result = st.usage.prune(SYSTEM);
+            st.result = st.usage.prune(st.system);
         } finally {
             stop.set(true);
             ingest.join();

@@ -6,6 +6,7 @@ import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.ops.SqliteOnly;
 import dev.dialup.deploy.db.sites.Site;
@@ -13,6 +14,7 @@ import dev.dialup.deploy.db.sites.SiteFilter;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.tenancy.AccessScopes;
+import dev.dialup.deploy.db.tenancy.TenantFilter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -42,6 +44,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * sites), through {@link SiteRepository#list} — median ≤ 2 ms. Baseline: the same SQL on a
  * raw sqlite-jdbc read-only connection, same file, same run. {@code limit} is the page size
  * (50 = one page; 500 = the largest page, 500 of the 505 visible sites).
+ *
+ * <p>Issue 9 (decisions on current facts): {@code snapshotCondition} and
+ * {@code currentFactsCondition} run the same jOOQ query in a read transaction on the library's
+ * reader pool, differing only in the visibility condition — the old snapshot style (the user's
+ * 50 organization ids as literals, as scopes used to carry them) against
+ * {@link TenantFilter#siteVisible} (sub-queries on the current user and membership rows).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -65,6 +73,7 @@ public class VisibleSitesBenchmark {
     private long userId;
     private Connection raw;
     private PreparedStatement rawList;
+    private List<Long> orgIds;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -76,8 +85,10 @@ public class VisibleSitesBenchmark {
         scopes = new AccessScopes(db);
         scope = scopes.forUser(userId);
         raw = SqliteOnly.dataSource(file, SqliteOnly.readerConfig(java.time.Duration.ofSeconds(10))).getConnection();
-        String orgIds = scope.organizations().stream().map(String::valueOf).collect(Collectors.joining(","));
-        rawList = raw.prepareStatement("SELECT * FROM sites WHERE (owner_id = ? OR organization_id IN (" + orgIds + "))"
+        orgIds = db.read(dsl -> dsl.select(ORGANIZATION_MEMBERS.ORGANIZATION_ID).from(ORGANIZATION_MEMBERS)
+                .where(ORGANIZATION_MEMBERS.USER_ID.eq(userId)).fetch(ORGANIZATION_MEMBERS.ORGANIZATION_ID));
+        String literalIds = orgIds.stream().map(String::valueOf).collect(Collectors.joining(","));
+        rawList = raw.prepareStatement("SELECT * FROM sites WHERE (owner_id = ? OR organization_id IN (" + literalIds + "))"
                 + " ORDER BY name, id LIMIT ?");
     }
 
@@ -132,6 +143,20 @@ public class VisibleSitesBenchmark {
     @Benchmark
     public Page<Site> libraryWithScope() {
         return sites.list(scopes.forUser(userId), SiteFilter.ALL, null, limit);
+    }
+
+    /** Baseline for issue 9: the pre-issue-9 snapshot condition (literal organization ids). */
+    @Benchmark
+    public List<SitesRecord> snapshotCondition() {
+        return db.read(dsl -> dsl.selectFrom(SITES).where(SITES.OWNER_ID.eq(userId).or(SITES.ORGANIZATION_ID.in(orgIds)))
+                .orderBy(SITES.NAME, SITES.ID).limit(limit + 1).fetch());
+    }
+
+    /** Issue 9: the same query with the current-facts condition {@link TenantFilter#siteVisible}. */
+    @Benchmark
+    public List<SitesRecord> currentFactsCondition() {
+        return db.read(dsl -> dsl.selectFrom(SITES).where(TenantFilter.siteVisible(scope, SITES))
+                .orderBy(SITES.NAME, SITES.ID).limit(limit + 1).fetch());
     }
 
     @Benchmark
