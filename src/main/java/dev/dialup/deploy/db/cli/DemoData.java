@@ -117,10 +117,10 @@ final class DemoData {
         OrganizationRepository orgs = new OrganizationRepository(db);
         AccessScope aliceScope = scopes.forUser(alice);
         long acme = orgs.create(aliceScope, "Demo Acme Web", null, "A demo organization").id();
-        aliceScope = scopes.forUser(alice); // scopes are snapshots: reload after joining
-        orgs.addMember(aliceScope, acme, bob, OrgRole.ADMIN);
-        orgs.addMember(aliceScope, acme, carol, OrgRole.MEMBER);
+        // Membership by invitation: alice invites, bob and carol accept with their own scopes.
         AccessScope bobScope = scopes.forUser(bob);
+        orgs.acceptInvitation(bobScope, orgs.invite(aliceScope, acme, "demo-bob", OrgRole.ADMIN).id());
+        orgs.acceptInvitation(scopes.forUser(carol), orgs.invite(aliceScope, acme, "carol@demo.example", OrgRole.MEMBER).id());
         AccessScope daveScope = scopes.forUser(dave);
 
         SiteRepository sites = new SiteRepository(db);

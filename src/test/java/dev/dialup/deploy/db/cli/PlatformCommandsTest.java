@@ -66,7 +66,7 @@ class PlatformCommandsTest {
     void theNightlyMaintenanceRunsEveryTaskAndReportsEach() {
         Path file = dir.resolve("dialup.db");
         assertThat(cli("demo", "--db", file.toString()).exit()).isZero();
-        try (DialupDatabase db = DialupDatabase.open(file)) {
+        try (DialupDatabase db = DialupDatabase.builder().path(file).allowSystemScope().build()) {
             var report = PlatformMaintenance.nightly(db, BackupService.besideDatabase(file)).run();
             assertThat(report.outcomes()).extracting(o -> o.name())
                     .containsExactly("usage-rollup", "usage-retention", "audit-retention", "build-log-archive", "optimize", "backup");

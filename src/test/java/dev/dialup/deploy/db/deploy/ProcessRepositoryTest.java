@@ -124,7 +124,8 @@ class ProcessRepositoryTest {
                     + " startTime INTEGER NOT NULL, type TEXT NOT NULL, script TEXT NOT NULL, cwd TEXT NOT NULL, status TEXT NOT NULL)");
             st.execute("INSERT INTO processes VALUES ('lq8w1x', 'blog', 4000, 321, 1690000000000, 'node', 'index.js', '/srv/blog', 'running')");
         }
-        try (DialupDatabase legacy = DialupDatabase.open(file)) {
+        try (DialupDatabase legacy = DialupDatabase.builder().path(file).allowSystemScope().build()) {
+            AccessScope sys = legacy.systemScope("test"); // the legacy database's own system scope
             ProcessRepository processes = new ProcessRepository(legacy);
             ProcessInfo p = processes.find(sys, "lq8w1x");
             assertThat(p.siteId()).isNotNull();

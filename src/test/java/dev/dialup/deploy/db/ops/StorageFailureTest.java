@@ -85,7 +85,7 @@ class StorageFailureTest {
         Path file = mount.resolve("dialup-deploy.db");
         int committed = 0;
         long site;
-        try (DialupDatabase db = DialupDatabase.open(file)) {
+        try (DialupDatabase db = DialupDatabase.builder().path(file).allowSystemScope().build()) {
             Fixtures f = new Fixtures(db);
             site = f.personalSite("Tmpfs", f.user("ada"));
             StorageException full = null;
@@ -102,7 +102,7 @@ class StorageFailureTest {
             assertThat(committed).isPositive();
         }
         assertThat(run("mount", "-o", "remount,size=16m", mount.toString())).isZero();
-        try (DialupDatabase db = DialupDatabase.open(file)) {
+        try (DialupDatabase db = DialupDatabase.builder().path(file).allowSystemScope().build()) {
             assertThat(rows(db)).isEqualTo((long) committed * CrashIngestChild.BATCH_ROWS);
             ingest(db, site, committed + 1);
         }
@@ -114,7 +114,7 @@ class StorageFailureTest {
         Path home = Files.createDirectory(dir.resolve("home"));
         Path file = home.resolve("dialup-deploy.db");
         BackupService backups = new BackupService(dir.resolve("backups"), 3);
-        try (DialupDatabase db = DialupDatabase.open(file)) {
+        try (DialupDatabase db = DialupDatabase.builder().path(file).allowSystemScope().build()) {
             Fixtures f = new Fixtures(db);
             long site = f.personalSite("Gone", f.user("ada"));
             ingest(db, site, 1);
@@ -130,7 +130,7 @@ class StorageFailureTest {
         }
         Backup latest = backups.list().get(0);
         new RestoreService().restore(latest.file(), file, false);
-        try (DialupDatabase db = DialupDatabase.open(file)) {
+        try (DialupDatabase db = DialupDatabase.builder().path(file).allowSystemScope().build()) {
             assertThat(rows(db)).isEqualTo(2L * CrashIngestChild.BATCH_ROWS);
         }
         assertThat(Verifier.verify(file).ok()).isTrue();
