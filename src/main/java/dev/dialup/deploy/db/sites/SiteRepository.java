@@ -3,7 +3,6 @@ package dev.dialup.deploy.db.sites;
 import static dev.dialup.deploy.db.generated.Tables.PROCESSES;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 
-import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
