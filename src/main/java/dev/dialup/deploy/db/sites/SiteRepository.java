@@ -31,7 +31,7 @@ import org.jooq.impl.DSL;
  */
 public final class SiteRepository {
     private static final Sites S = SITES;
-    public static final int REPOSITORY_URL_MAX = 2048;
+    public static final int REPOSITORY_URL_MAX = RepositoryUrls.MAX_LENGTH;
     public static final int COMMAND_MAX = 4096;
 
     private final DialupDatabase db;
@@ -154,15 +154,9 @@ public final class SiteRepository {
         return m;
     }
 
-    /** Validates and normalises every field; repository URLs must be http(s), ssh, git or scp-style git@host:path. */
+    /** Validates and normalises every field; repository URLs follow {@link RepositoryUrls}. */
     static SiteConfig checkConfig(SiteConfig c) {
-        String url = Inputs.optionalLine("repositoryUrl", c.repositoryUrl(), REPOSITORY_URL_MAX);
-        if (url != null) {
-            String lower = url.toLowerCase(Locale.ROOT);
-            boolean ok = (lower.startsWith("https://") || lower.startsWith("http://") || lower.startsWith("ssh://")
-                    || lower.startsWith("git://") || lower.matches("^[a-z0-9._-]+@[a-z0-9.-]+:.+")) && !url.contains(" ");
-            if (!ok) throw new ValidationException("repositoryUrl", "must be an http(s)://, ssh://, git:// or user@host:path URL");
-        }
+        String url = RepositoryUrls.normalize(c.repositoryUrl());
         String branch = Inputs.optionalLine("branch", c.branch(), 255);
         if (branch != null && (branch.contains(" ") || branch.contains("..") || branch.startsWith("-"))) {
             throw new ValidationException("branch", "is not a valid git branch name");
