@@ -9,6 +9,7 @@ import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
+import dev.dialup.deploy.db.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.audit.AuditLog;
 import dev.dialup.deploy.db.generated.tables.Sites;
@@ -64,14 +65,15 @@ public final class SiteRepository {
                 TenantFilter.requireVisibleOrganization(tx, scope, site.organizationId());
                 TenantFilter.requireOrganizationManager(scope, site.organizationId(), "creating an organization site");
             }
-            if (tx.fetchExists(S, S.NAME.equalIgnoreCase(name))) throw new ConflictException("site name is taken");
-            if (slug != null && tx.fetchExists(S, S.SLUG.equalIgnoreCase(slug))) throw new ConflictException("site slug is taken");
+            // A derived slug skips the ones taken; every uniqueness rule itself is a UNIQUE constraint.
             String finalSlug = slug != null ? slug : Slugs.unique(Slugs.slugify(name), c -> tx.fetchExists(S, S.SLUG.equalIgnoreCase(c)));
-            long id = tx.insertInto(S)
-                    .set(S.NAME, name).set(S.SLUG, finalSlug).set(S.OWNER_ID, owner).set(S.ORGANIZATION_ID, site.organizationId())
+            Long ownerId = owner;
+            long id = UniqueConstraints.conflictOn(conflicts(config), () -> tx.insertInto(S)
+                    .set(S.NAME, name).set(S.NAME_KEY, Inputs.nameKey(name)).set(S.SLUG, finalSlug).set(S.OWNER_ID, ownerId)
+                    .set(S.ORGANIZATION_ID, site.organizationId())
                     .set(S.SITE_TYPE, site.type().dbValue())
                     .set(configValues(config))
-                    .returning(S.ID).fetchOne().getId();
+                    .returning(S.ID).fetchOne().getId());
             audit.record(tx, scope, "site.create", "site", id, site.organizationId(),
                     Map.of("name", name, "slug", finalSlug, "type", site.type().dbValue()));
             return map(selectBase(tx).where(S.ID.eq(id)).fetchOne());
@@ -119,7 +121,7 @@ public final class SiteRepository {
         return db.write(tx -> {
             SitesRecord before = TenantFilter.requireManageableSite(tx, scope, siteId);
             SiteConfig old = map(before).config();
-            tx.update(S).set(configValues(c)).where(S.ID.eq(siteId)).execute();
+            UniqueConstraints.conflictOn(conflicts(c), () -> tx.update(S).set(configValues(c)).where(S.ID.eq(siteId)).execute());
             audit.record(tx, scope, "site.update", "site", siteId, before.getOrganizationId(), Map.of("changed", changedFields(old, c)));
             return map(selectBase(tx).where(S.ID.eq(siteId)).fetchOne());
         });
@@ -138,6 +140,18 @@ public final class SiteRepository {
             audit.record(tx, scope, "site.delete", "site", siteId, site.getOrganizationId(),
                     Map.of("name", site.getName(), "slug", site.getSlug(), "processesUnlinked", unlinked));
         });
+    }
+
+    /**
+     * Messages for the unique constraints a site write can violate: the same text whoever holds
+     * the value, so a conflict reveals no other tenant's site.
+     */
+    private static Map<String, String> conflicts(SiteConfig c) {
+        return Map.of(
+                "sites.name", "site name is taken",
+                "sites.slug", "site slug is taken",
+                "sites.subdomain", "subdomain " + c.subdomain() + " is already taken",
+                "site_host_names.host", "domain " + c.domain() + " is already claimed");
     }
 
     private static Map<org.jooq.Field<?>, Object> configValues(SiteConfig c) {

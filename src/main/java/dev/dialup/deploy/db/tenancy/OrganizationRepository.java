@@ -8,6 +8,7 @@ import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.audit.AuditLog;
 import dev.dialup.deploy.db.generated.tables.OrganizationMembers;
@@ -31,6 +32,10 @@ public final class OrganizationRepository {
     private static final Organizations O = ORGANIZATIONS;
     private static final OrganizationMembers M = ORGANIZATION_MEMBERS;
     private static final Users U = USERS;
+    /** Unique constraints of organizations: names compare on their NFKC_Casefold key (V52), slugs case-insensitively. */
+    private static final Map<String, String> CONFLICTS = Map.of(
+            "organizations.name", "organization name is taken",
+            "organizations.slug", "organization slug is taken");
 
     private final DialupDatabase db;
     private final AuditLog audit;
@@ -50,12 +55,11 @@ public final class OrganizationRepository {
         String s = slug == null ? null : Slugs.require(slug);
         String d = Inputs.optionalText("description", description, Inputs.TEXT_MAX);
         return db.write(tx -> {
-            if (tx.fetchExists(O, O.NAME.equalIgnoreCase(n))) throw new ConflictException("organization name is taken");
             String finalSlug = s != null ? s : Slugs.unique(Slugs.slugify(n), c -> tx.fetchExists(O, O.SLUG.equalIgnoreCase(c)));
-            if (s != null && tx.fetchExists(O, O.SLUG.equalIgnoreCase(s))) throw new ConflictException("organization slug is taken");
-            long id = tx.insertInto(O)
-                    .set(O.NAME, n).set(O.SLUG, finalSlug).set(O.DESCRIPTION, d).set(O.OWNER_ID, owner).set(O.IS_ACTIVE, true)
-                    .returning(O.ID).fetchOne().getId();
+            long id = UniqueConstraints.conflictOn(CONFLICTS, () -> tx.insertInto(O)
+                    .set(O.NAME, n).set(O.NAME_KEY, Inputs.nameKey(n)).set(O.SLUG, finalSlug).set(O.DESCRIPTION, d)
+                    .set(O.OWNER_ID, owner).set(O.IS_ACTIVE, true)
+                    .returning(O.ID).fetchOne().getId());
             audit.record(tx, scope, "organization.create", "organization", id, id, Map.of("name", n, "slug", finalSlug));
             return map(tx.selectFrom(O).where(O.ID.eq(id)).fetchOne());
         });
@@ -79,8 +83,8 @@ public final class OrganizationRepository {
         return db.write(tx -> {
             OrganizationsRecord org = TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireOrganizationManager(scope, orgId, "renaming an organization");
-            if (tx.fetchExists(O, O.NAME.equalIgnoreCase(n).and(O.ID.ne(orgId)))) throw new ConflictException("organization name is taken");
-            tx.update(O).set(O.NAME, n).where(O.ID.eq(orgId)).execute();
+            UniqueConstraints.conflictOn(CONFLICTS,
+                    () -> tx.update(O).set(O.NAME, n).set(O.NAME_KEY, Inputs.nameKey(n)).where(O.ID.eq(orgId)).execute());
             audit.record(tx, scope, "organization.rename", "organization", orgId, orgId, Map.of("from", org.getName(), "to", n));
             return map(tx.selectFrom(O).where(O.ID.eq(orgId)).fetchOne());
         });
