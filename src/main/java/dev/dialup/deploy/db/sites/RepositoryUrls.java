@@ -61,14 +61,12 @@ public final class RepositoryUrls {
         if (!SCHEMES.contains(scheme)) {
             throw new ValidationException(FIELD, SHAPES + " (the scheme " + scheme + ":// is not cloned by the platform)");
         }
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (URISyntaxException e) {
-            throw new ValidationException(FIELD, "is not a valid URL");
-        }
-        String authority = uri.getRawAuthority();
-        if (authority == null || authority.isEmpty()) {
+        // The authority as git and ssh see it (before any URL parsing that could reject or reinterpret it).
+        String afterScheme = url.substring(url.indexOf("://") + 3);
+        int end = 0;
+        while (end < afterScheme.length() && "/?#".indexOf(afterScheme.charAt(end)) < 0) end++;
+        String authority = afterScheme.substring(0, end);
+        if (authority.isEmpty()) {
             throw new ValidationException(FIELD, "needs a host");
         }
         int at = authority.lastIndexOf('@');
@@ -80,6 +78,12 @@ public final class RepositoryUrls {
         }
         if (hostPort.startsWith("-")) {
             throw new ValidationException(FIELD, "host must not start with '-' (ssh would read it as an option)");
+        }
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new ValidationException(FIELD, "is not a valid URL");
         }
         if (uri.getHost() == null) {
             throw new ValidationException(FIELD, "has an invalid host");
