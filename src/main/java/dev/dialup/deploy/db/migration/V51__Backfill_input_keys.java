@@ -142,7 +142,8 @@ public class V51__Backfill_input_keys extends BaseJavaMigration {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
                 long org = rs.getLong(3);
-                out.add(new Row(rs.getLong(1), rs.getString(2), rs.wasNull() ? null : org));
+                Long organizationId = rs.wasNull() ? null : org;
+                out.add(new Row(rs.getLong(1), rs.getString(2), organizationId));
             }
         }
         return out;
