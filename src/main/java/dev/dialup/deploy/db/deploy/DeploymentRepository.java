@@ -69,6 +69,7 @@ public final class DeploymentRepository {
 
     /** Queues a deployment (status pending) for a site the caller may deploy. */
     public Deployment create(AccessScope scope, long siteId, NewDeployment request) {
+        Inputs.notNull("request", request);
         String hash = optional("commitHash", request.commitHash(), 64);
         if (hash != null && !hash.matches("[0-9a-fA-F]{4,64}")) throw new ValidationException("commitHash", "must be 4-64 hex digits");
         String message = optional("commitMessage", request.commitMessage(), 4096);

@@ -88,6 +88,7 @@ public final class ProcessRepository {
     }
 
     public void remove(AccessScope scope, String processId) {
+        Inputs.notNull("processId", processId);
         TenantFilter.requireSystem(scope, "removing a process");
         db.writeVoid(tx -> {
             int n = tx.deleteFrom(PROCESSES).where(PROCESSES.ID.eq(processId)).execute();
@@ -97,6 +98,7 @@ public final class ProcessRepository {
     }
 
     public ProcessInfo find(AccessScope scope, String processId) {
+        Inputs.notNull("processId", processId);
         TenantFilter.requireSystem(scope, "reading processes");
         return db.read(dsl -> {
             ProcessesRecord r = selectBase(dsl).where(p.ID.eq(processId)).fetchOne();
@@ -120,7 +122,7 @@ public final class ProcessRepository {
      */
     public ProcessInfo recordHealthCheck(AccessScope scope, String processId, boolean healthy, String message) {
         TenantFilter.requireSystem(scope, "recording health checks");
-        if (processId == null) throw new ValidationException("processId", "must not be null");
+        Inputs.notNull("processId", processId);
         if (message != null && message.length() > 1024) throw new ValidationException("message", "must be at most 1024 characters");
         if (message != null) Inputs.noLoneSurrogate("message", message);
         return db.write(tx -> {
@@ -213,7 +215,7 @@ public final class ProcessRepository {
     }
 
     private static void validate(ProcessSpec spec) {
-        if (spec == null) throw new ValidationException("process", "must not be null");
+        Inputs.notNull("spec", spec);
         if (spec.id() == null || !ID.matcher(spec.id()).matches()) {
             throw new ValidationException("id", "must be 1-128 characters of letters, digits, '_', '.', ':' or '-'");
         }

@@ -49,7 +49,7 @@ public final class SiteRepository {
      * are global ({@link ConflictException} when taken); the limits row comes from a trigger.
      */
     public Site create(AccessScope scope, NewSite site) {
-        Objects.requireNonNull(site, "site");
+        Inputs.notNull("site", site);
         String name = Inputs.name("name", site.name());
         String slug = site.slug() == null ? null : Slugs.require(site.slug());
         if (site.type() == null) throw new ValidationException("type", "must not be empty");
@@ -117,7 +117,7 @@ public final class SiteRepository {
 
     /** Replaces the site's configuration: manage rights. One {@code site.update} audit row listing changed fields. */
     public Site update(AccessScope scope, long siteId, SiteConfig config) {
-        SiteConfig c = checkConfig(Objects.requireNonNull(config, "config"));
+        SiteConfig c = checkConfig(Inputs.notNull("config", config));
         return db.write(tx -> {
             SitesRecord before = TenantFilter.requireManageableSite(tx, scope, siteId);
             SiteConfig old = map(before).config();

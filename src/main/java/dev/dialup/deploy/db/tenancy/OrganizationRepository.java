@@ -72,6 +72,7 @@ public final class OrganizationRepository {
 
     /** Active organizations the calling user belongs to, by name; empty for the system scope. */
     public List<Organization> listMine(AccessScope scope) {
+        Inputs.notNull("scope", scope);
         if (!scope.isActive() || scope.organizations().isEmpty()) return List.of();
         return db.read(dsl -> dsl.selectFrom(O).where(O.ID.in(scope.organizations())).and(O.IS_ACTIVE.isTrue())
                 .orderBy(O.NAME, O.ID).fetch(OrganizationRepository::map));

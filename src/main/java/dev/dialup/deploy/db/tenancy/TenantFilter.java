@@ -37,6 +37,7 @@ public final class TenantFilter {
 
     /** Sites the scope may read. */
     public static Condition siteVisible(AccessScope scope, Sites s) {
+        Inputs.notNull("scope", scope);
         if (!scope.isActive()) return DSL.falseCondition();
         if (scope.isAdmin()) return DSL.trueCondition();
         long uid = scope.userId().orElseThrow();
@@ -45,11 +46,13 @@ public final class TenantFilter {
     }
 
     public static Condition siteVisible(AccessScope scope) {
+        Inputs.notNull("scope", scope);
         return siteVisible(scope, SITES);
     }
 
     /** Sites the scope may manage (configuration, limits, domains, env vars, delete). */
     public static Condition siteManageable(AccessScope scope, Sites s) {
+        Inputs.notNull("scope", scope);
         if (!scope.isActive()) return DSL.falseCondition();
         if (scope.isAdmin()) return DSL.trueCondition();
         long uid = scope.userId().orElseThrow();
@@ -60,6 +63,7 @@ public final class TenantFilter {
 
     /** Whether the scope may manage this (already visible) site row. */
     public static boolean canManage(AccessScope scope, SitesRecord site) {
+        Inputs.notNull("scope", scope);
         if (!scope.isActive()) return false;
         if (scope.isAdmin()) return true;
         long uid = scope.userId().orElseThrow();
@@ -72,6 +76,7 @@ public final class TenantFilter {
      * {@link NotFoundException}.
      */
     public static SitesRecord requireVisibleSite(DSLContext dsl, AccessScope scope, long siteId) {
+        Inputs.notNull("scope", scope);
         SitesRecord site = dsl.selectFrom(SITES).where(SITES.ID.eq(siteId)).and(siteVisible(scope, SITES)).fetchOne();
         if (site == null) {
             throw new NotFoundException("site", siteId);
@@ -84,6 +89,7 @@ public final class TenantFilter {
      * missing, {@link AccessDeniedException} when visible without the needed role.
      */
     public static SitesRecord requireManageableSite(DSLContext dsl, AccessScope scope, long siteId) {
+        Inputs.notNull("scope", scope);
         SitesRecord site = requireVisibleSite(dsl, scope, siteId);
         if (!canManage(scope, site)) {
             throw new AccessDeniedException("managing site " + siteId + " needs its owner, an organization owner/admin or a system admin");
@@ -93,6 +99,7 @@ public final class TenantFilter {
 
     /** For platform-component APIs (ingest, enforcement, orchestration): only the system scope passes. */
     public static void requireSystem(AccessScope scope, String operation) {
+        Inputs.notNull("scope", scope);
         if (!scope.isSystem()) {
             throw new AccessDeniedException(operation + " is reserved for the system scope");
         }
@@ -100,6 +107,7 @@ public final class TenantFilter {
 
     /** For operations reserved to system admins (and the system scope). */
     public static void requireAdmin(AccessScope scope, String operation) {
+        Inputs.notNull("scope", scope);
         if (!scope.isActive() || !scope.isAdmin()) {
             throw new AccessDeniedException(operation + " needs a system admin");
         }
@@ -107,6 +115,7 @@ public final class TenantFilter {
 
     /** Users the scope may see: itself; every user for system admins and the system scope. */
     public static Condition userVisible(AccessScope scope, Users u) {
+        Inputs.notNull("scope", scope);
         if (!scope.isActive()) return DSL.falseCondition();
         if (scope.isAdmin()) return DSL.trueCondition();
         return u.ID.eq(scope.userId().orElseThrow());
@@ -114,6 +123,7 @@ public final class TenantFilter {
 
     /** Organizations the scope may see: active ones it belongs to; all for system admins. */
     public static Condition organizationVisible(AccessScope scope, Organizations o) {
+        Inputs.notNull("scope", scope);
         if (!scope.isActive()) return DSL.falseCondition();
         if (scope.isAdmin()) return DSL.trueCondition();
         return scope.organizations().isEmpty() ? DSL.falseCondition() : o.ID.in(scope.organizations());
@@ -121,6 +131,7 @@ public final class TenantFilter {
 
     /** Audit rows the scope may read: all for system admins; its managed organizations' rows otherwise. */
     public static Condition auditVisible(AccessScope scope, AuditLog a) {
+        Inputs.notNull("scope", scope);
         if (!scope.isActive()) return DSL.falseCondition();
         if (scope.isAdmin()) return DSL.trueCondition();
         var managed = scope.managedOrganizations();
@@ -129,6 +140,7 @@ public final class TenantFilter {
 
     /** The organization if visible; invisible and missing raise the same {@link NotFoundException}. */
     public static OrganizationsRecord requireVisibleOrganization(DSLContext dsl, AccessScope scope, long orgId) {
+        Inputs.notNull("scope", scope);
         OrganizationsRecord org = dsl.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(orgId))
                 .and(organizationVisible(scope, ORGANIZATIONS)).fetchOne();
         if (org == null) {
@@ -139,6 +151,7 @@ public final class TenantFilter {
 
     /** Owner/admin of the organization, or a system admin; {@link AccessDeniedException} otherwise. */
     public static void requireOrganizationManager(AccessScope scope, long orgId, String operation) {
+        Inputs.notNull("scope", scope);
         if (scope.isActive() && scope.isAdmin()) return;
         if (!scope.roleIn(orgId).map(OrgRole::canManage).orElse(false)) {
             throw new AccessDeniedException(operation + " needs the organization's owner or an admin");
@@ -147,6 +160,7 @@ public final class TenantFilter {
 
     /** The organization's owner, or a system admin; {@link AccessDeniedException} otherwise. */
     public static void requireOrganizationOwner(AccessScope scope, long orgId, String operation) {
+        Inputs.notNull("scope", scope);
         if (scope.isActive() && scope.isAdmin()) return;
         if (scope.roleIn(orgId).orElse(null) != OrgRole.OWNER) {
             throw new AccessDeniedException(operation + " needs the organization's owner");
@@ -159,16 +173,19 @@ public final class TenantFilter {
      * sites raise the same {@link NotFoundException}. See docs/deployments.md.
      */
     public static SitesRecord requireDeployableSite(DSLContext dsl, AccessScope scope, long siteId) {
+        Inputs.notNull("scope", scope);
         return requireVisibleSite(dsl, scope, siteId);
     }
 
     /** Whether the scope may read secret values of this (visible) site: its managers and the system scope. */
     public static boolean canReadSecrets(AccessScope scope, SitesRecord site) {
+        Inputs.notNull("scope", scope);
         return canManage(scope, site);
     }
 
     /** For reads of non-tenant platform data (system config): any active scope. */
     public static void requireActive(AccessScope scope, String operation) {
+        Inputs.notNull("scope", scope);
         if (!scope.isActive()) {
             throw new AccessDeniedException(operation + " needs an active account");
         }
