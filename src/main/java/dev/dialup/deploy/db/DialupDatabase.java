@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.dialup.deploy.db.generated.DefaultSchema;
 import dev.dialup.deploy.db.migration.V3__Adopt_legacy_sites;
+import dev.dialup.deploy.db.migration.V51__Backfill_input_keys;
 import dev.dialup.deploy.db.ops.BackupService;
 import dev.dialup.deploy.db.ops.OpenDatabases;
 import dev.dialup.deploy.db.ops.SqliteOnly;
@@ -438,7 +439,7 @@ public final class DialupDatabase implements AutoCloseable {
         return Flyway.configure(DialupDatabase.class.getClassLoader())
                 .dataSource(ds)
                 .locations(locations.toArray(String[]::new))
-                .javaMigrations(new V3__Adopt_legacy_sites())
+                .javaMigrations(new V3__Adopt_legacy_sites(), new V51__Backfill_input_keys())
                 .group(true)
                 .cleanDisabled(true)
                 .baselineOnMigrate(adoptLegacy)

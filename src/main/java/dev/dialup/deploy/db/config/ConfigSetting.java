@@ -1,6 +1,7 @@
 package dev.dialup.deploy.db.config;
 
 import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.tenancy.Inputs;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
@@ -54,12 +55,34 @@ public final class ConfigSetting<T> {
         }, String::valueOf, v -> null);
     }
 
-    /** A single-line string of 1..maxLength characters. */
+    /** A single-line string of 1..maxLength characters: no control characters, no lone surrogates. */
     public static ConfigSetting<String> string(String key, String defaultValue, int maxLength) {
         return new ConfigSetting<>(key, String.class, defaultValue, s -> s, s -> s,
                 v -> v.isBlank() ? "must not be blank"
                         : v.length() > maxLength ? "must be at most " + maxLength + " characters"
-                        : v.chars().anyMatch(Character::isISOControl) ? "must not contain control characters" : null);
+                        : v.chars().anyMatch(Character::isISOControl) ? "must not contain control characters"
+                        : problemOf(() -> Inputs.noLoneSurrogate(key, v)));
+    }
+
+    /**
+     * A name shown to people (the platform's name): {@link #string} rules, and no bidi controls
+     * or invisible format characters ({@link Inputs#visibleIdentifier}).
+     */
+    public static ConfigSetting<String> displayName(String key, String defaultValue, int maxLength) {
+        ConfigSetting<String> plain = string(key, defaultValue, maxLength);
+        return new ConfigSetting<>(key, String.class, defaultValue, s -> s, s -> s, v -> {
+            String p = plain.problem.apply(v);
+            return p != null ? p : problemOf(() -> Inputs.visibleIdentifier(key, v));
+        });
+    }
+
+    private static String problemOf(Runnable check) {
+        try {
+            check.run();
+            return null;
+        } catch (ValidationException e) {
+            return e.problem();
+        }
     }
 
     public String key() {

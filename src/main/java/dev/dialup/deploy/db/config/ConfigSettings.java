@@ -29,7 +29,7 @@ public final class ConfigSettings {
     public static final ConfigSetting<Duration> HEALTH_CHECK_INTERVAL = ConfigSetting.duration("health.check_interval_seconds",
             ChronoUnit.SECONDS, Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofDays(1));
     public static final ConfigSetting<Long> HEALTH_UNHEALTHY_AFTER_FAILURES = ConfigSetting.integer("health.unhealthy_after_failures", 3, 1, 100);
-    public static final ConfigSetting<String> PLATFORM_NAME = ConfigSetting.string("platform.name", "dialup", 64);
+    public static final ConfigSetting<String> PLATFORM_NAME = ConfigSetting.displayName("platform.name", "dialup", 64);
 
     public static List<ConfigSetting<?>> all() {
         return List.of(USAGE_RAW_RETENTION, USAGE_DAILY_RETENTION, USAGE_SAMPLE_INTERVAL, DEPLOYMENT_LOG_ARCHIVE_AFTER,

@@ -8,6 +8,7 @@ import dev.dialup.deploy.db.generated.tables.SystemConfig;
 import dev.dialup.deploy.db.generated.tables.records.SystemConfigRecord;
 import dev.dialup.deploy.db.jooq.SqliteTime;
 import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.tenancy.Inputs;
 import dev.dialup.deploy.db.tenancy.TenantFilter;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,7 @@ public final class SystemConfigRepository {
 
     /** The setting's value, or its default when the row is missing or unreadable. */
     public <T> T get(AccessScope scope, ConfigSetting<T> setting) {
+        Inputs.notNull("setting", setting);
         return db.read(dsl -> {
             TenantFilter.requireActive(dsl, scope, "reading system configuration");
             return setting.parseOrDefault(dsl.select(c.VALUE).from(c).where(c.KEY.eq(setting.key())).fetchOne(c.VALUE));
@@ -40,6 +42,7 @@ public final class SystemConfigRepository {
 
     /** Validates and stores a value (inserting the row if missing). */
     public <T> void set(AccessScope scope, ConfigSetting<T> setting, T value) {
+        Inputs.notNull("setting", setting);
         String text = setting.formatValidated(value);
         db.writeVoid(tx -> {
             TenantFilter.requireAdmin(tx, scope, "changing system configuration");

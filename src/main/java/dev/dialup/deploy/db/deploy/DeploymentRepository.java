@@ -20,6 +20,7 @@ import dev.dialup.deploy.db.generated.tables.records.DeploymentsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import dev.dialup.deploy.db.jooq.SqliteTime;
 import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.tenancy.Inputs;
 import dev.dialup.deploy.db.tenancy.TenantFilter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -68,6 +69,7 @@ public final class DeploymentRepository {
 
     /** Queues a deployment (status pending) for a site the caller may deploy. */
     public Deployment create(AccessScope scope, long siteId, NewDeployment request) {
+        Inputs.notNull("request", request);
         String hash = optional("commitHash", request.commitHash(), 64);
         if (hash != null && !hash.matches("[0-9a-fA-F]{4,64}")) throw new ValidationException("commitHash", "must be 4-64 hex digits");
         String message = optional("commitMessage", request.commitMessage(), 4096);
@@ -131,6 +133,7 @@ public final class DeploymentRepository {
         if (chunk == null || chunk.isEmpty()) throw new ValidationException("chunk", "must not be empty");
         byte[] bytes = chunk.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > MAX_CHUNK_BYTES) throw new ValidationException("chunk", "must be at most " + MAX_CHUNK_BYTES + " bytes");
+        Inputs.noLoneSurrogate("chunk", chunk);
         return db.write(tx -> {
             Record row = requireBuilder(tx, scope, deploymentId);
             if (DeploymentStatus.fromDb(row.get(d.STATUS)) != DeploymentStatus.BUILDING) {
@@ -291,6 +294,7 @@ public final class DeploymentRepository {
         if (t.isEmpty()) return null;
         if (t.length() > max) throw new ValidationException(field, "must be at most " + max + " characters");
         if (t.chars().anyMatch(ch -> ch == 0)) throw new ValidationException(field, "must not contain NUL characters");
+        Inputs.noLoneSurrogate(field, t);
         return t;
     }
 

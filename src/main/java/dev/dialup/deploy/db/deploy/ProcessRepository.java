@@ -15,6 +15,7 @@ import dev.dialup.deploy.db.generated.tables.records.ProcessesRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import dev.dialup.deploy.db.jooq.SqliteTime;
 import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.tenancy.Inputs;
 import dev.dialup.deploy.db.tenancy.TenantFilter;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -87,6 +88,7 @@ public final class ProcessRepository {
     }
 
     public void remove(AccessScope scope, String processId) {
+        Inputs.notNull("processId", processId);
         TenantFilter.requireSystem(db, scope, "removing a process");
         db.writeVoid(tx -> {
             int n = tx.deleteFrom(PROCESSES).where(PROCESSES.ID.eq(processId)).execute();
@@ -96,6 +98,7 @@ public final class ProcessRepository {
     }
 
     public ProcessInfo find(AccessScope scope, String processId) {
+        Inputs.notNull("processId", processId);
         TenantFilter.requireSystem(db, scope, "reading processes");
         return db.read(dsl -> {
             ProcessesRecord r = selectBase(dsl).where(p.ID.eq(processId)).fetchOne();
@@ -119,7 +122,9 @@ public final class ProcessRepository {
      */
     public ProcessInfo recordHealthCheck(AccessScope scope, String processId, boolean healthy, String message) {
         TenantFilter.requireSystem(db, scope, "recording health checks");
+        Inputs.notNull("processId", processId);
         if (message != null && message.length() > 1024) throw new ValidationException("message", "must be at most 1024 characters");
+        if (message != null) Inputs.noLoneSurrogate("message", message);
         return db.write(tx -> {
             ProcessesRecord r = selectBase(tx).where(p.ID.eq(processId)).fetchOne();
             if (r == null) throw new NotFoundException("process", processId);
@@ -153,7 +158,7 @@ public final class ProcessRepository {
     public List<ProcessInfo> dueForHealthCheck(AccessScope scope, Duration olderThan, int limit) {
         TenantFilter.requireSystem(db, scope, "reading processes");
         checkLimit(limit);
-        if (olderThan == null || olderThan.isNegative()) throw new ValidationException("olderThan", "must be zero or positive");
+        Inputs.duration("olderThan", olderThan);
         Instant cutoff = SqliteTime.truncate(db.clock().instant().minus(olderThan));
         return db.read(dsl -> dueQuery(dsl, cutoff, limit).fetch(this::toProcess));
     }
@@ -210,7 +215,7 @@ public final class ProcessRepository {
     }
 
     private static void validate(ProcessSpec spec) {
-        if (spec == null) throw new ValidationException("process", "must not be null");
+        Inputs.notNull("spec", spec);
         if (spec.id() == null || !ID.matcher(spec.id()).matches()) {
             throw new ValidationException("id", "must be 1-128 characters of letters, digits, '_', '.', ':' or '-'");
         }
@@ -222,7 +227,10 @@ public final class ProcessRepository {
         if (spec.type() == null || spec.type().isBlank() || spec.type().length() > 32) throw new ValidationException("type", "must be 1-32 characters");
         if (spec.script() == null || spec.script().length() > 4096) throw new ValidationException("script", "must be at most 4096 characters");
         if (spec.cwd() == null || spec.cwd().isBlank() || spec.cwd().length() > 4096) throw new ValidationException("cwd", "must be 1-4096 characters");
-        if (spec.startTime() == null) throw new ValidationException("startTime", "must not be null");
+        Inputs.instant("startTime", spec.startTime());
+        Inputs.noLoneSurrogate("type", spec.type());
+        Inputs.noLoneSurrogate("script", spec.script());
+        Inputs.noLoneSurrogate("cwd", spec.cwd());
         if (spec.containerId() != null && !spec.containerId().matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")) {
             throw new ValidationException("containerId", "must be 1-128 characters of letters, digits, '_', '.' or '-'");
         }

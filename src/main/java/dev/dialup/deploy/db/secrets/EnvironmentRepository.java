@@ -11,6 +11,7 @@ import dev.dialup.deploy.db.generated.tables.records.SiteEnvironmentVariablesRec
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import dev.dialup.deploy.db.jooq.SqliteTime;
 import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.tenancy.Inputs;
 import dev.dialup.deploy.db.tenancy.TenantFilter;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -235,5 +236,6 @@ public final class EnvironmentRepository {
         if (value == null) throw new ValidationException("value", "must not be null");
         if (value.length() > MAX_VALUE_LENGTH) throw new ValidationException("value", "must be at most " + MAX_VALUE_LENGTH + " characters");
         if (value.indexOf('\0') >= 0) throw new ValidationException("value", "must not contain NUL characters");
+        Inputs.noLoneSurrogate("value", value);
     }
 }

@@ -6,7 +6,10 @@ import com.google.crypto.tink.KeyStatus;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
+import com.google.crypto.tink.Parameters;
 import com.google.crypto.tink.aead.AeadConfig;
+import com.google.crypto.tink.aead.AeadKey;
+import com.google.crypto.tink.util.Bytes;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -53,12 +56,48 @@ public final class SecretsKeyset {
     private SecretsKeyset(KeysetHandle handle, String source) {
         this.handle = handle;
         this.source = source;
+        requireSupportedKeys(handle, source);
         try {
             this.aead = handle.getPrimitive(RegistryConfiguration.get(), Aead.class);
         } catch (GeneralSecurityException e) {
             throw new SecretKeyMaterialException("the keyset from " + source + " holds no usable AEAD key ("
                     + e.getClass().getSimpleName() + ")");
         }
+    }
+
+    /**
+     * Every key must be a Tink AEAD key with the TINK output prefix (version byte 0x01 and the
+     * 4-byte key id before each ciphertext): that prefix is how a stored value names the key
+     * it needs, which rotation ({@link EnvironmentRepository#keysInUse}, {@link EnvironmentRepository#canRetire})
+     * and decryption rely on. RAW keys (no prefix), CRUNCHY/LEGACY keys and other primitives
+     * (MAC, signatures, …) are refused here, at load, instead of failing every secret later.
+     * Messages name the key id and the problem, never key material.
+     */
+    private static void requireSupportedKeys(KeysetHandle handle, String source) {
+        for (int i = 0; i < handle.size(); i++) {
+            KeysetHandle.Entry entry = handle.getAt(i);
+            String which = "key " + Integer.toUnsignedString(entry.getId()) + " of the keyset from " + source;
+            if (!(entry.getKey() instanceof AeadKey aeadKey)) {
+                throw new SecretKeyMaterialException(which + " is not an AEAD key (" + kindOf(entry.getKey().getParameters())
+                        + "); secrets need AEAD keys such as AES256_GCM");
+            }
+            Bytes prefix = aeadKey.getOutputPrefix();
+            if (prefix.size() == 0) {
+                throw new SecretKeyMaterialException(which + " uses the RAW output prefix; only TINK-prefixed keys are"
+                        + " supported (each ciphertext must name its key id for rotation). Generate keys with a TINK variant,"
+                        + " e.g. AES256_GCM");
+            }
+            if (prefix.size() != 5 || prefix.toByteArray()[0] != 0x01) {
+                throw new SecretKeyMaterialException(which + " uses the CRUNCHY/LEGACY output prefix; only TINK-prefixed keys"
+                        + " are supported. Generate keys with a TINK variant, e.g. AES256_GCM");
+            }
+        }
+    }
+
+    /** The parameters' class name, e.g. HmacParameters; never key material. */
+    private static String kindOf(Parameters p) {
+        String name = p.getClass().getSimpleName();
+        return name.equals("LegacyProtoParameters") ? "a key type this library does not register" : name;
     }
 
     /** From the process environment, in the order described on the class. */
@@ -94,12 +133,14 @@ public final class SecretsKeyset {
 
     /** Parses Tink keyset JSON; {@code source} names where it came from in error messages. */
     public static SecretsKeyset fromJson(String json, String source) {
+        KeysetHandle parsed;
         try {
-            return new SecretsKeyset(TinkJsonProtoKeysetFormat.parseKeyset(json, InsecureSecretKeyAccess.get()), source);
+            parsed = TinkJsonProtoKeysetFormat.parseKeyset(json, InsecureSecretKeyAccess.get());
         } catch (GeneralSecurityException | RuntimeException e) {
             // The parser's message may quote the input: never pass it on.
             throw new SecretKeyMaterialException(source + " does not hold a valid Tink JSON keyset");
         }
+        return new SecretsKeyset(parsed, source);
     }
 
     /** A fresh keyset with one AES256_GCM key (first set-up, tests). */

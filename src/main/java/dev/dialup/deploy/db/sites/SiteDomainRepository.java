@@ -5,6 +5,7 @@ import static dev.dialup.deploy.db.generated.Tables.SITE_DOMAINS;
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.UniqueConstraints;
 import dev.dialup.deploy.db.audit.AuditLog;
 import dev.dialup.deploy.db.generated.tables.SiteDomains;
 import dev.dialup.deploy.db.generated.tables.records.SiteDomainsRecord;
@@ -38,14 +39,14 @@ public final class SiteDomainRepository {
         String d = Domains.normalize(domain);
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
-            if (tx.fetchExists(D, D.DOMAIN.equalIgnoreCase(d))) {
-                // Same message whether this site or another one has it: reveals no owner.
-                throw new ConflictException("domain " + d + " is already claimed");
-            }
             boolean first = !tx.fetchExists(D, D.SITE_ID.eq(siteId));
-            long id = tx.insertInto(D).set(D.SITE_ID, siteId).set(D.DOMAIN, d).set(D.IS_PRIMARY, first).set(D.SSL_ENABLED, true)
-                    .set(D.CREATED_AT, SqliteTime.truncate(db.clock().instant()))
-                    .returning(D.ID).fetchOne().getId();
+            // Uniqueness is the schema's: site_domains' own index and the site_host_names claim
+            // shared with sites.domain. Same message whoever holds it: reveals no owner.
+            String claimed = "domain " + d + " is already claimed";
+            long id = UniqueConstraints.conflictOn(Map.of("site_domains.domain", claimed, "site_host_names.host", claimed),
+                    () -> tx.insertInto(D).set(D.SITE_ID, siteId).set(D.DOMAIN, d).set(D.IS_PRIMARY, first).set(D.SSL_ENABLED, true)
+                            .set(D.CREATED_AT, SqliteTime.truncate(db.clock().instant()))
+                            .returning(D.ID).fetchOne().getId());
             audit.record(tx, scope, "domain.add", "site_domain", id, site.getOrganizationId(),
                     Map.of("siteId", siteId, "domain", d, "primary", first));
             return map(tx.selectFrom(D).where(D.ID.eq(id)).fetchOne());

@@ -41,7 +41,7 @@ public final class SiteLimitsRepository {
      * {@code system_config} ({@code limits.max_*}); {@link ValidationException} names the field.
      */
     public ResourceLimits set(AccessScope scope, long siteId, ResourceLimits limits) {
-        Objects.requireNonNull(limits, "limits");
+        dev.dialup.deploy.db.tenancy.Inputs.notNull("limits", limits);
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
             check(tx, "memoryMb", limits.memoryMb(), ConfigKeys.LIMITS_MAX_MEMORY_MB, 65_536);

@@ -8,6 +8,7 @@ import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
+import dev.dialup.deploy.db.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.audit.AuditLog;
 import dev.dialup.deploy.db.generated.tables.Sites;
@@ -30,7 +31,7 @@ import org.jooq.impl.DSL;
  */
 public final class SiteRepository {
     private static final Sites S = SITES;
-    public static final int REPOSITORY_URL_MAX = 2048;
+    public static final int REPOSITORY_URL_MAX = RepositoryUrls.MAX_LENGTH;
     public static final int COMMAND_MAX = 4096;
 
     private final DialupDatabase db;
@@ -47,7 +48,7 @@ public final class SiteRepository {
      * are global ({@link ConflictException} when taken); the limits row comes from a trigger.
      */
     public Site create(AccessScope scope, NewSite site) {
-        Objects.requireNonNull(site, "site");
+        Inputs.notNull("site", site);
         String name = Inputs.name("name", site.name());
         String slug = site.slug() == null ? null : Slugs.require(site.slug());
         if (site.type() == null) throw new ValidationException("type", "must not be empty");
@@ -60,14 +61,15 @@ public final class SiteRepository {
                 TenantFilter.requireVisibleOrganization(tx, scope, site.organizationId());
                 TenantFilter.requireOrganizationManager(tx, scope, site.organizationId(), "creating an organization site");
             }
-            if (tx.fetchExists(S, S.NAME.equalIgnoreCase(name))) throw new ConflictException("site name is taken");
-            if (slug != null && tx.fetchExists(S, S.SLUG.equalIgnoreCase(slug))) throw new ConflictException("site slug is taken");
+            // A derived slug skips the ones taken; every uniqueness rule itself is a UNIQUE constraint.
             String finalSlug = slug != null ? slug : Slugs.unique(Slugs.slugify(name), c -> tx.fetchExists(S, S.SLUG.equalIgnoreCase(c)));
-            long id = tx.insertInto(S)
-                    .set(S.NAME, name).set(S.SLUG, finalSlug).set(S.OWNER_ID, owner).set(S.ORGANIZATION_ID, site.organizationId())
+            Long ownerId = owner;
+            long id = UniqueConstraints.conflictOn(conflicts(config), () -> tx.insertInto(S)
+                    .set(S.NAME, name).set(S.NAME_KEY, Inputs.nameKey(name)).set(S.SLUG, finalSlug).set(S.OWNER_ID, ownerId)
+                    .set(S.ORGANIZATION_ID, site.organizationId())
                     .set(S.SITE_TYPE, site.type().dbValue())
                     .set(configValues(config))
-                    .returning(S.ID).fetchOne().getId();
+                    .returning(S.ID).fetchOne().getId());
             audit.record(tx, scope, "site.create", "site", id, site.organizationId(),
                     Map.of("name", name, "slug", finalSlug, "type", site.type().dbValue()));
             return map(selectBase(tx).where(S.ID.eq(id)).fetchOne());
@@ -111,11 +113,11 @@ public final class SiteRepository {
 
     /** Replaces the site's configuration: manage rights. One {@code site.update} audit row listing changed fields. */
     public Site update(AccessScope scope, long siteId, SiteConfig config) {
-        SiteConfig c = checkConfig(Objects.requireNonNull(config, "config"));
+        SiteConfig c = checkConfig(Inputs.notNull("config", config));
         return db.write(tx -> {
             SitesRecord before = TenantFilter.requireManageableSite(tx, scope, siteId);
             SiteConfig old = map(before).config();
-            tx.update(S).set(configValues(c)).where(S.ID.eq(siteId)).execute();
+            UniqueConstraints.conflictOn(conflicts(c), () -> tx.update(S).set(configValues(c)).where(S.ID.eq(siteId)).execute());
             audit.record(tx, scope, "site.update", "site", siteId, before.getOrganizationId(), Map.of("changed", changedFields(old, c)));
             return map(selectBase(tx).where(S.ID.eq(siteId)).fetchOne());
         });
@@ -136,6 +138,18 @@ public final class SiteRepository {
         });
     }
 
+    /**
+     * Messages for the unique constraints a site write can violate: the same text whoever holds
+     * the value, so a conflict reveals no other tenant's site.
+     */
+    private static Map<String, String> conflicts(SiteConfig c) {
+        return Map.of(
+                "sites.name", "site name is taken",
+                "sites.slug", "site slug is taken",
+                "sites.subdomain", "subdomain " + c.subdomain() + " is already taken",
+                "site_host_names.host", "domain " + c.domain() + " is already claimed");
+    }
+
     private static Map<org.jooq.Field<?>, Object> configValues(SiteConfig c) {
         Map<org.jooq.Field<?>, Object> m = new LinkedHashMap<>();
         m.put(S.DESCRIPTION, c.description());
@@ -150,15 +164,9 @@ public final class SiteRepository {
         return m;
     }
 
-    /** Validates and normalises every field; repository URLs must be http(s), ssh, git or scp-style git@host:path. */
+    /** Validates and normalises every field; repository URLs follow {@link RepositoryUrls}. */
     static SiteConfig checkConfig(SiteConfig c) {
-        String url = Inputs.optionalLine("repositoryUrl", c.repositoryUrl(), REPOSITORY_URL_MAX);
-        if (url != null) {
-            String lower = url.toLowerCase(Locale.ROOT);
-            boolean ok = (lower.startsWith("https://") || lower.startsWith("http://") || lower.startsWith("ssh://")
-                    || lower.startsWith("git://") || lower.matches("^[a-z0-9._-]+@[a-z0-9.-]+:.+")) && !url.contains(" ");
-            if (!ok) throw new ValidationException("repositoryUrl", "must be an http(s)://, ssh://, git:// or user@host:path URL");
-        }
+        String url = RepositoryUrls.normalize(c.repositoryUrl());
         String branch = Inputs.optionalLine("branch", c.branch(), 255);
         if (branch != null && (branch.contains(" ") || branch.contains("..") || branch.startsWith("-"))) {
             throw new ValidationException("branch", "is not a valid git branch name");

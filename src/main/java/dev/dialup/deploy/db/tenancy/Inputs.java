@@ -1,8 +1,11 @@
 package dev.dialup.deploy.db.tenancy;
 
+import com.ibm.icu.text.Normalizer2;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.sites.Domains;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -24,6 +27,17 @@ public final class Inputs {
     private static final Pattern EMAIL_LOCAL = Pattern.compile("^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$");
     private static final Pattern CONTROL = Pattern.compile("\\p{Cc}");
     private static final Pattern CONTROL_EXCEPT_TAB_NEWLINE = Pattern.compile("[\\p{Cc}&&[^\\t\\n]]");
+    /** Java patterns match code points: a valid surrogate pair is one supplementary character, so this finds only lone halves. */
+    private static final Pattern LONE_SURROGATE = Pattern.compile("\\p{Cs}");
+    /**
+     * Invisible format characters (category Cf: bidi controls U+202A–U+202E, U+2066–U+2069,
+     * U+200E/F, U+061C; U+200B, U+2060, U+FEFF, soft hyphen, tag characters …), except the
+     * joiners U+200C/U+200D, which scripts and emoji sequences need; a joiner is refused when
+     * it does not sit between two visible characters (see {@link #visibleIdentifier}).
+     */
+    private static final Pattern FORMAT_EXCEPT_JOINERS = Pattern.compile("[\\p{Cf}&&[^\\u200C\\u200D]]");
+    private static final Pattern DANGLING_JOINER = Pattern.compile("(?:^|[\\s\\p{Cf}])[\\u200C\\u200D]|[\\u200C\\u200D](?:$|[\\s\\p{Cf}])");
+    private static final Normalizer2 NFKC_CASEFOLD = Normalizer2.getNFKCCasefoldInstance();
 
     private Inputs() {}
 
@@ -84,6 +98,7 @@ public final class Inputs {
         if (CONTROL.matcher(raw).find()) {
             throw new ValidationException(field, "must not contain control characters");
         }
+        noLoneSurrogate(field, raw);
         return raw;
     }
 
@@ -94,14 +109,54 @@ public final class Inputs {
         }
     }
 
-    /** A required display name (organization or site name): trimmed, 1–100 characters, no control characters. */
+    /**
+     * A required name shown to other people (organization or site name): trimmed, 1–100
+     * characters, no control characters, no lone surrogates, no bidi controls or invisible
+     * format characters.
+     */
     public static String name(String field, String raw) {
         String v = required(field, raw);
         noControl(field, v);
+        visibleIdentifier(field, v);
         if (v.length() > NAME_MAX) {
             throw new ValidationException(field, "must be at most " + NAME_MAX + " characters");
         }
         return v;
+    }
+
+    /** An optional name shown to other people (a user's display name): like {@link #name}, but null or blank becomes null. */
+    public static String optionalName(String field, String raw) {
+        if (raw == null || raw.isBlank()) return null;
+        return name(field, raw);
+    }
+
+    /**
+     * The uniqueness key of a name: Unicode NFKC_Casefold ({@code "ÄRZTE"}, {@code "ärzte"} and
+     * {@code "A\u0308rzte"} share one key). Stored beside organization and site names, where
+     * UNIQUE indexes compare it; rules in docs/tenancy.md.
+     */
+    public static String nameKey(String name) {
+        return NFKC_CASEFOLD.normalize(name);
+    }
+
+    /**
+     * Refuses bidi controls and invisible format characters in text shown to other people, so
+     * a name cannot pretend to be another ({@code "evil\u202Etxt.exe"}, {@code "admin\u200B"}).
+     */
+    public static void visibleIdentifier(String field, String v) {
+        if (FORMAT_EXCEPT_JOINERS.matcher(v).find() || DANGLING_JOINER.matcher(v).find()) {
+            throw new ValidationException(field, "must not contain bidi controls or invisible format characters");
+        }
+    }
+
+    /**
+     * Refuses a lone UTF-16 surrogate: it cannot be encoded as UTF-8 and the driver would store
+     * it as {@code ?}. Applies to every text this library accepts.
+     */
+    public static void noLoneSurrogate(String field, String v) {
+        if (v != null && LONE_SURROGATE.matcher(v).find()) {
+            throw new ValidationException(field, "must be valid Unicode (it contains a lone UTF-16 surrogate)");
+        }
     }
 
     /** An optional single-line value: null or blank becomes null; otherwise trimmed and length-checked. */
@@ -122,10 +177,49 @@ public final class Inputs {
         if (CONTROL_EXCEPT_TAB_NEWLINE.matcher(v).find()) {
             throw new ValidationException(field, "must not contain control characters");
         }
+        noLoneSurrogate(field, v);
         if (v.length() > max) {
             throw new ValidationException(field, "must be at most " + max + " characters");
         }
         return v;
+    }
+
+    /** The earliest instant any time argument may carry: 0001-01-01T00:00:00Z (the stored text has a four-digit year). */
+    public static final Instant INSTANT_MIN = Instant.parse("0001-01-01T00:00:00Z");
+    /** The latest instant any time argument may carry: 9999-12-31T23:59:59.999Z. */
+    public static final Instant INSTANT_MAX = Instant.parse("9999-12-31T23:59:59.999Z");
+    /** The longest duration a time-window argument may carry: 100 years of days. */
+    public static final Duration DURATION_MAX = Duration.ofDays(36_500);
+
+    /**
+     * A required instant within {@link #INSTANT_MIN}..{@link #INSTANT_MAX}: {@code Instant.MIN},
+     * {@code Instant.MAX} and anything the database cannot store as text or epoch milliseconds
+     * is a {@link ValidationException} naming {@code field}, never an arithmetic or driver error.
+     */
+    public static Instant instant(String field, Instant value) {
+        if (value == null) throw new ValidationException(field, "must not be null");
+        if (value.isBefore(INSTANT_MIN) || value.isAfter(INSTANT_MAX)) {
+            throw new ValidationException(field, "must be between " + INSTANT_MIN + " and " + INSTANT_MAX);
+        }
+        return value;
+    }
+
+    /** A required duration from zero to {@link #DURATION_MAX}. */
+    public static Duration duration(String field, Duration value) {
+        if (value == null) throw new ValidationException(field, "must not be null");
+        if (value.isNegative() || value.compareTo(DURATION_MAX) > 0) {
+            throw new ValidationException(field, "must be between zero and " + DURATION_MAX.toDays() + " days");
+        }
+        return value;
+    }
+
+    /**
+     * The null rule of this library (docs/architecture.md): a required argument that is null is
+     * a {@link ValidationException} naming the parameter, like any other bad input.
+     */
+    public static <T> T notNull(String field, T value) {
+        if (value == null) throw new ValidationException(field, "must not be null");
+        return value;
     }
 
     public static String required(String field, String raw) {
@@ -135,9 +229,11 @@ public final class Inputs {
         return raw.strip();
     }
 
+    /** No control characters and no lone surrogates. */
     public static void noControl(String field, String v) {
         if (CONTROL.matcher(v).find()) {
             throw new ValidationException(field, "must not contain control characters");
         }
+        noLoneSurrogate(field, v);
     }
 }

@@ -9,6 +9,7 @@ import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.audit.AuditLog;
 import dev.dialup.deploy.db.generated.tables.OrganizationInvitations;
@@ -47,6 +48,10 @@ public final class OrganizationRepository {
     private static final Organizations O = ORGANIZATIONS;
     private static final OrganizationMembers M = ORGANIZATION_MEMBERS;
     private static final Users U = USERS;
+    /** Unique constraints of organizations: names compare on their NFKC_Casefold key (V52), slugs case-insensitively. */
+    private static final Map<String, String> CONFLICTS = Map.of(
+            "organizations.name", "organization name is taken",
+            "organizations.slug", "organization slug is taken");
 
     private static final OrganizationInvitations I = ORGANIZATION_INVITATIONS;
 
@@ -84,12 +89,11 @@ public final class OrganizationRepository {
         String d = Inputs.optionalText("description", description, Inputs.TEXT_MAX);
         return db.write(tx -> {
             long owner = TenantFilter.requireActiveUser(tx, scope, "creating an organization");
-            if (tx.fetchExists(O, O.NAME.equalIgnoreCase(n))) throw new ConflictException("organization name is taken");
             String finalSlug = s != null ? s : Slugs.unique(Slugs.slugify(n), c -> tx.fetchExists(O, O.SLUG.equalIgnoreCase(c)));
-            if (s != null && tx.fetchExists(O, O.SLUG.equalIgnoreCase(s))) throw new ConflictException("organization slug is taken");
-            long id = tx.insertInto(O)
-                    .set(O.NAME, n).set(O.SLUG, finalSlug).set(O.DESCRIPTION, d).set(O.OWNER_ID, owner).set(O.IS_ACTIVE, true)
-                    .returning(O.ID).fetchOne().getId();
+            long id = UniqueConstraints.conflictOn(CONFLICTS, () -> tx.insertInto(O)
+                    .set(O.NAME, n).set(O.NAME_KEY, Inputs.nameKey(n)).set(O.SLUG, finalSlug).set(O.DESCRIPTION, d)
+                    .set(O.OWNER_ID, owner).set(O.IS_ACTIVE, true)
+                    .returning(O.ID).fetchOne().getId());
             audit.record(tx, scope, "organization.create", "organization", id, id, Map.of("name", n, "slug", finalSlug));
             return map(tx.selectFrom(O).where(O.ID.eq(id)).fetchOne());
         });
@@ -102,6 +106,7 @@ public final class OrganizationRepository {
 
     /** Active organizations the calling user belongs to, by name; empty for the system scope. */
     public List<Organization> listMine(AccessScope scope) {
+        Inputs.notNull("scope", scope);
         if (scope.isSystem()) return List.of();
         long uid = scope.userId().orElseThrow();
         return db.read(dsl -> dsl.selectFrom(O).where(O.ID.in(TenantFilter.organizationsOf(uid, false)))
@@ -115,8 +120,8 @@ public final class OrganizationRepository {
         return db.write(tx -> {
             OrganizationsRecord org = TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireOrganizationManager(tx, scope, orgId, "renaming an organization");
-            if (tx.fetchExists(O, O.NAME.equalIgnoreCase(n).and(O.ID.ne(orgId)))) throw new ConflictException("organization name is taken");
-            tx.update(O).set(O.NAME, n).where(O.ID.eq(orgId)).execute();
+            UniqueConstraints.conflictOn(CONFLICTS,
+                    () -> tx.update(O).set(O.NAME, n).set(O.NAME_KEY, Inputs.nameKey(n)).where(O.ID.eq(orgId)).execute());
             audit.record(tx, scope, "organization.rename", "organization", orgId, orgId, Map.of("from", org.getName(), "to", n));
             return map(tx.selectFrom(O).where(O.ID.eq(orgId)).fetchOne());
         });

@@ -66,6 +66,7 @@ public final class TenantFilter {
      * by another database (or used outside any transaction) is refused.
      */
     private static boolean ownSystem(AccessScope scope) {
+        Inputs.notNull("scope", scope); // the null rule: every public method reaches this or uid() first
         if (!scope.isSystem()) return false;
         if (!scope.isSystemOf(DialupDatabase.inTransaction())) {
             throw new AccessDeniedException("this system scope was not minted by this database");
@@ -74,6 +75,7 @@ public final class TenantFilter {
     }
 
     private static long uid(AccessScope scope) {
+        Inputs.notNull("scope", scope);
         return scope.userId().orElseThrow();
     }
 
@@ -108,6 +110,7 @@ public final class TenantFilter {
     }
 
     public static Condition siteVisible(AccessScope scope) {
+        Inputs.notNull("scope", scope);
         return siteVisible(scope, SITES);
     }
 
@@ -129,6 +132,7 @@ public final class TenantFilter {
      * {@link NotFoundException}.
      */
     public static SitesRecord requireVisibleSite(DSLContext dsl, AccessScope scope, long siteId) {
+        Inputs.notNull("scope", scope);
         SitesRecord site = dsl.selectFrom(SITES).where(SITES.ID.eq(siteId)).and(siteVisible(scope, SITES)).fetchOne();
         if (site == null) {
             throw new NotFoundException("site", siteId);
@@ -141,6 +145,7 @@ public final class TenantFilter {
      * missing, {@link AccessDeniedException} when visible without the needed role.
      */
     public static SitesRecord requireManageableSite(DSLContext dsl, AccessScope scope, long siteId) {
+        Inputs.notNull("scope", scope);
         SitesRecord site = requireVisibleSite(dsl, scope, siteId);
         if (!canManage(dsl, scope, site)) {
             throw new AccessDeniedException("managing site " + siteId + " needs its owner, an organization owner/admin or a system admin");
@@ -155,6 +160,7 @@ public final class TenantFilter {
      * minted by {@code db} passes; user scopes and other databases' system scopes are refused.
      */
     public static void requireSystem(DialupDatabase db, AccessScope scope, String operation) {
+        Inputs.notNull("scope", scope);
         if (!scope.isSystem()) {
             throw new AccessDeniedException(operation + " is reserved for the system scope");
         }
@@ -181,6 +187,7 @@ public final class TenantFilter {
      * {@link AccessDeniedException} for the system scope and deactivated users.
      */
     public static long requireActiveUser(DSLContext dsl, AccessScope scope, String operation) {
+        Inputs.notNull("scope", scope);
         if (scope.isSystem() || !holds(dsl, activeUser(uid(scope)))) {
             throw new AccessDeniedException(operation + " needs an active user");
         }
@@ -210,6 +217,7 @@ public final class TenantFilter {
 
     /** True when the scope's user is active and owner/admin of at least one active organization now. */
     public static boolean managesAnyOrganization(DSLContext dsl, AccessScope scope) {
+        Inputs.notNull("scope", scope);
         if (scope.isSystem()) return false;
         long uid = uid(scope);
         return holds(dsl, activeUser(uid).and(DSL.exists(organizationsOf(uid, true))));
@@ -217,6 +225,7 @@ public final class TenantFilter {
 
     /** The organization if visible; invisible and missing raise the same {@link NotFoundException}. */
     public static OrganizationsRecord requireVisibleOrganization(DSLContext dsl, AccessScope scope, long orgId) {
+        Inputs.notNull("scope", scope);
         OrganizationsRecord org = dsl.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(orgId))
                 .and(organizationVisible(scope, ORGANIZATIONS)).fetchOne();
         if (org == null) {
@@ -227,6 +236,7 @@ public final class TenantFilter {
 
     /** The caller's current role in the (active) organization, if any; empty for the system scope. */
     public static Optional<OrgRole> roleIn(DSLContext dsl, AccessScope scope, long orgId) {
+        Inputs.notNull("scope", scope);
         if (scope.isSystem()) return Optional.empty();
         long uid = uid(scope);
         String role = dsl.select(SM.ROLE).from(SM).join(SO).on(SO.ID.eq(SM.ORGANIZATION_ID))
@@ -257,6 +267,7 @@ public final class TenantFilter {
      * sites raise the same {@link NotFoundException}. See docs/deployments.md.
      */
     public static SitesRecord requireDeployableSite(DSLContext dsl, AccessScope scope, long siteId) {
+        Inputs.notNull("scope", scope);
         return requireVisibleSite(dsl, scope, siteId);
     }
 

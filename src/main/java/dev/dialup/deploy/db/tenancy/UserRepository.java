@@ -58,7 +58,7 @@ public final class UserRepository {
         String u = Inputs.username(username);
         String e = Inputs.email(email);
         String pw = Inputs.newPassword("password", password);
-        String dn = Inputs.optionalLine("displayName", displayName, Inputs.NAME_MAX);
+        String dn = Inputs.optionalName("displayName", displayName);
         PasswordHashing.Policy policy = db.read(PasswordHashing.Policy::read);
         String hash = PasswordHashing.hash(pw, policy); // slow: computed before taking the writer
         return db.write(tx -> {
