@@ -25,7 +25,11 @@ class OpsCommandsTest {
     }
 
     private Path db() {
-        return dir.resolve("data").resolve("dialup-deploy.db");
+        try {
+            return Files.createDirectories(dir.resolve("data")).resolve("dialup-deploy.db");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private Path databaseWithUsers(String... names) {
