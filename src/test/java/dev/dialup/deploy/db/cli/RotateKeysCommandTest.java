@@ -30,7 +30,7 @@ class RotateKeysCommandTest {
         original.writeTo(keyFile);
         long site;
         AccessScope sys = AccessScope.system("test");
-        try (DialupDatabase db = DialupDatabase.open(dbFile)) {
+        try (DialupDatabase db = DialupDatabase.builder().path(dbFile).createDirectories(true).build()) {
             var f = new Fixtures(db);
             site = f.personalSite("blog", f.user("ann"));
             var env = new EnvironmentRepository(db, original);
