@@ -45,10 +45,10 @@ public class SecretEraseBenchmark {
     public void setUp() throws Exception {
         dir = Files.createTempDirectory("bench-secret-erase");
         db = DialupDatabase.open(dir.resolve("secrets.db"));
-        site = db.write(tx -> {
+        site = db.<Long>write(tx -> {
             tx.execute("INSERT INTO users (username, email, password_hash) VALUES ('owner', 'owner@example.test', '!bench')");
             tx.execute("INSERT INTO sites (name, slug, owner_id, site_type, is_active) VALUES ('s', 's', 1, 'dynamic', 1)");
-            return tx.fetchValue("SELECT id FROM sites WHERE slug = 's'", Long.class);
+            return ((Number) tx.fetchValue("SELECT id FROM sites WHERE slug = 's'")).longValue();
         });
         env = new EnvironmentRepository(db, SecretsKeyset.generate());
     }
