@@ -2,6 +2,7 @@ package dev.dialup.deploy.db;
 
 import dev.dialup.deploy.db.IncompatibleDatabaseException.Reason;
 import dev.dialup.deploy.db.ops.SqliteOnly;
+import dev.dialup.deploy.db.ops.StorageGuard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -34,6 +35,9 @@ final class DatabaseInspector {
                 throw new IncompatibleDatabaseException(Reason.NOT_SQLITE, file, "not an SQLite database");
             }
         } catch (IOException e) {
+            StorageGuard.permissionProblem(file, false).ifPresent(p -> {
+                throw p;
+            });
             throw new UncheckedIOException("Cannot read " + file, e);
         }
         try (Connection c = SqliteOnly.dataSource(file, SqliteOnly.inspectConfig()).getConnection()) {
@@ -50,6 +54,10 @@ final class DatabaseInspector {
             throw new IncompatibleDatabaseException(Reason.UNRECOGNISED_SCHEMA, file,
                     "no migration history and tables this library does not recognise: " + tables);
         } catch (SQLException e) {
+            // A permission problem is not a verdict on the file: say which permission is missing.
+            StorageGuard.permissionProblem(file, false).ifPresent(p -> {
+                throw p;
+            });
             // The header looked like SQLite but the content is not readable as a database.
             throw new IncompatibleDatabaseException(Reason.NOT_SQLITE, file,
                     "not a readable SQLite database (" + e.getMessage() + ")");

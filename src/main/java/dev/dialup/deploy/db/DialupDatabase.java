@@ -7,10 +7,10 @@ import dev.dialup.deploy.db.migration.V3__Adopt_legacy_sites;
 import dev.dialup.deploy.db.migration.V51__Backfill_input_keys;
 import dev.dialup.deploy.db.ops.BackupService;
 import dev.dialup.deploy.db.ops.OpenDatabases;
+import dev.dialup.deploy.db.ops.PrivateFiles;
 import dev.dialup.deploy.db.ops.SqliteOnly;
 import dev.dialup.deploy.db.ops.StorageGuard;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -86,16 +86,18 @@ public final class DialupDatabase implements AutoCloseable {
     private final SchemaStatus statusAtOpen;
     private final Object fileKey;
     private final Path openKey;
+    private final WriterGate writerGate = new WriterGate();
+    private volatile boolean closed;
+    /** Set by {@link #eraseOverwrittenContent}; read and cleared by the thread holding the writer gate. */
+    private boolean eraseAfterWrite;
 
     private DialupDatabase(Builder b) {
         this.path = b.path.toAbsolutePath().normalize();
         this.options = b;
         this.clock = b.clock;
         this.systemGrant = b.allowSystemScope ? new SystemGrant(this) : null;
-        try {
-            Files.createDirectories(path.getParent());
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot create the directory of " + path, e);
+        if (b.migrateOnOpen) {
+            prepareLocation(path, b.createDirectories);
         }
         this.statusAtOpen = b.migrateOnOpen ? migrateFile(path, b) : checkFile(path, b);
         this.writerPool = pool("dialup-writer", SqliteOnly.dataSource(path, SqliteOnly.writerConfig(b.busyTimeout)), 1, b.writeWait, false);
@@ -161,9 +163,12 @@ public final class DialupDatabase implements AutoCloseable {
     private <T> T write0(Function<DSLContext, T> work) {
         DSLContext joined = currentWrite.get();
         if (joined != null) {
-            return work.apply(joined);
+            return nestedWrite(joined, work);
         }
+        requireOpen();
         StorageGuard.requireFileInPlace(path, fileKey);
+        long started = System.nanoTime();
+        writerGate.acquire(path, options.writeWait);
         try {
             return writerDsl.transactionResult(cfg -> {
                 DSLContext tx = cfg.dsl();
@@ -175,8 +180,101 @@ public final class DialupDatabase implements AutoCloseable {
                 }
             });
         } catch (RuntimeException e) {
-            throw StorageGuard.translate(path, e);
+            throw translate(e, started);
+        } finally {
+            try {
+                if (eraseAfterWrite) {
+                    eraseAfterWrite = false;
+                    truncateWalAfterErase();
+                }
+            } finally {
+                writerGate.release();
+            }
         }
+    }
+
+    /**
+     * A write made inside another write runs in a savepoint: if it throws, its own changes are
+     * rolled back before the exception reaches the caller, whatever the caller does next; if it
+     * returns, the savepoint is released and its changes commit (or not) with the caller's transaction.
+     */
+    private <T> T nestedWrite(DSLContext outer, Function<DSLContext, T> work) {
+        return outer.transactionResult(cfg -> {
+            DSLContext tx = cfg.dsl();
+            currentWrite.set(tx);
+            try {
+                return work.apply(tx);
+            } finally {
+                currentWrite.set(outer);
+            }
+        });
+    }
+
+    /**
+     * Call inside a {@link #write} that overwrites or deletes sensitive content (e.g. the plain
+     * value of a variable re-saved as a secret): SQLite's {@code secure_delete} is on for the rest
+     * of the transaction, so freed content is overwritten with zeros, and right after the
+     * outermost write ends the WAL is checkpointed and truncated, so no older copy of the pages
+     * stays in the {@code -wal} file. Costs are in docs/PERFORMANCE.md.
+     */
+    public void eraseOverwrittenContent() {
+        DSLContext tx = currentWrite.get();
+        if (tx == null) {
+            throw new IllegalStateException("eraseOverwrittenContent() must be called inside write(...)");
+        }
+        tx.connection(c -> SqliteOnly.secureDelete(c, true));
+        eraseAfterWrite = true;
+    }
+
+    private void truncateWalAfterErase() {
+        try (Connection c = writerPool.getConnection()) {
+            SqliteOnly.secureDelete(c, false);
+            SqliteOnly.Checkpoint cp = SqliteOnly.walCheckpointTruncate(c);
+            if (cp.busy()) {
+                log.warn("Could not truncate the WAL of {} after erasing sensitive content: readers held it;"
+                        + " it is truncated by the next checkpoint", path);
+            }
+        } catch (SQLException e) {
+            log.warn("Could not truncate the WAL of {} after erasing sensitive content: {}", path, e.getMessage());
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new DatabaseClosedException(path, null);
+        }
+    }
+
+    /** Typed exceptions for a closed database, a busy one, an interrupted wait and storage failures. */
+    private RuntimeException translate(RuntimeException e, long startedNanos) {
+        if (e instanceof DialupDataException) {
+            return e;
+        }
+        if (closed) {
+            return new DatabaseClosedException(path, e);
+        }
+        Duration waited = Duration.ofNanos(System.nanoTime() - startedNanos);
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException) {
+                // Hikari gave up waiting for a pooled connection.
+                if (Thread.currentThread().isInterrupted() || t.getCause() instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                    return new OperationInterruptedException(path, e);
+                }
+                return new DatabaseBusyException(DatabaseBusyException.Reason.READER_POOL, path, waited, e);
+            }
+            if (t instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                return new OperationInterruptedException(path, e);
+            }
+            if (t instanceof SQLException sql && ((sql.getErrorCode() & 0xff) == 5 || (sql.getErrorCode() & 0xff) == 6)) {
+                return new DatabaseBusyException(DatabaseBusyException.Reason.FILE_LOCKED, path, waited, e);
+            }
+            if (t instanceof SQLException sql && sql.getMessage() != null && sql.getMessage().contains("has been closed")) {
+                return new DatabaseClosedException(path, e);
+            }
+        }
+        return StorageGuard.translate(path, e);
     }
 
     public void writeVoid(Consumer<DSLContext> work) {
@@ -198,7 +296,13 @@ public final class DialupDatabase implements AutoCloseable {
             if (joined != null) {
                 return work.apply(joined);
             }
-            return readerDsl.transactionResult(cfg -> work.apply(cfg.dsl()));
+            requireOpen();
+            long started = System.nanoTime();
+            try {
+                return readerDsl.transactionResult(cfg -> work.apply(cfg.dsl()));
+            } catch (RuntimeException e) {
+                throw translate(e, started);
+            }
         } finally {
             restoreActive(outer);
         }
@@ -278,20 +382,38 @@ public final class DialupDatabase implements AutoCloseable {
         if (currentWrite.get() != null) {
             throw new IllegalStateException("Cannot borrow the writer connection inside a write transaction");
         }
+        requireOpen();
+        long started = System.nanoTime();
+        writerGate.acquire(path, options.writeWait);
         try (Connection c = writerPool.getConnection()) {
             return work.apply(c);
         } catch (SQLException e) {
-            throw new DialupDataException("Database maintenance on " + path + " failed: " + e.getMessage(), e);
+            throw translate(new DialupDataException("Database maintenance on " + path + " failed: " + e.getMessage(), e),
+                    e, started);
+        } catch (RuntimeException e) {
+            throw translate(e, started);
+        } finally {
+            writerGate.release();
         }
     }
 
     /** Borrows a read-only connection outside jOOQ. */
     public <T> T withReaderConnection(SqlFunction<Connection, T> work) {
+        requireOpen();
+        long started = System.nanoTime();
         try (Connection c = readerPool.getConnection()) {
             return work.apply(c);
         } catch (SQLException e) {
-            throw new DialupDataException("Read on " + path + " failed: " + e.getMessage(), e);
+            throw translate(new DialupDataException("Read on " + path + " failed: " + e.getMessage(), e), e, started);
+        } catch (RuntimeException e) {
+            throw translate(e, started);
         }
+    }
+
+    /** {@code generic} unless the SQL error is one of the typed ones (closed, busy, interrupted, storage). */
+    private RuntimeException translate(DialupDataException generic, SQLException e, long started) {
+        RuntimeException typed = translate(new RuntimeException(e.getMessage(), e), started);
+        return typed.getCause() == e ? generic : typed;
     }
 
     @FunctionalInterface
@@ -317,6 +439,8 @@ public final class DialupDatabase implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        writerGate.close();
         try {
             readerPool.close();
         } finally {
@@ -377,13 +501,46 @@ public final class DialupDatabase implements AutoCloseable {
 
     /** Applies pending migrations to a file without keeping it open (what the CLI's migrate does). */
     public static SchemaStatus migrate(Path path) {
+        return migrate(path, false);
+    }
+
+    /** {@link #migrate(Path)}, creating missing directories ({@code 0700}) when {@code createDirectories} is true. */
+    public static SchemaStatus migrate(Path path, boolean createDirectories) {
         Builder b = builder().path(path);
-        try {
-            Files.createDirectories(path.toAbsolutePath().getParent());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (createDirectories) {
+            b.createDirectories(true);
         }
-        return migrateFile(path.toAbsolutePath(), b);
+        Path file = path.toAbsolutePath().normalize();
+        prepareLocation(file, b.createDirectories);
+        return migrateFile(file, b);
+    }
+
+    /**
+     * Before creating or migrating: the directory must exist (it is created, {@code 0700}, only
+     * for {@link #DEFAULT_PATH} or when asked), and a missing database file is created empty and
+     * {@code 0600} before SQLite opens it, so SQLite gives its {@code -wal} and {@code -shm} the
+     * same private mode. An existing file keeps its mode ({@code verify} warns if it is looser).
+     */
+    private static void prepareLocation(Path file, Boolean createDirectories) {
+        Path dir = file.getParent();
+        boolean create = createDirectories != null ? createDirectories
+                : file.equals(DEFAULT_PATH.toAbsolutePath().normalize());
+        try {
+            if (!Files.isDirectory(dir)) {
+                if (!create) {
+                    throw new StorageException(StorageException.Reason.DIRECTORY_MISSING, file,
+                            "the directory " + dir + " does not exist; nothing was created. Check the path, or ask for it"
+                                    + " to be created (CLI: --create-dirs; DialupDatabase.builder().createDirectories(true))", null);
+                }
+                PrivateFiles.createDirectories(dir);
+            }
+            if (!Files.exists(file)) {
+                PrivateFiles.createFile(file);
+            }
+        } catch (IOException e) {
+            throw StorageGuard.permissionProblem(file, true).orElseGet(() -> new StorageException(
+                    StorageException.Reason.IO_ERROR, file, "cannot create the database file: " + e.getMessage(), e));
+        }
     }
 
     /** Schema status of a file, read-only and without refusing a newer schema (verify, restore checks). */
@@ -505,6 +662,7 @@ public final class DialupDatabase implements AutoCloseable {
         private final List<String> extraLocations = new ArrayList<>();
         private Consumer<Path> beforeMigrate = BackupService.preMigrationHook();
         private boolean allowSystemScope;
+        private Boolean createDirectories;
 
         private Builder() {}
 
@@ -568,6 +726,17 @@ public final class DialupDatabase implements AutoCloseable {
          */
         public Builder allowSystemScope() {
             this.allowSystemScope = true;
+            return this;
+        }
+
+        /**
+         * Whether a missing directory of the database file is created ({@code 0700}). Default:
+         * only for {@link #DEFAULT_PATH}; any other missing directory is refused with a
+         * {@link StorageException} ({@code DIRECTORY_MISSING}), so a typo in a path never
+         * becomes a fresh, empty platform.
+         */
+        public Builder createDirectories(boolean create) {
+            this.createDirectories = create;
             return this;
         }
 

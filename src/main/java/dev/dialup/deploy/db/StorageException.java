@@ -13,8 +13,12 @@ public final class StorageException extends DialupDataException {
         DISK_FULL,
         /** The database file (or its directory) was deleted, moved or replaced while open. */
         FILE_MISSING,
-        /** SQLITE_READONLY / SQLITE_CANTOPEN: the file or directory cannot be written. */
+        /** SQLITE_READONLY / SQLITE_CANTOPEN: the file or directory cannot be written (permission named in the message). */
         NOT_WRITABLE,
+        /** The file or its directory cannot be read by this process (permission named in the message). */
+        NOT_READABLE,
+        /** The directory the database should live in does not exist and was not to be created. */
+        DIRECTORY_MISSING,
         /** SQLITE_IOERR: the operating system reported an I/O error. */
         IO_ERROR,
         /** SQLITE_CORRUPT / SQLITE_NOTADB. */

@@ -30,7 +30,7 @@ class CliMigrateTest {
     @Test
     void migrateCreatesTheDatabaseAndPrintsVersionAndRowCounts() {
         Path file = dir.resolve("data/dialup-deploy.db");
-        String out = run(0, "migrate", "--db", file.toString());
+        String out = run(0, "migrate", "--db", file.toString(), "--create-dirs");
         assertThat(Files.exists(file)).isTrue();
         assertThat(out).contains("Schema version:").contains("system_config").contains("processes");
         try (DialupDatabase db = DialupDatabase.builder().path(file).migrateOnOpen(false).build()) {

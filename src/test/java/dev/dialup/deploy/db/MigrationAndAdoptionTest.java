@@ -50,7 +50,7 @@ class MigrationAndAdoptionTest {
 
     @Test
     void aNewFileIsCreatedAtTheLatestSchemaVersion() {
-        try (DialupDatabase db = DialupDatabase.open(dir.resolve("sub/dir/new.db"))) {
+        try (DialupDatabase db = DialupDatabase.builder().path(dir.resolve("sub/dir/new.db")).createDirectories(true).build()) {
             assertThat(db.statusAtOpen().upToDate()).isTrue();
             assertThat(db.statusAtOpen().currentVersion()).isEqualTo(db.statusAtOpen().latestVersion());
             assertThat(Files.exists(dir.resolve("sub/dir/new.db"))).isTrue();

@@ -15,10 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "backup", mixinStandardHelpOptions = true,
         description = {"Take an online backup: a consistent snapshot (VACUUM INTO) written atomically, fsynced, checked"
                 + " with integrity_check, with a manifest (schema version, row counts, SHA-256) beside it.",
-                "Safe while services write to the database. Keeps the newest --keep backups and deletes older ones."},
-        exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:backup written and verified", "1:backup failed (nothing left under a backup name)",
-                "4:the snapshot failed its integrity check"})
+                "Safe while services write to the database. Keeps the newest --keep backups and deletes older ones."})
 final class BackupCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
@@ -41,7 +38,7 @@ final class BackupCommand implements Callable<Integer> {
         }
         Path file = options.path();
         Path target = dir != null ? dir : BackupService.defaultDirectory(file);
-        ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
+        ProgressBar bar = ProgressBar.forCommand(spec.commandLine().getErr(), options.json(), null);
         Backup backup;
         try {
             backup = new BackupService(target, keep).withProgress(bar).backup(file);
@@ -53,10 +50,10 @@ final class BackupCommand implements Callable<Integer> {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("backup", backup.file().toString());
             json.put("manifest", backup.manifestFile().toString());
-            json.put("schemaVersion", backup.manifest().schemaVersion());
+            json.put("schemaVersion", Json.version(backup.manifest().schemaVersion()));
             json.put("bytes", backup.manifest().bytes());
             json.put("sha256", backup.manifest().sha256());
-            json.put("rowCounts", backup.manifest().rowCounts());
+            json.put("rowCounts", Json.rowCounts(backup.manifest().rowCounts()));
             out.println(Json.of(json));
         } else {
             out.printf("Backup:         %s%n", backup.file());

@@ -17,12 +17,14 @@ import picocli.CommandLine.Mixin;
         description = {"Show the platform's data layer at work on a real database: creates demo users, an organization with"
                 + " members, personal and organization sites with limits and a domain, some deployments with build logs,"
                 + " records yesterday's resource usage (30-second samples), rolls it up, and prints the admin dashboard.",
-                "Running it again reuses the demo accounts and sites and re-sends the same usage (idempotent)."},
-        exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:done", "1:failed", "3:refused (not SQLite, newer or unrecognised schema)"})
+                "Running it again reuses the demo accounts and sites and re-sends the same usage (idempotent)."})
 final class DemoCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
+
+    @CommandLine.Option(names = "--create-dirs",
+            description = "Create missing directories of --db (mode 0700). Without it only the default ./data/ is created.")
+    boolean createDirs;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -30,14 +32,18 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "steps");
+        ProgressBar bar = ProgressBar.forCommand(spec.commandLine().getErr(), options.json(), "steps");
         DemoData.Result seeded;
         AdminDashboard.SiteStatusCounts status;
         List<AdminDashboard.DeploymentsOnDay> perDay;
         List<AdminDashboard.SiteResourceUse> top;
         List<AdminDashboard.FailedDeployment> failed;
         Map<String, Long> rows;
-        try (DialupDatabase db = DialupDatabase.builder().path(options.path()).allowSystemScope().build()) {
+        DialupDatabase.Builder builder = DialupDatabase.builder().path(options.path()).allowSystemScope();
+        if (createDirs) {
+            builder.createDirectories(true);
+        }
+        try (DialupDatabase db = builder.build()) {
             try {
                 seeded = new DemoData(db).seed(bar);
             } finally {
@@ -49,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
             perDay = dashboard.deploymentsPerDay(admin, 7);
             top = dashboard.topSitesByResourceUse(admin, 7, AdminDashboard.ResourceMetric.MEMORY, 5);
             failed = dashboard.recentFailedDeployments(admin, 5);
-            rows = db.rowCounts();
+            rows = Json.rowCounts(db.rowCounts());
         }
         if (options.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
@@ -65,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
             json.put("topSitesByMemory", top.stream().map(t -> Map.of("site", t.siteName(), "avgMemoryMb", t.avgMemoryMb(),
                     "maxMemoryMb", t.maxMemoryMb(), "avgCpuPercent", t.avgCpuPercent())).toList());
             json.put("recentFailedDeployments", failed.stream().map(f -> Map.of("id", f.deploymentId(), "site", f.siteName())).toList());
-            json.put("rowCounts", rows);
+            json.put("rowCounts", Json.rowCounts(rows));
             out.println(Json.of(json));
             return DialupCli.EXIT_OK;
         }

@@ -2,14 +2,18 @@ package dev.dialup.deploy.db.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * Operator CLI: {@code java -jar target/dialup-deploy-db-cli.jar <command>}.
- * Exit codes: 0 ok, 1 the operation failed, 2 usage error, 3 the database was refused
- * (not SQLite, newer schema, unrecognised schema), 4 verification found a problem.
+ * One table of exit codes, the same for every command ({@link #EXIT_CODES}, shown by every
+ * {@code --help}): 0 ok, 1 the operation failed (including permission problems), 2 usage error,
+ * 3 the file was refused (not SQLite, newer schema, unrecognised schema), 4 a check found a problem.
  */
 @Command(name = "dialup-db", mixinStandardHelpOptions = true, versionProvider = DialupCli.Version.class,
         description = "Operate the dialup-deploy SQLite database.",
@@ -21,6 +25,22 @@ public final class DialupCli implements Runnable {
     public static final int EXIT_USAGE = 2;
     public static final int EXIT_REFUSED = 3;
     public static final int EXIT_VERIFY_FAILED = 4;
+
+    /** The exit codes of every command, in the words {@code --help} prints. */
+    public static final Map<String, String> EXIT_CODES = exitCodes();
+
+    private static Map<String, String> exitCodes() {
+        Map<String, String> codes = new LinkedHashMap<>();
+        codes.put("" + EXIT_OK, "ok");
+        codes.put("" + EXIT_FAILED, "failed: no such file or directory, a missing permission (named with its path),"
+                + " database busy or closed, an I/O error; nothing was changed");
+        codes.put("" + EXIT_USAGE, "usage error: unknown option, missing or bad argument");
+        codes.put("" + EXIT_REFUSED, "refused: not an SQLite database, a schema (or a backup's) newer than this CLI,"
+                + " or tables this library does not recognise; the file was left unchanged");
+        codes.put("" + EXIT_VERIFY_FAILED, "a check found a problem: verify (integrity, foreign keys), or a backup that"
+                + " failed verification (checksum, integrity, missing manifest)");
+        return java.util.Collections.unmodifiableMap(codes);
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -47,6 +67,15 @@ public final class DialupCli implements Runnable {
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new DialupCli());
         cl.setExecutionExceptionHandler(new ErrorHandler());
+        CommandLine.IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((ex, arguments) -> {
+            // Under --json a usage error is a JSON object on stdout too.
+            if (Arrays.asList(arguments).contains("--json")) {
+                ex.getCommandLine().getOut().println(Json.error("UsageError", null, ex.getMessage(), EXIT_USAGE));
+            }
+            return usage.handleParseException(ex, arguments);
+        });
+        applyExitCodes(cl);
         cl.setOut(out);
         cl.setErr(err);
         try {
@@ -55,6 +84,11 @@ public final class DialupCli implements Runnable {
             out.flush();
             err.flush();
         }
+    }
+
+    private static void applyExitCodes(CommandLine cl) {
+        cl.getCommandSpec().usageMessage().exitCodeListHeading("Exit codes (the same for every command):%n").exitCodeList(EXIT_CODES);
+        cl.getSubcommands().values().forEach(DialupCli::applyExitCodes);
     }
 
     /** Options every command that touches a database shares. */
@@ -78,6 +112,9 @@ public final class DialupCli implements Runnable {
         public java.nio.file.Path existingPath() {
             java.nio.file.Path p = path();
             if (!java.nio.file.Files.exists(p)) {
+                dev.dialup.deploy.db.ops.StorageGuard.permissionProblem(p, false).ifPresent(e -> {
+                    throw e;
+                });
                 throw new dev.dialup.deploy.db.DialupDataException("No database at " + p.toAbsolutePath() + " (run 'migrate' to create it)");
             }
             return p;

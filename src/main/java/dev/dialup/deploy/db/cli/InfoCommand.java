@@ -27,16 +27,12 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path file = options.path();
+        Path file = options.existingPath();
         PrintWriter out = spec.commandLine().getOut();
-        if (!Files.exists(file)) {
-            spec.commandLine().getErr().println("error: no database at " + file.toAbsolutePath() + " (run 'migrate' to create it)");
-            return DialupCli.EXIT_FAILED;
-        }
         // Opens without migrating: info reports, it never changes the schema.
         try (DialupDatabase db = DialupDatabase.builder().path(file).migrateOnOpen(false).build()) {
             SchemaStatus status = db.status();
-            Map<String, Long> counts = db.rowCounts();
+            Map<String, Long> counts = Json.rowCounts(db.rowCounts());
             long size = Files.size(db.path());
             Path wal = db.path().resolveSibling(db.path().getFileName() + "-wal");
             long walSize = Files.exists(wal) ? Files.size(wal) : 0;
@@ -46,8 +42,8 @@ final class InfoCommand implements Callable<Integer> {
             if (options.json()) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("database", db.path().toString());
-                json.put("schemaVersion", status.currentVersion());
-                json.put("latestVersion", status.latestVersion());
+                json.put("schemaVersion", Json.version(status.currentVersion()));
+                json.put("latestVersion", Json.version(status.latestVersion()));
                 json.put("pendingMigrations", status.pending());
                 json.put("fileBytes", size);
                 json.put("walBytes", walSize);

@@ -11,24 +11,33 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "migrate", mixinStandardHelpOptions = true,
-        description = "Create, adopt (legacy Bun database) or migrate the database, then print the schema version and row counts.")
+        description = {"Create, adopt (legacy Bun database) or migrate the database, then print the schema version and row counts.",
+                "A new database is created with mode 0600 (its -wal and -shm too)."})
 final class MigrateCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
+
+    @CommandLine.Option(names = "--create-dirs",
+            description = "Create missing directories of --db (mode 0700). Without it only the default ./data/ is created.")
+    boolean createDirs;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        try (DialupDatabase db = DialupDatabase.open(options.path())) {
+        DialupDatabase.Builder builder = DialupDatabase.builder().path(options.path());
+        if (createDirs) {
+            builder.createDirectories(true);
+        }
+        try (DialupDatabase db = builder.build()) {
             SchemaStatus status = db.statusAtOpen();
-            Map<String, Long> counts = db.rowCounts();
+            Map<String, Long> counts = Json.rowCounts(db.rowCounts());
             PrintWriter out = spec.commandLine().getOut();
             if (options.json()) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("database", db.path().toString());
-                json.put("schemaVersion", status.currentVersion());
+                json.put("schemaVersion", Json.version(status.currentVersion()));
                 json.put("rowCounts", counts);
                 out.println(Json.of(json));
             } else {

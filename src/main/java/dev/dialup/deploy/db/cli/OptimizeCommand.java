@@ -13,9 +13,7 @@ import picocli.CommandLine.Mixin;
 @Command(name = "optimize", mixinStandardHelpOptions = true,
         description = {"Routine upkeep: PRAGMA optimize, incremental vacuum (returns pages freed by pruning),"
                 + " and wal_checkpoint(TRUNCATE). Takes the write lock briefly; safe while services run.",
-                "Does not migrate: the database must already be at a schema this CLI knows."},
-        exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:done", "1:failed", "3:refused (not SQLite, newer or unrecognised schema)"})
+                "Does not migrate: the database must already be at a schema this CLI knows."})
 final class OptimizeCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
@@ -26,7 +24,7 @@ final class OptimizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         options.existingPath();
-        ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
+        ProgressBar bar = ProgressBar.forCommand(spec.commandLine().getErr(), options.json(), null);
         bar.update("optimize", 0, 0);
         Optimizer.Report r;
         try (DialupDatabase db = DialupDatabase.builder().path(options.path()).migrateOnOpen(false).build()) {

@@ -17,9 +17,7 @@ import picocli.CommandLine.Mixin;
         description = {"Apply the retention policies from system_config: raw usage samples (usage.raw_retention_days, 30),"
                 + " daily aggregates (usage.daily_retention_days, 365), audit rows (audit.retention_days, 365), and archive"
                 + " build logs of deployments finished more than deployments.log_archive_after_days (90) ago.",
-                "Deletes in small transactions, so services keep writing meanwhile. Run 'optimize' afterwards to return freed pages."},
-        exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:done", "1:failed", "3:refused (not SQLite, newer or unrecognised schema)"})
+                "Deletes in small transactions, so services keep writing meanwhile. Run 'optimize' afterwards to return freed pages."})
 final class PruneCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
@@ -30,7 +28,7 @@ final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         options.existingPath();
-        ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "steps");
+        ProgressBar bar = ProgressBar.forCommand(spec.commandLine().getErr(), options.json(), "steps");
         PruneResult usage;
         long audit;
         long archived;

@@ -18,11 +18,7 @@ import picocli.CommandLine.Parameters;
                 + " integrity_check, a schema version this CLI knows); the current file is kept as"
                 + " <db>.before-restore-<time>.",
                 "Stop every service using the database first. A backup at an older schema version is migrated"
-                + " on the next open (after its own pre-migration backup)."},
-        exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:restored", "1:restore failed; the database was not replaced",
-                "2:usage error", "3:refused: the backup's schema is newer than this CLI, or unrecognised",
-                "4:the backup failed verification (checksum, integrity, missing manifest); nothing changed"})
+                + " on the next open (after its own pre-migration backup)."})
 final class RestoreCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
@@ -38,7 +34,7 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
+        ProgressBar bar = ProgressBar.forCommand(spec.commandLine().getErr(), options.json(), null);
         RestoreService.RestoreResult r;
         try {
             r = new RestoreService(Clock.systemUTC(), bar).restore(backup, options.path(), force);
@@ -51,8 +47,8 @@ final class RestoreCommand implements Callable<Integer> {
             json.put("database", r.restored().toString());
             json.put("restoredFrom", r.backup().toString());
             json.put("previousFile", r.previousFile() == null ? null : r.previousFile().toString());
-            json.put("schemaVersion", r.schemaVersion());
-            json.put("rowCounts", r.rowCounts());
+            json.put("schemaVersion", Json.version(r.schemaVersion()));
+            json.put("rowCounts", Json.rowCounts(r.rowCounts()));
             out.println(Json.of(json));
         } else {
             out.printf("Restored:       %s%n", r.restored());
@@ -60,7 +56,7 @@ final class RestoreCommand implements Callable<Integer> {
             out.printf("Previous file:  %s%n", r.previousFile() == null ? "(none)" : r.previousFile());
             out.printf("Schema version: %s%n", r.schemaVersion());
             out.println("Rows per table:");
-            r.rowCounts().forEach((t, n) -> out.printf("  %-28s %,d%n", t, n));
+            Json.rowCounts(r.rowCounts()).forEach((t, n) -> out.printf("  %-28s %,d%n", t, n));
         }
         return DialupCli.EXIT_OK;
     }

@@ -21,10 +21,7 @@ import picocli.CommandLine.Option;
 @Command(name = "rollup", mixinStandardHelpOptions = true,
         description = {"Roll raw resource-usage samples up into site_usage_daily, one UTC day at a time.",
                 "Idempotent: re-running a day replaces its rows. Safe while ingest runs (aggregation reads a snapshot).",
-                "Default: yesterday (UTC)."},
-        exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:done", "1:failed (e.g. a day past raw-sample retention)", "2:usage error (bad dates, --to before --from)",
-                "3:refused (not SQLite, newer or unrecognised schema)"})
+                "Default: yesterday (UTC)."})
 final class RollupCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
@@ -50,7 +47,7 @@ final class RollupCommand implements Callable<Integer> {
             }
             long days = ChronoUnit.DAYS.between(first, last) + 1;
             UsageRepository usage = new UsageRepository(db);
-            ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "days");
+            ProgressBar bar = ProgressBar.forCommand(spec.commandLine().getErr(), options.json(), "days");
             try {
                 for (LocalDate day = first; !day.isAfter(last); day = day.plusDays(1)) {
                     results.add(usage.rollupDay(PlatformMaintenance.scope(db), day));

@@ -24,10 +24,7 @@ import picocli.CommandLine.Option;
                 "3. --retire-unused removes from the keyset file every old key no stored value needs any more.",
                 "Key material: --keyset-file, else $DIALUP_SECRETS_KEYSET (JSON; cannot be rewritten, so no --new-key/--retire-unused),"
                         + " else $DIALUP_SECRETS_KEYSET_FILE, else ./data/secrets-keyset.json. Key material never goes into the database.",
-                "Keep a copy of the keyset file with your backups: a backup's secrets are unreadable without the keys that encrypted them."},
-        exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:done (all secrets under the primary key)", "1:failed (missing or wrong key material, a value that does not decrypt)",
-                "2:usage error", "3:refused (not SQLite, newer or unrecognised schema)"})
+                "Keep a copy of the keyset file with your backups: a backup's secrets are unreadable without the keys that encrypted them."})
 final class RotateKeysCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
@@ -60,7 +57,7 @@ final class RotateKeysCommand implements Callable<Integer> {
             keyset = keyset.withNewPrimaryKey();
             keyset.writeTo(file); // written before any value moves to the new key, so no value is ever unreadable
         }
-        ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "values");
+        ProgressBar bar = ProgressBar.forCommand(spec.commandLine().getErr(), options.json(), "values");
         ReencryptProgress result;
         Map<String, Long> inUse;
         List<String> retired = new ArrayList<>();

@@ -12,10 +12,10 @@ import picocli.CommandLine.Mixin;
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Check the database without changing it: integrity_check, foreign_key_check and the schema"
                 + " version (current, pending migrations, or newer than this CLI).",
-                "Pending migrations and a legacy database are reported but are not problems."},
-        exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:no problem found", "1:could not run (e.g. no database file)",
-                "4:a problem was found (integrity, foreign keys, newer or unrecognised schema, not SQLite)"})
+                "Pending migrations and a legacy database are reported but are not problems.",
+                "Warnings (not failures): database, -wal, -shm or backup files other users can read; processes rows"
+                        + " linked to no site.",
+                "Exit 3 when the file is refused (not SQLite, newer or unrecognised schema), 4 for integrity or foreign-key problems."})
 final class VerifyCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
@@ -25,7 +25,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ProgressBar bar = new ProgressBar(spec.commandLine().getErr());
+        ProgressBar bar = ProgressBar.forCommand(spec.commandLine().getErr(), options.json(), null);
         bar.update("verify", 0, 0);
         Verifier.Report r;
         try {
@@ -38,18 +38,20 @@ final class VerifyCommand implements Callable<Integer> {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("database", r.database().toString());
             json.put("ok", r.ok());
-            json.put("integrity", r.integrity());
-            json.put("foreignKeyViolations", r.foreignKeyViolations());
+            // null, never an empty "all clear", when the checks did not run
+            json.put("integrity", r.contentChecked() ? r.integrity() : null);
+            json.put("foreignKeyViolations", r.contentChecked() ? r.foreignKeyViolations() : null);
             json.put("schemaState", r.schemaState().name());
-            json.put("schemaVersion", r.schemaVersion());
-            json.put("latestVersion", r.latestVersion());
+            json.put("schemaVersion", Json.version(r.schemaVersion()));
+            json.put("latestVersion", Json.version(r.latestVersion()));
             json.put("pendingMigrations", r.pendingMigrations());
             json.put("problems", r.problems());
+            json.put("warnings", r.warnings());
             out.println(Json.of(json));
         } else {
             out.printf("Database:        %s%n", r.database());
-            out.printf("Integrity:       %s%n", r.integrity().isEmpty() ? "(not checked)" : String.join("; ", r.integrity()));
-            out.printf("Foreign keys:    %s%n", r.foreignKeyViolations().isEmpty() ? "ok"
+            out.printf("Integrity:       %s%n", !r.contentChecked() ? "not checked" : String.join("; ", r.integrity()));
+            out.printf("Foreign keys:    %s%n", !r.contentChecked() ? "not checked" : r.foreignKeyViolations().isEmpty() ? "ok"
                     : r.foreignKeyViolations().size() + " violation(s)");
             out.printf("Schema:          %s (version %s, library knows up to %s)%n", r.schemaState(), r.schemaVersion(),
                     r.latestVersion());
@@ -58,7 +60,11 @@ final class VerifyCommand implements Callable<Integer> {
             }
             out.println(r.ok() ? "Result:          OK" : "Result:          PROBLEMS FOUND");
             r.problems().forEach(p -> out.println("  - " + p));
+            if (!r.warnings().isEmpty()) {
+                out.println("Warnings:");
+                r.warnings().forEach(w -> out.println("  - " + w));
+            }
         }
-        return r.ok() ? DialupCli.EXIT_OK : DialupCli.EXIT_VERIFY_FAILED;
+        return r.ok() ? DialupCli.EXIT_OK : r.refused() ? DialupCli.EXIT_REFUSED : DialupCli.EXIT_VERIFY_FAILED;
     }
 }

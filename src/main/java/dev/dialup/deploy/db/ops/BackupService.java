@@ -162,7 +162,7 @@ public final class BackupService {
     private Backup snapshot(Connection source, Path dbFile, String kind) throws SQLException {
         Path tmp = null;
         try {
-            Files.createDirectories(directory);
+            PrivateFiles.createDirectories(directory);
             String base = baseName(dbFile);
             Instant at = clock.instant().truncatedTo(ChronoUnit.MILLIS);
             String name;
@@ -175,6 +175,8 @@ public final class BackupService {
             }
             long expected = SqliteOnly.pragmaLong(source, "page_count") * SqliteOnly.pragmaLong(source, "page_size");
             Path target = tmp;
+            // Created private before SQLite writes into it (VACUUM INTO accepts an empty file).
+            PrivateFiles.createFile(tmp);
             try (var watcher = SizeWatcher.start(target, expected, progress, "snapshot")) {
                 SqliteOnly.vacuumInto(source, tmp);
             }

@@ -45,6 +45,7 @@ final class FileOps {
             }
             ch.force(true);
         }
+        PrivateFiles.restrict(tmp);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
@@ -74,8 +75,11 @@ final class FileOps {
         long total = Files.size(from);
         long done = 0;
         byte[] buf = new byte[CHUNK];
+        if (!PrivateFiles.createFile(to)) {
+            throw new java.nio.file.FileAlreadyExistsException(to.toString());
+        }
         try (InputStream in = Files.newInputStream(from);
-             OutputStream out = Files.newOutputStream(to, StandardOpenOption.CREATE_NEW)) {
+             OutputStream out = Files.newOutputStream(to, StandardOpenOption.WRITE)) {
             int n;
             while ((n = in.read(buf)) > 0) {
                 out.write(buf, 0, n);

@@ -149,7 +149,7 @@ public final class RestoreService {
         Path tmp = live.resolveSibling("." + live.getFileName() + ".restore-" + stamp + ".tmp");
         Path previous = null;
         try {
-            Files.createDirectories(live.getParent());
+            PrivateFiles.createDirectories(live.getParent());
             FileOps.copy(verified.file(), tmp, progress, "copy");
             refuseIfOpen(live);
             if (Files.exists(live)) {

@@ -110,6 +110,16 @@ public final class SqliteOnly {
         }
     }
 
+    /**
+     * {@code PRAGMA secure_delete}: while on, SQLite overwrites deleted and overwritten content
+     * with zeros instead of leaving it in free space of the page or on free pages.
+     */
+    public static void secureDelete(Connection connection, boolean on) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute("PRAGMA secure_delete = " + (on ? "ON" : "OFF"));
+        }
+    }
+
     /** Moves the WAL into the main file and truncates it. */
     public static void checkpointTruncate(Connection connection) throws SQLException {
         try (Statement st = connection.createStatement()) {
@@ -253,6 +263,20 @@ public final class SqliteOnly {
             }
         }
         return versions;
+    }
+
+    /** Rows of {@code processes} linked to no site (0 when the table or column does not exist). */
+    public static long processesWithoutSite(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pragma_table_info('processes') WHERE name = 'site_id'")) {
+            if (!rs.next() || rs.getLong(1) == 0) {
+                return 0;
+            }
+        }
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM processes WHERE site_id IS NULL")) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
     }
 
     /** Plain connection settings (busy timeout, foreign keys) that leave the file's journal mode alone. */

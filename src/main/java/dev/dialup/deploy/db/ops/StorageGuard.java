@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.SQLException;
+import java.util.Optional;
 
 /**
  * Turns storage failures into {@link StorageException}s that say what happened, and notices
@@ -67,13 +68,56 @@ public final class StorageGuard {
                             + " earlier commits are intact. Free disk space, then retry";
                     case IO_ERROR -> "the operating system reported an I/O error; the transaction was rolled back."
                             + " Check the disk, then run 'verify'";
-                    case NOT_WRITABLE -> "the database file or its directory cannot be written; the transaction was rolled back";
+                    case NOT_WRITABLE -> missingPermission(file, true).map(p -> p.detail)
+                            .orElse("the database file or its directory cannot be written") + "; the transaction was rolled back";
                     case CORRUPT -> "the database file is damaged; run 'verify' and restore the latest backup";
                     case FILE_MISSING -> "the database file is gone";
+                    case NOT_READABLE -> "the database file or its directory cannot be read";
+                    case DIRECTORY_MISSING -> "the directory of the database does not exist";
                 };
                 return new StorageException(reason, file, advice + " [" + sql.getMessage() + "]", e);
             }
         }
         return e;
+    }
+
+    private record Missing(Reason reason, Path where, String detail) {}
+
+    /**
+     * The permission this process lacks to open {@code file} (and, with {@code write}, to write
+     * it), as a {@link StorageException} naming the path and the permission; empty when the
+     * permissions look fine (the failure has another cause). In WAL mode SQLite creates
+     * {@code -wal} and {@code -shm} beside the file, even to read it, so the directory must be
+     * writable unless they already exist and are writable.
+     */
+    public static Optional<StorageException> permissionProblem(Path file, boolean write) {
+        return missingPermission(file, write).map(m -> new StorageException(m.reason, m.where, m.detail, null));
+    }
+
+    private static Optional<Missing> missingPermission(Path file, boolean write) {
+        Path abs = file.toAbsolutePath().normalize();
+        Path dir = abs.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        if (!Files.isExecutable(dir)) {
+            return Optional.of(new Missing(Reason.NOT_READABLE, dir,
+                    "permission denied: no search (x) permission on the directory " + dir + " of " + abs.getFileName()));
+        }
+        if (Files.exists(abs) && !Files.isReadable(abs)) {
+            return Optional.of(new Missing(Reason.NOT_READABLE, abs, "permission denied: no read (r) permission on " + abs));
+        }
+        if (write && Files.exists(abs) && !Files.isWritable(abs)) {
+            return Optional.of(new Missing(Reason.NOT_WRITABLE, abs, "permission denied: no write (w) permission on " + abs));
+        }
+        Path wal = abs.resolveSibling(abs.getFileName() + "-wal");
+        Path shm = abs.resolveSibling(abs.getFileName() + "-shm");
+        boolean sidecarsUsable = Files.isWritable(shm) && (Files.isWritable(wal) || !write);
+        if (!Files.isWritable(dir) && (!Files.exists(abs) || !sidecarsUsable)) {
+            return Optional.of(new Missing(Reason.NOT_WRITABLE, dir, "permission denied: no write (w) permission on the directory "
+                    + dir + " (SQLite creates " + wal.getFileName() + " and " + shm.getFileName()
+                    + " there, even to read the database)"));
+        }
+        return Optional.empty();
     }
 }

@@ -3,7 +3,9 @@ package dev.dialup.deploy.db.ops;
 import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.SchemaStatus;
+import dev.dialup.deploy.db.StorageException;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -31,47 +33,85 @@ public final class Verifier {
         /** Newer than this library: a problem, this library must not write to it. */
         NEWER,
         /** Tables this library does not recognise and no migration history: a problem. */
-        UNRECOGNISED
+        UNRECOGNISED,
+        /** Not an SQLite database at all (bad header, or unreadable as one): a problem. */
+        NOT_SQLITE
     }
 
     /**
-     * @param integrity            {@code ["ok"]} or the problems {@code integrity_check} reported
-     * @param foreignKeyViolations one entry per row whose parent is missing
+     * @param integrity            {@code ["ok"]} or the problems {@code integrity_check} reported; empty when
+     *                             the checks did not run (see {@link #contentChecked()})
+     * @param foreignKeyViolations one entry per row whose parent is missing (meaningless unless {@link #contentChecked()})
      * @param problems             everything that makes the check fail; empty means ok
+     * @param warnings             worth an operator's attention but not a failure: file modes looser than
+     *                             {@code 0600}, processes rows linked to no site
      */
     public record Report(Path database, List<String> integrity, List<String> foreignKeyViolations, SchemaState schemaState,
-                         String schemaVersion, String latestVersion, List<String> pendingMigrations, List<String> problems) {
+                         String schemaVersion, String latestVersion, List<String> pendingMigrations, List<String> problems,
+                         List<String> warnings) {
         public boolean ok() {
             return problems.isEmpty();
+        }
+
+        /** Whether {@code integrity_check} and {@code foreign_key_check} ran (false for a file that is not SQLite). */
+        public boolean contentChecked() {
+            return !integrity.isEmpty();
+        }
+
+        /** The file is one this library refuses to touch: not SQLite, a newer schema, or unrecognised tables. */
+        public boolean refused() {
+            return schemaState == SchemaState.NOT_SQLITE || schemaState == SchemaState.NEWER
+                    || schemaState == SchemaState.UNRECOGNISED;
         }
     }
 
     private Verifier() {}
 
+    /**
+     * @throws StorageException (NOT_READABLE / NOT_WRITABLE) when this process lacks a permission
+     *                          the check needs, naming the path and the permission
+     */
     public static Report verify(Path dbFile) {
         Path file = dbFile.toAbsolutePath().normalize();
         if (!Files.isRegularFile(file)) {
+            StorageGuard.permissionProblem(file, false).ifPresent(e -> {
+                throw e;
+            });
             throw new DialupDataException("No database at " + file);
         }
         List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        modeWarnings(file, warnings);
         try {
             if (!SqliteOnly.isNew(file) && !SqliteOnly.hasSqliteHeader(file)) {
                 problems.add("not an SQLite database (bad file header)");
-                return new Report(file, List.of(), List.of(), SchemaState.UNRECOGNISED, null, null, List.of(), problems);
+                return new Report(file, List.of(), List.of(), SchemaState.NOT_SQLITE, null, null, List.of(), problems, warnings);
             }
         } catch (IOException e) {
+            StorageGuard.permissionProblem(file, false).ifPresent(p -> {
+                throw p;
+            });
             throw new DialupDataException("Cannot read " + file + ": " + e.getMessage(), e);
         }
         List<String> integrity;
         List<String> fk;
         SchemaVersions.FileSchema schema;
+        long unlinkedProcesses;
         try (Connection c = SqliteOnly.dataSource(file, SqliteOnly.readerConfig(Duration.ofSeconds(10))).getConnection()) {
             integrity = SqliteOnly.integrityCheck(c, MAX_INTEGRITY_LINES);
             fk = SqliteOnly.foreignKeyCheck(c);
             schema = SchemaVersions.of(c);
+            unlinkedProcesses = schema.shape() == SchemaVersions.Shape.MANAGED ? SqliteOnly.processesWithoutSite(c) : 0;
         } catch (SQLException e) {
+            StorageGuard.permissionProblem(file, false).ifPresent(p -> {
+                throw p;
+            });
             problems.add("not a readable SQLite database: " + e.getMessage());
-            return new Report(file, List.of(), List.of(), SchemaState.UNRECOGNISED, null, null, List.of(), problems);
+            return new Report(file, List.of(), List.of(), SchemaState.NOT_SQLITE, null, null, List.of(), problems, warnings);
+        }
+        if (unlinkedProcesses > 0) {
+            warnings.add(unlinkedProcesses + " row(s) in processes name a site that does not exist (site_id is NULL):"
+                    + " rows written by the legacy process tracker for an unknown site");
         }
         if (!integrity.equals(List.of("ok"))) {
             problems.add("integrity_check: " + String.join("; ", integrity));
@@ -94,6 +134,23 @@ public final class Verifier {
             problems.add("tables this library does not recognise and no migration history");
         }
         List<String> pending = state == SchemaState.NEWER ? List.of() : status.pending();
-        return new Report(file, integrity, fk, state, schema.version(), status.latestVersion(), pending, problems);
+        return new Report(file, integrity, fk, state, schema.version(), status.latestVersion(), pending, problems, warnings);
+    }
+
+    /** The database, its sidecars and the backups beside it should be {@code 0600}: warn about each looser one. */
+    private static void modeWarnings(Path file, List<String> warnings) {
+        List<Path> files = new ArrayList<>(List.of(file, FileOps.sidecar(file, "-wal"), FileOps.sidecar(file, "-shm")));
+        Path backups = BackupService.defaultDirectory(file);
+        if (Files.isDirectory(backups)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(backups, "*.db*")) {
+                ds.forEach(files::add);
+            } catch (IOException e) {
+                // Listing the backups is best effort: the check is a warning only.
+            }
+        }
+        for (Path f : files) {
+            PrivateFiles.looseMode(f).ifPresent(mode -> warnings.add("file mode " + mode + " on " + f
+                    + " lets other users read it; it should be rw------- (chmod 600)"));
+        }
     }
 }

@@ -65,7 +65,12 @@ public final class EnvironmentRepository {
             var now = SqliteTime.truncate(db.clock().instant());
             String stored = secret ? cipher.encrypt(siteId, key, value) : value;
             Long keyId = secret ? (long) cipher.primaryKeyId() : null;
-            boolean existed = tx.fetchExists(tx.selectOne().from(v).where(v.SITE_ID.eq(siteId)).and(v.KEY.eq(key)));
+            Boolean wasSecret = tx.select(v.IS_SECRET).from(v).where(v.SITE_ID.eq(siteId)).and(v.KEY.eq(key)).fetchOne(v.IS_SECRET);
+            boolean existed = wasSecret != null;
+            if (secret && existed && !wasSecret) {
+                // The plain value being replaced must not survive in free space or the WAL.
+                db.eraseOverwrittenContent();
+            }
             tx.insertInto(SITE_ENVIRONMENT_VARIABLES)
                     .set(SITE_ENVIRONMENT_VARIABLES.SITE_ID, siteId)
                     .set(SITE_ENVIRONMENT_VARIABLES.KEY, key)

@@ -25,7 +25,11 @@ class OpsCommandsTest {
     }
 
     private Path db() {
-        return dir.resolve("data").resolve("dialup-deploy.db");
+        try {
+            return Files.createDirectories(dir.resolve("data")).resolve("dialup-deploy.db");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private Path databaseWithUsers(String... names) {
@@ -169,9 +173,9 @@ class OpsCommandsTest {
     }
 
     @Test
-    void verifyExitsFourOnAFileThatIsNotSqliteAndOneOnAMissingFile() throws Exception {
+    void verifyRefusesAFileThatIsNotSqliteWithExitThreeLikeEveryCommandAndOneOnAMissingFile() throws Exception {
         Path junk = Files.writeString(dir.resolve("junk.db"), "definitely not an SQLite database file, just text");
-        assertThat(cli("verify", "--db", junk.toString()).exit()).isEqualTo(DialupCli.EXIT_VERIFY_FAILED);
+        assertThat(cli("verify", "--db", junk.toString()).exit()).isEqualTo(DialupCli.EXIT_REFUSED);
         assertThat(cli("verify", "--db", dir.resolve("missing.db").toString()).exit()).isEqualTo(DialupCli.EXIT_FAILED);
     }
 
@@ -200,7 +204,7 @@ class OpsCommandsTest {
         for (String command : List.of("backup", "restore", "verify", "optimize")) {
             CliRun help = cli(command, "--help");
             assertThat(help.exit()).as(command).isZero();
-            assertThat(help.out()).as(command).contains("Usage:", "--json", "Exit codes:");
+            assertThat(help.out()).as(command).contains("Usage:", "--json", "Exit codes (the same for every command):");
         }
         assertThat(cli("restore").exit()).isEqualTo(DialupCli.EXIT_USAGE);
         assertThat(cli("backup", "--keep", "zero").exit()).isEqualTo(DialupCli.EXIT_USAGE);
@@ -222,7 +226,7 @@ class OpsCommandsTest {
 
     @Test
     void theProgressBarDrawsAProportionalBar() {
-        assertThat(ProgressBar.line("copy", 50, 100)).contains("[###############...............]", " 50%");
-        assertThat(ProgressBar.line("verify", 0, 0)).contains("working");
+        assertThat(ProgressBar.frame("copy", 50, 100, null, 80)).contains("[###############...............]", " 50%");
+        assertThat(ProgressBar.frame("verify", 0, 0, null, 80)).contains("working");
     }
 }

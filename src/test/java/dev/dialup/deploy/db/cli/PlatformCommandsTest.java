@@ -23,7 +23,7 @@ class PlatformCommandsTest {
     @Test
     void demoSeedsTheWorldRollsUpADayAndPrintsTheDashboardAndASecondRunChangesNothing() {
         Path file = dir.resolve("data/dialup-deploy.db");
-        CliRun first = cli("demo", "--db", file.toString());
+        CliRun first = cli("demo", "--db", file.toString(), "--create-dirs");
         assertThat(first.exit()).as(first.err()).isZero();
         assertThat(first.out()).contains("(created)").contains("14,400 samples").contains("== Admin dashboard ==")
                 .contains("demo-acme-shop").contains("Recent failed deployments");

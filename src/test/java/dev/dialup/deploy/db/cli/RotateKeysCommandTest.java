@@ -29,7 +29,7 @@ class RotateKeysCommandTest {
         SecretsKeyset original = SecretsKeyset.generate();
         original.writeTo(keyFile);
         long site;
-        try (DialupDatabase db = DialupDatabase.builder().path(dbFile).allowSystemScope().build()) {
+        try (DialupDatabase db = DialupDatabase.builder().path(dbFile).allowSystemScope().createDirectories(true).build()) {
             AccessScope sys = db.systemScope("test");
             var f = new Fixtures(db);
             site = f.personalSite("blog", f.user("ann"));

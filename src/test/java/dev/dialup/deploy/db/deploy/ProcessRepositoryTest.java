@@ -98,11 +98,16 @@ class ProcessRepositoryTest {
     @Test
     void aLegacyProcessCanBeReadUpdatedAndRemoved() {
         // A row exactly as the Bun application wrote it: TEXT id, epoch-millis startTime, no site_id.
+        // The V55 trigger links it to the site of that name; one naming no site stays unlinked.
         db.writeVoid(tx -> tx.execute("INSERT INTO processes (id, site, port, pid, startTime, type, script, cwd, status) "
                 + "VALUES ('m3x9k2', 'acme-web', 3001, 999, 1700000000000, 'node', 'server.js', '/srv/acme', 'running')"));
+        db.writeVoid(tx -> tx.execute("INSERT INTO processes (id, site, port, pid, startTime, type, script, cwd, status) "
+                + "VALUES ('orphan1', 'no-such-site', 3002, 998, 1700000000000, 'node', 'server.js', '/srv/x', 'running')"));
+        assertThat(repo.find(sys, "orphan1").siteId()).isNull();
+        repo.remove(sys, "orphan1");
         ProcessInfo legacy = repo.find(sys, "m3x9k2");
         assertThat(legacy.startTime()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
-        assertThat(legacy.siteId()).isNull();
+        assertThat(legacy.siteId()).isEqualTo(actors.acmeSite);
         assertThat(legacy.healthStatus()).isEqualTo(HealthStatus.UNKNOWN);
 
         ProcessInfo adopted = repo.update(sys, new ProcessSpec("m3x9k2", actors.acmeSite, "ctr-9", 999, 3001, "running", "node",

@@ -1,0 +1,21 @@
+package dev.dialup.deploy.db;
+
+import java.nio.file.Path;
+
+/**
+ * The {@link DialupDatabase} was closed: the call did nothing. Threads that were waiting for
+ * the writer when {@link DialupDatabase#close()} ran get this at once instead of waiting out
+ * their timeout.
+ */
+public final class DatabaseClosedException extends DialupDataException {
+    private final Path path;
+
+    public DatabaseClosedException(Path path, Throwable cause) {
+        super("Database " + path + " is closed; nothing was read or written", cause);
+        this.path = path;
+    }
+
+    public Path path() {
+        return path;
+    }
+}
