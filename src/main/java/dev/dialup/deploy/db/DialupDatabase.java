@@ -8,6 +8,7 @@ import dev.dialup.deploy.db.ops.BackupService;
 import dev.dialup.deploy.db.ops.OpenDatabases;
 import dev.dialup.deploy.db.ops.SqliteOnly;
 import dev.dialup.deploy.db.ops.StorageGuard;
+import dev.dialup.deploy.db.ops.WalCheckpointer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -82,6 +83,7 @@ public final class DialupDatabase implements AutoCloseable {
     private final SchemaStatus statusAtOpen;
     private final Object fileKey;
     private final Path openKey;
+    private final WalCheckpointer checkpointer;
 
     private DialupDatabase(Builder b) {
         this.path = b.path.toAbsolutePath().normalize();
@@ -104,7 +106,12 @@ public final class DialupDatabase implements AutoCloseable {
         this.readerDsl = dsl(readerPool);
         this.fileKey = StorageGuard.fileKey(path);
         this.openKey = OpenDatabases.opened(path);
+        // WAL checkpoints off the commit path (issue 15): a background thread, not the committing writer.
+        this.checkpointer = new WalCheckpointer(path, b.busyTimeout, CHECKPOINT_PERIOD);
     }
+
+    /** How often the background checkpointer moves the WAL into the database file. */
+    static final Duration CHECKPOINT_PERIOD = Duration.ofSeconds(1);
 
     /** Opens (creating, adopting or migrating as needed) the file named by {@code DIALUP_DB}, or {@code ./data/dialup-deploy.db}. */
     public static DialupDatabase open() {
@@ -188,6 +195,11 @@ public final class DialupDatabase implements AutoCloseable {
         return readerDsl;
     }
 
+    /** Background WAL checkpoints run so far (diagnostics; the writer's commits do not checkpoint). */
+    public long backgroundCheckpoints() {
+        return checkpointer.checkpoints();
+    }
+
     /** True while this thread is inside {@link #write}. */
     public boolean inWriteTransaction() {
         return currentWrite.get() != null;
@@ -238,6 +250,7 @@ public final class DialupDatabase implements AutoCloseable {
     @Override
     public void close() {
         try {
+            checkpointer.close();
             readerPool.close();
         } finally {
             writerPool.close();
