@@ -199,10 +199,43 @@ public final class UsageRepository {
         return inserted;
     }
 
+    /**
+     * The ingest statements, prepared once on the physical writer connection (compiling an
+     * INSERT with its triggers costs more than running it for one row). There is one writer
+     * connection, used by one thread at a time; a new physical connection gets new statements.
+     */
+    private record Statements(Connection raw, PreparedStatement state, PreparedStatement insert, PreparedStatement addRecentRows,
+                              PreparedStatement historyLookup, PreparedStatement recentLookup) {
+        void close() {
+            for (PreparedStatement ps : new PreparedStatement[] {state, insert, addRecentRows, historyLookup, recentLookup}) {
+                try {
+                    ps.close();
+                } catch (SQLException e) {
+                    // the connection is gone already
+                }
+            }
+        }
+    }
+
+    private Statements statements;
+
+    private synchronized Statements statements(Connection c) throws SQLException {
+        Connection raw = c.unwrap(org.sqlite.SQLiteConnection.class);
+        Statements st = statements;
+        if (st == null || st.raw() != raw || raw.isClosed()) {
+            if (st != null) st.close();
+            st = new Statements(raw, raw.prepareStatement(stateSql), raw.prepareStatement(insertSql), raw.prepareStatement(addRecentRowsSql),
+                    raw.prepareStatement(historyLookupSql), raw.prepareStatement(recentLookupSql));
+            statements = st;
+        }
+        return st;
+    }
+
     private int insert(DSLContext tx, Connection c, List<UsageSample> samples, long[][] rows, long[] recentAfter) throws SQLException {
+        Statements st = statements(c);
         long movedBefore;
         long skew = DEFAULT_SKEW_SECONDS;
-        try (PreparedStatement ps = c.prepareStatement(stateSql); ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = st.state().executeQuery()) {
             if (!rs.next()) throw new IllegalStateException("usage_ingest_state has no row (V60)");
             movedBefore = rs.getLong(1);
             String v = rs.getString(2);
@@ -226,7 +259,7 @@ public final class UsageRepository {
         // A late sample may already be in the history: only there below moved_before.
         for (int i = 0; i < rows.length; i++) {
             if (rows[i][1] < movedBefore) {
-                long[] stored = lookup(c, historyLookupSql, rows[i][0], rows[i][1]);
+                long[] stored = lookup(st.historyLookup(), rows[i][0], rows[i][1]);
                 if (stored != null) {
                     requireSame(i, samples.get(i), stored, rows[i]);
                     skip[i] = true;
@@ -234,7 +267,8 @@ public final class UsageRepository {
             }
         }
         int[] counts;
-        try (PreparedStatement ps = c.prepareStatement(insertSql)) {
+        PreparedStatement ps = st.insert();
+        try {
             for (int i = 0; i < rows.length; i++) {
                 if (skip[i]) continue;
                 long[] r = rows[i];
@@ -245,6 +279,7 @@ public final class UsageRepository {
             }
             counts = ps.executeBatch();
         } catch (SQLException e) {
+            ps.clearBatch();
             if (e.getMessage() != null && e.getMessage().contains("FOREIGN KEY")) {
                 requireSitesExist(tx, samples, rows); // names the element
             }
@@ -256,14 +291,12 @@ public final class UsageRepository {
             if (counts[k++] > 0) {
                 inserted++;
             } else {
-                requireSame(i, samples.get(i), lookup(c, recentLookupSql, rows[i][0], rows[i][1]), rows[i]);
+                requireSame(i, samples.get(i), lookup(st.recentLookup(), rows[i][0], rows[i][1]), rows[i]);
             }
         }
-        try (PreparedStatement ps = c.prepareStatement(addRecentRowsSql)) {
-            ps.setLong(1, inserted);
-            try (ResultSet rs = ps.executeQuery()) {
-                recentAfter[0] = rs.next() ? rs.getLong(1) : 0;
-            }
+        st.addRecentRows().setLong(1, inserted);
+        try (ResultSet rs = st.addRecentRows().executeQuery()) {
+            recentAfter[0] = rs.next() ? rs.getLong(1) : 0;
         }
         return inserted;
     }
@@ -323,19 +356,17 @@ public final class UsageRepository {
     }
 
     /** The stored row of (site, ts) in one table as a fixed-point array, or null. */
-    private static long[] lookup(Connection c, String sql, long site, long ts) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, site);
-            ps.setLong(2, ts);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) return null;
-                long[] have = new long[8];
-                for (int k = 0; k < 8; k++) {
-                    long v = rs.getLong(k + 1);
-                    have[k] = rs.wasNull() ? NULL : v;
-                }
-                return have;
+    private static long[] lookup(PreparedStatement ps, long site, long ts) throws SQLException {
+        ps.setLong(1, site);
+        ps.setLong(2, ts);
+        try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) return null;
+            long[] have = new long[8];
+            for (int k = 0; k < 8; k++) {
+                long v = rs.getLong(k + 1);
+                have[k] = rs.wasNull() ? NULL : v;
             }
+            return have;
         }
     }
 
