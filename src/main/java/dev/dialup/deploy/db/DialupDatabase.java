@@ -10,6 +10,7 @@ import dev.dialup.deploy.db.ops.OpenDatabases;
 import dev.dialup.deploy.db.ops.PrivateFiles;
 import dev.dialup.deploy.db.ops.SqliteOnly;
 import dev.dialup.deploy.db.ops.StorageGuard;
+import dev.dialup.deploy.db.ops.WalCheckpointer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,6 +91,7 @@ public final class DialupDatabase implements AutoCloseable {
     private volatile boolean closed;
     /** Set by {@link #eraseOverwrittenContent}; read and cleared by the thread holding the writer gate. */
     private boolean eraseAfterWrite;
+    private final WalCheckpointer checkpointer;
 
     private DialupDatabase(Builder b) {
         this.path = b.path.toAbsolutePath().normalize();
@@ -111,7 +113,12 @@ public final class DialupDatabase implements AutoCloseable {
         this.readerDsl = dsl(readerPool);
         this.fileKey = StorageGuard.fileKey(path);
         this.openKey = OpenDatabases.opened(path);
+        // WAL checkpoints off the commit path (issue 15): a background thread, not the committing writer.
+        this.checkpointer = new WalCheckpointer(path, b.busyTimeout, CHECKPOINT_PERIOD);
     }
+
+    /** How often the background checkpointer moves the WAL into the database file. */
+    static final Duration CHECKPOINT_PERIOD = Duration.ofSeconds(1);
 
     /** Opens (creating, adopting or migrating as needed) the file named by {@code DIALUP_DB}, or {@code ./data/dialup-deploy.db}. */
     public static DialupDatabase open() {
@@ -372,6 +379,11 @@ public final class DialupDatabase implements AutoCloseable {
         return readerDsl;
     }
 
+    /** Background WAL checkpoints run so far (diagnostics; the writer's commits do not checkpoint). */
+    public long backgroundCheckpoints() {
+        return checkpointer.checkpoints();
+    }
+
     /** True while this thread is inside {@link #write}. */
     public boolean inWriteTransaction() {
         return currentWrite.get() != null;
@@ -442,6 +454,7 @@ public final class DialupDatabase implements AutoCloseable {
         closed = true;
         writerGate.close();
         try {
+            checkpointer.close();
             readerPool.close();
         } finally {
             writerPool.close();

@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 3)
 @Fork(1)
 public class SecretEraseBenchmark {
-    private static final AccessScope SYSTEM = AccessScope.system("bench-secrets");
+    private AccessScope SYSTEM;
 
     private Path dir;
     private DialupDatabase db;
@@ -44,7 +44,8 @@ public class SecretEraseBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         dir = Files.createTempDirectory("bench-secret-erase");
-        db = DialupDatabase.open(dir.resolve("secrets.db"));
+        db = DialupDatabase.builder().path(dir.resolve("secrets.db")).allowSystemScope().build();
+        SYSTEM = db.systemScope("bench-secrets");
         site = db.<Long>write(tx -> {
             tx.execute("INSERT INTO users (username, email, password_hash) VALUES ('owner', 'owner@example.test', '!bench')");
             tx.execute("INSERT INTO sites (name, slug, owner_id, site_type, is_active) VALUES ('s', 's', 1, 'dynamic', 1)");

@@ -62,10 +62,11 @@ public class UsageMaintenanceBenchmark {
         }
     }
 
-    /** Daily rollup of the dataset's fourth day: 1,000 sites × 2,880 samples. */
+    /** Daily rollup of the dataset's fourth day (its last on a smaller dataset): 1,000 sites × 2,880 samples. */
     @Benchmark
     public RollupResult rollupDay(RollupState st) {
-        return st.usage.rollupDay(st.system, LocalDate.ofInstant(UsageBenchData.START, ZoneOffset.UTC).plusDays(3));
+        return st.usage.rollupDay(st.system, LocalDate.ofInstant(UsageBenchData.START, ZoneOffset.UTC)
+                .plusDays(Math.min(3, UsageBenchData.DAYS - 1)));
     }
 
     /**
@@ -79,7 +80,9 @@ public class UsageMaintenanceBenchmark {
         UsageRepository usage;
         AccessScope system;
         PruneResult result;
+        long pruneMillis;
         long maxStallMicros;
+        long maxBeforeMicros;
         long ingested;
 
         @Setup(Level.Iteration)
@@ -93,18 +96,26 @@ public class UsageMaintenanceBenchmark {
 
         @TearDown(Level.Iteration)
         public void tearDown() throws Exception {
-            System.out.printf("%nprune: %,d samples deleted in %d transactions, longest transaction %d ms;"
-                            + " concurrent ingest: %,d single-sample records, longest record() call %.1f ms%n",
-                    result.samplesDeleted(), result.transactions(), result.longestTransactionMillis(), ingested,
-                    maxStallMicros / 1000.0);
+            String line = String.format("prune: %,d samples deleted in %d transactions in %,d ms, longest transaction %d ms;"
+                            + " concurrent ingest: %,d single-sample records, longest record() call %.1f ms during the prune,"
+                            + " %.1f ms in the %d s before it%n",
+                    result.samplesDeleted(), result.transactions(), pruneMillis, result.longestTransactionMillis(), ingested,
+                    maxStallMicros / 1000.0, maxBeforeMicros / 1000.0, BEFORE_MILLIS / 1000);
+            System.out.print(System.lineSeparator() + line);
+            java.nio.file.Files.writeString(java.nio.file.Path.of("target", "jmh-prune-stalls.txt"), line,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             db.close();
             BenchFiles.deleteRecursively(dir);
         }
     }
 
+    /** How long ingest runs alone before the prune starts: the "longest call before" window. */
+    static final long BEFORE_MILLIS = 5_000;
+
     /**
      * Prunes one day while another thread records single samples (one {@code record} call per
-     * sample, back to back) and keeps the longest call: the ingest stall.
+     * sample, back to back) and keeps the longest call: the ingest stall. The same thread's
+     * longest call in the {@value #BEFORE_MILLIS} ms before the prune is the comparison.
      */
     @Benchmark
     public PruneResult pruneOneDayWhileIngesting(PruneState st) throws Exception {
@@ -123,9 +134,12 @@ public class UsageMaintenanceBenchmark {
             count.set(n);
         }, "bench-ingest");
         ingest.start();
-        Thread.sleep(200); // ingest is running before the prune starts
+        Thread.sleep(BEFORE_MILLIS); // ingest alone: the "before" window
+        st.maxBeforeMicros = max.getAndSet(0);
         try {
+            long p0 = System.nanoTime();
             st.result = st.usage.prune(st.system);
+            st.pruneMillis = (System.nanoTime() - p0) / 1_000_000;
         } finally {
             stop.set(true);
             ingest.join();

@@ -60,11 +60,15 @@ final class RollupCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (options.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("days", results.stream().map(r -> Map.of("day", r.day().toString(), "sites", r.sites(), "samples", r.samples())).toList());
+            json.put("days", results.stream().map(r -> Map.of("day", r.day().toString(), "sites", r.sites(), "samples", r.samples(),
+                    "failedSites", r.failures().stream().map(RollupResult.SiteFailure::siteId).toList())).toList());
             out.println(Json.of(json));
         } else {
             for (RollupResult r : results) {
                 out.printf("%s  %,6d sites  %,12d samples%n", r.day(), r.sites(), r.samples());
+                for (RollupResult.SiteFailure f : r.failures()) {
+                    out.printf("    site %d not rolled up: %s%n", f.siteId(), f.reason());
+                }
             }
         }
         return DialupCli.EXIT_OK;

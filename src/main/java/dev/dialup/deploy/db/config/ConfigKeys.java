@@ -7,6 +7,8 @@ public final class ConfigKeys {
     public static final String USAGE_RAW_RETENTION_DAYS = "usage.raw_retention_days";
     public static final String USAGE_DAILY_RETENTION_DAYS = "usage.daily_retention_days";
     public static final String USAGE_SAMPLE_INTERVAL_SECONDS = "usage.sample_interval_seconds";
+    /** How far in the future a usage sample may lie (monitoring host clock skew); seeded by V60. */
+    public static final String USAGE_MAX_CLOCK_SKEW_SECONDS = "usage.max_clock_skew_seconds";
     public static final String DEPLOYMENT_LOG_ARCHIVE_AFTER_DAYS = "deployments.log_archive_after_days";
     public static final String AUDIT_RETENTION_DAYS = "audit.retention_days";
     public static final String BCRYPT_COST = "security.bcrypt_cost";

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 
-/** The typed settings of {@code system_config} (keys in {@link ConfigKeys}; seeded by V2 and V30). */
+/** The typed settings of {@code system_config} (keys in {@link ConfigKeys}; seeded by V2, V30 and V60). */
 public final class ConfigSettings {
     private ConfigSettings() {}
 
@@ -14,6 +14,8 @@ public final class ConfigSettings {
             ChronoUnit.DAYS, Duration.ofDays(365), Duration.ofDays(1), Duration.ofDays(36500));
     public static final ConfigSetting<Duration> USAGE_SAMPLE_INTERVAL = ConfigSetting.duration(ConfigKeys.USAGE_SAMPLE_INTERVAL_SECONDS,
             ChronoUnit.SECONDS, Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1));
+    public static final ConfigSetting<Duration> USAGE_MAX_CLOCK_SKEW = ConfigSetting.duration(ConfigKeys.USAGE_MAX_CLOCK_SKEW_SECONDS,
+            ChronoUnit.SECONDS, Duration.ofMinutes(5), Duration.ZERO, Duration.ofDays(1));
     public static final ConfigSetting<Duration> DEPLOYMENT_LOG_ARCHIVE_AFTER = ConfigSetting.duration(ConfigKeys.DEPLOYMENT_LOG_ARCHIVE_AFTER_DAYS,
             ChronoUnit.DAYS, Duration.ofDays(90), Duration.ofDays(1), Duration.ofDays(36500));
     public static final ConfigSetting<Duration> AUDIT_RETENTION = ConfigSetting.duration(ConfigKeys.AUDIT_RETENTION_DAYS,
@@ -32,7 +34,7 @@ public final class ConfigSettings {
     public static final ConfigSetting<String> PLATFORM_NAME = ConfigSetting.displayName("platform.name", "dialup", 64);
 
     public static List<ConfigSetting<?>> all() {
-        return List.of(USAGE_RAW_RETENTION, USAGE_DAILY_RETENTION, USAGE_SAMPLE_INTERVAL, DEPLOYMENT_LOG_ARCHIVE_AFTER,
+        return List.of(USAGE_RAW_RETENTION, USAGE_DAILY_RETENTION, USAGE_SAMPLE_INTERVAL, USAGE_MAX_CLOCK_SKEW, DEPLOYMENT_LOG_ARCHIVE_AFTER,
                 AUDIT_RETENTION, BCRYPT_COST, LIMITS_MAX_MEMORY_MB, LIMITS_MAX_CPU_PERCENT, LIMITS_MAX_DISK_MB,
                 LIMITS_MAX_BANDWIDTH_MB, LIMITS_MAX_REQUESTS_PER_MINUTE, DEPLOYMENT_MAX_LOG_BYTES,
                 DEPLOYMENT_LOG_ARCHIVE_ENABLED, HEALTH_CHECK_INTERVAL, HEALTH_UNHEALTHY_AFTER_FAILURES, PLATFORM_NAME);

@@ -60,6 +60,10 @@ public final class PlatformMaintenance {
                 RollupResult r = usage.rollupDay(scope(db), day);
                 if (summary.length() > 0) summary.append("; ");
                 summary.append(String.format("%s: %,d sites from %,d samples", r.day(), r.sites(), r.samples()));
+                if (!r.failures().isEmpty()) {
+                    summary.append(String.format(" (%d sites failed, first: site %d: %s)", r.failures().size(),
+                            r.failures().get(0).siteId(), r.failures().get(0).reason()));
+                }
             }
             return summary.toString();
         });

@@ -27,6 +27,13 @@ public final class SqliteOnly {
 
     /** Page cache of the writer connection, in KiB. */
     public static final int WRITER_CACHE_KIB = 64 * 1024;
+    /**
+     * WAL size (pages) at which a commit checkpoints by itself. Checkpoints run in the background
+     * ({@link WalCheckpointer}); this is only the backstop that bounds the WAL if that falls behind.
+     */
+    public static final int WRITER_AUTOCHECKPOINT_PAGES = 16_384;
+    /** After a checkpoint has emptied the WAL, its file is truncated to this size. */
+    public static final long WAL_SIZE_LIMIT_BYTES = 64L * 1024 * 1024;
 
     private SqliteOnly() {}
 
@@ -47,6 +54,9 @@ public final class SqliteOnly {
         // 64 MiB page cache for the one writer (default 2 MiB): a usage round dirties one leaf
         // page per site, ~1,000 pages, which spills the default cache mid-transaction.
         config.setCacheSize(-WRITER_CACHE_KIB);
+        // Checkpoints run off the commit path (WalCheckpointer); commits checkpoint only past this backstop.
+        config.setPragma(SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, Integer.toString(WRITER_AUTOCHECKPOINT_PAGES));
+        config.setJournalSizeLimit((int) WAL_SIZE_LIMIT_BYTES);
         return config;
     }
 

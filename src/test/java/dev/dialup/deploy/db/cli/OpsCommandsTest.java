@@ -158,14 +158,14 @@ class OpsCommandsTest {
 
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db()); Statement st = c.createStatement()) {
             st.execute("PRAGMA foreign_keys = OFF");
-            st.execute("INSERT INTO usage_samples (site_id, ts) VALUES (777, 1700000000)");
+            st.execute("INSERT INTO usage_recent (ts, site_id) VALUES (1700000000, 777)");
         }
         CliRun broken = cli("verify", "--db", db().toString(), "--json");
         assertThat(broken.exit()).isEqualTo(DialupCli.EXIT_VERIFY_FAILED);
         assertThat(broken.json().get("ok")).isEqualTo(false);
         // the orphan sample plus the latest/day-total rows its triggers derived from it
         assertThat((List<?>) broken.json().get("foreignKeyViolations")).hasSize(3)
-                .anyMatch(v -> v.toString().startsWith("usage_samples"));
+                .anyMatch(v -> v.toString().startsWith("usage_recent"));
 
         CliRun human = cli("verify", "--db", db().toString());
         assertThat(human.exit()).isEqualTo(DialupCli.EXIT_VERIFY_FAILED);

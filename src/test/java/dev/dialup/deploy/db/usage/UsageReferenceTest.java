@@ -33,6 +33,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Property-style checks: for many seeds, random samples (gaps, jitter, nulls, samples exactly
  * on bucket edges and range ends) are recorded, and every query is compared with a
  * straightforward computation in Java over the same data, quantized as the store keeps it.
+ * Each seed stores its samples in one of three states (seed index mod 3): all still in
+ * {@code usage_recent}, split between it and the history mid-way through a move cycle, or all
+ * moved into {@code usage_samples} — every query must give the same answers in each.
  */
 class UsageReferenceTest {
     static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
@@ -43,6 +46,11 @@ class UsageReferenceTest {
 
     static Stream<Long> seeds() {
         return IntStream.range(0, 30).mapToObj(i -> 1000L + i * 7919L);
+    }
+
+    /** Where the samples of a seed end up: 0 all recent, 1 split, 2 all history. */
+    static int storage(long seed) {
+        return (int) ((seed - 1000L) / 7919L % 3);
     }
 
     record World(DialupDatabase db, UsageRepository usage, List<Long> sites, List<UsageSample> samples) {}
@@ -62,6 +70,7 @@ class UsageReferenceTest {
     World world(long seed) throws Exception {
         Path sub = Files.createDirectories(dir.resolve("s" + seed));
         DialupDatabase db = TestDb.builder(sub).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+        AccessScope SYS = db.systemScope("monitoring");
         Fixtures f = new Fixtures(db);
         long owner = f.user("owner");
         Random r = new Random(seed);
@@ -81,10 +90,24 @@ class UsageReferenceTest {
                 t += 30 + (r.nextInt(5) == 0 ? r.nextInt(120) : 0);
             }
         }
-        UsageRepository usage = new UsageRepository(db);
+        int storage = storage(seed);
+        UsageRepository usage = switch (storage) {
+            case 0 -> new UsageRepository(db, Integer.MAX_VALUE, 1); // never moves
+            case 1 -> new UsageRepository(db, 1_000, 1);             // a move step of one site after each batch
+            default -> new UsageRepository(db);
+        };
         java.util.Collections.shuffle(samples, r);
-        for (int from = 0; from < samples.size(); from += 5000) {
-            usage.recordBatch(db.systemScope("monitoring"), samples.subList(from, Math.min(samples.size(), from + 5000)));
+        for (int from = 0; from < samples.size(); from += 2000) {
+            usage.recordBatch(SYS, samples.subList(from, Math.min(samples.size(), from + 2000)));
+        }
+        if (storage == 2) usage.moveRecentSamples(SYS);
+        int history = db.read(dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES));
+        int recent = db.read(dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.USAGE_RECENT));
+        assertThat(history + recent).isEqualTo(samples.size());
+        switch (storage) {
+            case 0 -> assertThat(history).isZero();
+            case 1 -> assertThat(history).as("split between the tables").isPositive().isLessThan(samples.size());
+            default -> assertThat(recent).isZero();
         }
         return new World(db, usage, sites, samples.stream().map(UsageReferenceTest::stored).toList());
     }

@@ -3,6 +3,8 @@ package dev.dialup.deploy.db.usage;
 import static dev.dialup.deploy.db.generated.Tables.SITE_USAGE_DAILY;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_DAY_TOTALS;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_INGEST_STATE;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -125,6 +127,7 @@ class UsageRollupAndRetentionTest {
                 for (int i = 0; i < 2880; i++) day.add(at(site, oldDay.plusSeconds(30L * i), i));
                 usage.recordBatch(SYS, day);
             }
+            usage.moveRecentSamples(SYS); // the old day is history now (site-clustered)
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong calls = new AtomicLong();
             AtomicReference<Throwable> ingestError = new AtomicReference<>();
@@ -149,7 +152,8 @@ class UsageRollupAndRetentionTest {
             assertThat(ingestError.get()).isNull();
             assertThat(calls.get()).isPositive();
             assertThat(r.samplesDeleted()).isEqualTo(200L * 2880);
-            // Structure, not wall-clock time (timing lives in the benchmarks): the writer is
+            // Structure, not wall-clock time (timing lives in the benchmarks; docs/PERFORMANCE.md
+            // has the measured stall on the 20M-sample file): the writer is
             // taken once per site and UTC day below the cutoff — each site's range spans the
             // full old day and the part of the next day before the cutoff, so 2 x 200 — plus
             // once for the day totals: no transaction deletes more than one site-day (2,880
@@ -158,6 +162,32 @@ class UsageRollupAndRetentionTest {
             long cut = NOW.minus(Duration.ofDays(30)).getEpochSecond();
             int left = db.read(dsl -> dsl.fetchCount(USAGE_SAMPLES, USAGE_SAMPLES.TS.lt(cut)));
             assertThat(left).isZero();
+        }
+    }
+
+    @Test
+    void recentRowsPastRetentionArePrunedInBoundedSteps() {
+        try (DialupDatabase db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
+            AccessScope SYS = db.systemScope("monitoring");
+            var f = new Fixtures(db);
+            long site = f.personalSite("s", f.user("u"));
+            // Never moves during ingest: every sample stays in usage_recent.
+            UsageRepository usage = new UsageRepository(db, Integer.MAX_VALUE, 1);
+            Instant start = NOW.minus(Duration.ofDays(40));
+            List<UsageSample> old = new ArrayList<>();
+            for (int i = 0; i < 12_000; i++) old.add(at(site, start.plusSeconds(30L * i), 1));
+            usage.recordBatch(SYS, old);
+            usage.record(SYS, at(site, NOW, 2));
+            int inRecent = db.read(dsl -> dsl.fetchCount(USAGE_RECENT));
+            assertThat(inRecent).isEqualTo(12_001);
+            PruneResult r = usage.prune(SYS);
+            assertThat(r.samplesDeleted()).isEqualTo(12_000);
+            // 5,000 + 5,000 + 2,000 recent rows, then the day totals: no step deletes more than 5,000 rows.
+            assertThat(UsageRepository.PRUNE_RECENT_ROWS_PER_STEP).isEqualTo(5_000);
+            assertThat(r.transactions()).isEqualTo(3 + 1);
+            assertThat(usage.series(SYS, site, Instant.EPOCH, NOW.plusSeconds(1))).extracting(UsageSample::timestamp).containsExactly(NOW);
+            long counted = db.read(dsl -> dsl.select(USAGE_INGEST_STATE.RECENT_ROWS).from(USAGE_INGEST_STATE).fetchOne(USAGE_INGEST_STATE.RECENT_ROWS));
+            assertThat(counted).isEqualTo(1);
         }
     }
 }
