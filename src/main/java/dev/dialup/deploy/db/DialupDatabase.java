@@ -357,6 +357,8 @@ public final class DialupDatabase implements AutoCloseable {
         locations.add(MIGRATIONS);
         locations.addAll(b.extraLocations);
         return Flyway.configure(DialupDatabase.class.getClassLoader())
+                // SLF4J only: never Flyway's java.util.logging/console fallback, whatever is on the classpath.
+                .loggers("slf4j")
                 .dataSource(ds)
                 .locations(locations.toArray(String[]::new))
                 .javaMigrations(new V3__Adopt_legacy_sites())
