@@ -33,6 +33,7 @@ import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.MigrationState;
 import org.flywaydb.core.api.output.MigrateResult;
+import org.flywaydb.core.api.output.ValidateResult;
 import org.flywaydb.core.internal.exception.FlywayMigrateException;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -85,6 +86,9 @@ public final class DialupDatabase implements AutoCloseable {
     private static final ThreadLocal<DialupDatabase> ACTIVE = new ThreadLocal<>();
     private final SystemGrant systemGrant;
     private final SchemaStatus statusAtOpen;
+    /** Whether open() took the Flyway-free up-to-date path (tests assert it). */
+    private final boolean flywaySkipped;
+    private static final ThreadLocal<Boolean> FLYWAY_SKIPPED = new ThreadLocal<>();
     private final Object fileKey;
     private final Path openKey;
     private final WriterGate writerGate = new WriterGate();
@@ -101,7 +105,11 @@ public final class DialupDatabase implements AutoCloseable {
         if (b.migrateOnOpen) {
             prepareLocation(path, b.createDirectories);
         }
+        FLYWAY_SKIPPED.remove();
         this.statusAtOpen = b.migrateOnOpen ? migrateFile(path, b) : checkFile(path, b);
+        this.flywaySkipped = Boolean.TRUE.equals(FLYWAY_SKIPPED.get());
+        FLYWAY_SKIPPED.remove();
+        log.info("Opened {} at schema version {}", path, statusAtOpen.currentVersion());
         this.writerPool = pool("dialup-writer", SqliteOnly.dataSource(path, SqliteOnly.writerConfig(b.busyTimeout)), 1, b.writeWait, false);
         try {
             this.readerPool = pool("dialup-reader", SqliteOnly.dataSource(path, SqliteOnly.readerConfig(b.busyTimeout)), b.readers, b.writeWait, true);
@@ -145,6 +153,11 @@ public final class DialupDatabase implements AutoCloseable {
 
     public Clock clock() {
         return clock;
+    }
+
+    /** True when open() found the file up to date from its history table alone and did not start Flyway. */
+    boolean openedWithoutFlyway() {
+        return flywaySkipped;
     }
 
     /** Schema status right after open (and after migrating, when migrate-on-open is on). */
@@ -470,6 +483,12 @@ public final class DialupDatabase implements AutoCloseable {
      */
     private static SchemaStatus migrateFile(Path path, Builder b) {
         DatabaseInspector.Kind kind = DatabaseInspector.inspect(path);
+        if (kind == DatabaseInspector.Kind.MANAGED) {
+            SchemaStatus upToDate = upToDate(path, b);
+            if (upToDate != null) {
+                return upToDate;
+            }
+        }
         DataSource writer = SqliteOnly.dataSource(path, SqliteOnly.writerConfig(b.busyTimeout));
         if (kind == DatabaseInspector.Kind.MANAGED) {
             refuseNewer(path, b);
@@ -479,12 +498,36 @@ public final class DialupDatabase implements AutoCloseable {
             try (Connection c = writer.getConnection()) {
                 SqliteOnly.prepareNewDatabase(c);
             } catch (SQLException e) {
+                if (isBusy(e)) throw busy(path, b, e);
                 throw new DialupDataException("Cannot create database " + path + ": " + e.getMessage(), e);
             }
         } else {
-            SchemaStatus before = status(flyway.info());
-            if (!before.upToDate() && b.beforeMigrate != null) {
-                b.beforeMigrate.accept(path);
+            // Read-only: the writer's connections start every transaction with BEGIN IMMEDIATE.
+            SchemaStatus before = kind == DatabaseInspector.Kind.MANAGED
+                    ? status(flyway(path, b, SqliteOnly.dataSource(path, SqliteOnly.inspectConfig()), false).info())
+                    : status(flyway.info());
+            if (before.upToDate() && kind == DatabaseInspector.Kind.MANAGED) {
+                // Nothing pending: validate on a read-only connection instead of migrate, which would
+                // open a write transaction (BEGIN IMMEDIATE) and wait for the write lock for nothing.
+                ValidateResult valid = flyway(path, b, SqliteOnly.dataSource(path, SqliteOnly.inspectConfig()), false).validateWithResult();
+                if (!valid.validationSuccessful) {
+                    throw new MigrationFailedException("(validation)", valid.getAllErrorMessages(), null);
+                }
+                return before;
+            }
+            if (!before.upToDate()) {
+                // Wait for the write lock here, where a busy file gets a clear error, not Flyway's
+                // rollback noise and "Migration (unknown) failed".
+                try (Connection c = writer.getConnection(); var st = c.createStatement()) {
+                    st.execute("BEGIN IMMEDIATE");
+                    st.execute("ROLLBACK");
+                } catch (SQLException e) {
+                    if (isBusy(e)) throw busy(path, b, e);
+                    throw new DialupDataException("Cannot write to " + path + ": " + e.getMessage(), e);
+                }
+                if (b.beforeMigrate != null) {
+                    b.beforeMigrate.accept(path);
+                }
             }
         }
         try {
@@ -497,19 +540,62 @@ public final class DialupDatabase implements AutoCloseable {
             if (kind == DatabaseInspector.Kind.LEGACY) {
                 unadopt(writer);
             }
+            if (isBusy(e)) {
+                throw busy(path, b, e);
+            }
             throw migrationFailure(e);
         }
-        return status(flyway.info());
+        return status(flyway(path, b, SqliteOnly.dataSource(path, SqliteOnly.inspectConfig()), false).info());
     }
 
     private static SchemaStatus checkFile(Path path, Builder b) {
         DatabaseInspector.Kind kind = DatabaseInspector.inspect(path);
         if (kind == DatabaseInspector.Kind.MANAGED) {
+            SchemaStatus upToDate = upToDate(path, b);
+            if (upToDate != null) {
+                return upToDate;
+            }
             refuseNewer(path, b);
             return status(flyway(path, b, SqliteOnly.dataSource(path, SqliteOnly.inspectConfig()), false).info());
         }
         throw new DialupDataException("Database " + path + " is " + (kind == DatabaseInspector.Kind.NEW ? "empty" : "a legacy database")
                 + " and migrate-on-open is off: run the 'migrate' command (or DialupDatabase.migrate) first");
+    }
+
+    /**
+     * The fast path of open: when the history table records exactly this library's migrations
+     * (versions, scripts and checksums; see {@link UpToDateCheck}), the database is up to date and
+     * Flyway is not started at all. One read-only connection, no write lock, so an up-to-date
+     * file opens while another process holds the write lock. {@code null}: run Flyway.
+     */
+    private static SchemaStatus upToDate(Path path, Builder b) {
+        if (!b.extraLocations.isEmpty()) {
+            return null;
+        }
+        FLYWAY_SKIPPED.set(Boolean.TRUE);
+        try (Connection c = SqliteOnly.dataSource(path, SqliteOnly.inspectConfig()).getConnection()) {
+            SchemaStatus status = UpToDateCheck.upToDate(c);
+            FLYWAY_SKIPPED.set(status != null);
+            return status;
+        } catch (SQLException e) {
+            log.debug("Fast up-to-date check of {} failed, running Flyway: {}", path, e.getMessage());
+            return null;
+        }
+    }
+
+    /** Whether {@code e} (or a cause) is SQLite's SQLITE_BUSY / SQLITE_LOCKED: another connection held the lock too long. */
+    static boolean isBusy(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && ((sql.getErrorCode() & 0xff) == 5 || (sql.getErrorCode() & 0xff) == 6)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static DatabaseBusyException busy(Path path, Builder b, Throwable cause) {
+        // Pending migrations waited for another connection's write lock past the busy timeout.
+        return new DatabaseBusyException(DatabaseBusyException.Reason.FILE_LOCKED, path, b.busyTimeout, cause);
     }
 
     /** Applies pending migrations to a file without keeping it open (what the CLI's migrate does). */
@@ -607,6 +693,8 @@ public final class DialupDatabase implements AutoCloseable {
         locations.add(MIGRATIONS);
         locations.addAll(b.extraLocations);
         return Flyway.configure(DialupDatabase.class.getClassLoader())
+                // SLF4J only: never Flyway's java.util.logging/console fallback, whatever is on the classpath.
+                .loggers("slf4j")
                 .dataSource(ds)
                 .locations(locations.toArray(String[]::new))
                 .javaMigrations(new V3__Adopt_legacy_sites(), new V51__Backfill_input_keys())
@@ -646,6 +734,9 @@ public final class DialupDatabase implements AutoCloseable {
         hc.setDataSource(ds);
         hc.setMaximumPoolSize(size);
         hc.setMinimumIdle(1);
+        // Lazy: open() does not wait for a first connection (the file was already checked); the
+        // first query opens one.
+        hc.setInitializationFailTimeout(-1);
         hc.setConnectionTimeout(wait.toMillis());
         hc.setAutoCommit(true);
         // Must match how the driver opened the connection: sqlite-jdbc cannot flip it afterwards.
