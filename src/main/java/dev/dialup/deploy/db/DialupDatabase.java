@@ -104,6 +104,9 @@ public final class DialupDatabase implements AutoCloseable {
         this.readerDsl = dsl(readerPool);
         this.fileKey = StorageGuard.fileKey(path);
         this.openKey = OpenDatabases.opened(path);
+        if (b.insecurePasswordHashing) {
+            log.warn("{} opened with insecure password hashing for tests: never use this in a service", path);
+        }
     }
 
     /** Opens (creating, adopting or migrating as needed) the file named by {@code DIALUP_DB}, or {@code ./data/dialup-deploy.db}. */
@@ -131,6 +134,14 @@ public final class DialupDatabase implements AutoCloseable {
 
     public Clock clock() {
         return clock;
+    }
+
+    /**
+     * Whether this database was opened with {@link Builder#insecurePasswordHashingForTests()}:
+     * the password-hashing settings then accept test-only cheap values.
+     */
+    public boolean insecurePasswordHashingForTests() {
+        return options.insecurePasswordHashing;
     }
 
     /** Schema status right after open (and after migrating, when migrate-on-open is on). */
@@ -424,8 +435,21 @@ public final class DialupDatabase implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private final List<String> extraLocations = new ArrayList<>();
         private Consumer<Path> beforeMigrate = BackupService.preMigrationHook();
+        private boolean insecurePasswordHashing;
 
         private Builder() {}
+
+        /**
+         * TEST SUITES ONLY. Lowers the floors of the password-hashing settings in
+         * {@code system_config} (bcrypt cost from 10 to 4, argon2id memory from 19 MiB to 8 KiB and
+         * iterations from 2 to 1) so tests can hash in microseconds. Only the code that opens the
+         * database can choose it — no stored value or caller-made setting can. Never use it in a
+         * service; opening logs a warning.
+         */
+        public Builder insecurePasswordHashingForTests() {
+            this.insecurePasswordHashing = true;
+            return this;
+        }
 
         public Builder path(Path path) {
             this.path = Objects.requireNonNull(path, "path");

@@ -11,6 +11,12 @@ import java.util.function.Function;
  * A typed {@code system_config} entry: its key, Java type, default (used when the row is
  * missing or unreadable) and validation. Durations are stored as a whole number of the unit
  * their key names ({@code *_days}, {@code *_seconds}) so SQL can use them directly.
+ *
+ * <p>A setting whose key is in the library's catalogue ({@link ConfigSettings#all()}) is always
+ * validated and read with the <em>catalogue's</em> definition, whatever instance a caller
+ * passes: a caller cannot widen a range (e.g. {@code audit.retention_days} down to 0, or
+ * {@code security.bcrypt_cost} down to 4) by constructing its own {@code ConfigSetting}.
+ * Caller-made settings for keys outside the catalogue (platform extensions) keep their own rules.
  */
 public final class ConfigSetting<T> {
     private final String key;
@@ -54,6 +60,13 @@ public final class ConfigSetting<T> {
         }, String::valueOf, v -> null);
     }
 
+    /** One of a fixed set of lower-case words (stored trimmed, compared case-insensitively). */
+    public static ConfigSetting<String> oneOf(String key, String defaultValue, java.util.Set<String> allowed) {
+        java.util.Set<String> words = java.util.Set.copyOf(allowed);
+        return new ConfigSetting<>(key, String.class, defaultValue, s -> s.trim().toLowerCase(Locale.ROOT), s -> s,
+                v -> words.contains(v) ? null : "must be one of " + new java.util.TreeSet<>(words));
+    }
+
     /** A single-line string of 1..maxLength characters. */
     public static ConfigSetting<String> string(String key, String defaultValue, int maxLength) {
         return new ConfigSetting<>(key, String.class, defaultValue, s -> s, s -> s,
@@ -72,6 +85,15 @@ public final class ConfigSetting<T> {
 
     public T defaultValue() {
         return defaultValue;
+    }
+
+    /**
+     * The same key and type with another range: used only by {@link ConfigSettings} to relax
+     * the password-hashing floors for a database opened with
+     * {@code DialupDatabase.Builder#insecureFastPasswordHashingForTests()}.
+     */
+    static ConfigSetting<Long> relaxed(ConfigSetting<Long> s, long min, long max) {
+        return integer(s.key, s.defaultValue, min, max);
     }
 
     /** The stored text as a value, or the default when missing or unreadable. */
