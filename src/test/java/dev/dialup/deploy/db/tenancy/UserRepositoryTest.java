@@ -245,4 +245,92 @@ class UserRepositoryTest {
                 .isInstanceOf(AccessDeniedException.class);
         assertThat(Optional.of(alice)).isEqualTo(users.authenticate(AUTH, "alice", "s3cret password"));
     }
+
+    @Test
+    void nobodyElseChangesYourPasswordEvenKnowingTheCurrentOne() {
+        long alice = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
+        long root = new Fixtures(db).admin("root");
+        AccessScope admin = new AccessScopes(db).forUser(root);
+        var before = DbSnapshot.of(db);
+
+        // The right current password: only the self check can refuse these.
+        assertThatThrownBy(() -> users.changePassword(admin, alice, "s3cret password", "hijacked password"))
+                .isInstanceOf(AccessDeniedException.class).hasMessageContaining("only the user can change their own password");
+        assertThatThrownBy(() -> users.changePassword(AUTH, alice, "s3cret password", "hijacked password"))
+                .isInstanceOf(AccessDeniedException.class).hasMessageContaining("only the user can change their own password");
+        assertThat(DbSnapshot.of(db)).isEqualTo(before);
+        assertThat(users.authenticate(AUTH, "alice", "s3cret password")).contains(alice);
+    }
+
+    @Test
+    void aCurrentPasswordLongerThanBcryptReadsIsRefusedNotTruncated() {
+        String seventyTwo = "p".repeat(72);
+        long alice = users.register(AUTH, "alice", "alice@example.com", seventyTwo, null).id();
+        AccessScope self = new AccessScopes(db).forUser(alice);
+        var before = DbSnapshot.of(db);
+
+        // bcrypt reads 72 bytes: without the length check, 73 bytes would match the stored hash.
+        assertThatThrownBy(() -> users.changePassword(self, alice, seventyTwo + "x", "new password!"))
+                .isInstanceOf(ValidationException.class).hasMessageStartingWith("currentPassword:");
+        assertThatThrownBy(() -> users.authenticate(AUTH, "alice", seventyTwo + "x"))
+                .isInstanceOf(ValidationException.class).hasMessageStartingWith("password:");
+        assertThat(DbSnapshot.of(db)).isEqualTo(before);
+
+        users.changePassword(self, alice, seventyTwo, "new password!");
+        assertThat(users.authenticate(AUTH, "alice", "new password!")).contains(alice);
+    }
+
+    @Test
+    void auditRowsNameTheActor() {
+        long alice = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
+        AccessScope self = new AccessScopes(db).forUser(alice);
+        users.changePassword(self, alice, "s3cret password", "another password");
+        users.deactivate(self, alice);
+
+        List<String> rows = db.read(dsl -> dsl.select(AUDIT_LOG.ACTOR_USER_ID, AUDIT_LOG.ACTOR_LABEL, AUDIT_LOG.ACTION, AUDIT_LOG.TARGET_TYPE,
+                AUDIT_LOG.TARGET_ID, AUDIT_LOG.DETAILS).from(AUDIT_LOG).orderBy(AUDIT_LOG.ID)
+                .fetch(r -> r.value1() + " " + r.value2() + " " + r.value3() + " " + r.value4() + ":" + r.value5() + " " + r.value6()));
+        assertThat(rows).containsExactly(
+                "null system:auth user.register user:" + alice + " {\"username\":\"alice\"}",
+                alice + " user:" + alice + " user.password_change user:" + alice + " {}",
+                alice + " user:" + alice + " user.deactivate user:" + alice + " {}");
+    }
+
+    @Test
+    void returnedUsersCarryTheStoredFacts() {
+        User alice = users.register(AUTH, "alice", "alice@example.com", "s3cret password", "Alice A");
+        assertThat(alice.active()).isTrue();
+        assertThat(alice.admin()).isFalse();
+        assertThat(alice.createdAt()).isNotNull();
+        assertThat(users.find(AUTH, alice.id())).isEqualTo(alice);
+
+        User promoted = users.setSystemAdmin(AUTH, alice.id(), true);
+        assertThat(promoted.admin()).isTrue();
+        assertThat(promoted.username()).isEqualTo("alice");
+        User demoted = users.setSystemAdmin(AUTH, alice.id(), false);
+        assertThat(demoted.admin()).isFalse();
+        User off = users.deactivate(AUTH, alice.id());
+        assertThat(off.active()).isFalse();
+        assertThat(off.displayName()).isEqualTo("Alice A");
+        User on = users.reactivate(AUTH, alice.id());
+        assertThat(on.active()).isTrue();
+        assertThat(on.email()).isEqualTo("alice@example.com");
+    }
+
+    @Test
+    void aResetPasswordIsTheOnlyOneThatWorksAndNeedsAnAdmin() {
+        long alice = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
+        long bob = users.register(AUTH, "bob", "bob@example.com", "s3cret password", null).id();
+        AccessScope self = new AccessScopes(db).forUser(alice);
+        var before = DbSnapshot.of(db);
+        assertThatThrownBy(() -> users.setPassword(self, alice, "reset password!")).isInstanceOf(AccessDeniedException.class);
+        assertThatThrownBy(() -> users.setPassword(self, bob, "reset password!")).isInstanceOf(dev.dialup.deploy.db.NotFoundException.class);
+        assertThat(DbSnapshot.of(db)).isEqualTo(before);
+
+        users.setPassword(AUTH, alice, "reset password!");
+        assertThat(users.authenticate(AUTH, "alice", "s3cret password")).isEmpty();
+        assertThat(users.authenticate(AUTH, "alice", "reset password!")).contains(alice);
+        assertThat(users.authenticate(AUTH, "bob", "s3cret password")).contains(bob);
+        assertThat(auditActions()).endsWith("user.password_reset");
+    }
 }
