@@ -107,6 +107,11 @@ public final class ConfigSetting<T> {
         }
     }
 
+    /** The canonical stored text of what {@code stored} reads as (its default when missing or invalid). */
+    String canonical(String stored) {
+        return format.apply(parseOrDefault(stored));
+    }
+
     /** Validates and formats a value for storage. */
     String formatValidated(T value) {
         if (value == null) throw new ValidationException(key, "must not be null");

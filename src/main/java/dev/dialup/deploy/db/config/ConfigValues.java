@@ -28,15 +28,11 @@ public final class ConfigValues {
      * durations as whole units of the key's suffix), so {@code fallback} only matters for other keys.
      */
     public static long readLong(DSLContext dsl, String key, long fallback) {
-        var own = ConfigSettings.find(key);
-        if (own.isPresent()) {
-            Object v = own.get().parseOrDefault(stored(dsl, key));
-            if (v instanceof Long l) return l;
-            if (v instanceof Duration d) {
-                return key.endsWith("_seconds") ? d.toSeconds() : key.endsWith("_days") ? d.toDays() : d.toMillis();
-            }
-        }
         String v = stored(dsl, key);
+        var own = ConfigSettings.find(key).filter(s -> s.type() == Long.class || s.type() == Duration.class);
+        if (own.isPresent()) {
+            return Long.parseLong(own.get().canonical(v)); // whole units of the key's suffix for durations
+        }
         if (v == null || v.isBlank()) return fallback;
         try {
             return Long.parseLong(v.trim());

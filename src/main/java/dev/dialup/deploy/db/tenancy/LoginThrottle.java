@@ -108,11 +108,9 @@ final class LoginThrottle {
 
     /** {@code base × 2^previousLockouts}, capped at {@link #MAX_LOCKOUT}. */
     static Duration lockoutLength(Duration base, int previousLockouts) {
-        Duration length = base;
-        for (int i = 0; i < previousLockouts && length.compareTo(MAX_LOCKOUT) < 0; i++) {
-            length = length.multipliedBy(2);
-        }
-        return length.compareTo(MAX_LOCKOUT) > 0 ? MAX_LOCKOUT : length;
+        // base is at most a day (catalogue), so 2^17 × base cannot overflow and is always past the cap.
+        Duration length = base.multipliedBy(1L << Math.min(previousLockouts, 17));
+        return java.util.Collections.min(java.util.List.of(length, MAX_LOCKOUT));
     }
 
     private Instant now() {

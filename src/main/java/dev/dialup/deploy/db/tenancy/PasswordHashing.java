@@ -106,8 +106,8 @@ final class PasswordHashing {
         String own = stored == null ? null : paramsOf(stored);
         boolean matched = false;
         boolean checkedOwn = false;
-        for (Step step : plan) {
-            if (!checkedOwn && step.params().equals(own)) {
+        for (Step step : plan) { // parameter keys are distinct (primary key)
+            if (step.params().equals(own)) {
                 checkedOwn = true;
                 matched = checkReal(verifier, step.function(), password, stored);
             } else {
@@ -141,8 +141,7 @@ final class PasswordHashing {
 
     /** Whether a stored hash was made with another algorithm or other parameters than the policy. */
     static boolean needsRehash(String stored, Policy policy) {
-        HashingFunction fn = functionOf(stored);
-        return fn == null || !fn.equals(policy.function());
+        return !policy.function().equals(functionOf(stored));
     }
 
     /**

@@ -207,6 +207,42 @@ class LoginOracleTest {
         assertThat(seen).containsExactly("alice@198.51.100.7=false", "alice@198.51.100.7=true");
     }
 
+    @Test
+    void aHashTheTriggersDidNotCountIsStillVerifiedAndAMalformedOneNeverMatches() {
+        long alice = users.register(AUTH, "alice", "alice@example.com", PASSWORD, null).id();
+        long bob = users.register(AUTH, "bob", "bob@example.com", PASSWORD, null).id();
+        db.writeVoid(tx -> tx.deleteFrom(PASSWORD_HASH_PARAMS).where(PASSWORD_HASH_PARAMS.PARAMS.isNotNull()).execute());
+
+        // No set counted: the policy's parameters run once (here alice's own), and the real hash is still checked.
+        assertThat(attempt("alice", PASSWORD)).containsExactly("$2b$04$");
+        TenancyWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "5");
+        db.writeVoid(tx -> tx.deleteFrom(PASSWORD_HASH_PARAMS).where(PASSWORD_HASH_PARAMS.PARAMS.isNotNull()).execute());
+        assertThat(attempt("bob", "wrong password")).containsExactly("$2b$05$", "$2b$04$");
+        assertThat(users.authenticate(AUTH, "alice", PASSWORD)).contains(alice);
+        assertThat(users.authenticate(AUTH, "alice", "wrong password")).isEmpty();
+
+        db.writeVoid(tx -> tx.update(USERS).set(USERS.PASSWORD_HASH, "$2b$04$not-a-real-hash").where(USERS.ID.eq(bob)).execute());
+        assertThat(users.authenticate(AUTH, "bob", PASSWORD)).isEmpty();
+        assertThat(PasswordHashing.paramsOf("!locked")).isNull();
+        assertThat(PasswordHashing.paramsOf(null)).isNull();
+        assertThat(PasswordHashing.paramsOf("$2b$4$short")).isNull();
+        var argon = (com.password4j.Argon2Function) PasswordHashing.functionOfParams("$argon2id$v=19$m=64,t=3,p=2$");
+        assertThat(List.of(argon.getMemory(), argon.getIterations(), argon.getParallelism())).containsExactly(64, 3, 2);
+    }
+
+    @Test
+    void lockoutLengthsDoubleAndStopAtADay() {
+        Duration base = Duration.ofMinutes(15);
+        assertThat(LoginThrottle.lockoutLength(base, 0)).isEqualTo(base);
+        assertThat(LoginThrottle.lockoutLength(base, 1)).isEqualTo(Duration.ofMinutes(30));
+        assertThat(LoginThrottle.lockoutLength(base, 6)).isEqualTo(Duration.ofMinutes(960));
+        assertThat(LoginThrottle.lockoutLength(base, 7)).isEqualTo(Duration.ofDays(1));
+        assertThat(LoginThrottle.lockoutLength(Duration.ofDays(1), 0)).isEqualTo(Duration.ofDays(1));
+        assertThat(LoginThrottle.lockoutLength(Duration.ofDays(1), 1000)).isEqualTo(Duration.ofDays(1));
+        assertThat(LoginThrottle.unknownSubject("Nobody")).isEqualTo(LoginThrottle.unknownSubject("nobody")).startsWith("login:").hasSize(70);
+        assertThat(LoginThrottle.userSubject(7)).isEqualTo("user:7");
+    }
+
     private List<String> lockoutRows() {
         return db.read(dsl -> dsl.select(AUDIT_LOG.ACTOR_LABEL, AUDIT_LOG.TARGET_ID, AUDIT_LOG.DETAILS).from(AUDIT_LOG)
                 .where(AUDIT_LOG.ACTION.eq("user.login_lockout")).orderBy(AUDIT_LOG.ID)
