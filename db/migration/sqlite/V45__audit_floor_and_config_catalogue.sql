@@ -9,7 +9,7 @@ CREATE TRIGGER trg_audit_log_hard_floor BEFORE DELETE ON audit_log
 WHEN julianday(OLD.created_at) IS NULL
   OR julianday(OLD.created_at) >= julianday('now', '-30 days')
 BEGIN
-  SELECT RAISE(ABORT, 'audit_log rows younger than 30 days can never be deleted');
+  SELECT RAISE(ABORT, 'audit_log rows younger than 30 days can never be deleted (hard retention floor)');
 END;
 
 -- Seed the catalogue's settings that had no row (absent rows already meant these defaults).
