@@ -121,6 +121,9 @@ public final class DialupDatabase implements AutoCloseable {
         this.readerDsl = dsl(readerPool);
         this.fileKey = StorageGuard.fileKey(path);
         this.openKey = OpenDatabases.opened(path);
+        if (b.insecurePasswordHashing) {
+            log.warn("{} opened with insecure password hashing for tests: never use this in a service", path);
+        }
         // WAL checkpoints off the commit path (issue 15): a background thread, not the committing writer.
         this.checkpointer = new WalCheckpointer(path, b.busyTimeout, CHECKPOINT_PERIOD);
     }
@@ -158,6 +161,14 @@ public final class DialupDatabase implements AutoCloseable {
     /** True when open() found the file up to date from its history table alone and did not start Flyway. */
     boolean openedWithoutFlyway() {
         return flywaySkipped;
+    }
+
+    /**
+     * Whether this database was opened with {@link Builder#insecurePasswordHashingForTests()}:
+     * the password-hashing settings then accept test-only cheap values.
+     */
+    public boolean insecurePasswordHashingForTests() {
+        return options.insecurePasswordHashing;
     }
 
     /** Schema status right after open (and after migrating, when migrate-on-open is on). */
@@ -765,10 +776,23 @@ public final class DialupDatabase implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private final List<String> extraLocations = new ArrayList<>();
         private Consumer<Path> beforeMigrate = BackupService.preMigrationHook();
+        private boolean insecurePasswordHashing;
         private boolean allowSystemScope;
         private Boolean createDirectories;
 
         private Builder() {}
+
+        /**
+         * TEST SUITES ONLY. Lowers the floors of the password-hashing settings in
+         * {@code system_config} (bcrypt cost from 10 to 4, argon2id memory from 19 MiB to 8 KiB and
+         * iterations from 2 to 1) so tests can hash in microseconds. Only the code that opens the
+         * database can choose it — no stored value or caller-made setting can. Never use it in a
+         * service; opening logs a warning.
+         */
+        public Builder insecurePasswordHashingForTests() {
+            this.insecurePasswordHashing = true;
+            return this;
+        }
 
         public Builder path(Path path) {
             this.path = Objects.requireNonNull(path, "path");

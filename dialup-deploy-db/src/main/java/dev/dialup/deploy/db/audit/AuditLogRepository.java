@@ -7,7 +7,7 @@ import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
-import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.ConfigValues;
 import dev.dialup.deploy.db.generated.tables.records.AuditLogRecord;
 import dev.dialup.deploy.db.jooq.SqliteTime;
@@ -22,7 +22,8 @@ import org.jooq.SelectWhereStep;
 
 /**
  * Reading and pruning the append-only audit log. There is no update or delete API: the V5
- * triggers reject both, except deleting rows older than {@code audit.retention_days}.
+ * triggers reject both, except deleting rows older than {@code audit.retention_days}, and V45's
+ * trigger never lets a row younger than 30 days go, whatever {@code system_config} says.
  */
 public final class AuditLogRepository {
     private static final dev.dialup.deploy.db.generated.tables.AuditLog A = AUDIT_LOG;
@@ -67,7 +68,9 @@ public final class AuditLogRepository {
      */
     public long prune(AccessScope scope) {
         TenantFilter.requireSystem(db, scope, "pruning the audit log");
-        long days = db.read(dsl -> ConfigValues.readLong(dsl, ConfigKeys.AUDIT_RETENTION_DAYS, 365));
+        // The catalogue's definition (30 days minimum), whatever the row says; V45's trigger keeps a
+        // 30-day floor in the schema too.
+        long days = db.read(dsl -> ConfigValues.get(db, dsl, ConfigSettings.AUDIT_RETENTION)).toDays();
         // The trigger compares with SQLite's 'now'; using the same clock keeps the prune inside what it allows.
         Instant cutoff = SqliteTime.truncate(Instant.now().minus(Duration.ofDays(days)));
         long total = 0;

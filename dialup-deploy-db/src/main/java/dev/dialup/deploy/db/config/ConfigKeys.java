@@ -18,10 +18,14 @@ public final class ConfigKeys {
     public static final String LIMITS_MAX_BANDWIDTH_MB = "limits.max_bandwidth_mb";
     public static final String LIMITS_MAX_REQUESTS_PER_MINUTE = "limits.max_requests_per_minute";
 
-    // Tenancy: password hashing policy. Absent rows mean the defaults in tenancy.PasswordHashing
-    // (bcrypt, OWASP argon2id parameters); changing them upgrades stored hashes on next login.
+    // Tenancy: password hashing policy (catalogue ranges in ConfigSettings; seeded by V45);
+    // changing them upgrades stored hashes on next login.
     public static final String PASSWORD_ALGORITHM = "security.password_algorithm";
     public static final String ARGON2_MEMORY_KIB = "security.argon2_memory_kib";
     public static final String ARGON2_ITERATIONS = "security.argon2_iterations";
     public static final String ARGON2_PARALLELISM = "security.argon2_parallelism";
+
+    // Login throttling per account: failures before a lockout, and the first lockout's length (doubling, capped at a day).
+    public static final String LOGIN_FAILURE_THRESHOLD = "security.login_failure_threshold";
+    public static final String LOGIN_LOCKOUT_SECONDS = "security.login_lockout_seconds";
 }

@@ -12,6 +12,12 @@ import java.util.function.Function;
  * A typed {@code system_config} entry: its key, Java type, default (used when the row is
  * missing or unreadable) and validation. Durations are stored as a whole number of the unit
  * their key names ({@code *_days}, {@code *_seconds}) so SQL can use them directly.
+ *
+ * <p>A setting whose key is in the library's catalogue ({@link ConfigSettings#all()}) is always
+ * validated and read with the <em>catalogue's</em> definition, whatever instance a caller
+ * passes: a caller cannot widen a range (e.g. {@code audit.retention_days} down to 0, or
+ * {@code security.bcrypt_cost} down to 4) by constructing its own {@code ConfigSetting}.
+ * Caller-made settings for keys outside the catalogue (platform extensions) keep their own rules.
  */
 public final class ConfigSetting<T> {
     private final String key;
@@ -53,6 +59,13 @@ public final class ConfigSetting<T> {
             case "false", "0" -> false;
             default -> throw new IllegalArgumentException("not a boolean");
         }, String::valueOf, v -> null);
+    }
+
+    /** One of a fixed set of lower-case words (stored trimmed, compared case-insensitively). */
+    public static ConfigSetting<String> oneOf(String key, String defaultValue, java.util.Set<String> allowed) {
+        java.util.Set<String> words = java.util.Set.copyOf(allowed);
+        return new ConfigSetting<>(key, String.class, defaultValue, s -> s.trim().toLowerCase(Locale.ROOT), s -> s,
+                v -> words.contains(v) ? null : "must be one of " + new java.util.TreeSet<>(words));
     }
 
     /** A single-line string of 1..maxLength characters: no control characters, no lone surrogates. */
@@ -97,6 +110,15 @@ public final class ConfigSetting<T> {
         return defaultValue;
     }
 
+    /**
+     * The same key and type with another range: used only by {@link ConfigSettings} to relax
+     * the password-hashing floors for a database opened with
+     * {@code DialupDatabase.Builder#insecureFastPasswordHashingForTests()}.
+     */
+    static ConfigSetting<Long> relaxed(ConfigSetting<Long> s, long min, long max) {
+        return integer(s.key, s.defaultValue, min, max);
+    }
+
     /** The stored text as a value, or the default when missing or unreadable. */
     T parseOrDefault(String stored) {
         if (stored == null || stored.isBlank()) return defaultValue;
@@ -106,6 +128,11 @@ public final class ConfigSetting<T> {
         } catch (RuntimeException e) {
             return defaultValue;
         }
+    }
+
+    /** The canonical stored text of what {@code stored} reads as (its default when missing or invalid). */
+    String canonical(String stored) {
+        return format.apply(parseOrDefault(stored));
     }
 
     /** Validates and formats a value for storage. */

@@ -18,7 +18,14 @@ import org.jooq.SelectWhereStep;
 /**
  * Typed, validated access to {@code system_config}. Reads: any active scope (settings are
  * platform facts, not tenant data). Writes: system admins and the system scope, one audit
- * row each with the old and new value (no setting holds a secret).
+ * row each with the old and new value ({@code config.set}; values of keys that look like
+ * credentials are written as {@code "[redacted]"} — no catalogue setting holds a secret).
+ *
+ * <p>Known keys are read and validated with the library's catalogue
+ * ({@link ConfigSettings#authoritative}), never with the rules of a caller-made
+ * {@link ConfigSetting}: {@code set(scope, ConfigSetting.integer("security.bcrypt_cost", 4, 0, 31), 4L)}
+ * raises {@code ValidationException} exactly like the catalogue's own setting, and {@code get}
+ * returns the value password hashing uses.
  */
 public final class SystemConfigRepository {
     private final SystemConfig c = SYSTEM_CONFIG.as("c");
@@ -36,14 +43,15 @@ public final class SystemConfigRepository {
         Inputs.notNull("setting", setting);
         return db.read(dsl -> {
             TenantFilter.requireActive(dsl, scope, "reading system configuration");
-            return setting.parseOrDefault(dsl.select(c.VALUE).from(c).where(c.KEY.eq(setting.key())).fetchOne(c.VALUE));
+            return ConfigValues.get(db, dsl, setting);
         });
     }
 
     /** Validates and stores a value (inserting the row if missing). */
     public <T> void set(AccessScope scope, ConfigSetting<T> setting, T value) {
         Inputs.notNull("setting", setting);
-        String text = setting.formatValidated(value);
+        ConfigSetting<T> own = ConfigSettings.authoritative(setting, db.insecurePasswordHashingForTests());
+        String text = own.formatValidated(value);
         db.writeVoid(tx -> {
             TenantFilter.requireAdmin(tx, scope, "changing system configuration");
             String old = tx.select(c.VALUE).from(c).where(c.KEY.eq(setting.key())).fetchOne(c.VALUE);
@@ -55,8 +63,10 @@ public final class SystemConfigRepository {
                     .set(SYSTEM_CONFIG.VALUE, text)
                     .set(SYSTEM_CONFIG.UPDATED_AT, SqliteTime.truncate(db.clock().instant()))
                     .execute();
+            String shownOld = auditable(setting.key(), old);
+            String shownNew = auditable(setting.key(), text);
             audit.record(tx, scope, "config.set", "system_config", setting.key(), null,
-                    old == null ? Map.of("new", text) : Map.of("old", old, "new", text));
+                    old == null ? Map.of("new", shownNew) : Map.of("old", shownOld, "new", shownNew));
         });
     }
 
@@ -66,6 +76,15 @@ public final class SystemConfigRepository {
             TenantFilter.requireActive(dsl, scope, "reading system configuration");
             return selectBase(dsl).orderBy(c.KEY).fetch(this::toEntry);
         });
+    }
+
+    /** What an audit row may show of a value: credential-looking keys are redacted. */
+    static String auditable(String key, String value) {
+        String k = key.toLowerCase(java.util.Locale.ROOT);
+        String last = k.substring(k.lastIndexOf('.') + 1);
+        boolean secret = java.util.stream.Stream.of("password", "secret", "token", "credential", "credentials", "key")
+                .anyMatch(word -> last.equals(word) || last.endsWith("_" + word));
+        return secret && value != null ? "[redacted]" : value;
     }
 
     private SelectWhereStep<SystemConfigRecord> selectBase(DSLContext dsl) {

@@ -5,6 +5,7 @@ import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENT_LOG_ARCHIVES;
 import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENT_LOG_CHUNKS;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 
+import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
@@ -19,6 +20,7 @@ import dev.dialup.deploy.db.generated.tables.Sites;
 import dev.dialup.deploy.db.generated.tables.records.DeploymentsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import dev.dialup.deploy.db.jooq.SqliteTime;
+import dev.dialup.deploy.db.sites.Branches;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.tenancy.Inputs;
 import dev.dialup.deploy.db.tenancy.TenantFilter;
@@ -45,7 +47,8 @@ import org.jooq.impl.DSL;
  * rollback target and log archival.
  *
  * <p>Permissions (docs/deployments.md): read (find, history, latest successful, log) — anyone
- * who can read the site; create — anyone who can read the site (org members may deploy);
+ * who can read the site; create — anyone who can read the site (org members may deploy the
+ * site's configured branch; naming another branch needs a site manager);
  * status changes and log appends — the system scope (the builder) and site managers;
  * archival — system admins and the system scope.
  */
@@ -67,26 +70,40 @@ public final class DeploymentRepository {
         this.audit = new AuditLog(db.clock());
     }
 
-    /** Queues a deployment (status pending) for a site the caller may deploy. */
+    /**
+     * Queues a deployment (status pending) for a site the caller may deploy. {@code branch} null
+     * deploys the site's configured branch. Naming another branch needs a site manager (personal
+     * owner, organization owner/admin, system admin, system scope): a plain member gets
+     * {@link AccessDeniedException}. Every branch — named or configured — must be a valid git
+     * branch name ({@link Branches}; {@link ValidationException} otherwise). Refused calls write nothing.
+     */
     public Deployment create(AccessScope scope, long siteId, NewDeployment request) {
         Inputs.notNull("request", request);
         String hash = optional("commitHash", request.commitHash(), 64);
         if (hash != null && !hash.matches("[0-9a-fA-F]{4,64}")) throw new ValidationException("commitHash", "must be 4-64 hex digits");
         String message = optional("commitMessage", request.commitMessage(), 4096);
-        String branch = optional("branch", request.branch(), 255);
+        String requested = Branches.optional("branch", request.branch());
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireDeployableSite(tx, scope, siteId);
+            String branch = requested;
+            if (branch != null && !branch.equals(site.getBranch()) && !TenantFilter.canManage(tx, scope, site)) {
+                throw new AccessDeniedException("deploying another branch than the site's configured one needs a site manager");
+            }
+            if (branch == null) {
+                // A branch stored before validation existed (or behind the API) is never handed on unchecked.
+                branch = Branches.require("branch", site.getBranch() == null ? "main" : site.getBranch());
+            }
             long id = tx.insertInto(DEPLOYMENTS)
                     .set(DEPLOYMENTS.SITE_ID, siteId)
                     .set(DEPLOYMENTS.COMMIT_HASH, hash == null ? null : hash.toLowerCase())
                     .set(DEPLOYMENTS.COMMIT_MESSAGE, message)
-                    .set(DEPLOYMENTS.BRANCH, branch == null ? site.getBranch() : branch)
+                    .set(DEPLOYMENTS.BRANCH, branch)
                     .set(DEPLOYMENTS.DEPLOYED_BY, scope.userId().orElse(null))
                     .set(DEPLOYMENTS.STATUS, DeploymentStatus.PENDING.dbValue())
                     .set(DEPLOYMENTS.DEPLOYED_AT, now())
                     .returning(DEPLOYMENTS.ID).fetchOne().getId();
             audit.record(tx, scope, "deployment.create", "deployment", id, site.getOrganizationId(),
-                    detailsOf("siteId", siteId, "commitHash", hash, "branch", branch));
+                    detailsOf("siteId", siteId, "commitHash", hash, "branch", requested));
             return load(tx, id);
         });
     }

@@ -167,10 +167,7 @@ public final class SiteRepository {
     /** Validates and normalises every field; repository URLs follow {@link RepositoryUrls}. */
     static SiteConfig checkConfig(SiteConfig c) {
         String url = RepositoryUrls.normalize(c.repositoryUrl());
-        String branch = Inputs.optionalLine("branch", c.branch(), 255);
-        if (branch != null && (branch.contains(" ") || branch.contains("..") || branch.startsWith("-"))) {
-            throw new ValidationException("branch", "is not a valid git branch name");
-        }
+        String branch = Branches.optional("branch", c.branch());
         Integer port = c.port();
         if (port != null && (port < 1 || port > 65535)) throw new ValidationException("port", "must be between 1 and 65535");
         String domain = c.domain() == null || c.domain().isBlank() ? null : Domains.normalize(c.domain());

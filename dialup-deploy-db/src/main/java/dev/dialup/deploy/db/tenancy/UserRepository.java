@@ -8,7 +8,9 @@ import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.audit.AuditLog;
 import dev.dialup.deploy.db.generated.tables.Users;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -39,10 +41,26 @@ public final class UserRepository {
 
     private final DialupDatabase db;
     private final AuditLog audit;
+    private final LoginGuard guard;
+    private final PasswordHashing.Verifier verifier;
+    private final LoginThrottle throttle;
 
     public UserRepository(DialupDatabase db) {
+        this(db, LoginGuard.NONE);
+    }
+
+    /** With the calling service's own login limits (per client address; see {@link LoginGuard}). */
+    public UserRepository(DialupDatabase db, LoginGuard guard) {
+        this(db, guard, PasswordHashing.Verifier.PASSWORD4J);
+    }
+
+    /** Tests observe which verifications ran through {@code verifier}. */
+    UserRepository(DialupDatabase db, LoginGuard guard, PasswordHashing.Verifier verifier) {
         this.db = db;
         this.audit = new AuditLog(db.clock());
+        this.guard = Objects.requireNonNull(guard, "guard");
+        this.verifier = verifier;
+        this.throttle = new LoginThrottle(db, audit);
     }
 
     /**
@@ -59,7 +77,7 @@ public final class UserRepository {
         String e = Inputs.email(email);
         String pw = Inputs.newPassword("password", password);
         String dn = Inputs.optionalName("displayName", displayName);
-        PasswordHashing.Policy policy = db.read(PasswordHashing.Policy::read);
+        PasswordHashing.Policy policy = db.read(dsl -> PasswordHashing.Policy.read(db, dsl));
         String hash = PasswordHashing.hash(pw, policy); // slow: computed before taking the writer
         return db.write(tx -> {
             TenantFilter.requireAdmin(tx, scope, "registering a user");
@@ -80,48 +98,77 @@ public final class UserRepository {
 
     /**
      * The user id when {@code login} (username or email, any case) and {@code password} match an
-     * active account; otherwise empty. Unknown login, wrong password, locked hash and deactivated
-     * account give the same empty result after the same amount of hashing work. On success, a
-     * hash made with another algorithm or cost than the current policy is replaced (one
-     * {@code user.password_rehash} audit row in the same transaction).
+     * active account that is not locked out; otherwise empty. Same as
+     * {@link #authenticate(AccessScope, String, String, String)} without a client address.
      */
     public Optional<Long> authenticate(AccessScope scope, String login, String password) {
+        return authenticate(scope, login, password, null);
+    }
+
+    /**
+     * The user id when {@code login} (username or email, any case) and {@code password} match an
+     * active account that is not locked out; otherwise empty.
+     *
+     * <p>No oracle: unknown login, wrong password, lock marker, deactivated account and locked-out
+     * account give the same empty result after the same verifications — one per password-hash
+     * parameter set still stored ({@link PasswordHashing#plan}) — and the same one write
+     * transaction (the failure is counted for the account, or for the unknown name).
+     *
+     * <p>Throttling per account: after {@code security.login_failure_threshold} consecutive
+     * failures the account is locked for {@code security.login_lockout_seconds}, doubling with
+     * each consecutive lockout (at most a day); while locked even the right password gives empty.
+     * Each lockout writes one {@code user.login_lockout} audit row. A successful login resets the
+     * account's counters. {@code clientAddress} is only handed to the {@link LoginGuard} given to
+     * the constructor (per-address limits are the calling service's).
+     *
+     * <p>On success, a hash made with another algorithm or cost than the current policy is replaced
+     * (one {@code user.password_rehash} audit row in the same transaction).
+     */
+    public Optional<Long> authenticate(AccessScope scope, String login, String password, String clientAddress) {
+        Inputs.notNull("scope", scope);
         Inputs.passwordLength("password", password);
         String key = login == null ? "" : login.strip();
         String pw = password == null ? "" : password;
+        if (!guard.permit(key, clientAddress)) {
+            return Optional.empty();
+        }
         record Candidate(long id, String hash, boolean active) {}
-        var read = db.read(tx -> {
+        record Read(PasswordHashing.Policy policy, List<PasswordHashing.Step> plan, Candidate candidate) {}
+        Read read = db.read(tx -> {
             TenantFilter.requireAdmin(tx, scope, "authenticating a user");
-            PasswordHashing.Policy policy = PasswordHashing.Policy.read(tx);
+            PasswordHashing.Policy policy = PasswordHashing.Policy.read(db, tx);
             Candidate c = tx.select(U.ID, U.PASSWORD_HASH, U.IS_ACTIVE).from(U)
                     .where(key.contains("@") ? U.EMAIL.equalIgnoreCase(key) : U.USERNAME.equalIgnoreCase(key))
                     .fetchOne(r -> new Candidate(r.value1(), r.value2(), Boolean.TRUE.equals(r.value3())));
-            return Map.entry(policy, Optional.ofNullable(c));
+            return new Read(policy, PasswordHashing.plan(tx, policy), c);
         });
-        PasswordHashing.Policy policy = read.getKey();
-        Optional<Candidate> candidate = read.getValue();
-        if (candidate.isEmpty()) {
-            PasswordHashing.verifyDummy(pw, policy);
-            return Optional.empty();
-        }
-        Candidate c = candidate.get();
-        if (!PasswordHashing.verify(pw, c.hash(), policy) || !c.active()) {
-            return Optional.empty();
-        }
-        if (PasswordHashing.needsRehash(c.hash(), policy)) {
-            String upgraded = PasswordHashing.hash(pw, policy);
-            db.writeVoid(tx -> {
-                TenantFilter.requireAdmin(tx, scope, "authenticating a user");
-                // Compare-and-set: a password changed meanwhile is left alone.
-                int n = tx.update(U).set(U.PASSWORD_HASH, upgraded)
-                        .where(U.ID.eq(c.id())).and(U.PASSWORD_HASH.eq(c.hash())).execute();
-                if (n == 1) {
-                    audit.record(tx, scope, "user.password_rehash", "user", c.id(), null,
-                            Map.of("algorithm", algorithmOf(upgraded)));
+        Candidate c = read.candidate();
+        boolean matched = PasswordHashing.verify(pw, c == null ? null : c.hash(), read.plan(), verifier);
+        boolean usable = c != null && matched && c.active();
+        // Slow hashing happens before taking the writer; the upgrade is used only if the login succeeds.
+        String upgraded = usable && PasswordHashing.needsRehash(c.hash(), read.policy()) ? PasswordHashing.hash(pw, read.policy()) : null;
+        boolean success = db.write(tx -> {
+            TenantFilter.requireAdmin(tx, scope, "authenticating a user");
+            String subject = c == null ? LoginThrottle.unknownSubject(key) : LoginThrottle.userSubject(c.id());
+            boolean locked = throttle.isLocked(tx, subject);
+            if (usable && !locked) {
+                throttle.reset(tx, subject);
+                if (upgraded != null) {
+                    // Compare-and-set: a password changed meanwhile is left alone.
+                    int n = tx.update(U).set(U.PASSWORD_HASH, upgraded)
+                            .where(U.ID.eq(c.id())).and(U.PASSWORD_HASH.eq(c.hash())).execute();
+                    if (n == 1) {
+                        audit.record(tx, scope, "user.password_rehash", "user", c.id(), null,
+                                Map.of("algorithm", algorithmOf(upgraded)));
+                    }
                 }
-            });
-        }
-        return Optional.of(c.id());
+                return true;
+            }
+            throttle.recordFailure(tx, scope, subject, c == null ? null : c.id(), locked);
+            return false;
+        });
+        guard.completed(key, clientAddress, success);
+        return success ? Optional.of(c.id()) : Optional.empty();
     }
 
     /** The user, if visible: yourself, or anyone for system admins. */
@@ -140,8 +187,8 @@ public final class UserRepository {
             }
             return dsl.select(U.PASSWORD_HASH).from(U).where(U.ID.eq(userId)).fetchOne(U.PASSWORD_HASH);
         });
-        PasswordHashing.Policy policy = db.read(PasswordHashing.Policy::read);
-        if (!PasswordHashing.verify(currentPassword == null ? "" : currentPassword, stored, policy)) {
+        PasswordHashing.Policy policy = db.read(dsl -> PasswordHashing.Policy.read(db, dsl));
+        if (!PasswordHashing.verifyStored(currentPassword == null ? "" : currentPassword, stored, verifier)) {
             throw new AccessDeniedException("current password does not match");
         }
         String hash = PasswordHashing.hash(pw, policy);
@@ -167,7 +214,7 @@ public final class UserRepository {
             TenantFilter.requireAdmin(dsl, scope, "resetting a password");
             return null;
         });
-        String hash = PasswordHashing.hash(pw, db.read(PasswordHashing.Policy::read));
+        String hash = PasswordHashing.hash(pw, db.read(dsl -> PasswordHashing.Policy.read(db, dsl)));
         db.writeVoid(tx -> {
             requireVisible(tx, scope, userId);
             TenantFilter.requireAdmin(tx, scope, "resetting a password");

@@ -31,7 +31,7 @@ class SystemConfigRepositoryTest {
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
+        db = TestDb.production(dir); // the production catalogue floors (bcrypt cost >= 10)
         actors = new DeployActors(db);
         repo = new SystemConfigRepository(db);
         admin = actors.scope(Actor.SYSTEM_ADMIN);

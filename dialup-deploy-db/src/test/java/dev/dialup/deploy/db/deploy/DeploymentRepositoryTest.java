@@ -131,12 +131,13 @@ class DeploymentRepositoryTest {
 
     @Test
     void orgMembersMayDeployAndTheDeployerIsRecorded() {
-        Deployment d = repo.create(actors.scope(Actor.ORG_MEMBER), actors.acmeSite, new NewDeployment("ABCDEF12", "Add login", "feature/x"));
+        // Members deploy the site's configured branch (another branch needs a manager: BranchAttackTest).
+        Deployment d = repo.create(actors.scope(Actor.ORG_MEMBER), actors.acmeSite, new NewDeployment("ABCDEF12", "Add login", "main"));
         assertThat(d.status()).isEqualTo(PENDING);
         assertThat(d.deployedBy()).isEqualTo(actors.memberUser);
         assertThat(d.commitHash()).isEqualTo("abcdef12");
         assertThat(d.commitMessage()).isEqualTo("Add login");
-        assertThat(d.branch()).isEqualTo("feature/x");
+        assertThat(d.branch()).isEqualTo("main");
         assertThat(auditActions()).containsExactly("deployment.create");
     }
 

@@ -7,7 +7,9 @@ import java.nio.file.Path;
 /**
  * Real SQLite files in a JUnit temp dir, opened through the same entry point a service uses.
  * Test databases opt in to system scopes ({@code allowSystemScope()}); {@link #system} is the
- * one easy way to get one.
+ * one easy way to get one. They also opt into cheap password hashing
+ * ({@code insecurePasswordHashingForTests}) so fixtures may set {@code security.bcrypt_cost=4};
+ * tests of the production floors open with {@link #production(Path)}.
  */
 public final class TestDb {
     private TestDb() {}
@@ -17,7 +19,12 @@ public final class TestDb {
     }
 
     public static DialupDatabase.Builder builder(Path dir) {
-        return DialupDatabase.builder().path(dir.resolve("test.db")).allowSystemScope();
+        return DialupDatabase.builder().path(dir.resolve("test.db")).allowSystemScope().insecurePasswordHashingForTests();
+    }
+
+    /** A database opened exactly as a service opens it (production hashing floors), with system scopes. */
+    public static DialupDatabase production(Path dir) {
+        return DialupDatabase.builder().path(dir.resolve("test.db")).allowSystemScope().build();
     }
 
     /** The system scope of {@code db} labelled {@code test}. */
