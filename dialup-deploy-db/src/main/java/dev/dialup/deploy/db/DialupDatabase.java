@@ -131,6 +131,11 @@ public final class DialupDatabase implements AutoCloseable {
     /** How often the background checkpointer moves the WAL into the database file. */
     static final Duration CHECKPOINT_PERIOD = Duration.ofSeconds(1);
 
+    /** The Java migrations, in one list for Flyway and for the up-to-date check ({@link UpToDateCheck}). */
+    static org.flywaydb.core.api.migration.JavaMigration[] javaMigrations() {
+        return new org.flywaydb.core.api.migration.JavaMigration[] {new V3__Adopt_legacy_sites(), new V51__Backfill_input_keys()};
+    }
+
     /** Opens (creating, adopting or migrating as needed) the file named by {@code DIALUP_DB}, or {@code ./data/dialup-deploy.db}. */
     public static DialupDatabase open() {
         return builder().build();
@@ -708,7 +713,7 @@ public final class DialupDatabase implements AutoCloseable {
                 .loggers("slf4j")
                 .dataSource(ds)
                 .locations(locations.toArray(String[]::new))
-                .javaMigrations(new V3__Adopt_legacy_sites(), new V51__Backfill_input_keys())
+                .javaMigrations(javaMigrations())
                 .group(true)
                 .cleanDisabled(true)
                 .baselineOnMigrate(adoptLegacy)

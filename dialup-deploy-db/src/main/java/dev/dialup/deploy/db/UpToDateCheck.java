@@ -1,6 +1,5 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.migration.V3__Adopt_legacy_sites;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +24,7 @@ import java.util.zip.CRC32;
  * open skip Flyway; anything else (pending, newer, failed, edited or unknown rows) goes
  * through Flyway's full validate-and-migrate path.
  *
- * <p>The list of SQL migrations comes from {@code db/migration-index.txt}, written at build time
+ * <p>The Java migrations are {@link DialupDatabase#javaMigrations()}; the list of SQL migrations comes from {@code db/migration-index.txt}, written at build time
  * from {@code db/migration/sqlite/}; checksums are Flyway's (CRC32 over the lines of the script,
  * BOM and line breaks removed), verified against Flyway's own in {@code FastOpenTest}.
  */
@@ -117,9 +116,10 @@ final class UpToDateCheck {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + INDEX, e);
         }
-        V3__Adopt_legacy_sites java = new V3__Adopt_legacy_sites();
-        String version = java.getVersion().getVersion();
-        entries.put(Version.parse(version), new Entry(version, "JDBC", java.getClass().getName(), java.getChecksum()));
+        for (var java : DialupDatabase.javaMigrations()) {
+            String version = java.getVersion().getVersion();
+            entries.put(Version.parse(version), new Entry(version, "JDBC", java.getClass().getName(), java.getChecksum()));
+        }
         return entries;
     }
 

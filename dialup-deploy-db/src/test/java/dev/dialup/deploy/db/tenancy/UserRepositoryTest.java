@@ -306,6 +306,8 @@ class UserRepositoryTest {
         assertThat(alice.createdAt()).isNotNull();
         assertThat(users.find(AUTH, alice.id())).isEqualTo(alice);
 
+        // Another active admin, so demoting alice is not removing the last one (AdminRulesAttackTest).
+        users.setSystemAdmin(AUTH, users.register(AUTH, "root", "root@example.com", "s3cret password", null).id(), true);
         User promoted = users.setSystemAdmin(AUTH, alice.id(), true);
         assertThat(promoted.admin()).isTrue();
         assertThat(promoted.username()).isEqualTo("alice");
