@@ -11,7 +11,7 @@ import dev.dialup.deploy.db.ValidationException;
  *   <li>1 to {@value #MAX_LENGTH} characters after stripping surrounding whitespace;</li>
  *   <li>no leading {@code -} (git would read it as an option), not {@code @}, not {@code HEAD};</li>
  *   <li>no whitespace, control or invisible formatting characters (bidi overrides included) anywhere;</li>
- *   <li>none of {@code ~ ^ : ? * [ \}, no {@code ..}, no {@code @{};</li>
+ *   <li>none of <code>~ ^ : ? * [ \</code>, no {@code ..}, no <code>@&#123;</code>;</li>
  *   <li>no leading, trailing or doubled {@code /}; no component starting with {@code .} or ending
  *       with {@code .lock}; no trailing {@code .}.</li>
  * </ul>
