@@ -14,7 +14,8 @@ public final class FlywayOpenQueryMain {
 
     public static void main(String[] args) {
         try (DialupDatabase db = DialupDatabase.builder().path(Path.of(args[0])).extraMigrationLocation("classpath:db/none").build()) {
-            System.out.println(db.read(dsl -> dsl.fetchCount(USERS)));
+            int users = db.read(dsl -> dsl.fetchCount(USERS));
+            System.out.println(users);
         }
     }
 }

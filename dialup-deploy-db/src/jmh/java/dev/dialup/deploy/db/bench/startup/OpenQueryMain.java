@@ -11,7 +11,8 @@ public final class OpenQueryMain {
 
     public static void main(String[] args) {
         try (DialupDatabase db = DialupDatabase.open(Path.of(args[0]))) {
-            System.out.println(db.read(dsl -> dsl.fetchCount(USERS)));
+            int users = db.read(dsl -> dsl.fetchCount(USERS));
+            System.out.println(users);
         }
     }
 }
