@@ -68,6 +68,7 @@ public final class DialupDatabase implements AutoCloseable {
     public static final String MIGRATIONS = "classpath:db/migration/sqlite";
 
     private static final Logger log = LoggerFactory.getLogger(DialupDatabase.class);
+    private static final java.util.concurrent.atomic.AtomicBoolean INSECURE_HASHING_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
 
     static {
         System.setProperty("org.jooq.no-logo", "true");
@@ -121,7 +122,8 @@ public final class DialupDatabase implements AutoCloseable {
         this.readerDsl = dsl(readerPool);
         this.fileKey = StorageGuard.fileKey(path);
         this.openKey = OpenDatabases.opened(path);
-        if (b.insecurePasswordHashing) {
+        if (b.insecurePasswordHashing && !INSECURE_HASHING_WARNED.getAndSet(true)) {
+            // Once per JVM: a test suite opens hundreds of such databases; a service must never open one.
             log.warn("{} opened with insecure password hashing for tests: never use this in a service", path);
         }
         // WAL checkpoints off the commit path (issue 15): a background thread, not the committing writer.
@@ -792,7 +794,7 @@ public final class DialupDatabase implements AutoCloseable {
          * {@code system_config} (bcrypt cost from 10 to 4, argon2id memory from 19 MiB to 8 KiB and
          * iterations from 2 to 1) so tests can hash in microseconds. Only the code that opens the
          * database can choose it — no stored value or caller-made setting can. Never use it in a
-         * service; opening logs a warning.
+         * service; the first such open in a JVM logs a warning.
          */
         public Builder insecurePasswordHashingForTests() {
             this.insecurePasswordHashing = true;
