@@ -22,9 +22,8 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
 
-    @CommandLine.Option(names = "--create-dirs",
-            description = "Create missing directories of --db (mode 0700). Without it only the default ./data/ is created.")
-    boolean createDirs;
+    @Mixin
+    DialupCli.CreateDirsOption createDirs;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -40,7 +39,7 @@ final class DemoCommand implements Callable<Integer> {
         List<AdminDashboard.FailedDeployment> failed;
         Map<String, Long> rows;
         DialupDatabase.Builder builder = DialupDatabase.builder().path(options.path()).allowSystemScope();
-        if (createDirs) {
+        if (createDirs.create) {
             builder.createDirectories(true);
         }
         try (DialupDatabase db = builder.build()) {

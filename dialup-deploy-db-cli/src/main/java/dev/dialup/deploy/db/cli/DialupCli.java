@@ -91,6 +91,13 @@ public final class DialupCli implements Runnable {
         cl.getSubcommands().values().forEach(DialupCli::applyExitCodes);
     }
 
+    /** {@code --create-dirs}, for the commands that may create a new database (migrate, demo). */
+    public static final class CreateDirsOption {
+        @Option(names = "--create-dirs",
+                description = "Create missing directories of --db (mode 0700). Without it only the default ./data/ is created.")
+        boolean create;
+    }
+
     /** Options every command that touches a database shares. */
     public static final class DbOptions {
         @Option(names = "--db", paramLabel = "FILE",

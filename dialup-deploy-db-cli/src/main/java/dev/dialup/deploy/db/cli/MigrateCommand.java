@@ -17,9 +17,8 @@ final class MigrateCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
 
-    @CommandLine.Option(names = "--create-dirs",
-            description = "Create missing directories of --db (mode 0700). Without it only the default ./data/ is created.")
-    boolean createDirs;
+    @Mixin
+    DialupCli.CreateDirsOption createDirs;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -27,7 +26,7 @@ final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DialupDatabase.Builder builder = DialupDatabase.builder().path(options.path());
-        if (createDirs) {
+        if (createDirs.create) {
             builder.createDirectories(true);
         }
         try (DialupDatabase db = builder.build()) {
