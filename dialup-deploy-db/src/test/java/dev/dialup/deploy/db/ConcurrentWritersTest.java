@@ -3,8 +3,7 @@ package dev.dialup.deploy.db;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -17,11 +16,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ConcurrentWritersTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().manual();
 
     @Test
     void eightWriterThreadsTimesFiveHundredTransactionsNeverSurfaceBusyWhileFourReadersRead() throws Exception {
@@ -30,7 +29,7 @@ class ConcurrentWritersTest {
         List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicLong reads = new AtomicLong();
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             ExecutorService pool = Executors.newFixedThreadPool(writers + 4);
             List<Future<?>> writes = new ArrayList<>();
             for (int w = 0; w < writers; w++) {

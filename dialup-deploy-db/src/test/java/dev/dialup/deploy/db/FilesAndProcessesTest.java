@@ -10,9 +10,9 @@ import dev.dialup.deploy.db.ops.SqliteOnly;
 import dev.dialup.deploy.db.ops.Verifier;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
-import dev.dialup.deploy.db.testing.DeployActors;
+import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,12 +25,12 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Files on disk are private, paths are never invented, erased plaintext is gone, legacy process rows are linked. */
 class FilesAndProcessesTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().manual();
 
     private static String mode(Path p) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
@@ -38,22 +38,22 @@ class FilesAndProcessesTest {
 
     @Test
     void theDatabaseItsWalAndShmBackupsAndManifestsAreCreatedPrivate() throws Exception {
-        Path file = dir.resolve("private/sub/dialup.db");
+        Path file = temp.dir().resolve("private/sub/dialup.db");
         try (DialupDatabase db = DialupDatabase.builder().path(file).createDirectories(true).build()) {
             new Fixtures(db).user("ada");
             // While open, after a real write: all three files exist.
             assertThat(mode(file)).isEqualTo("rw-------");
             assertThat(mode(file.resolveSibling("dialup.db-wal"))).isEqualTo("rw-------");
             assertThat(mode(file.resolveSibling("dialup.db-shm"))).isEqualTo("rw-------");
-            assertThat(mode(dir.resolve("private"))).isEqualTo("rwx------");
-            assertThat(mode(dir.resolve("private/sub"))).isEqualTo("rwx------");
+            assertThat(mode(temp.dir().resolve("private"))).isEqualTo("rwx------");
+            assertThat(mode(temp.dir().resolve("private/sub"))).isEqualTo("rwx------");
 
             Backup backup = BackupService.besideDatabase(file).backup(db);
             assertThat(mode(backup.file())).isEqualTo("rw-------");
             assertThat(mode(backup.manifestFile())).isEqualTo("rw-------");
             assertThat(mode(backup.file().getParent())).isEqualTo("rwx------");
 
-            Path restored = dir.resolve("private/restored.db");
+            Path restored = temp.dir().resolve("private/restored.db");
             new RestoreService(Clock.systemUTC(), dev.dialup.deploy.db.ops.Progress.NONE).restore(backup.file(), restored, false);
             assertThat(mode(restored)).isEqualTo("rw-------");
         }
@@ -62,10 +62,10 @@ class FilesAndProcessesTest {
 
     @Test
     void verifyWarnsAboutADatabaseOthersCanReadButStillPasses() throws Exception {
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             new Fixtures(db).user("ada");
         }
-        Path file = dir.resolve("test.db");
+        Path file = temp.dir().resolve("test.db");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         Verifier.Report r = Verifier.verify(file);
         assertThat(r.ok()).isTrue();
@@ -74,13 +74,13 @@ class FilesAndProcessesTest {
 
     @Test
     void aMissingDirectoryIsRefusedWithATypedErrorNamingItAndNothingIsCreated() {
-        Path typo = dir.resolve("dta/missing/dialup.db");
+        Path typo = temp.dir().resolve("dta/missing/dialup.db");
         assertThatThrownBy(() -> DialupDatabase.open(typo)).isInstanceOfSatisfying(StorageException.class, e -> {
             assertThat(e.reason()).isEqualTo(StorageException.Reason.DIRECTORY_MISSING);
             assertThat(e.getMessage()).contains(typo.getParent().toString()).contains("does not exist").contains("nothing was created");
         });
         assertThatThrownBy(() -> DialupDatabase.migrate(typo)).isInstanceOf(StorageException.class);
-        assertThat(dir.resolve("dta")).doesNotExist();
+        assertThat(temp.dir().resolve("dta")).doesNotExist();
 
         DialupDatabase.migrate(typo, true);
         assertThat(typo).isRegularFile();
@@ -88,24 +88,24 @@ class FilesAndProcessesTest {
 
     @Test
     void plaintextOfAVariableResavedAsASecretIsGoneFromTheDatabaseAndWalFiles() throws Exception {
-        try (DialupDatabase db = TestDb.open(dir)) {
-            DeployActors actors = new DeployActors(db);
+        try (DialupDatabase db = temp.open()) {
+            ActorWorld actors = ActorWorld.create(db);
             EnvironmentRepository env = new EnvironmentRepository(db, SecretsKeyset.generate());
             String plaintext = "plain-" + UUID.randomUUID();
-            env.set(actors.system(), actors.acmeSite, "API_TOKEN", plaintext, false);
+            env.set(actors.system(), actors.orgSite, "API_TOKEN", plaintext, false);
             // Move it into the main file too, and write it again into the WAL: both places must be cleaned.
             db.withWriterConnection(c -> {
                 SqliteOnly.checkpointTruncate(c);
                 return null;
             });
-            env.set(actors.system(), actors.acmeSite, "OTHER", "x", false);
+            env.set(actors.system(), actors.orgSite, "OTHER", "x", false);
             assertThat(rawFilesContain(db.path(), plaintext)).as("the check can see the plaintext").isTrue();
 
-            env.set(actors.system(), actors.acmeSite, "API_TOKEN", "now-a-secret", true);
+            env.set(actors.system(), actors.orgSite, "API_TOKEN", "now-a-secret", true);
 
             assertThat(rawFilesContain(db.path(), plaintext)).isFalse();
             assertThat(rawFilesContain(db.path(), "now-a-secret")).isFalse();
-            assertThat(env.get(actors.system(), actors.acmeSite, "API_TOKEN").secretValue().reveal()).isEqualTo("now-a-secret");
+            assertThat(env.get(actors.system(), actors.orgSite, "API_TOKEN").secretValue().reveal()).isEqualTo("now-a-secret");
         }
     }
 
@@ -133,9 +133,9 @@ class FilesAndProcessesTest {
 
     @Test
     void rowsTheLegacyProcessTrackerInsertsAfterMigrationAreLinkedToTheirSiteByName() throws Exception {
-        Path file = dir.resolve("test.db");
+        Path file = temp.dir().resolve("test.db");
         long shop;
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             Fixtures f = new Fixtures(db);
             shop = f.personalSite("shop", f.user("owner"));
         }

@@ -18,13 +18,12 @@ import dev.dialup.deploy.db.tenancy.OrganizationRepository;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,8 +33,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * is a ValidationException naming the parameter, never a NullPointerException, and writes nothing.
  */
 class NullArgumentsTest {
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TempDatabase TEMP = TempDatabase.create();
     static DialupDatabase db;
     static AccessScope owner;
     static long site;
@@ -47,17 +46,12 @@ class NullArgumentsTest {
 
     @BeforeAll
     static void open() {
-        db = TestDb.open(dir);
+        db = TEMP.db();
         Fixtures f = new Fixtures(db);
         long u = f.user("owner");
         site = f.personalSite("Null Site", u);
         owner = new AccessScopes(db).forUser(u);
         world = DbSnapshot.of(db);
-    }
-
-    @AfterAll
-    static void close() {
-        db.close();
     }
 
     static Arguments call(String description, String field, Runnable call) {

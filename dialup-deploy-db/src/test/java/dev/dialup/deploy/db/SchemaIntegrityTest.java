@@ -11,33 +11,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.tenancy.OrgRole;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import org.jooq.exception.DataAccessException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Phase 3 rules enforced by the schema itself (they back up the repositories' validation). */
 class SchemaIntegrityTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
     Fixtures f;
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
+        db = temp.db();
         f = new Fixtures(db);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     private Map<Long, String> roles(long org) {

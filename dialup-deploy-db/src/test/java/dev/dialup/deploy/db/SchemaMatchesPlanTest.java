@@ -2,18 +2,16 @@ package dev.dialup.deploy.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -152,18 +150,13 @@ class SchemaMatchesPlanTest {
                 List.of("sites", "organization_id"));
     }
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TempDatabase TEMP = TempDatabase.create();
     static DialupDatabase db;
 
     @BeforeAll
     static void open() {
-        db = TestDb.open(dir);
-    }
-
-    @AfterAll
-    static void close() {
-        db.close();
+        db = TEMP.db();
     }
 
     @ParameterizedTest(name = "{0}")

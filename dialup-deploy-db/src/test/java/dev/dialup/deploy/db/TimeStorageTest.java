@@ -4,16 +4,15 @@ import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dialup.deploy.db.jooq.SqliteTime;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class TimeStorageTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().manual();
 
     @Test
     void instantsAreStoredAsUtcTextThatSortsChronologicallyAndRoundTrip() {
@@ -22,7 +21,7 @@ class TimeStorageTest {
                 Instant.parse("2026-02-28T23:59:59.999Z"),
                 Instant.parse("1999-12-31T23:00:00.5Z"),
                 Instant.parse("2026-03-01T00:00:00.001Z"));
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             db.writeVoid(tx -> times.forEach(t -> tx.insertInto(AUDIT_LOG)
                     .set(AUDIT_LOG.ACTOR_LABEL, "t").set(AUDIT_LOG.ACTION, "a").set(AUDIT_LOG.TARGET_TYPE, "x")
                     .set(AUDIT_LOG.CREATED_AT, t).execute()));

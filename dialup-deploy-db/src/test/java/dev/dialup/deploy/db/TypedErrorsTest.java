@@ -10,10 +10,10 @@ import dev.dialup.deploy.db.ops.SqliteOnly;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import dev.dialup.deploy.db.usage.UsageSample;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -29,7 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a service sees when the database is closed, busy or its wait is interrupted, and what a
@@ -38,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TypedErrorsTest {
     private static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().manual();
 
     private static AccessScope system(DialupDatabase db) {
         return TestDb.system(db, "typed-errors-test");
@@ -47,7 +47,7 @@ class TypedErrorsTest {
 
     @Test
     void everyCallAfterCloseIsADatabaseClosedExceptionAndRunsNothing() {
-        DialupDatabase db = TestDb.open(dir);
+        DialupDatabase db = temp.open();
         db.close();
         AtomicBoolean ran = new AtomicBoolean();
         assertThatThrownBy(() -> db.write(tx -> ran.getAndSet(true))).isInstanceOf(DatabaseClosedException.class)
@@ -62,7 +62,7 @@ class TypedErrorsTest {
     @Test
     void aWriterQueuedBehindAnotherIsWokenByCloseInsteadOfWaitingOutItsTimeout() throws Exception {
         // A wait far longer than the test: only close() can end it.
-        DialupDatabase db = TestDb.builder(dir).writeWait(Duration.ofHours(1)).build();
+        DialupDatabase db = temp.builder().writeWait(Duration.ofHours(1)).build();
         CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<Void> holder = runAsync(() -> db.writeVoid(tx -> {
@@ -95,7 +95,7 @@ class TypedErrorsTest {
 
     @Test
     void aWriterThatWaitsLongerThanWriteWaitGetsABusyErrorWithTheTimeWaited() throws Exception {
-        try (DialupDatabase db = TestDb.builder(dir).writeWait(Duration.ofMillis(300)).build()) {
+        try (DialupDatabase db = temp.builder().writeWait(Duration.ofMillis(300)).build()) {
             Fixtures f = new Fixtures(db);
             var before = DbSnapshot.of(db);
             CountDownLatch holding = new CountDownLatch(1);
@@ -122,7 +122,7 @@ class TypedErrorsTest {
 
     @Test
     void anInterruptedWaitIsTypedAndKeepsTheInterruptFlag() throws Exception {
-        try (DialupDatabase db = TestDb.builder(dir).writeWait(Duration.ofHours(1)).build()) {
+        try (DialupDatabase db = temp.builder().writeWait(Duration.ofHours(1)).build()) {
             CountDownLatch holding = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             CompletableFuture<Void> holder = runAsync(() -> db.writeVoid(tx -> {
@@ -156,7 +156,7 @@ class TypedErrorsTest {
 
     @Test
     void anotherProcessHoldingTheLockPastTheBusyTimeoutIsABusyErrorNotARawJooqException() throws Exception {
-        try (DialupDatabase db = TestDb.builder(dir).busyTimeout(Duration.ofMillis(100)).build();
+        try (DialupDatabase db = temp.builder().busyTimeout(Duration.ofMillis(100)).build();
              Connection other = DriverManager.getConnection(SqliteOnly.jdbcUrl(db.path()));
              Statement st = other.createStatement()) {
             Fixtures f = new Fixtures(db);
@@ -181,7 +181,7 @@ class TypedErrorsTest {
 
     @Test
     void aFailingRepositoryCallInsideTheCallersTransactionUndoesItsOwnPartialWork() {
-        try (DialupDatabase db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
+        try (DialupDatabase db = temp.builder().clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
             Fixtures f = new Fixtures(db);
             long site = f.personalSite("metrics", f.user("owner"));
             UsageRepository usage = new UsageRepository(db);
@@ -207,7 +207,7 @@ class TypedErrorsTest {
 
     @Test
     void aSucceedingNestedRepositoryCallCommitsWithTheCallerAndRollsBackWithIt() {
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             Fixtures f = new Fixtures(db);
             assertThatThrownBy(() -> db.writeVoid(tx -> {
                 f.user("inner");

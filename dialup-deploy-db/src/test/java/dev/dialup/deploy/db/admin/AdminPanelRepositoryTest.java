@@ -11,35 +11,28 @@ import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.tenancy.OrgRole;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class AdminPanelRepositoryTest {
     AccessScope PANEL;
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
     AdminPanelRepository panel;
     Fixtures f;
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
+        db = temp.db();
         PANEL = db.systemScope("admin-panel");
         panel = new AdminPanelRepository(db);
         f = new Fixtures(db);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     @Test

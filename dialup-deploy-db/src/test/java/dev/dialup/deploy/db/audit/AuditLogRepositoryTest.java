@@ -14,37 +14,30 @@ import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.tenancy.AccessScopes;
-import dev.dialup.deploy.db.tenancy.TenancyWorld;
+import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class AuditLogRepositoryTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
     AuditLogRepository auditLog;
     Fixtures f;
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
+        db = temp.db();
         auditLog = new AuditLogRepository(db);
         f = new Fixtures(db);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     void insert(int n, Long org, Instant at) {
@@ -97,7 +90,7 @@ class AuditLogRepositoryTest {
 
     @Test
     void pruneDeletesOnlyRowsOlderThanTheRetentionInBatchesAndRecordsOneRow() {
-        TenancyWorld.setConfig(db, ConfigKeys.AUDIT_RETENTION_DAYS, "30");
+        ActorWorld.setConfig(db, ConfigKeys.AUDIT_RETENTION_DAYS, "30");
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         insert(AuditLogRepository.PRUNE_BATCH * 2 + 7, null, now.minus(31, ChronoUnit.DAYS));
         insert(5, null, now.minus(29, ChronoUnit.DAYS));

@@ -12,16 +12,15 @@ import dev.dialup.deploy.db.audit.AuditLogRepository;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.testing.DbSnapshot;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,23 +32,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ConfigAttackTest {
     private AccessScope SYSTEM;
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.production();
     DialupDatabase db;
     SystemConfigRepository config;
     AuditLogRepository auditLog;
 
     @BeforeEach
     void open() {
-        db = TestDb.production(dir);
+        db = temp.db();
         SYSTEM = TestDb.system(db, "config-attack");
         config = new SystemConfigRepository(db);
         auditLog = new AuditLogRepository(db);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     private void auditRows(int daysAgo, int count) {

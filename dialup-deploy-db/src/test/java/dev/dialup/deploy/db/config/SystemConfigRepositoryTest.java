@@ -10,36 +10,29 @@ import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
-import dev.dialup.deploy.db.testing.DeployActors;
-import dev.dialup.deploy.db.testing.DeployActors.Actor;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.ActorWorld.Actor;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SystemConfigRepositoryTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.production();
     DialupDatabase db;
-    DeployActors actors;
+    ActorWorld actors;
     SystemConfigRepository repo;
     AccessScope admin;
 
     @BeforeEach
     void open() {
-        db = TestDb.production(dir); // the production catalogue floors (bcrypt cost >= 10)
-        actors = new DeployActors(db);
+        db = temp.db(); // the production catalogue floors (bcrypt cost >= 10)
+        actors = ActorWorld.create(db);
         repo = new SystemConfigRepository(db);
         admin = actors.scope(Actor.SYSTEM_ADMIN);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     @Test

@@ -14,15 +14,13 @@ import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
-import dev.dialup.deploy.db.testing.DeployActors;
-import dev.dialup.deploy.db.testing.DeployActors.Actor;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.ActorWorld.Actor;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,24 +32,19 @@ import org.junit.jupiter.params.provider.ValueSource;
  * with nothing written.
  */
 class BranchAttackTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
-    DeployActors actors;
+    ActorWorld actors;
     DeploymentRepository deployments;
     SiteRepository sites;
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
-        actors = new DeployActors(db);
+        db = temp.db();
+        actors = ActorWorld.create(db);
         deployments = new DeploymentRepository(db);
         sites = new SiteRepository(db);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     static Stream<String> hostile() {
@@ -67,14 +60,14 @@ class BranchAttackTest {
         AccessScope owner = actors.scope(Actor.ORG_OWNER);
         var before = DbSnapshot.of(db);
 
-        assertThatThrownBy(() -> deployments.create(system, actors.acmeSite, new NewDeployment(null, null, branch)))
+        assertThatThrownBy(() -> deployments.create(system, actors.orgSite, new NewDeployment(null, null, branch)))
                 .isInstanceOf(ValidationException.class).hasMessageStartingWith("branch: is not a valid git branch name")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(branch.strip()));
-        assertThatThrownBy(() -> deployments.create(owner, actors.acmeSite, new NewDeployment(null, null, branch)))
+        assertThatThrownBy(() -> deployments.create(owner, actors.orgSite, new NewDeployment(null, null, branch)))
                 .isInstanceOf(ValidationException.class);
-        assertThatThrownBy(() -> sites.update(owner, actors.acmeSite, SiteConfig.defaults().withRepository(null, branch)))
+        assertThatThrownBy(() -> sites.update(owner, actors.orgSite, SiteConfig.defaults().withRepository(null, branch)))
                 .isInstanceOf(ValidationException.class).hasMessageStartingWith("branch: ");
-        assertThatThrownBy(() -> sites.create(owner, new NewSite("New", null, SiteType.STATIC, actors.acmeOrg,
+        assertThatThrownBy(() -> sites.create(owner, new NewSite("New", null, SiteType.STATIC, actors.orgA,
                 SiteConfig.defaults().withRepository(null, branch)))).isInstanceOf(ValidationException.class);
         assertThatThrownBy(() -> Branches.require("branch", branch)).isInstanceOf(ValidationException.class);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
@@ -87,25 +80,25 @@ class BranchAttackTest {
         assertThat(Branches.optional("branch", " ")).isNull();
         assertThat(Branches.optional("branch", null)).isNull();
         assertThat(Branches.require("branch", "x".repeat(Branches.MAX_LENGTH))).hasSize(255);
-        assertThat(deployments.create(actors.system(), actors.acmeSite, new NewDeployment(null, null, branch)).branch()).isEqualTo(branch);
+        assertThat(deployments.create(actors.system(), actors.orgSite, new NewDeployment(null, null, branch)).branch()).isEqualTo(branch);
     }
 
     @Test
     void aPlainMemberDeploysOnlyTheConfiguredBranch() {
         AccessScope member = actors.scope(Actor.ORG_MEMBER);
         var before = DbSnapshot.of(db);
-        assertThatThrownBy(() -> deployments.create(member, actors.acmeSite, new NewDeployment(null, null, "feature/x")))
+        assertThatThrownBy(() -> deployments.create(member, actors.orgSite, new NewDeployment(null, null, "feature/x")))
                 .isInstanceOf(AccessDeniedException.class).hasMessageContaining("needs a site manager");
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
 
-        assertThat(deployments.create(member, actors.acmeSite, new NewDeployment(null, null, null)).branch()).isEqualTo("main");
-        assertThat(deployments.create(member, actors.acmeSite, new NewDeployment(null, null, " main ")).branch()).isEqualTo("main");
+        assertThat(deployments.create(member, actors.orgSite, new NewDeployment(null, null, null)).branch()).isEqualTo("main");
+        assertThat(deployments.create(member, actors.orgSite, new NewDeployment(null, null, " main ")).branch()).isEqualTo("main");
     }
 
     @ParameterizedTest
     @EnumSource(value = Actor.class, names = {"ORG_ADMIN", "ORG_OWNER", "SYSTEM_ADMIN", "SYSTEM"})
     void managersMayNameAnotherBranch(Actor actor) {
-        Deployment d = deployments.create(actors.scope(actor), actors.acmeSite, new NewDeployment(null, null, "feature/x"));
+        Deployment d = deployments.create(actors.scope(actor), actors.orgSite, new NewDeployment(null, null, "feature/x"));
         assertThat(d.branch()).isEqualTo("feature/x");
         assertThat(deployments.create(actors.scope(Actor.PERSONAL_OWNER), actors.personalSite, new NewDeployment(null, null, "hotfix")).branch())
                 .isEqualTo("hotfix");
@@ -113,11 +106,11 @@ class BranchAttackTest {
 
     @Test
     void aHostileBranchStoredBehindTheApiIsNeverDeployed() {
-        db.writeVoid(tx -> tx.update(SITES).set(SITES.BRANCH, "--upload-pack=touch /tmp/x").where(SITES.ID.eq(actors.acmeSite)).execute());
+        db.writeVoid(tx -> tx.update(SITES).set(SITES.BRANCH, "--upload-pack=touch /tmp/x").where(SITES.ID.eq(actors.orgSite)).execute());
         var before = DbSnapshot.of(db);
-        assertThatThrownBy(() -> deployments.create(actors.scope(Actor.ORG_MEMBER), actors.acmeSite, new NewDeployment(null, null, null)))
+        assertThatThrownBy(() -> deployments.create(actors.scope(Actor.ORG_MEMBER), actors.orgSite, new NewDeployment(null, null, null)))
                 .isInstanceOf(ValidationException.class);
-        assertThatThrownBy(() -> deployments.create(actors.system(), actors.acmeSite, new NewDeployment(null, null, null)))
+        assertThatThrownBy(() -> deployments.create(actors.system(), actors.orgSite, new NewDeployment(null, null, null)))
                 .isInstanceOf(ValidationException.class);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
     }

@@ -2,23 +2,18 @@ package dev.dialup.deploy.db.deploy;
 
 import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENTS;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.SystemConfigRepository;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
 import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.testing.DbSnapshot;
-import dev.dialup.deploy.db.testing.DeployActors;
-import dev.dialup.deploy.db.testing.DeployActors.Actor;
-import dev.dialup.deploy.db.testing.DeployActors.Outcome;
-import dev.dialup.deploy.db.testing.DeployActors.Rule;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.ActorWorld.Actor;
+import dev.dialup.deploy.db.testing.ActorWorld.Rule;
+import dev.dialup.deploy.db.testing.MatrixHarness;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,22 +22,22 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Cross-tenant matrix for every public method of DeploymentRepository, ProcessRepository,
  * EnvironmentRepository and SystemConfigRepository × every actor. Allowed calls succeed;
  * denied calls raise the documented error (NotFoundException for sites the actor cannot
  * see, AccessDeniedException for a visible site without the role or a reserved operation)
- * and leave every table unchanged.
+ * and leave every table unchanged ({@link MatrixHarness}). Actors: {@link ActorWorld}, each aiming
+ * at {@link ActorWorld#targetSite}.
  */
 public class DeployMatrixTest {
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TempDatabase TEMP = TempDatabase.create();
     private static DialupDatabase db;
 
     public static Set<String> coveredMethods() {
@@ -64,35 +59,22 @@ public class DeployMatrixTest {
 
     @TestFactory
     Stream<DynamicContainer> everyMethodForEveryActor() {
-        db = TestDb.open(dir);
+        db = TEMP.db();
         World w = new World(db);
         return cases(w).stream().map(c -> DynamicContainer.dynamicContainer(c.method() + " [" + c.rule() + "]",
                 Stream.of(Actor.values()).map(a -> DynamicTest.dynamicTest(a.name(), () -> check(w, c, a)))));
     }
 
-    @AfterAll
-    static void close() {
-        if (db != null) db.close();
-    }
-
-    private static void check(World w, Case c, Actor actor) {
+    private static void check(World w, Case c, Actor actor) throws Exception {
         long site = w.actors.targetSite(actor);
         Object prepared = c.arrange().prepare(site);
         AccessScope scope = w.actors.scope(actor);
-        Outcome expected = c.rule().outcome(actor);
-        if (expected == Outcome.ALLOWED) {
-            c.call().run(scope, site, prepared);
-            return;
-        }
-        var before = DbSnapshot.of(db);
-        Class<? extends Exception> error = expected == Outcome.NOT_FOUND ? NotFoundException.class : AccessDeniedException.class;
-        assertThatThrownBy(() -> c.call().run(scope, site, prepared)).isInstanceOf(error);
-        assertThat(DbSnapshot.of(db)).as("a denied call changes nothing").isEqualTo(before);
+        MatrixHarness.check(db, c.rule().outcome(actor), () -> c.call().run(scope, site, prepared));
     }
 
     /** The repositories and helpers the cases use; null when only the method names are wanted. */
     static final class World {
-        final DeployActors actors;
+        final ActorWorld actors;
         final DeploymentRepository deployments;
         final ProcessRepository processes;
         final EnvironmentRepository environment;
@@ -100,7 +82,7 @@ public class DeployMatrixTest {
         final AtomicInteger counter = new AtomicInteger();
 
         World(DialupDatabase db) {
-            actors = new DeployActors(db);
+            actors = ActorWorld.create(db);
             deployments = new DeploymentRepository(db);
             processes = new ProcessRepository(db);
             environment = new EnvironmentRepository(db, SecretsKeyset.generate());

@@ -22,21 +22,19 @@ import dev.dialup.deploy.db.config.SystemConfigRepository;
 import dev.dialup.deploy.db.jooq.SqliteTime;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
-import dev.dialup.deploy.db.testing.DeployActors;
-import dev.dialup.deploy.db.testing.DeployActors.Actor;
+import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.ActorWorld.Actor;
 import dev.dialup.deploy.db.testing.MutableClock;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -47,26 +45,20 @@ class DeploymentRepositoryTest {
     private static final Set<String> LEGAL = Set.of("PENDING->BUILDING", "PENDING->CANCELLED",
             "BUILDING->SUCCESS", "BUILDING->FAILED", "BUILDING->CANCELLED");
 
-    @TempDir
-    Path dir;
-    MutableClock clock;
+    final MutableClock clock = new MutableClock(T0);
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().clock(clock);
     DialupDatabase db;
-    DeployActors actors;
+    ActorWorld actors;
     DeploymentRepository repo;
     AccessScope sys;
 
     @BeforeEach
     void open() {
-        clock = new MutableClock(T0);
-        db = TestDb.builder(dir).clock(clock).build();
-        actors = new DeployActors(db);
+        db = temp.db();
+        actors = ActorWorld.create(db);
         repo = new DeploymentRepository(db);
         sys = actors.system();
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     static Stream<Arguments> everyFromAndTo() {
@@ -79,7 +71,7 @@ class DeploymentRepositoryTest {
 
     /** A deployment brought to {@code status} through legal moves. */
     private long deploymentIn(DeploymentStatus status) {
-        long id = repo.create(sys, actors.acmeSite, new NewDeployment("abc1234", "msg", "main")).id();
+        long id = repo.create(sys, actors.orgSite, new NewDeployment("abc1234", "msg", "main")).id();
         switch (status) {
             case PENDING -> { }
             case BUILDING -> repo.transition(sys, id, BUILDING);
@@ -118,7 +110,7 @@ class DeploymentRepositoryTest {
 
     @Test
     void buildTimeIsComputedFromTheRecordedStartAndFinishTimes() {
-        long id = repo.create(sys, actors.acmeSite, new NewDeployment(null, null, null)).id();
+        long id = repo.create(sys, actors.orgSite, new NewDeployment(null, null, null)).id();
         clock.advance(Duration.ofSeconds(5));
         repo.transition(sys, id, BUILDING);
         clock.advance(Duration.ofSeconds(95));
@@ -132,9 +124,9 @@ class DeploymentRepositoryTest {
     @Test
     void orgMembersMayDeployAndTheDeployerIsRecorded() {
         // Members deploy the site's configured branch (another branch needs a manager: BranchAttackTest).
-        Deployment d = repo.create(actors.scope(Actor.ORG_MEMBER), actors.acmeSite, new NewDeployment("ABCDEF12", "Add login", "main"));
+        Deployment d = repo.create(actors.scope(Actor.ORG_MEMBER), actors.orgSite, new NewDeployment("ABCDEF12", "Add login", "main"));
         assertThat(d.status()).isEqualTo(PENDING);
-        assertThat(d.deployedBy()).isEqualTo(actors.memberUser);
+        assertThat(d.deployedBy()).isEqualTo(actors.id(Actor.ORG_MEMBER));
         assertThat(d.commitHash()).isEqualTo("abcdef12");
         assertThat(d.commitMessage()).isEqualTo("Add login");
         assertThat(d.branch()).isEqualTo("main");
@@ -151,22 +143,22 @@ class DeploymentRepositoryTest {
 
     @Test
     void aBranchDefaultsToTheSitesBranch() {
-        assertThat(repo.create(sys, actors.acmeSite, new NewDeployment(null, null, " ")).branch()).isEqualTo("main");
+        assertThat(repo.create(sys, actors.orgSite, new NewDeployment(null, null, " ")).branch()).isEqualTo("main");
     }
 
     @Test
     void badCommitHashIsRejectedAndNothingIsWritten() {
         var before = DbSnapshot.of(db);
-        assertThatThrownBy(() -> repo.create(sys, actors.acmeSite, new NewDeployment("not-a-hash!", null, null)))
+        assertThatThrownBy(() -> repo.create(sys, actors.orgSite, new NewDeployment("not-a-hash!", null, null)))
                 .isInstanceOf(ValidationException.class).hasMessageStartingWith("commitHash:");
-        assertThatThrownBy(() -> repo.create(sys, actors.acmeSite, new NewDeployment(null, "x".repeat(5000), null)))
+        assertThatThrownBy(() -> repo.create(sys, actors.orgSite, new NewDeployment(null, "x".repeat(5000), null)))
                 .isInstanceOf(ValidationException.class);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
     }
 
     @Test
     void anInvisibleSiteIsReportedExactlyLikeAMissingOne() {
-        long site = actors.acmeSite;
+        long site = actors.orgSite;
         String hidden = messageOf(() -> repo.history(actors.scope(Actor.STRANGER), site, null, 10));
         db.writeVoid(tx -> tx.deleteFrom(SITES).where(SITES.ID.eq(site)).execute());
         String missing = messageOf(() -> repo.history(sys, site, null, 10));
@@ -220,7 +212,7 @@ class DeploymentRepositoryTest {
         Long before = null;
         int pages = 0;
         do {
-            DeploymentPage page = repo.history(actors.scope(Actor.ORG_MEMBER), actors.acmeSite, before, 2);
+            DeploymentPage page = repo.history(actors.scope(Actor.ORG_MEMBER), actors.orgSite, before, 2);
             page.items().forEach(d -> seen.add(d.id()));
             before = page.nextBeforeId();
             pages++;
@@ -231,12 +223,12 @@ class DeploymentRepositoryTest {
 
     @Test
     void theRollbackTargetIsTheNewestSuccessfulDeployment() {
-        assertThat(repo.latestSuccessful(sys, actors.acmeSite)).isEmpty();
+        assertThat(repo.latestSuccessful(sys, actors.orgSite)).isEmpty();
         deploymentIn(SUCCESS);
         long newestSuccess = deploymentIn(SUCCESS);
         deploymentIn(FAILED);
         deploymentIn(BUILDING);
-        assertThat(repo.latestSuccessful(actors.scope(Actor.ORG_MEMBER), actors.acmeSite)).map(Deployment::id).contains(newestSuccess);
+        assertThat(repo.latestSuccessful(actors.scope(Actor.ORG_MEMBER), actors.orgSite)).map(Deployment::id).contains(newestSuccess);
     }
 
     @Test
@@ -268,7 +260,7 @@ class DeploymentRepositoryTest {
 
     @Test
     void everyDeploymentChangeWritesExactlyOneAuditRowAndLogOutputWritesNone() {
-        long id = repo.create(sys, actors.acmeSite, new NewDeployment(null, null, null)).id();
+        long id = repo.create(sys, actors.orgSite, new NewDeployment(null, null, null)).id();
         repo.transition(sys, id, BUILDING);
         repo.appendLog(sys, id, "x");
         repo.transition(sys, id, SUCCESS);

@@ -10,47 +10,41 @@ import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
-import dev.dialup.deploy.db.testing.DeployActors;
+import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.MutableClock;
-import dev.dialup.deploy.db.testing.TestDb;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.jooq.conf.ParamType;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class ProcessRepositoryTest {
     private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
 
-    @TempDir
-    Path dir;
-    MutableClock clock;
+    final MutableClock clock = new MutableClock(T0);
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().clock(clock);
     DialupDatabase db;
-    DeployActors actors;
+    ActorWorld actors;
     ProcessRepository repo;
     AccessScope sys;
 
     @BeforeEach
     void open() {
-        clock = new MutableClock(T0);
-        db = TestDb.builder(dir).clock(clock).build();
-        actors = new DeployActors(db);
+        db = temp.db();
+        actors = ActorWorld.create(db);
         repo = new ProcessRepository(db);
         sys = actors.system();
     }
 
-    @AfterEach
-    void close() {
-        db.close();
-    }
-
     private ProcessSpec spec(String id) {
-        return new ProcessSpec(id, actors.acmeSite, "ctr-" + id, 4242, 3000, "running", "docker", "npm start", "/srv/app",
+        return new ProcessSpec(id, actors.orgSite, "ctr-" + id, 4242, 3000, "running", "docker", "npm start", "/srv/app",
                 Instant.parse("2026-02-28T08:00:00.123Z"), 512, 50, "http://localhost:3000/health");
     }
 
@@ -58,14 +52,14 @@ class ProcessRepositoryTest {
     void aRegisteredContainerIsReadBackWithItsMetadata() {
         ProcessInfo p = repo.register(sys, spec("web-1"));
         assertThat(p).isEqualTo(repo.find(sys, "web-1"));
-        assertThat(p.siteId()).isEqualTo(actors.acmeSite);
-        assertThat(p.site()).isEqualTo("acme-web");
+        assertThat(p.siteId()).isEqualTo(actors.orgSite);
+        assertThat(p.site()).isEqualTo("Org Site");
         assertThat(p.containerId()).isEqualTo("ctr-web-1");
         assertThat(p.memoryLimitMb()).isEqualTo(512);
         assertThat(p.cpuLimitPercent()).isEqualTo(50);
         assertThat(p.startTime()).isEqualTo(Instant.parse("2026-02-28T08:00:00.123Z"));
         assertThat(p.healthStatus()).isEqualTo(HealthStatus.UNKNOWN);
-        assertThat(repo.listForSite(sys, actors.acmeSite)).containsExactly(p);
+        assertThat(repo.listForSite(sys, actors.orgSite)).containsExactly(p);
     }
 
     @Test
@@ -100,21 +94,21 @@ class ProcessRepositoryTest {
         // A row exactly as the Bun application wrote it: TEXT id, epoch-millis startTime, no site_id.
         // The V55 trigger links it to the site of that name; one naming no site stays unlinked.
         db.writeVoid(tx -> tx.execute("INSERT INTO processes (id, site, port, pid, startTime, type, script, cwd, status) "
-                + "VALUES ('m3x9k2', 'acme-web', 3001, 999, 1700000000000, 'node', 'server.js', '/srv/acme', 'running')"));
+                + "VALUES ('m3x9k2', 'Org Site', 3001, 999, 1700000000000, 'node', 'server.js', '/srv/acme', 'running')"));
         db.writeVoid(tx -> tx.execute("INSERT INTO processes (id, site, port, pid, startTime, type, script, cwd, status) "
                 + "VALUES ('orphan1', 'no-such-site', 3002, 998, 1700000000000, 'node', 'server.js', '/srv/x', 'running')"));
         assertThat(repo.find(sys, "orphan1").siteId()).isNull();
         repo.remove(sys, "orphan1");
         ProcessInfo legacy = repo.find(sys, "m3x9k2");
         assertThat(legacy.startTime()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
-        assertThat(legacy.siteId()).isEqualTo(actors.acmeSite);
+        assertThat(legacy.siteId()).isEqualTo(actors.orgSite);
         assertThat(legacy.healthStatus()).isEqualTo(HealthStatus.UNKNOWN);
 
-        ProcessInfo adopted = repo.update(sys, new ProcessSpec("m3x9k2", actors.acmeSite, "ctr-9", 999, 3001, "running", "node",
+        ProcessInfo adopted = repo.update(sys, new ProcessSpec("m3x9k2", actors.orgSite, "ctr-9", 999, 3001, "running", "node",
                 "server.js", "/srv/acme", legacy.startTime(), 256, 25, null));
-        assertThat(adopted.siteId()).isEqualTo(actors.acmeSite);
+        assertThat(adopted.siteId()).isEqualTo(actors.orgSite);
         assertThat(adopted.memoryLimitMb()).isEqualTo(256);
-        assertThat(repo.listForSite(sys, actors.acmeSite)).extracting(ProcessInfo::id).containsExactly("m3x9k2");
+        assertThat(repo.listForSite(sys, actors.orgSite)).extracting(ProcessInfo::id).containsExactly("m3x9k2");
 
         repo.remove(sys, "m3x9k2");
         assertThatThrownBy(() -> repo.find(sys, "m3x9k2")).isInstanceOf(NotFoundException.class);

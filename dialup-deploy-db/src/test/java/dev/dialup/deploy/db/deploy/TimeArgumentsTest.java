@@ -8,17 +8,15 @@ import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.tenancy.Inputs;
 import dev.dialup.deploy.db.testing.DbSnapshot;
-import dev.dialup.deploy.db.testing.DeployActors;
+import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.MutableClock;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -31,29 +29,24 @@ class TimeArgumentsTest {
     private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
     private static final String INSTANT_PROBLEM = "startTime: must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z";
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().clock(new MutableClock(T0));
     DialupDatabase db;
-    DeployActors actors;
+    ActorWorld actors;
     ProcessRepository repo;
     AccessScope sys;
 
     @BeforeEach
     void open() {
-        db = TestDb.builder(dir).clock(new MutableClock(T0)).build();
-        actors = new DeployActors(db);
+        db = temp.db();
+        actors = ActorWorld.create(db);
         repo = new ProcessRepository(db);
         sys = actors.system();
         repo.register(sys, spec("existing", T0));
     }
 
-    @AfterEach
-    void close() {
-        db.close();
-    }
-
     private ProcessSpec spec(String id, Instant start) {
-        return new ProcessSpec(id, actors.acmeSite, "ctr-" + id, 4242, 3000, "running", "docker", "npm start", "/srv/app",
+        return new ProcessSpec(id, actors.orgSite, "ctr-" + id, 4242, 3000, "running", "docker", "npm start", "/srv/app",
                 start, null, null, null);
     }
 

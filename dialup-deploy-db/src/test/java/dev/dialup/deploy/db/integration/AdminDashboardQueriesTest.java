@@ -14,40 +14,33 @@ import dev.dialup.deploy.db.integration.AdminDashboard.FailedDeployment;
 import dev.dialup.deploy.db.integration.AdminDashboard.ResourceMetric;
 import dev.dialup.deploy.db.integration.AdminDashboard.SiteResourceUse;
 import dev.dialup.deploy.db.testing.DbSnapshot;
-import dev.dialup.deploy.db.testing.DeployActors;
-import dev.dialup.deploy.db.testing.DeployActors.Actor;
+import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.ActorWorld.Actor;
 import dev.dialup.deploy.db.testing.MutableClock;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class AdminDashboardQueriesTest {
     private static final Instant NOW = Instant.parse("2026-03-10T12:00:00Z");
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().clock(new MutableClock(NOW));
     DialupDatabase db;
-    DeployActors actors;
+    ActorWorld actors;
     AdminDashboard dashboard;
 
     @BeforeEach
     void open() {
-        db = TestDb.builder(dir).clock(new MutableClock(NOW)).build();
-        actors = new DeployActors(db);
+        db = temp.db();
+        actors = ActorWorld.create(db);
         dashboard = new AdminDashboardQueries(db);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     /** Arranges a deployment row directly (the repository under test here is the dashboard). */
@@ -70,21 +63,22 @@ class AdminDashboardQueriesTest {
 
     @Test
     void sitesAreCountedByActiveFlagAndByTheirLatestDeployment() {
-        deployment(actors.acmeSite, "failed", "2026-03-01T00:00:00Z");
-        deployment(actors.acmeSite, "success", "2026-03-02T00:00:00Z");
+        deployment(actors.orgSite, "failed", "2026-03-01T00:00:00Z");
+        deployment(actors.orgSite, "success", "2026-03-02T00:00:00Z");
         deployment(actors.personalSite, "success", "2026-03-01T00:00:00Z");
         deployment(actors.personalSite, "building", "2026-03-03T00:00:00Z");
-        db.writeVoid(tx -> tx.update(SITES).set(SITES.IS_ACTIVE, false).where(SITES.ID.eq(actors.defunctSite)).execute());
+        db.writeVoid(tx -> tx.update(SITES).set(SITES.IS_ACTIVE, false).where(SITES.ID.eq(actors.deadOrgSite)).execute());
         var counts = dashboard.sitesByStatus(actors.scope(Actor.SYSTEM_ADMIN));
-        assertThat(counts.active()).isEqualTo(2);
+        // active: the org site, the personal site and the deactivated user's site (never deployed)
+        assertThat(counts.active()).isEqualTo(3);
         assertThat(counts.inactive()).isEqualTo(1);
-        assertThat(counts.byLatestDeployment()).containsOnly(Map.entry("success", 1L), Map.entry("building", 1L), Map.entry("none", 1L));
+        assertThat(counts.byLatestDeployment()).containsOnly(Map.entry("success", 1L), Map.entry("building", 1L), Map.entry("none", 2L));
     }
 
     @Test
     void deploymentsAreCountedPerUtcDayOverTheRequestedWindow() {
-        deployment(actors.acmeSite, "success", "2026-03-10T00:30:00Z");
-        deployment(actors.acmeSite, "failed", "2026-03-10T11:59:00Z");
+        deployment(actors.orgSite, "success", "2026-03-10T00:30:00Z");
+        deployment(actors.orgSite, "failed", "2026-03-10T11:59:00Z");
         deployment(actors.personalSite, "pending", "2026-03-10T11:00:00Z");
         deployment(actors.personalSite, "cancelled", "2026-03-08T23:59:59Z");
         deployment(actors.personalSite, "success", "2026-03-04T10:00:00Z"); // 7 days back: outside a 6-day window
@@ -96,28 +90,28 @@ class AdminDashboardQueriesTest {
 
     @Test
     void topSitesAreRankedByAverageUseOverTheLastDays() {
-        usage(actors.acmeSite, "2026-03-10", 100, 150, 10, 20);
-        usage(actors.acmeSite, "2026-03-09", 300, 400, 10, 90);
+        usage(actors.orgSite, "2026-03-10", 100, 150, 10, 20);
+        usage(actors.orgSite, "2026-03-09", 300, 400, 10, 90);
         usage(actors.personalSite, "2026-03-10", 150, 160, 40, 45);
         usage(actors.personalSite, "2026-01-01", 9000, 9000, 99, 99); // too old
-        usage(actors.defunctSite, "2026-03-10", 50, 60, 5, 6);
+        usage(actors.deadOrgSite, "2026-03-10", 50, 60, 5, 6);
         var admin = actors.scope(Actor.SYSTEM_ADMIN);
         assertThat(dashboard.topSitesByResourceUse(admin, 7, ResourceMetric.MEMORY, 2)).containsExactly(
-                new SiteResourceUse(actors.acmeSite, "acme-web", 200, 400, 10, 90, 2),
-                new SiteResourceUse(actors.personalSite, "personal-blog", 150, 160, 40, 45, 1));
+                new SiteResourceUse(actors.orgSite, "Org Site", 200, 400, 10, 90, 2),
+                new SiteResourceUse(actors.personalSite, "Personal Site", 150, 160, 40, 45, 1));
         assertThat(dashboard.topSitesByResourceUse(admin, 7, ResourceMetric.CPU, 3)).extracting(SiteResourceUse::siteId)
-                .containsExactly(actors.personalSite, actors.acmeSite, actors.defunctSite);
+                .containsExactly(actors.personalSite, actors.orgSite, actors.deadOrgSite);
     }
 
     @Test
     void recentFailedDeploymentsAreListedNewestFirst() {
-        long older = deployment(actors.acmeSite, "failed", "2026-03-01T00:00:00Z");
-        deployment(actors.acmeSite, "success", "2026-03-02T00:00:00Z");
+        long older = deployment(actors.orgSite, "failed", "2026-03-01T00:00:00Z");
+        deployment(actors.orgSite, "success", "2026-03-02T00:00:00Z");
         long newer = deployment(actors.personalSite, "failed", "2026-03-03T00:00:00Z");
         assertThat(dashboard.recentFailedDeployments(actors.scope(Actor.SYSTEM_ADMIN), 10)).extracting(FailedDeployment::deploymentId)
                 .containsExactly(newer, older);
         FailedDeployment first = dashboard.recentFailedDeployments(actors.scope(Actor.SYSTEM_ADMIN), 1).get(0);
-        assertThat(first.siteName()).isEqualTo("personal-blog");
+        assertThat(first.siteName()).isEqualTo("Personal Site");
         assertThat(first.finishedAt()).isEqualTo(Instant.parse("2026-03-03T00:01:00Z"));
     }
 

@@ -11,26 +11,26 @@ import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.tenancy.AccessScopes;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
 import dev.dialup.deploy.db.usage.UsageDimension;
 import dev.dialup.deploy.db.usage.UsageSample;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ResourceManagementServiceTest {
     static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().manual();
 
     @Test
     void theMonitoringLoopRecordsARoundAndFindsTheSiteOverItsLimits() {
-        try (DialupDatabase db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
+        try (DialupDatabase db = temp.builder().clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
             var f = new Fixtures(db);
             long owner = f.user("owner");
             long calm = f.personalSite("calm", owner);
@@ -55,7 +55,7 @@ class ResourceManagementServiceTest {
 
     @Test
     void aUserScopeCannotIngest() {
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             var f = new Fixtures(db);
             long owner = f.user("owner");
             long site = f.personalSite("mine", owner);

@@ -13,18 +13,16 @@ import dev.dialup.deploy.db.tenancy.AccessScopes;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class UserManagementServiceTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
     UserManagement management;
     AccessScope admin;
@@ -33,7 +31,7 @@ class UserManagementServiceTest {
 
     @BeforeEach
     void setUp() {
-        db = TestDb.open(dir);
+        db = temp.db();
         db.writeVoid(tx -> tx.update(SYSTEM_CONFIG).set(SYSTEM_CONFIG.VALUE, "4").where(SYSTEM_CONFIG.KEY.eq("security.bcrypt_cost")).execute());
         var f = new Fixtures(db);
         long adminId = f.admin("root");
@@ -42,11 +40,6 @@ class UserManagementServiceTest {
         management = new UserManagementService(db);
         admin = new AccessScopes(db).forUser(adminId);
         plainUser = new AccessScopes(db).forUser(userId);
-    }
-
-    @AfterEach
-    void tearDown() {
-        db.close();
     }
 
     @Test

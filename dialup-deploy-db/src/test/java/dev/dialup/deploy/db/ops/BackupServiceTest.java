@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -16,17 +16,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class BackupServiceTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().manual();
 
     @Test
     void backupIsAVerifiedCopyWithAManifestOfVersionCountsAndChecksum() throws Exception {
-        Path backups = dir.resolve("backups");
+        Path backups = temp.dir().resolve("backups");
         Backup backup;
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             Fixtures f = new Fixtures(db);
             f.personalSite("Blog", f.user("ada"));
             backup = new BackupService(backups, 3).backup(db);
@@ -36,7 +36,7 @@ class BackupServiceTest {
         assertThat(Files.readString(backup.manifestFile())).contains("\"sha256\"");
         BackupManifest m = BackupManifest.read(backup.manifestFile());
         assertThat(m).isEqualTo(backup.manifest());
-        assertThat(m.schemaVersion()).isEqualTo(DialupDatabase.statusOf(dir.resolve("test.db")).latestVersion());
+        assertThat(m.schemaVersion()).isEqualTo(DialupDatabase.statusOf(temp.dir().resolve("test.db")).latestVersion());
         assertThat(m.rowCounts()).containsEntry("users", 1L).containsEntry("sites", 1L).containsEntry("site_resource_limits", 1L);
         assertThat(m.sha256()).isEqualTo(FileOps.sha256(backup.file(), Progress.NONE, "test"));
         assertThat(m.bytes()).isEqualTo(Files.size(backup.file()));
@@ -49,23 +49,23 @@ class BackupServiceTest {
 
     @Test
     void backupOfAClosedFileLeavesTheFileUnchanged() throws Exception {
-        Path db = dir.resolve("test.db");
-        try (DialupDatabase open = TestDb.open(dir)) {
+        Path db = temp.dir().resolve("test.db");
+        try (DialupDatabase open = temp.open()) {
             new Fixtures(open).user("ada");
         }
         byte[] before = Files.readAllBytes(db);
-        Backup backup = new BackupService(dir.resolve("b"), 2).backup(db);
+        Backup backup = new BackupService(temp.dir().resolve("b"), 2).backup(db);
         assertThat(Files.readAllBytes(db)).isEqualTo(before);
         assertThat(backup.manifest().rowCounts()).containsEntry("users", 1L);
     }
 
     @Test
     void onlyTheNewestBackupsAreKeptWithTheirManifests() throws Exception {
-        Path backups = dir.resolve("backups");
+        Path backups = temp.dir().resolve("backups");
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         BackupService service = new BackupService(backups, 2).withClock(clock);
         List<Backup> taken = new ArrayList<>();
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             for (int i = 0; i < 4; i++) {
                 taken.add(service.backup(db));
                 clock.now = clock.now.plusSeconds(3600);
@@ -83,8 +83,8 @@ class BackupServiceTest {
     @Test
     void backupsTakenInTheSameMillisecondGetDistinctNames() {
         Clock fixed = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-        BackupService service = new BackupService(dir.resolve("backups"), 5).withClock(fixed);
-        try (DialupDatabase db = TestDb.open(dir)) {
+        BackupService service = new BackupService(temp.dir().resolve("backups"), 5).withClock(fixed);
+        try (DialupDatabase db = temp.open()) {
             Backup a = service.backup(db);
             Backup b = service.backup(db);
             assertThat(a.file()).isNotEqualTo(b.file());
@@ -99,11 +99,11 @@ class BackupServiceTest {
      */
     @Test
     void backupTakenDuringConcurrentWritesRestoresToAConsistentPrefix() throws Exception {
-        Path backups = dir.resolve("backups");
+        Path backups = temp.dir().resolve("backups");
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger committed = new AtomicInteger();
         Backup backup;
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             Fixtures f = new Fixtures(db);
             long site = f.personalSite("Load", f.user("ada"));
             db.writeVoid(tx -> tx.execute("INSERT INTO system_config(key, value) VALUES ('test.seq', '0')"));
@@ -129,7 +129,7 @@ class BackupServiceTest {
             stop.set(true);
             writer.join();
         }
-        Path restored = dir.resolve("restored").resolve("restored.db");
+        Path restored = temp.dir().resolve("restored").resolve("restored.db");
         new RestoreService().restore(backup.file(), restored, false);
 
         assertThat(OpsTestFiles.integrity(restored)).containsExactly("ok");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Kills a child JVM that ingests usage with SIGKILL at random moments, again and again.
@@ -36,14 +36,14 @@ class CrashSafetyTest {
     private static final int KILLS = 15;
     private static final int SIGKILL_EXIT = 128 + 9;
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().manual();
 
     @Test
     void sigkillDuringBatchedIngestNeverLosesACommittedBatchNorLeavesAPartialOne() throws Exception {
-        Path file = dir.resolve("test.db");
+        Path file = temp.dir().resolve("test.db");
         long site;
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             Fixtures f = new Fixtures(db);
             site = f.personalSite("Ingest", f.user("ada"));
         }
@@ -92,7 +92,7 @@ class CrashSafetyTest {
             nextBatch = (int) OpsTestFiles.count(file, "SELECT coalesce(max(active_requests), 0) FROM site_resource_usage") + 1;
         }
         assertThat(reported).hasSizeGreaterThanOrEqualTo(KILLS);
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             assertThat(Verifier.verify(db.path()).ok()).isTrue();
             assertThat(db.rowCounts().get("site_resource_usage")).isEqualTo((long) (nextBatch - 1) * CrashIngestChild.BATCH_ROWS);
         }
@@ -114,7 +114,7 @@ class CrashSafetyTest {
         return new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), CrashIngestChild.class.getName(),
                 file.toString(), String.valueOf(site), String.valueOf(firstBatch))
-                .redirectError(dir.resolve("child-stderr.txt").toFile())
+                .redirectError(temp.dir().resolve("child-stderr.txt").toFile())
                 .start();
     }
 }

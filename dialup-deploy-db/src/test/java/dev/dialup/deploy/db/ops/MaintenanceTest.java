@@ -3,16 +3,15 @@ package dev.dialup.deploy.db.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class MaintenanceTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().manual();
 
     @Test
     void aFailingTaskIsReportedAndTheOthersStillRun() {
@@ -48,8 +47,8 @@ class MaintenanceTest {
 
     @Test
     void theStandardRunOptimizesThenWritesABackup() {
-        try (DialupDatabase db = TestDb.open(dir)) {
-            BackupService backups = new BackupService(dir.resolve("backups"), 2);
+        try (DialupDatabase db = temp.open()) {
+            BackupService backups = new BackupService(temp.dir().resolve("backups"), 2);
             Maintenance m = Maintenance.standard(db, backups);
             assertThat(m.taskNames()).containsExactly("optimize", "backup");
 

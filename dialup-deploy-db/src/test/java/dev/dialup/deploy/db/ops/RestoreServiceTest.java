@@ -7,27 +7,27 @@ import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RestoreServiceTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().manual();
 
     private Path live() {
-        return dir.resolve("test.db");
+        return temp.dir().resolve("test.db");
     }
 
     /** A database with one user, backed up, then given a second user that the restore must undo. */
     private Backup backupWithOneUserThenAddAnother() {
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             Fixtures f = new Fixtures(db);
             f.user("ada");
-            Backup b = new BackupService(dir.resolve("backups"), 3).backup(db);
+            Backup b = new BackupService(temp.dir().resolve("backups"), 3).backup(db);
             f.user("grace");
             return b;
         }
@@ -46,7 +46,7 @@ class RestoreServiceTest {
         assertThat(OpsTestFiles.count(result.previousFile(), "SELECT count(*) FROM users")).isEqualTo(2);
         assertThat(live().resolveSibling("test.db-wal")).doesNotExist();
         assertThat(result.rowCounts()).containsEntry("users", 1L);
-        try (DialupDatabase reopened = TestDb.open(dir)) {
+        try (DialupDatabase reopened = temp.open()) {
             assertThat(reopened.rowCounts()).containsEntry("users", 1L);
         }
     }
@@ -54,7 +54,7 @@ class RestoreServiceTest {
     @Test
     void aLeftoverWalWithoutItsDatabaseIsMovedAsideNotReplayedIntoTheRestoredFile() throws Exception {
         Backup backup = backupWithOneUserThenAddAnother();
-        Path target = dir.resolve("fresh").resolve("test.db");
+        Path target = temp.dir().resolve("fresh").resolve("test.db");
         Files.createDirectories(target.getParent());
         Files.write(target.resolveSibling("test.db-wal"), new byte[] {1, 2, 3, 4});
 
@@ -71,13 +71,13 @@ class RestoreServiceTest {
     @Test
     void restoreIsRefusedWhileTheDatabaseIsOpenInThisProcess() throws Exception {
         Backup backup = backupWithOneUserThenAddAnother();
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             assertThatThrownBy(() -> new RestoreService().restore(backup.file(), live(), false))
                     .isInstanceOf(DialupDataException.class)
                     .hasMessageContaining("open for writing in this process");
             assertThat(db.rowCounts()).containsEntry("users", 2L);
         }
-        try (var files = Files.list(dir)) {
+        try (var files = Files.list(temp.dir())) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("before-restore"));
         }
     }
@@ -110,12 +110,12 @@ class RestoreServiceTest {
 
     @Test
     void aBackupFromANewerSchemaIsRefused() throws Exception {
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             db.writeVoid(tx -> tx.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
                     + " installed_by, execution_time, success) VALUES (999, '999', 'from the future', 'SQL', 'V999__x.sql', 'test', 0, 1)"));
         }
-        Backup future = new BackupService(dir.resolve("backups"), 3).backup(live());
-        Path other = dir.resolve("other").resolve("other.db");
+        Backup future = new BackupService(temp.dir().resolve("backups"), 3).backup(live());
+        Path other = temp.dir().resolve("other").resolve("other.db");
 
         assertThatThrownBy(() -> new RestoreService().restore(future.file(), other, false))
                 .isInstanceOf(IncompatibleDatabaseException.class)

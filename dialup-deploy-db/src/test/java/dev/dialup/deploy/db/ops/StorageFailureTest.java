@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.StorageException;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A database whose disk fills up, or whose directory is deleted under it, reports a
@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * root), and — where the sandbox allows mounting — a real 2 MB tmpfs that fills up.
  */
 class StorageFailureTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().manual();
 
     private Path mounted;
 
@@ -49,7 +49,7 @@ class StorageFailureTest {
 
     @Test
     void aFullDatabaseReportsDiskFullRollsBackAndKeepsEveryEarlierCommit() throws Exception {
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             Fixtures f = new Fixtures(db);
             long site = f.personalSite("Full", f.user("ada"));
             for (int batch = 1; batch <= 3; batch++) {
@@ -73,12 +73,12 @@ class StorageFailureTest {
             ingest(db, site, 99);
             assertThat(rows(db)).isEqualTo(afterFailure + CrashIngestChild.BATCH_ROWS);
         }
-        assertThat(Verifier.verify(dir.resolve("test.db")).ok()).isTrue();
+        assertThat(Verifier.verify(temp.dir().resolve("test.db")).ok()).isTrue();
     }
 
     @Test
     void aDatabaseOnAFilledTmpfsReportsDiskFullAndRecoversOnceSpaceIsFreed() throws Exception {
-        Path mount = Files.createDirectory(dir.resolve("tmpfs"));
+        Path mount = Files.createDirectory(temp.dir().resolve("tmpfs"));
         Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount.toString()) == 0,
                 "mounting a tmpfs is not allowed here; the max_page_count test covers SQLITE_FULL");
         mounted = mount;
@@ -111,9 +111,9 @@ class StorageFailureTest {
 
     @Test
     void deletingTheDirectoryUnderAnOpenDatabaseFailsTheNextWriteAndTheBackupRestoresIt() throws Exception {
-        Path home = Files.createDirectory(dir.resolve("home"));
+        Path home = Files.createDirectory(temp.dir().resolve("home"));
         Path file = home.resolve("dialup-deploy.db");
-        BackupService backups = new BackupService(dir.resolve("backups"), 3);
+        BackupService backups = new BackupService(temp.dir().resolve("backups"), 3);
         try (DialupDatabase db = DialupDatabase.builder().path(file).allowSystemScope().build()) {
             Fixtures f = new Fixtures(db);
             long site = f.personalSite("Gone", f.user("ada"));

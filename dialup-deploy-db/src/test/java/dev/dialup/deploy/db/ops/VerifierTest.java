@@ -3,25 +3,25 @@ package dev.dialup.deploy.db.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.testing.TestDb;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class VerifierTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().manual();
 
     @Test
     void aHealthyCurrentDatabasePasses() {
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             db.rowCounts();
         }
-        Verifier.Report r = Verifier.verify(dir.resolve("test.db"));
+        Verifier.Report r = Verifier.verify(temp.dir().resolve("test.db"));
         assertThat(r.ok()).isTrue();
         assertThat(r.integrity()).containsExactly("ok");
         assertThat(r.foreignKeyViolations()).isEmpty();
@@ -31,10 +31,10 @@ class VerifierTest {
 
     @Test
     void verifyChangesNothing() throws Exception {
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             db.rowCounts();
         }
-        Path file = dir.resolve("test.db");
+        Path file = temp.dir().resolve("test.db");
         byte[] before = Files.readAllBytes(file);
         Verifier.verify(file);
         assertThat(Files.readAllBytes(file)).isEqualTo(before);
@@ -42,10 +42,10 @@ class VerifierTest {
 
     @Test
     void aRowPointingAtAMissingParentIsAProblem() throws Exception {
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             db.rowCounts();
         }
-        Path file = dir.resolve("test.db");
+        Path file = temp.dir().resolve("test.db");
         // Only possible with foreign keys off: what a buggy tool or a manual edit leaves behind.
         try (Connection c = DriverManager.getConnection(SqliteOnly.jdbcUrl(file)); Statement st = c.createStatement()) {
             st.execute("PRAGMA foreign_keys = OFF");
@@ -60,15 +60,15 @@ class VerifierTest {
 
     @Test
     void aNewerSchemaIsAProblemAndALegacyFileIsNot() throws Exception {
-        try (DialupDatabase db = TestDb.open(dir)) {
+        try (DialupDatabase db = temp.open()) {
             db.writeVoid(tx -> tx.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
                     + " installed_by, execution_time, success) VALUES (999, '999', 'future', 'SQL', 'V999__x.sql', 'test', 0, 1)"));
         }
-        Verifier.Report newer = Verifier.verify(dir.resolve("test.db"));
+        Verifier.Report newer = Verifier.verify(temp.dir().resolve("test.db"));
         assertThat(newer.schemaState()).isEqualTo(Verifier.SchemaState.NEWER);
         assertThat(newer.problems()).anyMatch(p -> p.contains("newer than this library"));
 
-        Verifier.Report legacy = Verifier.verify(OpsTestFiles.legacyFile(dir.resolve("legacy.db"), 2));
+        Verifier.Report legacy = Verifier.verify(OpsTestFiles.legacyFile(temp.dir().resolve("legacy.db"), 2));
         assertThat(legacy.schemaState()).isEqualTo(Verifier.SchemaState.LEGACY);
         assertThat(legacy.ok()).isTrue();
         assertThat(legacy.pendingMigrations()).isNotEmpty();
@@ -76,7 +76,7 @@ class VerifierTest {
 
     @Test
     void aFileThatIsNotSqliteIsAProblem() throws Exception {
-        Path junk = Files.writeString(dir.resolve("junk.db"), "this is not a database, just some text long enough");
+        Path junk = Files.writeString(temp.dir().resolve("junk.db"), "this is not a database, just some text long enough");
         Verifier.Report r = Verifier.verify(junk);
         assertThat(r.ok()).isFalse();
         assertThat(r.problems()).singleElement().asString().contains("not an SQLite database");

@@ -9,9 +9,9 @@ import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
-import dev.dialup.deploy.db.testing.DeployActors;
-import dev.dialup.deploy.db.testing.DeployActors.Actor;
-import dev.dialup.deploy.db.testing.TestDb;
+import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.ActorWorld.Actor;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -22,18 +22,17 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class EnvironmentRepositoryTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
-    DeployActors actors;
+    ActorWorld actors;
     SecretsKeyset keyset;
     EnvironmentRepository repo;
     AccessScope sys;
@@ -41,17 +40,12 @@ class EnvironmentRepositoryTest {
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
-        actors = new DeployActors(db);
+        db = temp.db();
+        actors = ActorWorld.create(db);
         keyset = SecretsKeyset.generate();
         repo = new EnvironmentRepository(db, keyset);
         sys = actors.system();
-        site = actors.acmeSite;
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
+        site = actors.orgSite;
     }
 
     @Test
@@ -156,7 +150,7 @@ class EnvironmentRepositoryTest {
 
     @Test
     void missingKeyMaterialNamesWhatIsMissing() {
-        Path nowhere = dir.resolve("no-such-keyset.json");
+        Path nowhere = temp.dir().resolve("no-such-keyset.json");
         assertThatThrownBy(() -> SecretsKeyset.fromEnvironment(Map.of(SecretsKeyset.ENV_KEYSET_FILE, nowhere.toString())))
                 .isInstanceOf(SecretKeyMaterialException.class)
                 .hasMessage("DIALUP_SECRETS_KEYSET is not set and no key file at " + nowhere.toAbsolutePath());
@@ -168,7 +162,7 @@ class EnvironmentRepositoryTest {
     @Test
     void aKeysetWrittenToAFileIsReadBackFromTheEnvironment() throws Exception {
         repo.set(sys, site, "DB_PASSWORD", "hunter2", true);
-        Path file = dir.resolve("keys/secrets-keyset.json");
+        Path file = temp.dir().resolve("keys/secrets-keyset.json");
         keyset.writeTo(file);
         assertThat(Files.getPosixFilePermissions(file)).extracting(Object::toString).containsExactlyInAnyOrder("OWNER_READ", "OWNER_WRITE");
         SecretsKeyset loaded = SecretsKeyset.fromEnvironment(Map.of(SecretsKeyset.ENV_KEYSET_FILE, file.toString()));

@@ -12,14 +12,12 @@ import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.tenancy.AccessScopes;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -29,8 +27,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * site_domains and subdomains, enforced by UNIQUE constraints and reported as ConflictException.
  */
 class HostNamesTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
     SiteRepository sites;
     SiteDomainRepository domains;
@@ -39,7 +37,7 @@ class HostNamesTest {
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
+        db = temp.db();
         sites = new SiteRepository(db);
         domains = new SiteDomainRepository(db);
         Fixtures f = new Fixtures(db);
@@ -49,11 +47,6 @@ class HostNamesTest {
         bobSite = f.personalSite("Bob Site", b);
         alice = new AccessScopes(db).forUser(a);
         bob = new AccessScopes(db).forUser(b);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     @ParameterizedTest(name = "{0} is stored as {1}")

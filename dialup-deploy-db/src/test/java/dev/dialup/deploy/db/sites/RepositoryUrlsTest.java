@@ -9,19 +9,17 @@ import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.tenancy.AccessScopes;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Repository URLs (issue 10): only https, ssh and scp-like; nothing git or ssh could read as an option. */
 class RepositoryUrlsTest {
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TempDatabase TEMP = TempDatabase.create();
     static DialupDatabase db;
     static SiteRepository sites;
     static AccessScope owner;
@@ -29,17 +27,12 @@ class RepositoryUrlsTest {
 
     @BeforeAll
     static void open() {
-        db = TestDb.open(dir);
+        db = TEMP.db();
         sites = new SiteRepository(db);
         Fixtures f = new Fixtures(db);
         long u = f.user("owner");
         site = f.personalSite("Repo Site", u);
         owner = new AccessScopes(db).forUser(u);
-    }
-
-    @AfterAll
-    static void close() {
-        db.close();
     }
 
     @ParameterizedTest(name = "{0}")

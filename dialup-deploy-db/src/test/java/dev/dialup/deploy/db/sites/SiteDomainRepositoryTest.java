@@ -11,21 +11,19 @@ import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.tenancy.AccessScopes;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SiteDomainRepositoryTest {
     static final Instant NOW = Instant.parse("2026-03-01T10:15:30.123Z");
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().clock(Clock.fixed(NOW, ZoneOffset.UTC));
     DialupDatabase db;
     SiteDomainRepository domains;
     AccessScope alice;
@@ -33,18 +31,13 @@ class SiteDomainRepositoryTest {
 
     @BeforeEach
     void open() {
-        db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+        db = temp.db();
         domains = new SiteDomainRepository(db);
         Fixtures f = new Fixtures(db);
         long a = f.user("alice");
         site = f.personalSite("Alice Site", a);
         otherSite = f.personalSite("Bob Site", f.user("bob"));
         alice = new AccessScopes(db).forUser(a);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     @Test

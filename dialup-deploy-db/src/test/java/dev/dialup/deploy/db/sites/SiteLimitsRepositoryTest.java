@@ -8,19 +8,17 @@ import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.tenancy.AccessScopes;
-import dev.dialup.deploy.db.tenancy.TenancyWorld;
+import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SiteLimitsRepositoryTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
     SiteLimitsRepository limits;
     AccessScope alice;
@@ -28,17 +26,12 @@ class SiteLimitsRepositoryTest {
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
+        db = temp.db();
         limits = new SiteLimitsRepository(db);
         Fixtures f = new Fixtures(db);
         long a = f.user("alice");
         site = f.personalSite("Alice Site", a);
         alice = new AccessScopes(db).forUser(a);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     @Test
@@ -50,7 +43,7 @@ class SiteLimitsRepositoryTest {
 
     @Test
     void theSystemMaximaComeFromSystemConfig() {
-        TenancyWorld.setConfig(db, ConfigKeys.LIMITS_MAX_MEMORY_MB, "2048");
+        ActorWorld.setConfig(db, ConfigKeys.LIMITS_MAX_MEMORY_MB, "2048");
         var before = DbSnapshot.of(db);
 
         assertThatThrownBy(() -> limits.set(alice, site, new ResourceLimits(2049, 50, 1024, 1024, 1000)))

@@ -17,19 +17,17 @@ import dev.dialup.deploy.db.tenancy.AccessScope;
 import dev.dialup.deploy.db.tenancy.AccessScopes;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SiteRepositoryTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
     SiteRepository sites;
     Fixtures f;
@@ -38,16 +36,11 @@ class SiteRepositoryTest {
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
+        db = temp.db();
         sites = new SiteRepository(db);
         f = new Fixtures(db);
         alice = f.user("alice");
         aliceScope = new AccessScopes(db).forUser(alice);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     @Test

@@ -10,15 +10,14 @@ import dev.dialup.deploy.db.integration.UserManagement;
 import dev.dialup.deploy.db.integration.UserManagementService;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 9, behaviour 4, as the attack: admins demoting or deactivating themselves, anyone
@@ -27,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * sole owner) are {@link ConflictException}; nothing is written either way.
  */
 class AdminRulesAttackTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
     Fixtures f;
     UserRepository users;
@@ -37,18 +36,13 @@ class AdminRulesAttackTest {
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
+        db = temp.db();
         f = new Fixtures(db);
         users = new UserRepository(db);
         orgs = new OrganizationRepository(db);
         root = f.admin("root");
         root2 = f.admin("root2");
         owner = f.user("owner");
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     AccessScope scope(long id) {

@@ -12,17 +12,16 @@ import dev.dialup.deploy.db.sites.SiteDomainRepository;
 import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
-import dev.dialup.deploy.db.tenancy.TenancyWorld.Actor;
+import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.ActorWorld.Actor;
 import dev.dialup.deploy.db.testing.DbSnapshot;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,22 +32,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the input is wrong.
  */
 class BadInputTest {
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TempDatabase TEMP = TempDatabase.create();
     static DialupDatabase db;
-    static TenancyWorld w;
+    static ActorWorld w;
     static Map<String, List<String>> world;
 
     @BeforeAll
     static void open() {
-        db = TestDb.open(dir);
-        w = new TenancyWorld(db);
+        db = TEMP.db();
+        w = ActorWorld.create(db).withLoginsAndHistory();
         world = DbSnapshot.of(db);
-    }
-
-    @AfterAll
-    static void close() {
-        db.close();
     }
 
     static final String CONTROL = "bad\u0007name";
@@ -137,7 +131,7 @@ class BadInputTest {
                 bad("limit", "page size zero", v -> sites.list(owner, null, null, Integer.parseInt(v)), "0"),
                 bad("limit", "page size above 500", v -> sites.list(owner, null, null, Integer.parseInt(v)), "501"),
                 bad("newPassword", "73-byte password on change",
-                        v -> users.changePassword(owner, me, TenancyWorld.PASSWORD, v), "x".repeat(73)));
+                        v -> users.changePassword(owner, me, ActorWorld.PASSWORD, v), "x".repeat(73)));
     }
 
     static Arguments bad(String field, String description, Consumer<String> call, String input) {

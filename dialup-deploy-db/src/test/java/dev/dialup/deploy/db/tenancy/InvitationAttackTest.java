@@ -14,8 +14,8 @@ import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.MutableClock;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,10 +23,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 9, behaviour 3, as the attack: a user who created their own organization tries to
@@ -38,9 +37,9 @@ class InvitationAttackTest {
     static final Instant START = Instant.parse("2026-11-20T12:00:00Z");
     static final long MISSING = 9_999;
 
-    @TempDir
-    Path dir;
-    MutableClock clock = new MutableClock(START);
+    final MutableClock clock = new MutableClock(START);
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().clock(clock);
     DialupDatabase db;
     OrganizationRepository orgs;
     UserRepository users;
@@ -50,7 +49,7 @@ class InvitationAttackTest {
 
     @BeforeEach
     void open() {
-        db = TestDb.builder(dir).clock(clock).build();
+        db = temp.db();
         Fixtures f = new Fixtures(db);
         orgs = new OrganizationRepository(db);
         users = new UserRepository(db);
@@ -59,11 +58,6 @@ class InvitationAttackTest {
         carol = f.user("carol");
         m = scope(mallory);
         org = orgs.create(m, "Mallory Inc", null, null).id();
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     AccessScope scope(long id) {

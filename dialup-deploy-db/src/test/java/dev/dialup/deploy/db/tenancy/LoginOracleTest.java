@@ -8,19 +8,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.MutableClock;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 9, behaviour 6, written as the attack: account existence must not leak through the cost
@@ -31,27 +31,22 @@ class LoginOracleTest {
     private AccessScope AUTH;
     static final String PASSWORD = "s3cret password";
 
-    @TempDir
-    Path dir;
+    final MutableClock clock = new MutableClock(Instant.now());
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().clock(clock);
     DialupDatabase db;
-    MutableClock clock = new MutableClock(Instant.now());
     final List<String> checks = new ArrayList<>();
     UserRepository users;
 
     @BeforeEach
     void open() {
-        db = TestDb.builder(dir).clock(clock).build();
+        db = temp.db();
         AUTH = TestDb.system(db, "auth");
-        TenancyWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "4");
+        ActorWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "4");
         users = new UserRepository(db, LoginGuard.NONE, (fn, pw, hash) -> {
             checks.add(PasswordHashing.paramsOf(hash));
             return fn.check(pw, hash);
         });
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     /** The parameter sets one attempt verified, in order. */
@@ -64,7 +59,7 @@ class LoginOracleTest {
     @Test
     void afterACostChangeUnknownUsersAndNotYetRehashedUsersRunTheSameVerifications() {
         long alice = users.register(AUTH, "alice", "alice@example.com", PASSWORD, null).id(); // cost 4
-        TenancyWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "6"); // the cost is raised
+        ActorWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "6"); // the cost is raised
         users.register(AUTH, "bob", "bob@example.com", PASSWORD, null); // cost 6
         long carol = users.register(AUTH, "carol", "carol@example.com", PASSWORD, null).id();
         db.writeVoid(tx -> tx.update(USERS).set(USERS.PASSWORD_HASH, "!locked").where(USERS.ID.eq(carol)).execute());
@@ -90,9 +85,9 @@ class LoginOracleTest {
     @Test
     void theTrackedParameterSetsMatchTheStoredHashesThroughEveryKindOfWrite() {
         long alice = users.register(AUTH, "alice", "alice@example.com", PASSWORD, null).id();
-        TenancyWorld.setConfig(db, ConfigKeys.PASSWORD_ALGORITHM, "argon2id");
-        TenancyWorld.setConfig(db, ConfigKeys.ARGON2_MEMORY_KIB, "64");
-        TenancyWorld.setConfig(db, ConfigKeys.ARGON2_ITERATIONS, "1");
+        ActorWorld.setConfig(db, ConfigKeys.PASSWORD_ALGORITHM, "argon2id");
+        ActorWorld.setConfig(db, ConfigKeys.ARGON2_MEMORY_KIB, "64");
+        ActorWorld.setConfig(db, ConfigKeys.ARGON2_ITERATIONS, "1");
         long bob = users.register(AUTH, "bob", "bob@example.com", PASSWORD, null).id();
         String bobHash = db.read(dsl -> dsl.select(USERS.PASSWORD_HASH).from(USERS).where(USERS.ID.eq(bob)).fetchOne(USERS.PASSWORD_HASH));
 
@@ -134,8 +129,8 @@ class LoginOracleTest {
     @Test
     void consecutiveLockoutsDoubleTheBackOffUpToADayAndSuccessResets() {
         long alice = users.register(AUTH, "alice", "alice@example.com", PASSWORD, null).id();
-        TenancyWorld.setConfig(db, ConfigKeys.LOGIN_FAILURE_THRESHOLD, "3");
-        TenancyWorld.setConfig(db, ConfigKeys.LOGIN_LOCKOUT_SECONDS, "3600");
+        ActorWorld.setConfig(db, ConfigKeys.LOGIN_FAILURE_THRESHOLD, "3");
+        ActorWorld.setConfig(db, ConfigKeys.LOGIN_LOCKOUT_SECONDS, "3600");
         for (int round = 0; round < 3; round++) {
             for (int i = 0; i < 3; i++) users.authenticate(AUTH, "alice", "wrong password");
             assertThat(users.authenticate(AUTH, "alice", PASSWORD)).isEmpty();
@@ -216,7 +211,7 @@ class LoginOracleTest {
 
         // No set counted: the policy's parameters run once (here alice's own), and the real hash is still checked.
         assertThat(attempt("alice", PASSWORD)).containsExactly("$2b$04$");
-        TenancyWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "5");
+        ActorWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "5");
         db.writeVoid(tx -> tx.deleteFrom(PASSWORD_HASH_PARAMS).where(PASSWORD_HASH_PARAMS.PARAMS.isNotNull()).execute());
         assertThat(attempt("bob", "wrong password")).containsExactly("$2b$05$", "$2b$04$");
         assertThat(users.authenticate(AUTH, "alice", PASSWORD)).contains(alice);

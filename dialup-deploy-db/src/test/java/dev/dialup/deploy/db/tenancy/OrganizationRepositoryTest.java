@@ -13,17 +13,15 @@ import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class OrganizationRepositoryTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
     OrganizationRepository orgs;
     Fixtures f;
@@ -31,17 +29,12 @@ class OrganizationRepositoryTest {
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
+        db = temp.db();
         orgs = new OrganizationRepository(db);
         f = new Fixtures(db);
         alice = f.user("alice");
         bob = f.user("bob");
         carol = f.user("carol");
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     AccessScope scope(long id) {

@@ -12,17 +12,17 @@ import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
 import dev.dialup.deploy.db.sites.SiteConfig;
 import dev.dialup.deploy.db.sites.SiteRepository;
+import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 9, behaviour 1, as the attack: a scope built BEFORE a change in the caller's facts is
@@ -32,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * a scope built before a grant — must see the grant at once.
  */
 class StaleScopeAttackTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
     Fixtures f;
     UserRepository users;
@@ -46,8 +46,8 @@ class StaleScopeAttackTest {
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
-        TenancyWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "4");
+        db = temp.db();
+        ActorWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "4");
         f = new Fixtures(db);
         users = new UserRepository(db);
         orgs = new OrganizationRepository(db);
@@ -66,11 +66,6 @@ class StaleScopeAttackTest {
         orgSite = f.orgSite("Acme Web", org);
         personalSite = f.personalSite("Member Blog", member);
         env.set(system, orgSite, "DB_PASSWORD", "hunter2-secret", true);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     AccessScope scope(long id) {

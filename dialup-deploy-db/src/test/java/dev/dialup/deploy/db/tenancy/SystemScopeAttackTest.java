@@ -13,22 +13,20 @@ import dev.dialup.deploy.db.secrets.SecretsKeyset;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import dev.dialup.deploy.db.usage.UsageSample;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -38,27 +36,26 @@ import org.junit.jupiter.params.provider.ValueSource;
  * log through the component label.
  */
 class SystemScopeAttackTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase victim = TempDatabase.create();
+    @RegisterExtension
+    final TempDatabase attacker = TempDatabase.create();
+    /** Opened as DialupDatabase.open does: no system scope. */
+    @RegisterExtension
+    final TempDatabase plainTemp = TempDatabase.production().withoutSystemScope();
     DialupDatabase victimDb;
     DialupDatabase attackerDb;
     long site, user;
     SecretsKeyset keyset = SecretsKeyset.generate();
 
     @BeforeEach
-    void open() throws Exception {
-        victimDb = TestDb.open(Files.createDirectories(dir.resolve("victim")));
-        attackerDb = TestDb.open(Files.createDirectories(dir.resolve("attacker")));
+    void open() {
+        victimDb = victim.db();
+        attackerDb = attacker.db();
         Fixtures f = new Fixtures(victimDb);
         user = f.user("alice");
         site = f.personalSite("Blog", user);
         new EnvironmentRepository(victimDb, keyset).set(TestDb.system(victimDb), site, "DB_PASSWORD", "hunter2-secret", true);
-    }
-
-    @AfterEach
-    void close() {
-        victimDb.close();
-        attackerDb.close();
     }
 
     void deniedAndNothingWritten(DialupDatabase db, Class<? extends Throwable> type, ThrowingCallable call) {
@@ -78,16 +75,15 @@ class SystemScopeAttackTest {
     }
 
     @Test
-    void aDatabaseThatDidNotOptInMintsNoSystemScope() throws Exception {
-        try (DialupDatabase plain = DialupDatabase.open(Files.createDirectories(dir.resolve("plain")).resolve("p.db"))) {
-            assertThat(plain.allowsSystemScope()).isFalse();
-            assertThatThrownBy(() -> plain.systemScope("auth")).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("allowSystemScope");
-            // and it refuses everybody else's
-            AccessScope foreign = TestDb.system(attackerDb);
-            deniedAndNothingWritten(plain, AccessDeniedException.class,
-                    () -> new UserRepository(plain).register(foreign, "mallory", "m@example.test", "a fine password", null));
-        }
+    void aDatabaseThatDidNotOptInMintsNoSystemScope() {
+        DialupDatabase plain = plainTemp.db();
+        assertThat(plain.allowsSystemScope()).isFalse();
+        assertThatThrownBy(() -> plain.systemScope("auth")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("allowSystemScope");
+        // and it refuses everybody else's
+        AccessScope foreign = TestDb.system(attackerDb);
+        deniedAndNothingWritten(plain, AccessDeniedException.class,
+                () -> new UserRepository(plain).register(foreign, "mallory", "m@example.test", "a fine password", null));
     }
 
     @Test

@@ -1,22 +1,16 @@
 package dev.dialup.deploy.db.tenancy;
 
-import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
-import static dev.dialup.deploy.db.tenancy.TenancyWorld.Actor.DEACTIVATED_ORG_MEMBER;
-import static dev.dialup.deploy.db.tenancy.TenancyWorld.Actor.DEACTIVATED_USER;
-import static dev.dialup.deploy.db.tenancy.TenancyWorld.Actor.ORG_ADMIN;
-import static dev.dialup.deploy.db.tenancy.TenancyWorld.Actor.ORG_MEMBER;
-import static dev.dialup.deploy.db.tenancy.TenancyWorld.Actor.ORG_OWNER;
-import static dev.dialup.deploy.db.tenancy.TenancyWorld.Actor.PERSONAL_OWNER;
-import static dev.dialup.deploy.db.tenancy.TenancyWorld.Actor.STRANGER;
-import static dev.dialup.deploy.db.tenancy.TenancyWorld.Actor.SYSTEM;
-import static dev.dialup.deploy.db.tenancy.TenancyWorld.Actor.SYSTEM_ADMIN;
+import static dev.dialup.deploy.db.testing.ActorWorld.Actor.DEACTIVATED_ORG_MEMBER;
+import static dev.dialup.deploy.db.testing.ActorWorld.Actor.DEACTIVATED_USER;
+import static dev.dialup.deploy.db.testing.ActorWorld.Actor.ORG_ADMIN;
+import static dev.dialup.deploy.db.testing.ActorWorld.Actor.ORG_MEMBER;
+import static dev.dialup.deploy.db.testing.ActorWorld.Actor.ORG_OWNER;
+import static dev.dialup.deploy.db.testing.ActorWorld.Actor.PERSONAL_OWNER;
+import static dev.dialup.deploy.db.testing.ActorWorld.Actor.STRANGER;
+import static dev.dialup.deploy.db.testing.ActorWorld.Actor.SYSTEM;
+import static dev.dialup.deploy.db.testing.ActorWorld.Actor.SYSTEM_ADMIN;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.admin.AdminPanelRepository;
 import dev.dialup.deploy.db.audit.AuditEntry;
@@ -30,10 +24,12 @@ import dev.dialup.deploy.db.sites.SiteFilter;
 import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
-import dev.dialup.deploy.db.tenancy.TenancyWorld.Actor;
+import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.ActorWorld.Actor;
 import dev.dialup.deploy.db.testing.DbSnapshot;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.MatrixHarness;
+import dev.dialup.deploy.db.testing.MatrixHarness.Outcome;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -43,22 +39,20 @@ import java.util.TreeSet;
 import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The cross-tenant matrix: every public method of the tenancy, sites, audit and admin
- * repositories, called by every actor of {@link TenancyWorld}, against the documented
+ * repositories, called by every actor of {@link ActorWorld}, against the documented
  * outcome (docs/tenancy.md). Allowed calls run inside a write transaction that is rolled
- * back afterwards, so every cell starts from the same world; they must write exactly one
- * audit row when they mutate (with the documented action) and none when they read. Denied
- * calls run for real and must leave every table unchanged.
+ * back afterwards ({@link MatrixHarness#runAndRollBack}), so every cell starts from the same
+ * world; they must write exactly one audit row when they mutate (with the documented action)
+ * and none when they read. Denied calls run for real and must leave every table unchanged
+ * ({@link MatrixHarness#assertRefused}).
  */
 public class TenancyMatrixTest {
-    enum Outcome { OK, NOT_FOUND, DENIED, CONFLICT }
-
     @FunctionalInterface
     interface Call {
         Object run(Ctx c, AccessScope scope, Actor actor);
@@ -68,26 +62,11 @@ public class TenancyMatrixTest {
     record Row(String method, String target, Call call, Map<Actor, Outcome> expect, String auditAction,
                BiConsumer<Actor, Object> check) {}
 
-    record Ctx(TenancyWorld w, UserRepository users, OrganizationRepository orgs, SiteRepository sites,
+    record Ctx(ActorWorld w, UserRepository users, OrganizationRepository orgs, SiteRepository sites,
                SiteLimitsRepository limits, SiteDomainRepository domains, AuditLogRepository audit, AdminPanelRepository admin) {}
 
-    static final class Rollback extends RuntimeException {
-        final Object result;
-
-        Rollback(Object result) {
-            super(null, null, false, false);
-            this.result = result;
-        }
-    }
-
-    @TempDir
-    static Path dir;
-    static DialupDatabase db;
-
-    @AfterAll
-    static void close() {
-        if (db != null) db.close();
-    }
+    @RegisterExtension
+    static final TempDatabase TEMP = TempDatabase.create();
 
     // ---- expected outcomes -------------------------------------------------------------------
 
@@ -143,15 +122,15 @@ public class TenancyMatrixTest {
         row("UserRepository#register", "new user", ADMINS_ONLY_ACT, "user.register",
                 (c, s, a) -> c.users().register(s, "Newcomer", "New@Example.test", "a fine password", "New"));
         checked("UserRepository#authenticate", "personal owner", ADMINS_ONLY_ACT,
-                (c, s, a) -> c.users().authenticate(s, "personal", TenancyWorld.PASSWORD),
+                (c, s, a) -> c.users().authenticate(s, "personal", ActorWorld.PASSWORD),
                 (a, r) -> assertThat(r).isEqualTo(java.util.Optional.of(world().id(PERSONAL_OWNER))));
         row("UserRepository#find", "self", SELF, null, (c, s, a) -> c.users().find(s, self(c, a)));
         row("UserRepository#find", "colleague", ADMINS_ONLY_SEE, null, (c, s, a) -> c.users().find(s, c.w().colleague));
         row("UserRepository#changePassword", "self",
                 expect(Outcome.OK, DEACTIVATED_USER, Outcome.NOT_FOUND, SYSTEM, Outcome.DENIED), "user.password_change",
-                (c, s, a) -> { c.users().changePassword(s, self(c, a), TenancyWorld.PASSWORD, "another good password"); return null; });
+                (c, s, a) -> { c.users().changePassword(s, self(c, a), ActorWorld.PASSWORD, "another good password"); return null; });
         row("UserRepository#changePassword", "colleague", expect(Outcome.NOT_FOUND, ADMINS, Outcome.DENIED), null,
-                (c, s, a) -> { c.users().changePassword(s, c.w().colleague, TenancyWorld.PASSWORD, "another good password"); return null; });
+                (c, s, a) -> { c.users().changePassword(s, c.w().colleague, ActorWorld.PASSWORD, "another good password"); return null; });
         row("UserRepository#setPassword", "colleague", ADMINS_ONLY_SEE, "user.password_reset",
                 (c, s, a) -> { c.users().setPassword(s, c.w().colleague, "operator chosen pw"); return null; });
         row("UserRepository#setPassword", "self", expect(Outcome.DENIED, ADMINS, Outcome.OK, DEACTIVATED_USER, Outcome.NOT_FOUND),
@@ -230,7 +209,7 @@ public class TenancyMatrixTest {
         row("SiteRepository#findBySlug", "org site", READ_ORG_SITE, null, (c, s, a) -> c.sites().findBySlug(s, "ORG-SITE"));
         row("SiteRepository#findBySlug", "personal site", PERSONAL_SITE, null, (c, s, a) -> c.sites().findBySlug(s, "personal-site"));
         checked("SiteRepository#list", "visible sites", ANYONE, (c, s, a) -> c.sites().list(s, SiteFilter.ALL, null, 50), (a, r) -> {
-            TenancyWorld w = world();
+            ActorWorld w = world();
             Set<Long> all = Set.of(w.orgSite, w.personalSite, w.deadOrgSite, w.deactivatedUsersSite);
             Set<Long> expected = switch (a) {
                 case ORG_MEMBER, ORG_ADMIN, ORG_OWNER -> Set.of(w.orgSite);
@@ -304,14 +283,14 @@ public class TenancyMatrixTest {
 
     private static Ctx ctx;
 
-    static TenancyWorld world() {
+    static ActorWorld world() {
         return ctx.w();
     }
 
     @TestFactory
     Stream<DynamicTest> everyRepositoryMethodForEveryActor() {
-        db = TestDb.open(dir);
-        TenancyWorld w = new TenancyWorld(db);
+        var db = TEMP.db();
+        ActorWorld w = ActorWorld.create(db).withLoginsAndHistory();
         ctx = new Ctx(w, new UserRepository(db), new OrganizationRepository(db), new SiteRepository(db), new SiteLimitsRepository(db),
                 new SiteDomainRepository(db), new AuditLogRepository(db), new AdminPanelRepository(db));
         Map<String, List<String>> world = DbSnapshot.of(db);
@@ -329,42 +308,15 @@ public class TenancyMatrixTest {
     private void runCell(Row row, Actor actor, Outcome expected, Map<String, List<String>> world) {
         AccessScope scope = ctx.w().scopes.get(actor);
         if (expected == Outcome.OK) {
-            Object[] result = new Object[1];
-            List<String> newAudit = new ArrayList<>();
-            Throwable t = catchThrowable(() -> db.writeVoid(tx -> {
-                long maxBefore = maxAuditId(tx);
-                result[0] = row.call().run(ctx, scope, actor);
-                newAudit.addAll(tx.select(AUDIT_LOG.ACTION).from(AUDIT_LOG).where(AUDIT_LOG.ID.gt(maxBefore)).fetch(AUDIT_LOG.ACTION));
-                throw new Rollback(result[0]);
-            }));
-            assertThat(t).as("allowed call").isInstanceOf(Rollback.class);
+            MatrixHarness.RolledBack done = MatrixHarness.runAndRollBack(TEMP.db(), () -> row.call().run(ctx, scope, actor));
             if (row.auditAction() == null) {
-                assertThat(newAudit).as("a read writes no audit row").isEmpty();
+                assertThat(done.auditActions()).as("a read writes no audit row").isEmpty();
             } else {
-                assertThat(newAudit).as("a mutation writes exactly one audit row").containsExactly(row.auditAction());
+                assertThat(done.auditActions()).as("a mutation writes exactly one audit row").containsExactly(row.auditAction());
             }
-            if (row.check() != null) row.check().accept(actor, result[0]);
+            if (row.check() != null) row.check().accept(actor, done.result());
         } else {
-            Throwable t = catchThrowable(() -> row.call().run(ctx, scope, actor));
-            switch (expected) {
-                case NOT_FOUND -> {
-                    assertThat(t).isExactlyInstanceOf(NotFoundException.class);
-                    NotFoundException nf = (NotFoundException) t;
-                    // Exactly the message a missing resource of that type and id produces: nothing added
-                    // that would tell "exists but hidden" from "does not exist".
-                    assertThat(nf.getMessage()).matches("(site|organization|user|member|domain|invitation) [^ ]+ not found")
-                            .isEqualTo(new NotFoundException(nf.resourceType(), nf.resourceId()).getMessage());
-                }
-                case DENIED -> assertThat(t).isExactlyInstanceOf(AccessDeniedException.class);
-                case CONFLICT -> assertThat(t).isExactlyInstanceOf(ConflictException.class);
-                default -> throw new AssertionError(expected);
-            }
-            assertThat(DbSnapshot.of(db)).as("a refused call changes no table").isEqualTo(world);
+            MatrixHarness.assertRefused(TEMP.db(), expected, world, () -> row.call().run(ctx, scope, actor));
         }
-    }
-
-    private static long maxAuditId(org.jooq.DSLContext tx) {
-        Long max = tx.select(org.jooq.impl.DSL.max(AUDIT_LOG.ID)).from(AUDIT_LOG).fetchOne().value1();
-        return max == null ? 0 : max;
     }
 }

@@ -19,14 +19,13 @@ import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -42,8 +41,8 @@ class UnicodeInputTest {
     static final String SURROGATE_PROBLEM = "must be valid Unicode (it contains a lone UTF-16 surrogate)";
     static final String INVISIBLE_PROBLEM = "must not contain bidi controls or invisible format characters";
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
     UserRepository users;
     OrganizationRepository orgs;
@@ -63,7 +62,7 @@ class UnicodeInputTest {
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
+        db = temp.db();
         users = new UserRepository(db);
         orgs = new OrganizationRepository(db);
         sites = new SiteRepository(db);
@@ -78,11 +77,6 @@ class UnicodeInputTest {
         site = f.personalSite("Unicode Site", u);
         deployment = deployments.create(system(), site, new NewDeployment(null, null, null)).id();
         deployments.transition(system(), deployment, DeploymentStatus.BUILDING);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     record Call(String description, String field, Consumer<String> call) {}

@@ -10,37 +10,31 @@ import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class UserRepositoryTest {
     AccessScope AUTH;
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
     DialupDatabase db;
     UserRepository users;
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
+        db = temp.db();
         AUTH = db.systemScope("auth");
-        TenancyWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "4");
+        ActorWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "4");
         users = new UserRepository(db);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     String storedHash(long id) {
@@ -115,7 +109,7 @@ class UserRepositoryTest {
     void aHashMadeWithAnOlderCostIsUpgradedOnTheNextSuccessfulLogin() {
         long id = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
         assertThat(storedHash(id)).startsWith("$2b$04$");
-        TenancyWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "5");
+        ActorWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "5");
 
         assertThat(users.authenticate(AUTH, "alice", "wrong password")).isEmpty();
         assertThat(storedHash(id)).as("a failed login upgrades nothing").startsWith("$2b$04$");
@@ -129,14 +123,14 @@ class UserRepositoryTest {
     @Test
     void switchingTheAlgorithmToArgon2idUpgradesBcryptHashesOnLogin() {
         long id = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
-        TenancyWorld.setConfig(db, ConfigKeys.PASSWORD_ALGORITHM, "argon2id");
-        TenancyWorld.setConfig(db, ConfigKeys.ARGON2_MEMORY_KIB, "1024");
-        TenancyWorld.setConfig(db, ConfigKeys.ARGON2_ITERATIONS, "1");
+        ActorWorld.setConfig(db, ConfigKeys.PASSWORD_ALGORITHM, "argon2id");
+        ActorWorld.setConfig(db, ConfigKeys.ARGON2_MEMORY_KIB, "1024");
+        ActorWorld.setConfig(db, ConfigKeys.ARGON2_ITERATIONS, "1");
 
         assertThat(users.authenticate(AUTH, "alice", "s3cret password")).contains(id);
         assertThat(storedHash(id)).startsWith("$argon2id$v=19$m=1024,t=1,p=1$");
 
-        TenancyWorld.setConfig(db, ConfigKeys.ARGON2_ITERATIONS, "2");
+        ActorWorld.setConfig(db, ConfigKeys.ARGON2_ITERATIONS, "2");
         assertThat(users.authenticate(AUTH, "alice", "s3cret password")).contains(id);
         assertThat(storedHash(id)).startsWith("$argon2id$v=19$m=1024,t=2,p=1$");
         assertThat(auditActions()).containsExactly("user.register", "user.password_rehash", "user.password_rehash");
@@ -185,7 +179,7 @@ class UserRepositoryTest {
         long id = users.register(AUTH, "alice", "alice@example.com", "s3cret password", null).id();
         users.setPassword(AUTH, id, "operator password");
         users.changePassword(new AccessScopes(db).forUser(id), id, "operator password", "final password!");
-        TenancyWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "5");
+        ActorWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "5");
         users.authenticate(AUTH, "alice", "final password!");
 
         String hash = storedHash(id);

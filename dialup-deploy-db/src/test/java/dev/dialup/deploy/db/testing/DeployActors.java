@@ -2,106 +2,65 @@ package dev.dialup.deploy.db.testing;
 
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.AccessScopes;
-import dev.dialup.deploy.db.tenancy.OrgRole;
-import java.util.EnumMap;
-import java.util.Map;
 
 /**
- * The cast of the cross-tenant matrix for deployments, processes, environment and config:
- * an organization "acme" with an owner, an admin and a member and one site; a personal site;
- * a deactivated user who was acme's admin; the admin of a deactivated organization with its
- * own site; a stranger; a system admin; and the system scope. Each actor aims at the site
- * it would have rights on, so a denial proves the rule, not a missing membership.
+ * The old name of the deploy matrix's cast, kept only as a view of {@link ActorWorld} for tests not yet
+ * converted (the {@code usage} package, rewritten in parallel). New tests use {@link ActorWorld} and
+ * {@link MatrixHarness}; delete this class once nothing imports it.
  */
 public final class DeployActors {
     public enum Actor {
-        STRANGER, ORG_MEMBER, ORG_ADMIN, ORG_OWNER, PERSONAL_OWNER, SYSTEM_ADMIN, DEACTIVATED_USER, MEMBER_OF_DEACTIVATED_ORG, SYSTEM
+        STRANGER, ORG_MEMBER, ORG_ADMIN, ORG_OWNER, PERSONAL_OWNER, SYSTEM_ADMIN, DEACTIVATED_USER, MEMBER_OF_DEACTIVATED_ORG, SYSTEM;
+
+        ActorWorld.Actor actor() {
+            return this == MEMBER_OF_DEACTIVATED_ORG ? ActorWorld.Actor.DEACTIVATED_ORG_MEMBER : ActorWorld.Actor.valueOf(name());
+        }
     }
 
     /** What an actor may do under a rule: the call succeeds, or fails as not-found or access-denied. */
     public enum Outcome { ALLOWED, NOT_FOUND, DENIED }
 
-    /** The permission rules of docs/deployments.md and docs/integration.md. */
+    /** {@link ActorWorld.Rule}, in the old outcome names. */
     public enum Rule {
         READ_SITE, MANAGE_SITE, ADMIN, SYSTEM, ACTIVE;
 
         public Outcome outcome(Actor a) {
-            return switch (this) {
-                case READ_SITE -> switch (a) {
-                    case STRANGER, DEACTIVATED_USER, MEMBER_OF_DEACTIVATED_ORG -> Outcome.NOT_FOUND;
-                    default -> Outcome.ALLOWED;
-                };
-                case MANAGE_SITE -> switch (a) {
-                    case STRANGER, DEACTIVATED_USER, MEMBER_OF_DEACTIVATED_ORG -> Outcome.NOT_FOUND;
-                    case ORG_MEMBER -> Outcome.DENIED;
-                    default -> Outcome.ALLOWED;
-                };
-                case ADMIN -> a == Actor.SYSTEM_ADMIN || a == Actor.SYSTEM ? Outcome.ALLOWED : Outcome.DENIED;
-                case SYSTEM -> a == Actor.SYSTEM ? Outcome.ALLOWED : Outcome.DENIED;
-                case ACTIVE -> a == Actor.DEACTIVATED_USER ? Outcome.DENIED : Outcome.ALLOWED;
+            return switch (ActorWorld.Rule.valueOf(name()).outcome(a.actor())) {
+                case OK -> Outcome.ALLOWED;
+                case NOT_FOUND -> Outcome.NOT_FOUND;
+                case DENIED -> Outcome.DENIED;
+                case CONFLICT -> throw new IllegalStateException("no site rule answers CONFLICT");
             };
         }
     }
 
+    public final ActorWorld world;
     public final long acmeOrg;
     public final long acmeSite;
     public final long personalSite;
     public final long defunctOrg;
     public final long defunctSite;
     public final long memberUser;
-    private final Map<Actor, AccessScope> scopes = new EnumMap<>(Actor.class);
 
     public DeployActors(DialupDatabase db) {
-        Fixtures f = new Fixtures(db);
-        long stranger = f.user("stranger");
-        long owner = f.user("owner");
-        long admin = f.user("orgadmin");
-        memberUser = f.user("member");
-        long personal = f.user("personal");
-        long sysadmin = f.admin("sysadmin");
-        long deactivated = f.user("deactivated");
-        long defunctAdmin = f.user("defunctadmin");
-        long defunctOwner = f.user("defunctowner");
-
-        acmeOrg = f.org("Acme", owner);
-        f.member(acmeOrg, admin, OrgRole.ADMIN);
-        f.member(acmeOrg, memberUser, OrgRole.MEMBER);
-        f.member(acmeOrg, deactivated, OrgRole.ADMIN);
-        acmeSite = f.orgSite("acme-web", acmeOrg);
-        personalSite = f.personalSite("personal-blog", personal);
-        defunctOrg = f.org("Defunct", defunctOwner);
-        f.member(defunctOrg, defunctAdmin, OrgRole.ADMIN);
-        defunctSite = f.orgSite("defunct-web", defunctOrg);
-        f.deactivateUser(deactivated);
-        f.deactivateOrg(defunctOrg);
-
-        AccessScopes scopesOf = new AccessScopes(db);
-        scopes.put(Actor.STRANGER, scopesOf.forUser(stranger));
-        scopes.put(Actor.ORG_MEMBER, scopesOf.forUser(memberUser));
-        scopes.put(Actor.ORG_ADMIN, scopesOf.forUser(admin));
-        scopes.put(Actor.ORG_OWNER, scopesOf.forUser(owner));
-        scopes.put(Actor.PERSONAL_OWNER, scopesOf.forUser(personal));
-        scopes.put(Actor.SYSTEM_ADMIN, scopesOf.forUser(sysadmin));
-        scopes.put(Actor.DEACTIVATED_USER, scopesOf.forUser(deactivated));
-        scopes.put(Actor.MEMBER_OF_DEACTIVATED_ORG, scopesOf.forUser(defunctAdmin));
-        scopes.put(Actor.SYSTEM, db.systemScope("test-orchestrator"));
+        world = ActorWorld.create(db);
+        acmeOrg = world.orgA;
+        acmeSite = world.orgSite;
+        personalSite = world.personalSite;
+        defunctOrg = world.orgB;
+        defunctSite = world.deadOrgSite;
+        memberUser = world.id(ActorWorld.Actor.ORG_MEMBER);
     }
 
     public AccessScope scope(Actor a) {
-        return scopes.get(a);
+        return world.scope(a.actor());
     }
 
     public AccessScope system() {
-        return scopes.get(Actor.SYSTEM);
+        return world.system();
     }
 
-    /** The site the actor would act on: its own personal site, the deactivated org's site, or acme's. */
     public long targetSite(Actor a) {
-        return switch (a) {
-            case PERSONAL_OWNER -> personalSite;
-            case MEMBER_OF_DEACTIVATED_ORG -> defunctSite;
-            default -> acmeSite;
-        };
+        return world.targetSite(a.actor());
     }
 }
