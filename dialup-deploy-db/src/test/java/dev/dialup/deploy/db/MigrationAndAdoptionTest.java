@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.dialup.deploy.db.generated.DefaultSchema;
 import dev.dialup.deploy.db.migration.V3__Adopt_legacy_sites;
 import dev.dialup.deploy.db.sites.Slugs;
+import dev.dialup.deploy.db.testing.CapturedLog;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.LegacyDatabase;
 import dev.dialup.deploy.db.testing.LegacyDatabase.Process;
@@ -32,11 +33,15 @@ import java.util.stream.Collectors;
 import org.jooq.Field;
 import org.jooq.Table;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class MigrationAndAdoptionTest {
     @TempDir
     Path dir;
+    /** Flyway logs a failed migration at ERROR; the two tests that make one fail assert that line. */
+    @RegisterExtension
+    final CapturedLog log = new CapturedLog();
 
     static final Process[] LEGACY = {
             new Process("p1", "My Blog", 3001, 1234, 1_700_000_000_000L, "node", "server.js", "/srv/blog", "running"),
@@ -225,6 +230,7 @@ class MigrationAndAdoptionTest {
                 .isInstanceOfSatisfying(MigrationFailedException.class, e -> assertThat(e.migration()).startsWith("V900"))
                 .hasMessageContaining("V900")
                 .hasMessageContaining("boom");
+        assertThat(log.text()).contains("Migration of schema \"main\" to version \"900 - boom\" failed! Changes successfully rolled back.");
         try (DialupDatabase db = DialupDatabase.open(file)) {
             assertThat(DbSnapshot.of(db)).as("V899 and V900 both rolled back").isEqualTo(before);
         }
@@ -236,6 +242,7 @@ class MigrationAndAdoptionTest {
         LegacyDatabase.create(file, LEGACY);
         assertThatThrownBy(() -> DialupDatabase.builder().path(file).extraMigrationLocation("classpath:db/failing").build())
                 .isInstanceOf(MigrationFailedException.class);
+        assertThat(log.text()).contains("to version \"900 - boom\" failed!");
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name)")) {
             rs.next();

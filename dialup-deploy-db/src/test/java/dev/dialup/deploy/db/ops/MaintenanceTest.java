@@ -3,6 +3,7 @@ package dev.dialup.deploy.db.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.testing.CapturedLog;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class MaintenanceTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create().manual();
+    @RegisterExtension
+    final CapturedLog log = new CapturedLog();
 
     @Test
     void aFailingTaskIsReportedAndTheOthersStillRun() {
@@ -41,6 +44,7 @@ class MaintenanceTest {
             assertThat(f.error()).isEqualTo("IllegalStateException: disk on fire");
             assertThat(f.summary()).isNull();
         });
+        assertThat(log.text()).as("the failure is logged").contains("Maintenance task prune failed: IllegalStateException: disk on fire");
         assertThat(report.outcomes().get(0).summary()).isEqualTo("rolled up 3 days");
         assertThat(report.outcomes()).allSatisfy(o -> assertThat(o.took().isNegative()).isFalse());
     }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.testing.CapturedLog;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
@@ -31,6 +32,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class EnvironmentRepositoryTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();
+    /** Decryption failures are logged at WARN and re-encryption batches at INFO: the tests that cause them assert the lines. */
+    @RegisterExtension
+    final CapturedLog log = new CapturedLog();
     DialupDatabase db;
     ActorWorld actors;
     SecretsKeyset keyset;
@@ -118,6 +122,7 @@ class EnvironmentRepositoryTest {
                 .hasMessage("secret DB_PASSWORD of site " + site + " cannot be decrypted: authentication failed"
                         + " (tampered ciphertext, or one copied from another variable or site)");
         assertThatThrownBy(() -> repo.resolveForContainer(sys, site)).isInstanceOf(SecretDecryptionException.class);
+        assertThat(log.text()).contains("Secret DB_PASSWORD of site " + site + " failed authentication under key");
     }
 
     @Test
@@ -135,6 +140,9 @@ class EnvironmentRepositoryTest {
         db.writeVoid(tx -> tx.update(SITE_ENVIRONMENT_VARIABLES).set(SITE_ENVIRONMENT_VARIABLES.VALUE, a)
                 .where(SITE_ENVIRONMENT_VARIABLES.SITE_ID.eq(actors.personalSite)).execute());
         assertThatThrownBy(() -> repo.get(sys, actors.personalSite, "A_SECRET")).isInstanceOf(SecretDecryptionException.class);
+        assertThat(log.text()).contains("Secret A_SECRET of site " + site + " failed authentication")
+                .contains("Secret B_SECRET of site " + site + " failed authentication")
+                .contains("Secret A_SECRET of site " + actors.personalSite + " failed authentication");
     }
 
     @Test
@@ -206,6 +214,8 @@ class EnvironmentRepositoryTest {
         assertAllReadable(retired, values);
         assertThat(retired.get(sys, site, "PLAIN").plainValue()).isEqualTo("not secret");
         assertThat(auditActions()).filteredOn("secrets.reencrypt_batch"::equals).hasSize(3);
+        assertThat(log.text()).contains("Re-encrypted 3 secret values to key " + Integer.toUnsignedString(newKey) + " (4 remaining)")
+                .contains("(0 remaining)");
     }
 
     @Test
