@@ -3,17 +3,22 @@ package dev.dialup.deploy.db;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dialup.deploy.db.cli.DialupCli;
+import dev.dialup.deploy.db.testing.CapturedLog;
 import dev.dialup.deploy.db.testing.LegacyDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class CliMigrateTest {
     @TempDir
     Path dir;
+    /** The CLI writes its errors to System.err; the test that provokes one asserts it. */
+    @RegisterExtension
+    final CapturedLog stderr = new CapturedLog();
 
     String run(int expectedExit, String... args) {
         PrintStream out = System.out;
@@ -60,6 +65,7 @@ class CliMigrateTest {
         Path file = dir.resolve("junk.db");
         Files.writeString(file, "junk".repeat(100));
         run(DialupCli.EXIT_REFUSED, "migrate", "--db", file.toString());
+        assertThat(stderr.text()).contains("error: Refusing to open " + file).contains("not an SQLite database");
     }
 
     @Test

@@ -40,9 +40,9 @@ class SystemScopeAttackTest {
     final TempDatabase victim = TempDatabase.create();
     @RegisterExtension
     final TempDatabase attacker = TempDatabase.create();
-    /** Opened as DialupDatabase.open does: no system scope. */
+    /** Opened (by the one test that needs it) as DialupDatabase.open does: no system scope. */
     @RegisterExtension
-    final TempDatabase plainTemp = TempDatabase.production().withoutSystemScope();
+    final TempDatabase plainTemp = TempDatabase.production().withoutSystemScope().manual();
     DialupDatabase victimDb;
     DialupDatabase attackerDb;
     long site, user;
@@ -76,14 +76,15 @@ class SystemScopeAttackTest {
 
     @Test
     void aDatabaseThatDidNotOptInMintsNoSystemScope() {
-        DialupDatabase plain = plainTemp.db();
-        assertThat(plain.allowsSystemScope()).isFalse();
-        assertThatThrownBy(() -> plain.systemScope("auth")).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("allowSystemScope");
-        // and it refuses everybody else's
-        AccessScope foreign = TestDb.system(attackerDb);
-        deniedAndNothingWritten(plain, AccessDeniedException.class,
-                () -> new UserRepository(plain).register(foreign, "mallory", "m@example.test", "a fine password", null));
+        try (DialupDatabase plain = plainTemp.open()) {
+            assertThat(plain.allowsSystemScope()).isFalse();
+            assertThatThrownBy(() -> plain.systemScope("auth")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("allowSystemScope");
+            // and it refuses everybody else's
+            AccessScope foreign = TestDb.system(attackerDb);
+            deniedAndNothingWritten(plain, AccessDeniedException.class,
+                    () -> new UserRepository(plain).register(foreign, "mallory", "m@example.test", "a fine password", null));
+        }
     }
 
     @Test

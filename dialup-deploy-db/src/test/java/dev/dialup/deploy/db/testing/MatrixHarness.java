@@ -41,6 +41,20 @@ public final class MatrixHarness {
         return null;
     }
 
+    /**
+     * Like {@link #check(DialupDatabase, Outcome, Callable)}, and a {@code NOT_FOUND} must name exactly the
+     * resource the caller asked for (e.g. {@code "site", siteId}: "site 7 not found").
+     */
+    public static Object check(DialupDatabase db, Outcome expected, String missingType, Object missingId, Callable<?> call)
+            throws Exception {
+        if (expected == Outcome.OK) return call.call();
+        Throwable t = assertRefused(db, expected, call::call);
+        if (expected == Outcome.NOT_FOUND) {
+            assertThat(t).hasMessage(new NotFoundException(missingType, missingId).getMessage());
+        }
+        return null;
+    }
+
     /** A refused call, compared with a snapshot taken just before it. */
     public static Throwable assertRefused(DialupDatabase db, Outcome expected, ThrowingCallable call) {
         return assertRefused(db, expected, DbSnapshot.of(db), call);
