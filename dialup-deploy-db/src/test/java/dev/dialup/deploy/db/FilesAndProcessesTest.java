@@ -65,7 +65,7 @@ class FilesAndProcessesTest {
         try (DialupDatabase db = temp.open()) {
             new Fixtures(db).user("ada");
         }
-        Path file = temp.dir().resolve("test.db");
+        Path file = temp.file();
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         Verifier.Report r = Verifier.verify(file);
         assertThat(r.ok()).isTrue();
@@ -133,7 +133,7 @@ class FilesAndProcessesTest {
 
     @Test
     void rowsTheLegacyProcessTrackerInsertsAfterMigrationAreLinkedToTheirSiteByName() throws Exception {
-        Path file = temp.dir().resolve("test.db");
+        Path file = temp.file();
         long shop;
         try (DialupDatabase db = temp.open()) {
             Fixtures f = new Fixtures(db);

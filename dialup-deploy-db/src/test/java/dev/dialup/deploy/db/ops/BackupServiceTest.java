@@ -36,7 +36,7 @@ class BackupServiceTest {
         assertThat(Files.readString(backup.manifestFile())).contains("\"sha256\"");
         BackupManifest m = BackupManifest.read(backup.manifestFile());
         assertThat(m).isEqualTo(backup.manifest());
-        assertThat(m.schemaVersion()).isEqualTo(DialupDatabase.statusOf(temp.dir().resolve("test.db")).latestVersion());
+        assertThat(m.schemaVersion()).isEqualTo(DialupDatabase.statusOf(temp.file()).latestVersion());
         assertThat(m.rowCounts()).containsEntry("users", 1L).containsEntry("sites", 1L).containsEntry("site_resource_limits", 1L);
         assertThat(m.sha256()).isEqualTo(FileOps.sha256(backup.file(), Progress.NONE, "test"));
         assertThat(m.bytes()).isEqualTo(Files.size(backup.file()));
@@ -49,7 +49,7 @@ class BackupServiceTest {
 
     @Test
     void backupOfAClosedFileLeavesTheFileUnchanged() throws Exception {
-        Path db = temp.dir().resolve("test.db");
+        Path db = temp.file();
         try (DialupDatabase open = temp.open()) {
             new Fixtures(open).user("ada");
         }

@@ -41,7 +41,7 @@ class CrashSafetyTest {
 
     @Test
     void sigkillDuringBatchedIngestNeverLosesACommittedBatchNorLeavesAPartialOne() throws Exception {
-        Path file = temp.dir().resolve("test.db");
+        Path file = temp.file();
         long site;
         try (DialupDatabase db = temp.open()) {
             Fixtures f = new Fixtures(db);

@@ -19,7 +19,7 @@ class RestoreServiceTest {
     final TempDatabase temp = TempDatabase.create().manual();
 
     private Path live() {
-        return temp.dir().resolve("test.db");
+        return temp.file();
     }
 
     /** A database with one user, backed up, then given a second user that the restore must undo. */

@@ -73,7 +73,7 @@ class StorageFailureTest {
             ingest(db, site, 99);
             assertThat(rows(db)).isEqualTo(afterFailure + CrashIngestChild.BATCH_ROWS);
         }
-        assertThat(Verifier.verify(temp.dir().resolve("test.db")).ok()).isTrue();
+        assertThat(Verifier.verify(temp.file()).ok()).isTrue();
     }
 
     @Test

@@ -21,7 +21,7 @@ class VerifierTest {
         try (DialupDatabase db = temp.open()) {
             db.rowCounts();
         }
-        Verifier.Report r = Verifier.verify(temp.dir().resolve("test.db"));
+        Verifier.Report r = Verifier.verify(temp.file());
         assertThat(r.ok()).isTrue();
         assertThat(r.integrity()).containsExactly("ok");
         assertThat(r.foreignKeyViolations()).isEmpty();
@@ -34,7 +34,7 @@ class VerifierTest {
         try (DialupDatabase db = temp.open()) {
             db.rowCounts();
         }
-        Path file = temp.dir().resolve("test.db");
+        Path file = temp.file();
         byte[] before = Files.readAllBytes(file);
         Verifier.verify(file);
         assertThat(Files.readAllBytes(file)).isEqualTo(before);
@@ -45,7 +45,7 @@ class VerifierTest {
         try (DialupDatabase db = temp.open()) {
             db.rowCounts();
         }
-        Path file = temp.dir().resolve("test.db");
+        Path file = temp.file();
         // Only possible with foreign keys off: what a buggy tool or a manual edit leaves behind.
         try (Connection c = DriverManager.getConnection(SqliteOnly.jdbcUrl(file)); Statement st = c.createStatement()) {
             st.execute("PRAGMA foreign_keys = OFF");
@@ -64,7 +64,7 @@ class VerifierTest {
             db.writeVoid(tx -> tx.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
                     + " installed_by, execution_time, success) VALUES (999, '999', 'future', 'SQL', 'V999__x.sql', 'test', 0, 1)"));
         }
-        Verifier.Report newer = Verifier.verify(temp.dir().resolve("test.db"));
+        Verifier.Report newer = Verifier.verify(temp.file());
         assertThat(newer.schemaState()).isEqualTo(Verifier.SchemaState.NEWER);
         assertThat(newer.problems()).anyMatch(p -> p.contains("newer than this library"));
 
