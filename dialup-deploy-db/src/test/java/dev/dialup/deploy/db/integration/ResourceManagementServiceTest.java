@@ -12,7 +12,6 @@ import dev.dialup.deploy.db.tenancy.AccessScopes;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
-import dev.dialup.deploy.db.testing.TestDb;
 import dev.dialup.deploy.db.usage.UsageDimension;
 import dev.dialup.deploy.db.usage.UsageSample;
 import java.time.Clock;
