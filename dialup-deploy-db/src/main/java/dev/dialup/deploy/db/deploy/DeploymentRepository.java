@@ -9,9 +9,10 @@ import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.Page;
+import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.audit.AuditLog;
-import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.ConfigValues;
 import dev.dialup.deploy.db.generated.tables.DeploymentLogChunks;
@@ -53,10 +54,9 @@ import org.jooq.impl.DSL;
  * archival — system admins and the system scope.
  */
 public final class DeploymentRepository {
-    /** Default cap when {@code deployments.max_log_bytes} is missing. */
-    public static final long DEFAULT_MAX_LOG_BYTES = 1024 * 1024;
+    /** Default cap when {@code deployments.max_log_bytes} is missing: the catalogue's default. */
+    public static final long DEFAULT_MAX_LOG_BYTES = ConfigSettings.DEPLOYMENT_MAX_LOG_BYTES.defaultValue();
     public static final int MAX_CHUNK_BYTES = 256 * 1024;
-    public static final int MAX_PAGE_SIZE = 200;
 
     private final Deployments d = DEPLOYMENTS.as("d");
     private final DeploymentLogChunks c = DEPLOYMENT_LOG_CHUNKS.as("c");
@@ -157,7 +157,7 @@ public final class DeploymentRepository {
                 throw new ConflictException("deployment " + deploymentId + " is " + row.get(d.STATUS) + "; logs are appended only while building");
             }
             if (Boolean.TRUE.equals(row.get(d.LOG_TRUNCATED))) return 0;
-            long cap = ConfigValues.readLong(tx, ConfigSettings.DEPLOYMENT_MAX_LOG_BYTES.key(), DEFAULT_MAX_LOG_BYTES);
+            long cap = ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_MAX_LOG_BYTES);
             long used = row.get(d.LOG_BYTES);
             int seq = tx.select(DSL.coalesce(DSL.max(c.SEQ), -1)).from(c).where(c.DEPLOYMENT_ID.eq(deploymentId)).fetchOne().value1() + 1;
             String kept = chunk;
@@ -190,20 +190,22 @@ public final class DeploymentRepository {
         });
     }
 
-    /** A site's deployments newest first, {@code limit} per page, before {@code beforeId} (null: from the newest). */
-    public DeploymentPage history(AccessScope scope, long siteId, Long beforeId, int limit) {
-        if (limit < 1 || limit > MAX_PAGE_SIZE) throw new ValidationException("limit", "must be between 1 and " + MAX_PAGE_SIZE);
+    /**
+     * A site's deployments newest first, {@code limit} (1..{@value Page#MAX_LIMIT}) per page,
+     * keyset-paginated by id: pass {@code page.next().orElse(null)} back as {@code after}
+     * ({@code null}: from the newest).
+     */
+    public Page<Deployment> history(AccessScope scope, long siteId, PageCursor after, int limit) {
+        int n = Page.checkLimit(limit);
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             List<Deployment> rows = selectBase(dsl)
                     .where(d.SITE_ID.eq(siteId))
-                    .and(beforeId == null ? DSL.noCondition() : d.ID.lt(beforeId))
+                    .and(after == null ? DSL.noCondition() : d.ID.lt(after.id()))
                     .orderBy(d.ID.desc())
-                    .limit(limit + 1)
+                    .limit(n + 1)
                     .fetch(this::toDeployment);
-            if (rows.size() <= limit) return new DeploymentPage(rows, null);
-            List<Deployment> page = rows.subList(0, limit);
-            return new DeploymentPage(List.copyOf(page), page.get(limit - 1).id());
+            return Page.of(rows, n, x -> PageCursor.ofId(x.id()));
         });
     }
 
@@ -223,13 +225,15 @@ public final class DeploymentRepository {
      * {@code deployments.log_archive_after_days} ago into {@code deployment_log_archives}
      * and deletes their chunks, up to {@code batchSize} deployments in one transaction
      * (one audit row). Deployments themselves are kept. Returns how many were archived.
-     * System admins and the system scope.
+     * System admins and the system scope. While {@code deployments.log_archive_enabled} is
+     * false nothing is archived (0, no audit row): logs stay in their chunks.
      */
     public int archiveOldLogs(AccessScope scope, int batchSize) {
         if (batchSize < 1 || batchSize > 10_000) throw new ValidationException("batchSize", "must be between 1 and 10000");
         return db.write(tx -> {
             TenantFilter.requireAdmin(tx, scope, "archiving build logs");
-            long days = ConfigValues.readLong(tx, ConfigKeys.DEPLOYMENT_LOG_ARCHIVE_AFTER_DAYS, 90);
+            if (!ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED)) return 0;
+            long days = ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER).toDays();
             Instant now = now();
             Instant cutoff = now.minus(Duration.ofDays(days));
             List<Long> ids = tx.select(d.ID).from(d)

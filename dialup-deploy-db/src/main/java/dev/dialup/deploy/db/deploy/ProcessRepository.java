@@ -128,7 +128,7 @@ public final class ProcessRepository {
         return db.write(tx -> {
             ProcessesRecord r = selectBase(tx).where(p.ID.eq(processId)).fetchOne();
             if (r == null) throw new NotFoundException("process", processId);
-            long threshold = ConfigValues.readLong(tx, ConfigSettings.HEALTH_UNHEALTHY_AFTER_FAILURES.key(), 3);
+            long threshold = ConfigValues.get(db, tx, ConfigSettings.HEALTH_UNHEALTHY_AFTER_FAILURES);
             int failures = healthy ? 0 : r.getConsecutiveFailures() + 1;
             // A single failed probe does not flip a healthy process: only the threshold does.
             HealthStatus status = healthy ? HealthStatus.HEALTHY

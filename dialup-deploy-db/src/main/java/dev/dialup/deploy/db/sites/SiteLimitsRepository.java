@@ -5,7 +5,8 @@ import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_LIMITS;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.audit.AuditLog;
-import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.config.ConfigSetting;
+import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.ConfigValues;
 import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
 import dev.dialup.deploy.db.generated.tables.records.SiteResourceLimitsRecord;
@@ -44,11 +45,11 @@ public final class SiteLimitsRepository {
         dev.dialup.deploy.db.tenancy.Inputs.notNull("limits", limits);
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
-            check(tx, "memoryMb", limits.memoryMb(), ConfigKeys.LIMITS_MAX_MEMORY_MB, 65_536);
-            check(tx, "cpuPercent", limits.cpuPercent(), ConfigKeys.LIMITS_MAX_CPU_PERCENT, 800);
-            check(tx, "diskMb", limits.diskMb(), ConfigKeys.LIMITS_MAX_DISK_MB, 1_048_576);
-            check(tx, "bandwidthMb", limits.bandwidthMb(), ConfigKeys.LIMITS_MAX_BANDWIDTH_MB, 10_485_760);
-            check(tx, "requestsPerMinute", limits.requestsPerMinute(), ConfigKeys.LIMITS_MAX_REQUESTS_PER_MINUTE, 1_000_000);
+            check(tx, "memoryMb", limits.memoryMb(), ConfigSettings.LIMITS_MAX_MEMORY_MB);
+            check(tx, "cpuPercent", limits.cpuPercent(), ConfigSettings.LIMITS_MAX_CPU_PERCENT);
+            check(tx, "diskMb", limits.diskMb(), ConfigSettings.LIMITS_MAX_DISK_MB);
+            check(tx, "bandwidthMb", limits.bandwidthMb(), ConfigSettings.LIMITS_MAX_BANDWIDTH_MB);
+            check(tx, "requestsPerMinute", limits.requestsPerMinute(), ConfigSettings.LIMITS_MAX_REQUESTS_PER_MINUTE);
             ResourceLimits before = current(tx, siteId);
             // The trigger creates the row with the site; upsert covers rows removed by hand.
             tx.insertInto(L).set(L.SITE_ID, siteId)
@@ -68,8 +69,9 @@ public final class SiteLimitsRepository {
         });
     }
 
-    private static void check(DSLContext tx, String field, int value, String maxKey, long fallback) {
-        long max = ConfigValues.readLong(tx, maxKey, fallback);
+    private void check(DSLContext tx, String field, int value, ConfigSetting<Long> maxSetting) {
+        long max = ConfigValues.get(db, tx, maxSetting);
+        String maxKey = maxSetting.key();
         if (value <= 0) throw new ValidationException(field, "must be positive");
         if (value > max) throw new ValidationException(field, "must be at most " + max + " (system maximum " + maxKey + ")");
     }
