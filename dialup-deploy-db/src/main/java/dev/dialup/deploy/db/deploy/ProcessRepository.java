@@ -6,6 +6,7 @@ import static dev.dialup.deploy.db.generated.Tables.SITES;
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.audit.AuditLog;
 import dev.dialup.deploy.db.config.ConfigSettings;
@@ -56,13 +57,13 @@ public final class ProcessRepository {
         validate(spec);
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, spec.siteId());
-            if (tx.fetchExists(p, p.ID.eq(spec.id()))) throw new ConflictException("process " + spec.id() + " already exists");
-            tx.insertInto(PROCESSES)
+            // The primary key decides; a taken id fails the insert and nothing is written.
+            UniqueConstraints.conflictOn(Map.of("processes.id", "process " + spec.id() + " already exists"), () -> tx.insertInto(PROCESSES)
                     .set(PROCESSES.ID, spec.id())
                     .set(PROCESSES.SITE, site.getName())
                     .set(PROCESSES.STARTTIME, spec.startTime())
                     .set(columns(spec))
-                    .execute();
+                    .execute());
             audit.record(tx, scope, "process.register", "process", spec.id(), site.getOrganizationId(),
                     Map.of("siteId", spec.siteId(), "status", spec.status()));
             return load(tx, spec.id());

@@ -6,6 +6,7 @@ import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.UniqueConstraints;
 import dev.dialup.deploy.db.audit.AuditLog;
 import dev.dialup.deploy.db.generated.tables.Users;
 import java.util.List;
@@ -37,6 +38,10 @@ import org.jooq.SelectConditionStep;
  */
 public final class UserRepository {
     private static final Users U = USERS;
+    private static final String USERNAME_TAKEN = "username is taken";
+    private static final String EMAIL_TAKEN = "email is already registered";
+    /** Unique constraints of users: username and email, each also case-insensitively (V2 NOCASE indexes). */
+    private static final Map<String, String> CONFLICTS = Map.of("users.username", USERNAME_TAKEN, "users.email", EMAIL_TAKEN);
     private static final dev.dialup.deploy.db.generated.tables.Organizations O = dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
 
     private final DialupDatabase db;
@@ -81,16 +86,17 @@ public final class UserRepository {
         String hash = PasswordHashing.hash(pw, policy); // slow: computed before taking the writer
         return db.write(tx -> {
             TenantFilter.requireAdmin(tx, scope, "registering a user");
-            if (tx.fetchExists(U, U.USERNAME.equalIgnoreCase(u))) throw new ConflictException("username is taken");
-            if (tx.fetchExists(U, U.EMAIL.equalIgnoreCase(e))) throw new ConflictException("email is already registered");
-            long id = tx.insertInto(U)
+            // The look-ups only pick the message when both are taken; the UNIQUE indexes decide.
+            if (tx.fetchExists(U, U.USERNAME.equalIgnoreCase(u))) throw new ConflictException(USERNAME_TAKEN);
+            if (tx.fetchExists(U, U.EMAIL.equalIgnoreCase(e))) throw new ConflictException(EMAIL_TAKEN);
+            long id = UniqueConstraints.conflictOn(CONFLICTS, () -> tx.insertInto(U)
                     .set(U.USERNAME, u)
                     .set(U.EMAIL, e)
                     .set(U.PASSWORD_HASH, hash)
                     .set(U.DISPLAY_NAME, dn)
                     .set(U.IS_ACTIVE, true)
                     .set(U.IS_ADMIN, false)
-                    .returning(U.ID).fetchOne().getId();
+                    .returning(U.ID).fetchOne().getId());
             audit.record(tx, scope, "user.register", "user", id, null, Map.of("username", u));
             return map(selectBase(tx).and(U.ID.eq(id)).fetchOne());
         });
