@@ -12,11 +12,13 @@ import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
 import dev.dialup.deploy.db.generated.tables.records.SiteResourceLimitsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.tenancy.Inputs;
 import dev.dialup.deploy.db.tenancy.TenantFilter;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import org.jooq.DSLContext;
+import org.jooq.SelectWhereStep;
 
 /** A site's resource limits: read with read rights, set with manage rights, within system maxima. */
 public final class SiteLimitsRepository {
@@ -42,7 +44,7 @@ public final class SiteLimitsRepository {
      * {@code system_config} ({@code limits.max_*}); {@link ValidationException} names the field.
      */
     public ResourceLimits set(AccessScope scope, long siteId, ResourceLimits limits) {
-        dev.dialup.deploy.db.tenancy.Inputs.notNull("limits", limits);
+        Inputs.notNull("limits", limits);
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
             check(tx, "memoryMb", limits.memoryMb(), ConfigSettings.LIMITS_MAX_MEMORY_MB);
@@ -76,9 +78,18 @@ public final class SiteLimitsRepository {
         if (value > max) throw new ValidationException(field, "must be at most " + max + " (system maximum " + maxKey + ")");
     }
 
+    /** The site's limits row, or the column defaults when the row was removed by hand. */
     private static ResourceLimits current(DSLContext dsl, long siteId) {
-        SiteResourceLimitsRecord r = dsl.selectFrom(L).where(L.SITE_ID.eq(siteId)).fetchOne();
+        SiteResourceLimitsRecord r = selectBase(dsl).where(L.SITE_ID.eq(siteId)).fetchOne();
         if (r == null) return new ResourceLimits(512, 50, 1024, 1024, 1000); // the column defaults
+        return toResourceLimits(r);
+    }
+
+    private static SelectWhereStep<SiteResourceLimitsRecord> selectBase(DSLContext dsl) {
+        return dsl.selectFrom(L);
+    }
+
+    private static ResourceLimits toResourceLimits(SiteResourceLimitsRecord r) {
         return new ResourceLimits(r.getMaxMemoryMb(), r.getMaxCpuPercent(), r.getMaxDiskMb(), r.getMaxBandwidthMb(),
                 r.getMaxRequestsPerMinute());
     }
