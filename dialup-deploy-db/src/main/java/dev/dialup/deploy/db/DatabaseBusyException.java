@@ -5,7 +5,7 @@ import java.time.Duration;
 
 /**
  * The database stayed busy longer than this call was allowed to wait; the call did nothing
- * (a write was rolled back). Safe to retry later.
+ * (a write was rolled back). Safe to retry later. Services map it to HTTP 503.
  */
 public final class DatabaseBusyException extends DialupDataException {
     public enum Reason {

@@ -1,6 +1,6 @@
 package dev.dialup.deploy.db;
 
-/** A migration failed; every pending migration of that run was rolled back. */
+/** A migration failed; every pending migration of that run was rolled back. Start-up fails (HTTP 500 if ever mapped). */
 public final class MigrationFailedException extends DialupDataException {
     private final String migration;
 

@@ -6,6 +6,7 @@ import java.nio.file.Path;
  * The storage under the database failed: the disk (or the configured size cap) is full, the
  * file or its directory vanished, or the file system refused a write. The transaction that
  * hit it was rolled back; everything committed before is intact (see docs/OPERATIONS.md).
+ * Services map it to HTTP 507 (or 503).
  */
 public final class StorageException extends DialupDataException {
     public enum Reason {

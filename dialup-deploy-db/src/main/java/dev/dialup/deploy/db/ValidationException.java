@@ -1,6 +1,6 @@
 package dev.dialup.deploy.db;
 
-/** Input rejected at the edge of a repository; nothing was written. */
+/** Input rejected at the edge of a repository; nothing was written. Services map it to HTTP 400. */
 public final class ValidationException extends DialupDataException {
     private final String field;
     private final String problem;

@@ -56,7 +56,7 @@ public final class AuditLogRepository {
                 throw new AccessDeniedException("reading the audit log needs a system admin or an organization owner/admin");
             }
             if (after != null) where = where.and(A.ID.lt(after.id()));
-            var rows = selectBase(dsl).where(where).orderBy(A.ID.desc()).limit(n + 1).fetch(AuditLogRepository::map);
+            var rows = selectBase(dsl).where(where).orderBy(A.ID.desc()).limit(n + 1).fetch(AuditLogRepository::toAuditEntry);
             return Page.of(rows, n, e -> PageCursor.ofId(e.id()));
         });
     }
@@ -92,7 +92,7 @@ public final class AuditLogRepository {
         return dsl.selectFrom(A);
     }
 
-    private static AuditEntry map(AuditLogRecord r) {
+    private static AuditEntry toAuditEntry(AuditLogRecord r) {
         return new AuditEntry(r.getId(), r.getActorUserId(), r.getActorLabel(), r.getAction(), r.getTargetType(),
                 r.getTargetId(), r.getOrganizationId(), r.getCreatedAt(), r.getDetails());
     }

@@ -113,7 +113,7 @@ public final class ConfigSetting<T> {
     /**
      * The same key and type with another range: used only by {@link ConfigSettings} to relax
      * the password-hashing floors for a database opened with
-     * {@code DialupDatabase.Builder#insecureFastPasswordHashingForTests()}.
+     * {@code DialupDatabase.Builder#insecurePasswordHashingForTests()}.
      */
     static ConfigSetting<Long> relaxed(ConfigSetting<Long> s, long min, long max) {
         return integer(s.key, s.defaultValue, min, max);

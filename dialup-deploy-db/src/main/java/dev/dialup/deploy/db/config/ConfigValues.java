@@ -12,6 +12,10 @@ import org.jooq.DSLContext;
  * system-config repository). Keys in the catalogue ({@link ConfigSettings}) are always parsed
  * and range-checked with the catalogue's definition; a stored value outside it reads as the
  * catalogue default, whoever wrote it (raw SQL included).
+ *
+ * <p>Library code reads every catalogue setting with {@link #get}: the default, range and unit
+ * live once, in {@link ConfigSettings}, never as a literal at the call site. {@link #readLong}
+ * and {@link #readString} are for keys outside the catalogue (platform extensions).
  */
 public final class ConfigValues {
     private ConfigValues() {}

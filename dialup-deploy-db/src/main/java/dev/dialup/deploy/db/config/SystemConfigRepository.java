@@ -28,7 +28,7 @@ import org.jooq.SelectWhereStep;
  * returns the value password hashing uses.
  */
 public final class SystemConfigRepository {
-    private final SystemConfig c = SYSTEM_CONFIG.as("c");
+    private static final SystemConfig C = SYSTEM_CONFIG;
 
     private final DialupDatabase db;
     private final AuditLog audit;
@@ -54,14 +54,14 @@ public final class SystemConfigRepository {
         String text = own.formatValidated(value);
         db.writeVoid(tx -> {
             TenantFilter.requireAdmin(tx, scope, "changing system configuration");
-            String old = tx.select(c.VALUE).from(c).where(c.KEY.eq(setting.key())).fetchOne(c.VALUE);
-            tx.insertInto(SYSTEM_CONFIG)
-                    .set(SYSTEM_CONFIG.KEY, setting.key())
-                    .set(SYSTEM_CONFIG.VALUE, text)
-                    .set(SYSTEM_CONFIG.UPDATED_AT, SqliteTime.truncate(db.clock().instant()))
-                    .onConflict(SYSTEM_CONFIG.KEY).doUpdate()
-                    .set(SYSTEM_CONFIG.VALUE, text)
-                    .set(SYSTEM_CONFIG.UPDATED_AT, SqliteTime.truncate(db.clock().instant()))
+            String old = tx.select(C.VALUE).from(C).where(C.KEY.eq(setting.key())).fetchOne(C.VALUE);
+            tx.insertInto(C)
+                    .set(C.KEY, setting.key())
+                    .set(C.VALUE, text)
+                    .set(C.UPDATED_AT, SqliteTime.truncate(db.clock().instant()))
+                    .onConflict(C.KEY).doUpdate()
+                    .set(C.VALUE, text)
+                    .set(C.UPDATED_AT, SqliteTime.truncate(db.clock().instant()))
                     .execute();
             String shownOld = auditable(setting.key(), old);
             String shownNew = auditable(setting.key(), text);
@@ -74,7 +74,7 @@ public final class SystemConfigRepository {
     public List<ConfigEntry> list(AccessScope scope) {
         return db.read(dsl -> {
             TenantFilter.requireActive(dsl, scope, "reading system configuration");
-            return selectBase(dsl).orderBy(c.KEY).fetch(this::toEntry);
+            return selectBase(dsl).orderBy(C.KEY).fetch(this::toConfigEntry);
         });
     }
 
@@ -88,10 +88,10 @@ public final class SystemConfigRepository {
     }
 
     private SelectWhereStep<SystemConfigRecord> selectBase(DSLContext dsl) {
-        return dsl.selectFrom(c);
+        return dsl.selectFrom(C);
     }
 
-    private ConfigEntry toEntry(SystemConfigRecord r) {
+    private ConfigEntry toConfigEntry(SystemConfigRecord r) {
         return new ConfigEntry(r.getKey(), r.getValue(), r.getDescription(), r.getUpdatedAt());
     }
 }

@@ -9,11 +9,14 @@ import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.Page;
+import dev.dialup.deploy.db.PageCursor;
+import dev.dialup.deploy.db.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.audit.AuditLog;
-import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.ConfigValues;
+import dev.dialup.deploy.db.generated.tables.DeploymentLogArchives;
 import dev.dialup.deploy.db.generated.tables.DeploymentLogChunks;
 import dev.dialup.deploy.db.generated.tables.Deployments;
 import dev.dialup.deploy.db.generated.tables.Sites;
@@ -53,14 +56,14 @@ import org.jooq.impl.DSL;
  * archival — system admins and the system scope.
  */
 public final class DeploymentRepository {
-    /** Default cap when {@code deployments.max_log_bytes} is missing. */
-    public static final long DEFAULT_MAX_LOG_BYTES = 1024 * 1024;
+    /** Default cap when {@code deployments.max_log_bytes} is missing: the catalogue's default. */
+    public static final long DEFAULT_MAX_LOG_BYTES = ConfigSettings.DEPLOYMENT_MAX_LOG_BYTES.defaultValue();
     public static final int MAX_CHUNK_BYTES = 256 * 1024;
-    public static final int MAX_PAGE_SIZE = 200;
 
-    private final Deployments d = DEPLOYMENTS.as("d");
-    private final DeploymentLogChunks c = DEPLOYMENT_LOG_CHUNKS.as("c");
-    private final Sites s = SITES.as("s");
+    private static final Deployments D = DEPLOYMENTS;
+    private static final DeploymentLogChunks C = DEPLOYMENT_LOG_CHUNKS;
+    private static final DeploymentLogArchives A = DEPLOYMENT_LOG_ARCHIVES;
+    private static final Sites S = SITES;
 
     private final DialupDatabase db;
     private final AuditLog audit;
@@ -93,15 +96,15 @@ public final class DeploymentRepository {
                 // A branch stored before validation existed (or behind the API) is never handed on unchecked.
                 branch = Branches.require("branch", site.getBranch() == null ? "main" : site.getBranch());
             }
-            long id = tx.insertInto(DEPLOYMENTS)
-                    .set(DEPLOYMENTS.SITE_ID, siteId)
-                    .set(DEPLOYMENTS.COMMIT_HASH, hash == null ? null : hash.toLowerCase())
-                    .set(DEPLOYMENTS.COMMIT_MESSAGE, message)
-                    .set(DEPLOYMENTS.BRANCH, branch)
-                    .set(DEPLOYMENTS.DEPLOYED_BY, scope.userId().orElse(null))
-                    .set(DEPLOYMENTS.STATUS, DeploymentStatus.PENDING.dbValue())
-                    .set(DEPLOYMENTS.DEPLOYED_AT, now())
-                    .returning(DEPLOYMENTS.ID).fetchOne().getId();
+            long id = tx.insertInto(D)
+                    .set(D.SITE_ID, siteId)
+                    .set(D.COMMIT_HASH, hash == null ? null : hash.toLowerCase())
+                    .set(D.COMMIT_MESSAGE, message)
+                    .set(D.BRANCH, branch)
+                    .set(D.DEPLOYED_BY, scope.userId().orElse(null))
+                    .set(D.STATUS, DeploymentStatus.PENDING.dbValue())
+                    .set(D.DEPLOYED_AT, now())
+                    .returning(D.ID).fetchOne().getId();
             audit.record(tx, scope, "deployment.create", "deployment", id, site.getOrganizationId(),
                     detailsOf("siteId", siteId, "commitHash", hash, "branch", requested));
             return load(tx, id);
@@ -122,20 +125,20 @@ public final class DeploymentRepository {
         if (to == null) throw new ValidationException("status", "must not be null");
         return db.write(tx -> {
             Record row = requireBuilder(tx, scope, deploymentId);
-            DeploymentStatus from = DeploymentStatus.fromDb(row.get(d.STATUS));
+            DeploymentStatus from = DeploymentStatus.fromDb(row.get(D.STATUS));
             if (!from.canMoveTo(to)) throw new IllegalTransitionException(deploymentId, from, to);
             Instant now = now();
-            var update = tx.update(DEPLOYMENTS).set(DEPLOYMENTS.STATUS, to.dbValue());
+            var update = tx.update(D).set(D.STATUS, to.dbValue());
             if (to == DeploymentStatus.BUILDING) {
-                update = update.set(DEPLOYMENTS.STARTED_AT, now);
+                update = update.set(D.STARTED_AT, now);
             } else {
-                Instant started = row.get(d.STARTED_AT);
+                Instant started = row.get(D.STARTED_AT);
                 Integer seconds = started == null ? null : (int) Math.max(0, Duration.between(started, now).toSeconds());
-                update = update.set(DEPLOYMENTS.FINISHED_AT, now).set(DEPLOYMENTS.BUILD_TIME_SECONDS, seconds);
+                update = update.set(D.FINISHED_AT, now).set(D.BUILD_TIME_SECONDS, seconds);
             }
             // The status guard makes a concurrent change lose instead of overwrite.
-            update.where(DEPLOYMENTS.ID.eq(deploymentId)).and(DEPLOYMENTS.STATUS.eq(from.dbValue())).execute();
-            audit.record(tx, scope, "deployment.status", "deployment", deploymentId, row.get(s.ORGANIZATION_ID),
+            update.where(D.ID.eq(deploymentId)).and(D.STATUS.eq(from.dbValue())).execute();
+            audit.record(tx, scope, "deployment.status", "deployment", deploymentId, row.get(S.ORGANIZATION_ID),
                     Map.of("from", from.dbValue(), "to", to.dbValue()));
             return load(tx, deploymentId);
         });
@@ -153,23 +156,23 @@ public final class DeploymentRepository {
         Inputs.noLoneSurrogate("chunk", chunk);
         return db.write(tx -> {
             Record row = requireBuilder(tx, scope, deploymentId);
-            if (DeploymentStatus.fromDb(row.get(d.STATUS)) != DeploymentStatus.BUILDING) {
-                throw new ConflictException("deployment " + deploymentId + " is " + row.get(d.STATUS) + "; logs are appended only while building");
+            if (DeploymentStatus.fromDb(row.get(D.STATUS)) != DeploymentStatus.BUILDING) {
+                throw new ConflictException("deployment " + deploymentId + " is " + row.get(D.STATUS) + "; logs are appended only while building");
             }
-            if (Boolean.TRUE.equals(row.get(d.LOG_TRUNCATED))) return 0;
-            long cap = ConfigValues.readLong(tx, ConfigSettings.DEPLOYMENT_MAX_LOG_BYTES.key(), DEFAULT_MAX_LOG_BYTES);
-            long used = row.get(d.LOG_BYTES);
-            int seq = tx.select(DSL.coalesce(DSL.max(c.SEQ), -1)).from(c).where(c.DEPLOYMENT_ID.eq(deploymentId)).fetchOne().value1() + 1;
+            if (Boolean.TRUE.equals(row.get(D.LOG_TRUNCATED))) return 0;
+            long cap = ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_MAX_LOG_BYTES);
+            long used = row.get(D.LOG_BYTES);
+            int seq = tx.select(DSL.coalesce(DSL.max(C.SEQ), -1)).from(C).where(C.DEPLOYMENT_ID.eq(deploymentId)).fetchOne().value1() + 1;
             String kept = chunk;
             boolean truncate = used + bytes.length > cap;
             if (truncate) kept = Utf8.prefix(chunk, (int) Math.max(0, cap - used));
             int keptBytes = kept.getBytes(StandardCharsets.UTF_8).length;
             if (!kept.isEmpty()) insertChunk(tx, deploymentId, seq++, kept);
             if (truncate) insertChunk(tx, deploymentId, seq, BuildLog.truncationMarker(cap));
-            tx.update(DEPLOYMENTS)
-                    .set(DEPLOYMENTS.LOG_BYTES, (int) (used + keptBytes))
-                    .set(DEPLOYMENTS.LOG_TRUNCATED, truncate)
-                    .where(DEPLOYMENTS.ID.eq(deploymentId)).execute();
+            tx.update(D)
+                    .set(D.LOG_BYTES, (int) (used + keptBytes))
+                    .set(D.LOG_TRUNCATED, truncate)
+                    .where(D.ID.eq(deploymentId)).execute();
             // Not audited: a log chunk is build output, not an administrative action, and the
             // chunk table is its own record. The deployment's status changes are audited.
             return keptBytes;
@@ -180,30 +183,32 @@ public final class DeploymentRepository {
     public BuildLog readLog(AccessScope scope, long deploymentId) {
         return db.read(dsl -> {
             Record row = requireVisible(dsl, scope, deploymentId);
-            boolean truncated = Boolean.TRUE.equals(row.get(d.LOG_TRUNCATED));
-            if (row.get(d.LOG_ARCHIVED_AT) != null) {
-                byte[] gz = dsl.select(DEPLOYMENT_LOG_ARCHIVES.COMPRESSED).from(DEPLOYMENT_LOG_ARCHIVES)
-                        .where(DEPLOYMENT_LOG_ARCHIVES.DEPLOYMENT_ID.eq(deploymentId)).fetchOne(DEPLOYMENT_LOG_ARCHIVES.COMPRESSED);
+            boolean truncated = Boolean.TRUE.equals(row.get(D.LOG_TRUNCATED));
+            if (row.get(D.LOG_ARCHIVED_AT) != null) {
+                byte[] gz = dsl.select(A.COMPRESSED).from(A)
+                        .where(A.DEPLOYMENT_ID.eq(deploymentId)).fetchOne(A.COMPRESSED);
                 return new BuildLog(deploymentId, gz == null ? "" : gunzip(gz), truncated, true);
             }
             return new BuildLog(deploymentId, concatenatedChunks(dsl, deploymentId), truncated, false);
         });
     }
 
-    /** A site's deployments newest first, {@code limit} per page, before {@code beforeId} (null: from the newest). */
-    public DeploymentPage history(AccessScope scope, long siteId, Long beforeId, int limit) {
-        if (limit < 1 || limit > MAX_PAGE_SIZE) throw new ValidationException("limit", "must be between 1 and " + MAX_PAGE_SIZE);
+    /**
+     * A site's deployments newest first, {@code limit} (1..{@value Page#MAX_LIMIT}) per page,
+     * keyset-paginated by id: pass {@code page.next().orElse(null)} back as {@code after}
+     * ({@code null}: from the newest).
+     */
+    public Page<Deployment> history(AccessScope scope, long siteId, PageCursor after, int limit) {
+        int n = Page.checkLimit(limit);
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             List<Deployment> rows = selectBase(dsl)
-                    .where(d.SITE_ID.eq(siteId))
-                    .and(beforeId == null ? DSL.noCondition() : d.ID.lt(beforeId))
-                    .orderBy(d.ID.desc())
-                    .limit(limit + 1)
+                    .where(D.SITE_ID.eq(siteId))
+                    .and(after == null ? DSL.noCondition() : D.ID.lt(after.id()))
+                    .orderBy(D.ID.desc())
+                    .limit(n + 1)
                     .fetch(this::toDeployment);
-            if (rows.size() <= limit) return new DeploymentPage(rows, null);
-            List<Deployment> page = rows.subList(0, limit);
-            return new DeploymentPage(List.copyOf(page), page.get(limit - 1).id());
+            return Page.of(rows, n, x -> PageCursor.ofId(x.id()));
         });
     }
 
@@ -212,8 +217,8 @@ public final class DeploymentRepository {
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             return selectBase(dsl)
-                    .where(d.SITE_ID.eq(siteId)).and(d.STATUS.eq(DeploymentStatus.SUCCESS.dbValue()))
-                    .orderBy(d.ID.desc()).limit(1)
+                    .where(D.SITE_ID.eq(siteId)).and(D.STATUS.eq(DeploymentStatus.SUCCESS.dbValue()))
+                    .orderBy(D.ID.desc()).limit(1)
                     .fetchOptional(this::toDeployment);
         });
     }
@@ -223,31 +228,35 @@ public final class DeploymentRepository {
      * {@code deployments.log_archive_after_days} ago into {@code deployment_log_archives}
      * and deletes their chunks, up to {@code batchSize} deployments in one transaction
      * (one audit row). Deployments themselves are kept. Returns how many were archived.
-     * System admins and the system scope.
+     * System admins and the system scope. While {@code deployments.log_archive_enabled} is
+     * false nothing is archived (0, no audit row): logs stay in their chunks.
      */
     public int archiveOldLogs(AccessScope scope, int batchSize) {
         if (batchSize < 1 || batchSize > 10_000) throw new ValidationException("batchSize", "must be between 1 and 10000");
         return db.write(tx -> {
             TenantFilter.requireAdmin(tx, scope, "archiving build logs");
-            long days = ConfigValues.readLong(tx, ConfigKeys.DEPLOYMENT_LOG_ARCHIVE_AFTER_DAYS, 90);
+            if (!ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED)) return 0;
+            long days = ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER).toDays();
             Instant now = now();
             Instant cutoff = now.minus(Duration.ofDays(days));
-            List<Long> ids = tx.select(d.ID).from(d)
-                    .where(d.LOG_ARCHIVED_AT.isNull()).and(d.FINISHED_AT.isNotNull()).and(d.FINISHED_AT.lt(cutoff))
-                    .orderBy(d.FINISHED_AT).limit(batchSize)
-                    .fetch(d.ID);
+            List<Long> ids = tx.select(D.ID).from(D)
+                    .where(D.LOG_ARCHIVED_AT.isNull()).and(D.FINISHED_AT.isNotNull()).and(D.FINISHED_AT.lt(cutoff))
+                    .orderBy(D.FINISHED_AT).limit(batchSize)
+                    .fetch(D.ID);
             for (long id : ids) {
                 String text = concatenatedChunks(tx, id);
-                int chunks = tx.fetchCount(c, c.DEPLOYMENT_ID.eq(id));
-                tx.insertInto(DEPLOYMENT_LOG_ARCHIVES)
-                        .set(DEPLOYMENT_LOG_ARCHIVES.DEPLOYMENT_ID, id)
-                        .set(DEPLOYMENT_LOG_ARCHIVES.COMPRESSED, gzip(text))
-                        .set(DEPLOYMENT_LOG_ARCHIVES.ORIGINAL_BYTES, text.getBytes(StandardCharsets.UTF_8).length)
-                        .set(DEPLOYMENT_LOG_ARCHIVES.CHUNK_COUNT, chunks)
-                        .set(DEPLOYMENT_LOG_ARCHIVES.ARCHIVED_AT, now)
-                        .execute();
-                tx.deleteFrom(DEPLOYMENT_LOG_CHUNKS).where(DEPLOYMENT_LOG_CHUNKS.DEPLOYMENT_ID.eq(id)).execute();
-                tx.update(DEPLOYMENTS).set(DEPLOYMENTS.LOG_ARCHIVED_AT, now).where(DEPLOYMENTS.ID.eq(id)).execute();
+                int chunks = tx.fetchCount(C, C.DEPLOYMENT_ID.eq(id));
+                // One archive per deployment is the primary key's rule, not the select's above.
+                UniqueConstraints.conflictOn(Map.of("deployment_log_archives.deployment_id",
+                        "build logs were archived by another writer at the same time; try again"), () -> tx.insertInto(A)
+                        .set(A.DEPLOYMENT_ID, id)
+                        .set(A.COMPRESSED, gzip(text))
+                        .set(A.ORIGINAL_BYTES, text.getBytes(StandardCharsets.UTF_8).length)
+                        .set(A.CHUNK_COUNT, chunks)
+                        .set(A.ARCHIVED_AT, now)
+                        .execute());
+                tx.deleteFrom(C).where(C.DEPLOYMENT_ID.eq(id)).execute();
+                tx.update(D).set(D.LOG_ARCHIVED_AT, now).where(D.ID.eq(id)).execute();
             }
             if (!ids.isEmpty()) {
                 audit.record(tx, scope, "deployment.logs_archive", "deployment", null, null,
@@ -258,23 +267,23 @@ public final class DeploymentRepository {
     }
 
     private SelectJoinStep<Record> selectBase(DSLContext dsl) {
-        return dsl.select(d.fields()).select(s.ORGANIZATION_ID).from(d).join(s).on(s.ID.eq(d.SITE_ID));
+        return dsl.select(D.fields()).select(S.ORGANIZATION_ID).from(D).join(S).on(S.ID.eq(D.SITE_ID));
     }
 
     private Deployment toDeployment(Record r) {
-        return new Deployment(r.get(d.ID), r.get(d.SITE_ID), r.get(d.COMMIT_HASH), r.get(d.COMMIT_MESSAGE), r.get(d.BRANCH),
-                r.get(d.DEPLOYED_BY), DeploymentStatus.fromDb(r.get(d.STATUS)), r.get(d.DEPLOYED_AT),
-                r.get(d.STARTED_AT), r.get(d.FINISHED_AT), r.get(d.BUILD_TIME_SECONDS), r.get(d.LOG_BYTES),
-                Boolean.TRUE.equals(r.get(d.LOG_TRUNCATED)), r.get(d.LOG_ARCHIVED_AT));
+        return new Deployment(r.get(D.ID), r.get(D.SITE_ID), r.get(D.COMMIT_HASH), r.get(D.COMMIT_MESSAGE), r.get(D.BRANCH),
+                r.get(D.DEPLOYED_BY), DeploymentStatus.fromDb(r.get(D.STATUS)), r.get(D.DEPLOYED_AT),
+                r.get(D.STARTED_AT), r.get(D.FINISHED_AT), r.get(D.BUILD_TIME_SECONDS), r.get(D.LOG_BYTES),
+                Boolean.TRUE.equals(r.get(D.LOG_TRUNCATED)), r.get(D.LOG_ARCHIVED_AT));
     }
 
     private Deployment load(DSLContext dsl, long id) {
-        return toDeployment(selectBase(dsl).where(d.ID.eq(id)).fetchOne());
+        return toDeployment(selectBase(dsl).where(D.ID.eq(id)).fetchOne());
     }
 
     /** The deployment joined with its site, if the site is visible; otherwise not found. */
     private Record requireVisible(DSLContext dsl, AccessScope scope, long deploymentId) {
-        Record r = selectBase(dsl).where(d.ID.eq(deploymentId)).and(TenantFilter.siteVisible(scope, s)).fetchOne();
+        Record r = selectBase(dsl).where(D.ID.eq(deploymentId)).and(TenantFilter.siteVisible(scope, S)).fetchOne();
         if (r == null) throw new NotFoundException("deployment", deploymentId);
         return r;
     }
@@ -282,22 +291,24 @@ public final class DeploymentRepository {
     /** Status changes and log appends: the system scope (the builder) and managers of the site. */
     private Record requireBuilder(DSLContext dsl, AccessScope scope, long deploymentId) {
         Record r = requireVisible(dsl, scope, deploymentId);
-        TenantFilter.requireManageableSite(dsl, scope, r.get(d.SITE_ID));
+        TenantFilter.requireManageableSite(dsl, scope, r.get(D.SITE_ID));
         return r;
     }
 
+    /** A chunk at {@code seq}: UNIQUE(deployment_id, seq) decides if another writer took that place first. */
     private void insertChunk(DSLContext tx, long deploymentId, int seq, String content) {
-        tx.insertInto(DEPLOYMENT_LOG_CHUNKS)
-                .set(DEPLOYMENT_LOG_CHUNKS.DEPLOYMENT_ID, deploymentId)
-                .set(DEPLOYMENT_LOG_CHUNKS.SEQ, seq)
-                .set(DEPLOYMENT_LOG_CHUNKS.CONTENT, content)
-                .set(DEPLOYMENT_LOG_CHUNKS.CREATED_AT, now())
-                .execute();
+        UniqueConstraints.conflictOn(Map.of("deployment_log_chunks.deployment_id",
+                "deployment " + deploymentId + ": another writer appended to the log at the same time; try again"), () -> tx.insertInto(C)
+                .set(C.DEPLOYMENT_ID, deploymentId)
+                .set(C.SEQ, seq)
+                .set(C.CONTENT, content)
+                .set(C.CREATED_AT, now())
+                .execute());
     }
 
     private String concatenatedChunks(DSLContext dsl, long deploymentId) {
         StringBuilder sb = new StringBuilder();
-        dsl.select(c.CONTENT).from(c).where(c.DEPLOYMENT_ID.eq(deploymentId)).orderBy(c.SEQ).forEach(r -> sb.append(r.value1()));
+        dsl.select(C.CONTENT).from(C).where(C.DEPLOYMENT_ID.eq(deploymentId)).orderBy(C.SEQ).forEach(r -> sb.append(r.value1()));
         return sb.toString();
     }
 

@@ -1,9 +1,13 @@
 package dev.dialup.deploy.db.deploy;
 
-import dev.dialup.deploy.db.DialupDataException;
+import dev.dialup.deploy.db.ConflictException;
 
-/** A deployment status change the state machine does not allow; nothing was written. */
-public final class IllegalTransitionException extends DialupDataException {
+/**
+ * A deployment status change the state machine does not allow from the deployment's current
+ * status; nothing was written. A {@link ConflictException} (HTTP 409): the request is valid, the
+ * deployment's state forbids it. {@link #from()} and {@link #to()} name the refused move.
+ */
+public final class IllegalTransitionException extends ConflictException {
     private final DeploymentStatus from;
     private final DeploymentStatus to;
 

@@ -6,6 +6,7 @@ import static dev.dialup.deploy.db.generated.Tables.SITES;
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.audit.AuditLog;
 import dev.dialup.deploy.db.config.ConfigSettings;
@@ -40,7 +41,7 @@ public final class ProcessRepository {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
     private static final Pattern STATUS = Pattern.compile("[a-z][a-z_]{0,31}");
 
-    private final Processes p = PROCESSES.as("p");
+    private static final Processes P = PROCESSES;
 
     private final DialupDatabase db;
     private final AuditLog audit;
@@ -56,13 +57,13 @@ public final class ProcessRepository {
         validate(spec);
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, spec.siteId());
-            if (tx.fetchExists(p, p.ID.eq(spec.id()))) throw new ConflictException("process " + spec.id() + " already exists");
-            tx.insertInto(PROCESSES)
-                    .set(PROCESSES.ID, spec.id())
-                    .set(PROCESSES.SITE, site.getName())
-                    .set(PROCESSES.STARTTIME, spec.startTime())
+            // The primary key decides; a taken id fails the insert and nothing is written.
+            UniqueConstraints.conflictOn(Map.of("processes.id", "process " + spec.id() + " already exists"), () -> tx.insertInto(P)
+                    .set(P.ID, spec.id())
+                    .set(P.SITE, site.getName())
+                    .set(P.STARTTIME, spec.startTime())
                     .set(columns(spec))
-                    .execute();
+                    .execute());
             audit.record(tx, scope, "process.register", "process", spec.id(), site.getOrganizationId(),
                     Map.of("siteId", spec.siteId(), "status", spec.status()));
             return load(tx, spec.id());
@@ -75,11 +76,11 @@ public final class ProcessRepository {
         validate(spec);
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, spec.siteId());
-            int n = tx.update(PROCESSES)
-                    .set(PROCESSES.SITE, site.getName())
-                    .set(PROCESSES.STARTTIME, spec.startTime())
+            int n = tx.update(P)
+                    .set(P.SITE, site.getName())
+                    .set(P.STARTTIME, spec.startTime())
                     .set(columns(spec))
-                    .where(PROCESSES.ID.eq(spec.id())).execute();
+                    .where(P.ID.eq(spec.id())).execute();
             if (n == 0) throw new NotFoundException("process", spec.id());
             audit.record(tx, scope, "process.update", "process", spec.id(), site.getOrganizationId(),
                     Map.of("siteId", spec.siteId(), "status", spec.status()));
@@ -91,7 +92,7 @@ public final class ProcessRepository {
         Inputs.notNull("processId", processId);
         TenantFilter.requireSystem(db, scope, "removing a process");
         db.writeVoid(tx -> {
-            int n = tx.deleteFrom(PROCESSES).where(PROCESSES.ID.eq(processId)).execute();
+            int n = tx.deleteFrom(P).where(P.ID.eq(processId)).execute();
             if (n == 0) throw new NotFoundException("process", processId);
             audit.record(tx, scope, "process.remove", "process", processId, null, Map.of());
         });
@@ -101,9 +102,9 @@ public final class ProcessRepository {
         Inputs.notNull("processId", processId);
         TenantFilter.requireSystem(db, scope, "reading processes");
         return db.read(dsl -> {
-            ProcessesRecord r = selectBase(dsl).where(p.ID.eq(processId)).fetchOne();
+            ProcessesRecord r = selectBase(dsl).where(P.ID.eq(processId)).fetchOne();
             if (r == null) throw new NotFoundException("process", processId);
-            return toProcess(r);
+            return toProcessInfo(r);
         });
     }
 
@@ -112,7 +113,7 @@ public final class ProcessRepository {
         TenantFilter.requireSystem(db, scope, "reading processes");
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
-            return selectBase(dsl).where(p.SITE_ID.eq(siteId)).orderBy(p.ID).fetch(this::toProcess);
+            return selectBase(dsl).where(P.SITE_ID.eq(siteId)).orderBy(P.ID).fetch(this::toProcessInfo);
         });
     }
 
@@ -126,20 +127,20 @@ public final class ProcessRepository {
         if (message != null && message.length() > 1024) throw new ValidationException("message", "must be at most 1024 characters");
         if (message != null) Inputs.noLoneSurrogate("message", message);
         return db.write(tx -> {
-            ProcessesRecord r = selectBase(tx).where(p.ID.eq(processId)).fetchOne();
+            ProcessesRecord r = selectBase(tx).where(P.ID.eq(processId)).fetchOne();
             if (r == null) throw new NotFoundException("process", processId);
-            long threshold = ConfigValues.readLong(tx, ConfigSettings.HEALTH_UNHEALTHY_AFTER_FAILURES.key(), 3);
+            long threshold = ConfigValues.get(db, tx, ConfigSettings.HEALTH_UNHEALTHY_AFTER_FAILURES);
             int failures = healthy ? 0 : r.getConsecutiveFailures() + 1;
             // A single failed probe does not flip a healthy process: only the threshold does.
             HealthStatus status = healthy ? HealthStatus.HEALTHY
                     : failures >= threshold ? HealthStatus.UNHEALTHY
                     : HealthStatus.fromDb(r.getHealthStatus());
-            tx.update(PROCESSES)
-                    .set(PROCESSES.LAST_HEALTH_CHECK, SqliteTime.truncate(db.clock().instant()))
-                    .set(PROCESSES.HEALTH_STATUS, status.dbValue())
-                    .set(PROCESSES.CONSECUTIVE_FAILURES, failures)
-                    .set(PROCESSES.HEALTH_MESSAGE, message)
-                    .where(PROCESSES.ID.eq(processId)).execute();
+            tx.update(P)
+                    .set(P.LAST_HEALTH_CHECK, SqliteTime.truncate(db.clock().instant()))
+                    .set(P.HEALTH_STATUS, status.dbValue())
+                    .set(P.CONSECUTIVE_FAILURES, failures)
+                    .set(P.HEALTH_MESSAGE, message)
+                    .where(P.ID.eq(processId)).execute();
             // Probes run every minute per process: only a change of health status is an event
             // worth an audit row (one per flip), not every probe.
             HealthStatus previous = HealthStatus.fromDb(r.getHealthStatus());
@@ -160,38 +161,38 @@ public final class ProcessRepository {
         checkLimit(limit);
         Inputs.duration("olderThan", olderThan);
         Instant cutoff = SqliteTime.truncate(db.clock().instant().minus(olderThan));
-        return db.read(dsl -> dueQuery(dsl, cutoff, limit).fetch(this::toProcess));
+        return db.read(dsl -> dueQuery(dsl, cutoff, limit).fetch(this::toProcessInfo));
     }
 
     /** The due-for-check query (package-private so a test can EXPLAIN it). */
     ResultQuery<ProcessesRecord> dueQuery(DSLContext dsl, Instant cutoff, int limit) {
         return selectBase(dsl)
-                .where(p.LAST_HEALTH_CHECK.isNull().or(p.LAST_HEALTH_CHECK.lt(cutoff)))
-                .orderBy(p.LAST_HEALTH_CHECK.asc().nullsFirst()).limit(limit);
+                .where(P.LAST_HEALTH_CHECK.isNull().or(P.LAST_HEALTH_CHECK.lt(cutoff)))
+                .orderBy(P.LAST_HEALTH_CHECK.asc().nullsFirst()).limit(limit);
     }
 
     ResultQuery<ProcessesRecord> unhealthyQuery(DSLContext dsl, int limit) {
         return selectBase(dsl)
-                .where(p.HEALTH_STATUS.eq(HealthStatus.UNHEALTHY.dbValue()))
-                .orderBy(p.LAST_HEALTH_CHECK).limit(limit);
+                .where(P.HEALTH_STATUS.eq(HealthStatus.UNHEALTHY.dbValue()))
+                .orderBy(P.LAST_HEALTH_CHECK).limit(limit);
     }
 
     /** Unhealthy processes, least recently checked first. Served by the partial index {@code idx_processes_unhealthy}. */
     public List<ProcessInfo> unhealthy(AccessScope scope, int limit) {
         TenantFilter.requireSystem(db, scope, "reading processes");
         checkLimit(limit);
-        return db.read(dsl -> unhealthyQuery(dsl, limit).fetch(this::toProcess));
+        return db.read(dsl -> unhealthyQuery(dsl, limit).fetch(this::toProcessInfo));
     }
 
     private SelectWhereStep<ProcessesRecord> selectBase(DSLContext dsl) {
-        return dsl.selectFrom(p);
+        return dsl.selectFrom(P);
     }
 
     private ProcessInfo load(DSLContext dsl, String id) {
-        return toProcess(selectBase(dsl).where(p.ID.eq(id)).fetchOne());
+        return toProcessInfo(selectBase(dsl).where(P.ID.eq(id)).fetchOne());
     }
 
-    private ProcessInfo toProcess(ProcessesRecord r) {
+    private ProcessInfo toProcessInfo(ProcessesRecord r) {
         return new ProcessInfo(r.getId(), r.getSiteId(), r.getSite(), r.getPort(), r.getPid(), r.getStarttime(), r.getType(),
                 r.getScript(), r.getCwd(), r.getStatus(), r.getContainerId(), r.getMemoryLimitMb(), r.getCpuLimitPercent(),
                 r.getHealthCheckUrl(), r.getLastHealthCheck(), HealthStatus.fromDb(r.getHealthStatus()),
@@ -200,17 +201,17 @@ public final class ProcessRepository {
 
     private static Map<org.jooq.Field<?>, Object> columns(ProcessSpec spec) {
         Map<org.jooq.Field<?>, Object> m = new HashMap<>();
-        m.put(PROCESSES.SITE_ID, spec.siteId());
-        m.put(PROCESSES.PORT, spec.port());
-        m.put(PROCESSES.PID, spec.pid());
-        m.put(PROCESSES.TYPE, spec.type());
-        m.put(PROCESSES.SCRIPT, spec.script());
-        m.put(PROCESSES.CWD, spec.cwd());
-        m.put(PROCESSES.STATUS, spec.status());
-        m.put(PROCESSES.CONTAINER_ID, spec.containerId());
-        m.put(PROCESSES.MEMORY_LIMIT_MB, spec.memoryLimitMb());
-        m.put(PROCESSES.CPU_LIMIT_PERCENT, spec.cpuLimitPercent());
-        m.put(PROCESSES.HEALTH_CHECK_URL, spec.healthCheckUrl());
+        m.put(P.SITE_ID, spec.siteId());
+        m.put(P.PORT, spec.port());
+        m.put(P.PID, spec.pid());
+        m.put(P.TYPE, spec.type());
+        m.put(P.SCRIPT, spec.script());
+        m.put(P.CWD, spec.cwd());
+        m.put(P.STATUS, spec.status());
+        m.put(P.CONTAINER_ID, spec.containerId());
+        m.put(P.MEMORY_LIMIT_MB, spec.memoryLimitMb());
+        m.put(P.CPU_LIMIT_PERCENT, spec.cpuLimitPercent());
+        m.put(P.HEALTH_CHECK_URL, spec.healthCheckUrl());
         return m;
     }
 

@@ -34,10 +34,11 @@ public final class AdminDashboardQueries implements AdminDashboard {
     public static final int MAX_DAYS = 366;
     public static final int MAX_LIMIT = 100;
 
-    private final Sites s = SITES.as("s");
-    private final Deployments d = DEPLOYMENTS.as("d");
-    private final Deployments latest = DEPLOYMENTS.as("latest");
-    private final SiteUsageDaily u = SITE_USAGE_DAILY.as("u");
+    private static final Sites S = SITES;
+    private static final Deployments D = DEPLOYMENTS;
+    /** Deployments a second time in one query (the latest per site). */
+    private static final Deployments LATEST = DEPLOYMENTS.as("latest");
+    private static final SiteUsageDaily U = SITE_USAGE_DAILY;
 
     private final DialupDatabase db;
 
@@ -49,13 +50,13 @@ public final class AdminDashboardQueries implements AdminDashboard {
     public SiteStatusCounts sitesByStatus(AccessScope admin) {
         return db.read(dsl -> {
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
-            long active = dsl.fetchCount(s, s.IS_ACTIVE.isTrue());
-            long inactive = dsl.fetchCount(s, s.IS_ACTIVE.isFalse().or(s.IS_ACTIVE.isNull()));
-            Field<Long> latestId = DSL.select(DSL.max(latest.ID)).from(latest).where(latest.SITE_ID.eq(s.ID)).asField();
-            Field<String> status = DSL.coalesce(d.STATUS, DSL.inline("none"));
+            long active = dsl.fetchCount(S, S.IS_ACTIVE.isTrue());
+            long inactive = dsl.fetchCount(S, S.IS_ACTIVE.isFalse().or(S.IS_ACTIVE.isNull()));
+            Field<Long> latestId = DSL.select(DSL.max(LATEST.ID)).from(LATEST).where(LATEST.SITE_ID.eq(S.ID)).asField();
+            Field<String> status = DSL.coalesce(D.STATUS, DSL.inline("none"));
             Map<String, Long> byStatus = new TreeMap<>();
             dsl.select(status, DSL.count())
-                    .from(s).leftJoin(d).on(d.ID.eq(latestId))
+                    .from(S).leftJoin(D).on(D.ID.eq(latestId))
                     .groupBy(status)
                     .forEach(r -> byStatus.put(r.value1(), r.value2().longValue()));
             return new SiteStatusCounts(active, inactive, byStatus);
@@ -67,16 +68,16 @@ public final class AdminDashboardQueries implements AdminDashboard {
         checkDays(days);
         Instant from = db.clock().instant().truncatedTo(ChronoUnit.DAYS).minus(days - 1L, ChronoUnit.DAYS);
         // deployed_at is 'YYYY-MM-DD HH:MM:SS.SSS' text: its first 10 characters are the UTC day.
-        Field<String> day = DSL.substring(d.DEPLOYED_AT.coerce(String.class), DSL.inline(1), DSL.inline(10));
+        Field<String> day = DSL.substring(D.DEPLOYED_AT.coerce(String.class), DSL.inline(1), DSL.inline(10));
         return db.read(dsl -> {
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
             return dsl.select(day, DSL.count(),
-                                DSL.count().filterWhere(d.STATUS.eq(DeploymentStatus.SUCCESS.dbValue())),
-                                DSL.count().filterWhere(d.STATUS.eq(DeploymentStatus.FAILED.dbValue())),
-                                DSL.count().filterWhere(d.STATUS.eq(DeploymentStatus.CANCELLED.dbValue())),
-                                DSL.count().filterWhere(d.STATUS.in(DeploymentStatus.PENDING.dbValue(), DeploymentStatus.BUILDING.dbValue())))
-                        .from(d)
-                        .where(d.DEPLOYED_AT.ge(from))
+                                DSL.count().filterWhere(D.STATUS.eq(DeploymentStatus.SUCCESS.dbValue())),
+                                DSL.count().filterWhere(D.STATUS.eq(DeploymentStatus.FAILED.dbValue())),
+                                DSL.count().filterWhere(D.STATUS.eq(DeploymentStatus.CANCELLED.dbValue())),
+                                DSL.count().filterWhere(D.STATUS.in(DeploymentStatus.PENDING.dbValue(), DeploymentStatus.BUILDING.dbValue())))
+                        .from(D)
+                        .where(D.DEPLOYED_AT.ge(from))
                         .groupBy(day)
                         .orderBy(day)
                         .fetch(r -> new DeploymentsOnDay(SqliteTime.parseDate(r.value1()), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()));
@@ -89,25 +90,25 @@ public final class AdminDashboardQueries implements AdminDashboard {
         checkLimit(limit);
         if (rankBy == null) throw new ValidationException("rankBy", "must not be null");
         LocalDate from = LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(days - 1L);
-        Field<Double> rank = DSL.avg(rankBy == ResourceMetric.MEMORY ? u.AVG_MEMORY_MB : u.AVG_CPU_PERCENT).coerce(Double.class);
+        Field<Double> rank = DSL.avg(rankBy == ResourceMetric.MEMORY ? U.AVG_MEMORY_MB : U.AVG_CPU_PERCENT).coerce(Double.class);
         return db.read(dsl -> {
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
             // Two steps: rank with one aggregate over the window (the costly scan), then the
             // full figures for the few winners only.
-            List<Long> top = dsl.select(u.SITE_ID, rank)
-                    .from(u)
-                    .where(u.DATE.ge(from))
-                    .groupBy(u.SITE_ID)
-                    .orderBy(rank.desc().nullsLast(), u.SITE_ID)
+            List<Long> top = dsl.select(U.SITE_ID, rank)
+                    .from(U)
+                    .where(U.DATE.ge(from))
+                    .groupBy(U.SITE_ID)
+                    .orderBy(rank.desc().nullsLast(), U.SITE_ID)
                     .limit(limit)
-                    .fetch(u.SITE_ID);
+                    .fetch(U.SITE_ID);
             if (top.isEmpty()) return List.<SiteResourceUse>of();
             Map<Long, SiteResourceUse> figures = new java.util.HashMap<>();
-            dsl.select(u.SITE_ID, s.NAME, DSL.avg(u.AVG_MEMORY_MB).coerce(Double.class), DSL.max(u.MAX_MEMORY_MB).coerce(Double.class),
-                            DSL.avg(u.AVG_CPU_PERCENT).coerce(Double.class), DSL.max(u.MAX_CPU_PERCENT).coerce(Double.class), DSL.count())
-                    .from(u).join(s).on(s.ID.eq(u.SITE_ID))
-                    .where(u.SITE_ID.in(top)).and(u.DATE.ge(from))
-                    .groupBy(u.SITE_ID, s.NAME)
+            dsl.select(U.SITE_ID, S.NAME, DSL.avg(U.AVG_MEMORY_MB).coerce(Double.class), DSL.max(U.MAX_MEMORY_MB).coerce(Double.class),
+                            DSL.avg(U.AVG_CPU_PERCENT).coerce(Double.class), DSL.max(U.MAX_CPU_PERCENT).coerce(Double.class), DSL.count())
+                    .from(U).join(S).on(S.ID.eq(U.SITE_ID))
+                    .where(U.SITE_ID.in(top)).and(U.DATE.ge(from))
+                    .groupBy(U.SITE_ID, S.NAME)
                     .forEach(r -> figures.put(r.value1(), new SiteResourceUse(r.value1(), r.value2(), zero(r.value3()),
                             zero(r.value4()), zero(r.value5()), zero(r.value6()), r.value7())));
             return top.stream().map(figures::get).toList();
@@ -119,10 +120,10 @@ public final class AdminDashboardQueries implements AdminDashboard {
         checkLimit(limit);
         return db.read(dsl -> {
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
-            return dsl.select(d.ID, d.SITE_ID, s.NAME, d.COMMIT_HASH, d.BRANCH, d.DEPLOYED_BY, d.DEPLOYED_AT, d.FINISHED_AT)
-                .from(d).join(s).on(s.ID.eq(d.SITE_ID))
-                .where(d.STATUS.eq(DeploymentStatus.FAILED.dbValue()))
-                .orderBy(d.ID.desc())
+            return dsl.select(D.ID, D.SITE_ID, S.NAME, D.COMMIT_HASH, D.BRANCH, D.DEPLOYED_BY, D.DEPLOYED_AT, D.FINISHED_AT)
+                .from(D).join(S).on(S.ID.eq(D.SITE_ID))
+                .where(D.STATUS.eq(DeploymentStatus.FAILED.dbValue()))
+                .orderBy(D.ID.desc())
                 .limit(limit)
                 .fetch(r -> new FailedDeployment(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(),
                         r.value6(), r.value7(), r.value8()));

@@ -1,7 +1,8 @@
 package dev.dialup.deploy.db.integration;
 
+import dev.dialup.deploy.db.Page;
+import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.deploy.Deployment;
-import dev.dialup.deploy.db.deploy.DeploymentPage;
 import dev.dialup.deploy.db.deploy.ProcessInfo;
 import dev.dialup.deploy.db.deploy.ProcessSpec;
 import dev.dialup.deploy.db.tenancy.AccessScope;
@@ -32,7 +33,7 @@ public interface ContainerOrchestration {
 
     List<ProcessInfo> unhealthy(AccessScope system, int limit);
 
-    DeploymentPage deploymentHistory(AccessScope system, long siteId, Long beforeId, int limit);
+    Page<Deployment> deploymentHistory(AccessScope system, long siteId, PageCursor after, int limit);
 
     /** The newest successful deployment of the site, to roll back to. */
     Optional<Deployment> rollbackTarget(AccessScope system, long siteId);

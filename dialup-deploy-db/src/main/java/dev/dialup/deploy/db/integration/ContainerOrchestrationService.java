@@ -1,10 +1,11 @@
 package dev.dialup.deploy.db.integration;
 
 import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.Page;
+import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.SystemConfigRepository;
 import dev.dialup.deploy.db.deploy.Deployment;
-import dev.dialup.deploy.db.deploy.DeploymentPage;
 import dev.dialup.deploy.db.deploy.DeploymentRepository;
 import dev.dialup.deploy.db.deploy.ProcessInfo;
 import dev.dialup.deploy.db.deploy.ProcessRepository;
@@ -70,9 +71,9 @@ public final class ContainerOrchestrationService implements ContainerOrchestrati
     }
 
     @Override
-    public DeploymentPage deploymentHistory(AccessScope system, long siteId, Long beforeId, int limit) {
+    public Page<Deployment> deploymentHistory(AccessScope system, long siteId, PageCursor after, int limit) {
         TenantFilter.requireSystem(db, system, "container orchestration");
-        return deployments.history(system, siteId, beforeId, limit);
+        return deployments.history(system, siteId, after, limit);
     }
 
     @Override

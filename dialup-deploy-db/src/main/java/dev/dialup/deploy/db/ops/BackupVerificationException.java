@@ -4,7 +4,7 @@ import dev.dialup.deploy.db.DialupDataException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A backup (just written, or about to be restored) failed verification; nothing was replaced. */
+/** A backup (just written, or about to be restored) failed verification; nothing was replaced. HTTP 500 if ever mapped (operations). */
 public final class BackupVerificationException extends DialupDataException {
     private final Path file;
     private final List<String> problems;

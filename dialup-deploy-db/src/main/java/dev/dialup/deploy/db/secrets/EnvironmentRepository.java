@@ -44,7 +44,7 @@ public final class EnvironmentRepository {
     private static final Logger LOG = LoggerFactory.getLogger(EnvironmentRepository.class);
     private static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-    private final SiteEnvironmentVariables v = SITE_ENVIRONMENT_VARIABLES.as("v");
+    private static final SiteEnvironmentVariables V = SITE_ENVIRONMENT_VARIABLES;
 
     private final DialupDatabase db;
     private final SecretCipher cipher;
@@ -65,31 +65,31 @@ public final class EnvironmentRepository {
             var now = SqliteTime.truncate(db.clock().instant());
             String stored = secret ? cipher.encrypt(siteId, key, value) : value;
             Long keyId = secret ? (long) cipher.primaryKeyId() : null;
-            Boolean wasSecret = tx.select(v.IS_SECRET).from(v).where(v.SITE_ID.eq(siteId)).and(v.KEY.eq(key)).fetchOne(v.IS_SECRET);
+            Boolean wasSecret = tx.select(V.IS_SECRET).from(V).where(V.SITE_ID.eq(siteId)).and(V.KEY.eq(key)).fetchOne(V.IS_SECRET);
             boolean existed = wasSecret != null;
             if (secret && existed && !wasSecret) {
                 // The plain value being replaced must not survive in free space or the WAL.
                 db.eraseOverwrittenContent();
             }
-            tx.insertInto(SITE_ENVIRONMENT_VARIABLES)
-                    .set(SITE_ENVIRONMENT_VARIABLES.SITE_ID, siteId)
-                    .set(SITE_ENVIRONMENT_VARIABLES.KEY, key)
-                    .set(SITE_ENVIRONMENT_VARIABLES.VALUE, stored)
-                    .set(SITE_ENVIRONMENT_VARIABLES.IS_SECRET, secret)
-                    .set(SITE_ENVIRONMENT_VARIABLES.KEY_ID, keyId)
-                    .set(SITE_ENVIRONMENT_VARIABLES.CREATED_AT, now)
-                    .set(SITE_ENVIRONMENT_VARIABLES.UPDATED_AT, now)
-                    .onConflict(SITE_ENVIRONMENT_VARIABLES.SITE_ID, SITE_ENVIRONMENT_VARIABLES.KEY)
+            tx.insertInto(V)
+                    .set(V.SITE_ID, siteId)
+                    .set(V.KEY, key)
+                    .set(V.VALUE, stored)
+                    .set(V.IS_SECRET, secret)
+                    .set(V.KEY_ID, keyId)
+                    .set(V.CREATED_AT, now)
+                    .set(V.UPDATED_AT, now)
+                    .onConflict(V.SITE_ID, V.KEY)
                     .doUpdate()
-                    .set(SITE_ENVIRONMENT_VARIABLES.VALUE, stored)
-                    .set(SITE_ENVIRONMENT_VARIABLES.IS_SECRET, secret)
-                    .set(SITE_ENVIRONMENT_VARIABLES.KEY_ID, keyId)
-                    .set(SITE_ENVIRONMENT_VARIABLES.UPDATED_AT, now)
+                    .set(V.VALUE, stored)
+                    .set(V.IS_SECRET, secret)
+                    .set(V.KEY_ID, keyId)
+                    .set(V.UPDATED_AT, now)
                     .execute();
             // Never the value: only which key changed and whether it is secret.
             audit.record(tx, scope, existed ? "env.update" : "env.create", "site_environment_variable", siteId + "/" + key,
                     site.getOrganizationId(), Map.of("key", key, "secret", secret));
-            return toVariable(selectBase(tx).where(v.SITE_ID.eq(siteId)).and(v.KEY.eq(key)).fetchOne(), true);
+            return toEnvironmentVariable(selectBase(tx).where(V.SITE_ID.eq(siteId)).and(V.KEY.eq(key)).fetchOne(), true);
         });
     }
 
@@ -98,9 +98,9 @@ public final class EnvironmentRepository {
         validateKey(key);
         return db.read(dsl -> {
             SitesRecord site = TenantFilter.requireVisibleSite(dsl, scope, siteId);
-            SiteEnvironmentVariablesRecord r = selectBase(dsl).where(v.SITE_ID.eq(siteId)).and(v.KEY.eq(key)).fetchOne();
+            SiteEnvironmentVariablesRecord r = selectBase(dsl).where(V.SITE_ID.eq(siteId)).and(V.KEY.eq(key)).fetchOne();
             if (r == null) throw new NotFoundException("environment variable", siteId + "/" + key);
-            return toVariable(r, TenantFilter.canReadSecrets(dsl, scope, site));
+            return toEnvironmentVariable(r, TenantFilter.canReadSecrets(dsl, scope, site));
         });
     }
 
@@ -109,7 +109,7 @@ public final class EnvironmentRepository {
         return db.read(dsl -> {
             SitesRecord site = TenantFilter.requireVisibleSite(dsl, scope, siteId);
             boolean reveal = TenantFilter.canReadSecrets(dsl, scope, site);
-            return selectBase(dsl).where(v.SITE_ID.eq(siteId)).orderBy(v.KEY).fetch(r -> toVariable(r, reveal));
+            return selectBase(dsl).where(V.SITE_ID.eq(siteId)).orderBy(V.KEY).fetch(r -> toEnvironmentVariable(r, reveal));
         });
     }
 
@@ -118,8 +118,8 @@ public final class EnvironmentRepository {
         validateKey(key);
         db.writeVoid(tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
-            int n = tx.deleteFrom(SITE_ENVIRONMENT_VARIABLES)
-                    .where(SITE_ENVIRONMENT_VARIABLES.SITE_ID.eq(siteId)).and(SITE_ENVIRONMENT_VARIABLES.KEY.eq(key)).execute();
+            int n = tx.deleteFrom(V)
+                    .where(V.SITE_ID.eq(siteId)).and(V.KEY.eq(key)).execute();
             if (n == 0) throw new NotFoundException("environment variable", siteId + "/" + key);
             audit.record(tx, scope, "env.delete", "site_environment_variable", siteId + "/" + key,
                     site.getOrganizationId(), Map.of("key", key));
@@ -135,7 +135,7 @@ public final class EnvironmentRepository {
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             Map<String, String> env = new LinkedHashMap<>();
-            for (SiteEnvironmentVariablesRecord r : selectBase(dsl).where(v.SITE_ID.eq(siteId)).orderBy(v.KEY).fetch()) {
+            for (SiteEnvironmentVariablesRecord r : selectBase(dsl).where(V.SITE_ID.eq(siteId)).orderBy(V.KEY).fetch()) {
                 env.put(r.getKey(), Boolean.TRUE.equals(r.getIsSecret())
                         ? cipher.decrypt(r.getSiteId(), r.getKey(), r.getValue()).reveal() : r.getValue());
             }
@@ -159,13 +159,13 @@ public final class EnvironmentRepository {
         while (true) {
             int n = db.write(tx -> {
                 TenantFilter.requireAdmin(tx, scope, "re-encrypting secrets");
-                var rows = selectBase(tx).where(needsReencryption(primary)).orderBy(v.ID).limit(batchSize).fetch();
+                var rows = selectBase(tx).where(needsReencryption(primary)).orderBy(V.ID).limit(batchSize).fetch();
                 for (SiteEnvironmentVariablesRecord r : rows) {
                     String plain = cipher.decrypt(r.getSiteId(), r.getKey(), r.getValue()).reveal();
-                    tx.update(SITE_ENVIRONMENT_VARIABLES)
-                            .set(SITE_ENVIRONMENT_VARIABLES.VALUE, cipher.encrypt(r.getSiteId(), r.getKey(), plain))
-                            .set(SITE_ENVIRONMENT_VARIABLES.KEY_ID, (long) primary)
-                            .where(SITE_ENVIRONMENT_VARIABLES.ID.eq(r.getId()))
+                    tx.update(V)
+                            .set(V.VALUE, cipher.encrypt(r.getSiteId(), r.getKey(), plain))
+                            .set(V.KEY_ID, (long) primary)
+                            .where(V.ID.eq(r.getId()))
                             .execute();
                 }
                 if (!rows.isEmpty()) {
@@ -177,7 +177,7 @@ public final class EnvironmentRepository {
             if (n == 0) break;
             moved += n;
             batches++;
-            long remaining = db.read(dsl -> (long) dsl.fetchCount(v, needsReencryption(primary)));
+            long remaining = db.read(dsl -> (long) dsl.fetchCount(V, needsReencryption(primary)));
             ReencryptProgress p = new ReencryptProgress(primary, moved, remaining, batches);
             LOG.info("Re-encrypted {} secret values to key {} ({} remaining)", n, Integer.toUnsignedString(primary), remaining);
             if (progress != null) progress.accept(p);
@@ -191,7 +191,7 @@ public final class EnvironmentRepository {
         return db.read(dsl -> {
             TenantFilter.requireAdmin(dsl, scope, "listing secret keys in use");
             Map<String, Long> out = new TreeMap<>();
-            dsl.select(v.KEY_ID, DSL.count()).from(v).where(v.IS_SECRET.isTrue()).groupBy(v.KEY_ID)
+            dsl.select(V.KEY_ID, DSL.count()).from(V).where(V.IS_SECRET.isTrue()).groupBy(V.KEY_ID)
                     .forEach(r -> out.put(r.value1() == null ? "unknown" : Integer.toUnsignedString(r.value1().intValue()),
                             r.value2().longValue()));
             return out;
@@ -206,20 +206,20 @@ public final class EnvironmentRepository {
         return db.read(dsl -> {
             TenantFilter.requireAdmin(dsl, scope, "checking whether a secret key can be retired");
             if (keyId == cipher.primaryKeyId()) return false;
-            return !dsl.fetchExists(dsl.selectOne().from(v)
-                .where(v.IS_SECRET.isTrue()).and(v.KEY_ID.eq((long) keyId).or(v.KEY_ID.isNull())));
+            return !dsl.fetchExists(dsl.selectOne().from(V)
+                .where(V.IS_SECRET.isTrue()).and(V.KEY_ID.eq((long) keyId).or(V.KEY_ID.isNull())));
         });
     }
 
     private Condition needsReencryption(int primary) {
-        return v.IS_SECRET.isTrue().and(v.KEY_ID.isNull().or(v.KEY_ID.ne((long) primary)));
+        return V.IS_SECRET.isTrue().and(V.KEY_ID.isNull().or(V.KEY_ID.ne((long) primary)));
     }
 
     private SelectWhereStep<SiteEnvironmentVariablesRecord> selectBase(DSLContext dsl) {
-        return dsl.selectFrom(v);
+        return dsl.selectFrom(V);
     }
 
-    private EnvironmentVariable toVariable(SiteEnvironmentVariablesRecord r, boolean revealSecrets) {
+    private EnvironmentVariable toEnvironmentVariable(SiteEnvironmentVariablesRecord r, boolean revealSecrets) {
         boolean secret = Boolean.TRUE.equals(r.getIsSecret());
         if (!secret) {
             return new EnvironmentVariable(r.getSiteId(), r.getKey(), false, r.getValue(), null, false, r.getCreatedAt(), r.getUpdatedAt());

@@ -5,6 +5,7 @@ import dev.dialup.deploy.db.DialupDataException;
 /**
  * A stored secret could not be decrypted: wrong or missing key, a tampered ciphertext, or a
  * ciphertext copied from another row or site. Names the site and the variable, never the value.
+ * HTTP 500.
  */
 public final class SecretDecryptionException extends DialupDataException {
     private final long siteId;

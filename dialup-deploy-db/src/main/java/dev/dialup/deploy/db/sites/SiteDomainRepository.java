@@ -16,6 +16,7 @@ import dev.dialup.deploy.db.tenancy.TenantFilter;
 import java.util.List;
 import java.util.Map;
 import org.jooq.DSLContext;
+import org.jooq.SelectWhereStep;
 
 /**
  * Custom domains of a site. Listing needs read rights; adding, choosing the primary and
@@ -49,7 +50,7 @@ public final class SiteDomainRepository {
                             .returning(D.ID).fetchOne().getId());
             audit.record(tx, scope, "domain.add", "site_domain", id, site.getOrganizationId(),
                     Map.of("siteId", siteId, "domain", d, "primary", first));
-            return map(tx.selectFrom(D).where(D.ID.eq(id)).fetchOne());
+            return toSiteDomain(selectBase(tx).where(D.ID.eq(id)).fetchOne());
         });
     }
 
@@ -57,8 +58,8 @@ public final class SiteDomainRepository {
     public List<SiteDomain> list(AccessScope scope, long siteId) {
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
-            return dsl.selectFrom(D).where(D.SITE_ID.eq(siteId)).orderBy(D.IS_PRIMARY.desc(), D.DOMAIN, D.ID)
-                    .fetch(SiteDomainRepository::map);
+            return selectBase(dsl).where(D.SITE_ID.eq(siteId)).orderBy(D.IS_PRIMARY.desc(), D.DOMAIN, D.ID)
+                    .fetch(SiteDomainRepository::toSiteDomain);
         });
     }
 
@@ -71,7 +72,7 @@ public final class SiteDomainRepository {
             tx.update(D).set(D.IS_PRIMARY, true).where(D.ID.eq(domainId)).execute();
             audit.record(tx, scope, "domain.set_primary", "site_domain", domainId, site.getOrganizationId(),
                     Map.of("siteId", siteId, "domain", dom.getDomain()));
-            return map(tx.selectFrom(D).where(D.ID.eq(domainId)).fetchOne());
+            return toSiteDomain(selectBase(tx).where(D.ID.eq(domainId)).fetchOne());
         });
     }
 
@@ -84,7 +85,7 @@ public final class SiteDomainRepository {
             tx.update(D).set(D.VERIFIED_AT, SqliteTime.truncate(db.clock().instant())).where(D.ID.eq(domainId)).execute();
             audit.record(tx, scope, "domain.verify", "site_domain", domainId, site.getOrganizationId(),
                     Map.of("siteId", siteId, "domain", dom.getDomain()));
-            return map(tx.selectFrom(D).where(D.ID.eq(domainId)).fetchOne());
+            return toSiteDomain(selectBase(tx).where(D.ID.eq(domainId)).fetchOne());
         });
     }
 
@@ -100,12 +101,16 @@ public final class SiteDomainRepository {
     }
 
     private static SiteDomainsRecord requireDomain(DSLContext dsl, long siteId, long domainId) {
-        SiteDomainsRecord r = dsl.selectFrom(D).where(D.ID.eq(domainId)).and(D.SITE_ID.eq(siteId)).fetchOne();
+        SiteDomainsRecord r = selectBase(dsl).where(D.ID.eq(domainId)).and(D.SITE_ID.eq(siteId)).fetchOne();
         if (r == null) throw new NotFoundException("domain", domainId);
         return r;
     }
 
-    private static SiteDomain map(SiteDomainsRecord r) {
+    private static SelectWhereStep<SiteDomainsRecord> selectBase(DSLContext dsl) {
+        return dsl.selectFrom(D);
+    }
+
+    private static SiteDomain toSiteDomain(SiteDomainsRecord r) {
         return new SiteDomain(r.getId(), r.getSiteId(), r.getDomain(), Boolean.TRUE.equals(r.getIsPrimary()),
                 !Boolean.FALSE.equals(r.getSslEnabled()), r.getVerifiedAt(), r.getCreatedAt());
     }

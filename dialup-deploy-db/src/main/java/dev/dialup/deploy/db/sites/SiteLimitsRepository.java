@@ -5,17 +5,20 @@ import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_LIMITS;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.audit.AuditLog;
-import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.config.ConfigSetting;
+import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.ConfigValues;
 import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
 import dev.dialup.deploy.db.generated.tables.records.SiteResourceLimitsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.tenancy.Inputs;
 import dev.dialup.deploy.db.tenancy.TenantFilter;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import org.jooq.DSLContext;
+import org.jooq.SelectWhereStep;
 
 /** A site's resource limits: read with read rights, set with manage rights, within system maxima. */
 public final class SiteLimitsRepository {
@@ -41,14 +44,14 @@ public final class SiteLimitsRepository {
      * {@code system_config} ({@code limits.max_*}); {@link ValidationException} names the field.
      */
     public ResourceLimits set(AccessScope scope, long siteId, ResourceLimits limits) {
-        dev.dialup.deploy.db.tenancy.Inputs.notNull("limits", limits);
+        Inputs.notNull("limits", limits);
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
-            check(tx, "memoryMb", limits.memoryMb(), ConfigKeys.LIMITS_MAX_MEMORY_MB, 65_536);
-            check(tx, "cpuPercent", limits.cpuPercent(), ConfigKeys.LIMITS_MAX_CPU_PERCENT, 800);
-            check(tx, "diskMb", limits.diskMb(), ConfigKeys.LIMITS_MAX_DISK_MB, 1_048_576);
-            check(tx, "bandwidthMb", limits.bandwidthMb(), ConfigKeys.LIMITS_MAX_BANDWIDTH_MB, 10_485_760);
-            check(tx, "requestsPerMinute", limits.requestsPerMinute(), ConfigKeys.LIMITS_MAX_REQUESTS_PER_MINUTE, 1_000_000);
+            check(tx, "memoryMb", limits.memoryMb(), ConfigSettings.LIMITS_MAX_MEMORY_MB);
+            check(tx, "cpuPercent", limits.cpuPercent(), ConfigSettings.LIMITS_MAX_CPU_PERCENT);
+            check(tx, "diskMb", limits.diskMb(), ConfigSettings.LIMITS_MAX_DISK_MB);
+            check(tx, "bandwidthMb", limits.bandwidthMb(), ConfigSettings.LIMITS_MAX_BANDWIDTH_MB);
+            check(tx, "requestsPerMinute", limits.requestsPerMinute(), ConfigSettings.LIMITS_MAX_REQUESTS_PER_MINUTE);
             ResourceLimits before = current(tx, siteId);
             // The trigger creates the row with the site; upsert covers rows removed by hand.
             tx.insertInto(L).set(L.SITE_ID, siteId)
@@ -68,15 +71,25 @@ public final class SiteLimitsRepository {
         });
     }
 
-    private static void check(DSLContext tx, String field, int value, String maxKey, long fallback) {
-        long max = ConfigValues.readLong(tx, maxKey, fallback);
+    private void check(DSLContext tx, String field, int value, ConfigSetting<Long> maxSetting) {
+        long max = ConfigValues.get(db, tx, maxSetting);
+        String maxKey = maxSetting.key();
         if (value <= 0) throw new ValidationException(field, "must be positive");
         if (value > max) throw new ValidationException(field, "must be at most " + max + " (system maximum " + maxKey + ")");
     }
 
+    /** The site's limits row, or the column defaults when the row was removed by hand. */
     private static ResourceLimits current(DSLContext dsl, long siteId) {
-        SiteResourceLimitsRecord r = dsl.selectFrom(L).where(L.SITE_ID.eq(siteId)).fetchOne();
+        SiteResourceLimitsRecord r = selectBase(dsl).where(L.SITE_ID.eq(siteId)).fetchOne();
         if (r == null) return new ResourceLimits(512, 50, 1024, 1024, 1000); // the column defaults
+        return toResourceLimits(r);
+    }
+
+    private static SelectWhereStep<SiteResourceLimitsRecord> selectBase(DSLContext dsl) {
+        return dsl.selectFrom(L);
+    }
+
+    private static ResourceLimits toResourceLimits(SiteResourceLimitsRecord r) {
         return new ResourceLimits(r.getMaxMemoryMb(), r.getMaxCpuPercent(), r.getMaxDiskMb(), r.getMaxBandwidthMb(),
                 r.getMaxRequestsPerMinute());
     }

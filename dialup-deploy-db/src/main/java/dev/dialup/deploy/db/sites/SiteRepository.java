@@ -72,13 +72,13 @@ public final class SiteRepository {
                     .returning(S.ID).fetchOne().getId());
             audit.record(tx, scope, "site.create", "site", id, site.organizationId(),
                     Map.of("name", name, "slug", finalSlug, "type", site.type().dbValue()));
-            return map(selectBase(tx).where(S.ID.eq(id)).fetchOne());
+            return toSite(selectBase(tx).where(S.ID.eq(id)).fetchOne());
         });
     }
 
     /** The site if visible; otherwise {@link NotFoundException} exactly as for a missing one. */
     public Site find(AccessScope scope, long siteId) {
-        return db.read(dsl -> map(TenantFilter.requireVisibleSite(dsl, scope, siteId)));
+        return db.read(dsl -> toSite(TenantFilter.requireVisibleSite(dsl, scope, siteId)));
     }
 
     /** The site with this slug (any case) if visible. */
@@ -87,7 +87,7 @@ public final class SiteRepository {
         return db.read(dsl -> {
             SitesRecord r = selectBase(dsl).where(S.SLUG.equalIgnoreCase(s)).and(TenantFilter.siteVisible(scope, S)).fetchOne();
             if (r == null) throw new NotFoundException("site", s);
-            return map(r);
+            return toSite(r);
         });
     }
 
@@ -106,7 +106,7 @@ public final class SiteRepository {
             if (f.active() != null) where = where.and(S.IS_ACTIVE.eq(f.active()));
             if (contains != null) where = where.and(S.NAME.containsIgnoreCase(contains));
             if (after != null) where = where.and(DSL.row(S.NAME, S.ID).gt(after.key(), after.id()));
-            var rows = selectBase(dsl).where(where).orderBy(S.NAME, S.ID).limit(n + 1).fetch(SiteRepository::map);
+            var rows = selectBase(dsl).where(where).orderBy(S.NAME, S.ID).limit(n + 1).fetch(SiteRepository::toSite);
             return Page.of(rows, n, s -> new PageCursor(s.name(), s.id()));
         });
     }
@@ -116,10 +116,10 @@ public final class SiteRepository {
         SiteConfig c = checkConfig(Inputs.notNull("config", config));
         return db.write(tx -> {
             SitesRecord before = TenantFilter.requireManageableSite(tx, scope, siteId);
-            SiteConfig old = map(before).config();
+            SiteConfig old = toSite(before).config();
             UniqueConstraints.conflictOn(conflicts(c), () -> tx.update(S).set(configValues(c)).where(S.ID.eq(siteId)).execute());
             audit.record(tx, scope, "site.update", "site", siteId, before.getOrganizationId(), Map.of("changed", changedFields(old, c)));
-            return map(selectBase(tx).where(S.ID.eq(siteId)).fetchOne());
+            return toSite(selectBase(tx).where(S.ID.eq(siteId)).fetchOne());
         });
     }
 
@@ -200,7 +200,7 @@ public final class SiteRepository {
         return dsl.selectFrom(S);
     }
 
-    static Site map(SitesRecord r) {
+    static Site toSite(SitesRecord r) {
         SiteConfig config = new SiteConfig(r.getDescription(), r.getRepositoryUrl(), r.getBranch(), r.getBuildCommand(),
                 r.getStartCommand(), r.getPort(), r.getDomain(), r.getSubdomain(), !Boolean.FALSE.equals(r.getIsActive()));
         return new Site(r.getId(), r.getName(), r.getSlug(), r.getOwnerId(), r.getOrganizationId(), SiteType.fromDb(r.getSiteType()),

@@ -1,7 +1,6 @@
 package dev.dialup.deploy.db.tenancy;
 
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
-import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_INVITATIONS;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
@@ -12,21 +11,16 @@ import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.audit.AuditLog;
-import dev.dialup.deploy.db.generated.tables.OrganizationInvitations;
 import dev.dialup.deploy.db.generated.tables.OrganizationMembers;
 import dev.dialup.deploy.db.generated.tables.Organizations;
 import dev.dialup.deploy.db.generated.tables.Users;
 import dev.dialup.deploy.db.generated.tables.records.OrganizationsRecord;
 import dev.dialup.deploy.db.sites.Slugs;
-import dev.dialup.deploy.db.jooq.SqliteTime;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.Record;
-import org.jooq.SelectJoinStep;
+import org.jooq.SelectWhereStep;
 import org.jooq.impl.DSL;
 
 /**
@@ -53,8 +47,6 @@ public final class OrganizationRepository {
             "organizations.name", "organization name is taken",
             "organizations.slug", "organization slug is taken");
 
-    private static final OrganizationInvitations I = ORGANIZATION_INVITATIONS;
-
     /** How long an invitation stays acceptable unless configured otherwise: 7 days. */
     public static final Duration DEFAULT_INVITATION_LIFETIME = Duration.ofDays(7);
     static final Duration MIN_INVITATION_LIFETIME = Duration.ofMinutes(5);
@@ -62,7 +54,7 @@ public final class OrganizationRepository {
 
     private final DialupDatabase db;
     private final AuditLog audit;
-    private final Duration invitationLifetime;
+    private final OrganizationInvitationStore invitations;
 
     public OrganizationRepository(DialupDatabase db) {
         this(db, DEFAULT_INVITATION_LIFETIME);
@@ -76,7 +68,7 @@ public final class OrganizationRepository {
                 || invitationLifetime.compareTo(MAX_INVITATION_LIFETIME) > 0) {
             throw new ValidationException("invitationLifetime", "must be between 5 minutes and 90 days");
         }
-        this.invitationLifetime = invitationLifetime;
+        this.invitations = new OrganizationInvitationStore(db, audit, invitationLifetime);
     }
 
     /**
@@ -95,13 +87,13 @@ public final class OrganizationRepository {
                     .set(O.OWNER_ID, owner).set(O.IS_ACTIVE, true)
                     .returning(O.ID).fetchOne().getId());
             audit.record(tx, scope, "organization.create", "organization", id, id, Map.of("name", n, "slug", finalSlug));
-            return map(tx.selectFrom(O).where(O.ID.eq(id)).fetchOne());
+            return toOrganization(selectBase(tx).where(O.ID.eq(id)).fetchOne());
         });
     }
 
     /** The organization, if visible (member of an active organization, or system admin). */
     public Organization find(AccessScope scope, long orgId) {
-        return db.read(dsl -> map(TenantFilter.requireVisibleOrganization(dsl, scope, orgId)));
+        return db.read(dsl -> toOrganization(TenantFilter.requireVisibleOrganization(dsl, scope, orgId)));
     }
 
     /** Active organizations the calling user belongs to, by name; empty for the system scope. */
@@ -109,9 +101,9 @@ public final class OrganizationRepository {
         Inputs.notNull("scope", scope);
         if (scope.isSystem()) return List.of();
         long uid = scope.userId().orElseThrow();
-        return db.read(dsl -> dsl.selectFrom(O).where(O.ID.in(TenantFilter.organizationsOf(uid, false)))
+        return db.read(dsl -> selectBase(dsl).where(O.ID.in(TenantFilter.organizationsOf(uid, false)))
                 .and(TenantFilter.activeUser(uid)).and(O.IS_ACTIVE.isTrue())
-                .orderBy(O.NAME, O.ID).fetch(OrganizationRepository::map));
+                .orderBy(O.NAME, O.ID).fetch(OrganizationRepository::toOrganization));
     }
 
     /** Renames the organization: owner/admin or system admin. The slug stays (links keep working). */
@@ -123,7 +115,7 @@ public final class OrganizationRepository {
             UniqueConstraints.conflictOn(CONFLICTS,
                     () -> tx.update(O).set(O.NAME, n).set(O.NAME_KEY, Inputs.nameKey(n)).where(O.ID.eq(orgId)).execute());
             audit.record(tx, scope, "organization.rename", "organization", orgId, orgId, Map.of("from", org.getName(), "to", n));
-            return map(tx.selectFrom(O).where(O.ID.eq(orgId)).fetchOne());
+            return toOrganization(selectBase(tx).where(O.ID.eq(orgId)).fetchOne());
         });
     }
 
@@ -134,7 +126,7 @@ public final class OrganizationRepository {
             TenantFilter.requireOrganizationOwner(tx, scope, orgId, "deactivating an organization");
             tx.update(O).set(O.IS_ACTIVE, false).where(O.ID.eq(orgId)).execute();
             audit.record(tx, scope, "organization.deactivate", "organization", orgId, orgId, Map.of());
-            return map(tx.selectFrom(O).where(O.ID.eq(orgId)).fetchOne());
+            return toOrganization(selectBase(tx).where(O.ID.eq(orgId)).fetchOne());
         });
     }
 
@@ -145,7 +137,7 @@ public final class OrganizationRepository {
             TenantFilter.requireAdmin(tx, scope, "reactivating an organization");
             tx.update(O).set(O.IS_ACTIVE, true).where(O.ID.eq(orgId)).execute();
             audit.record(tx, scope, "organization.reactivate", "organization", orgId, orgId, Map.of());
-            return map(tx.selectFrom(O).where(O.ID.eq(orgId)).fetchOne());
+            return toOrganization(selectBase(tx).where(O.ID.eq(orgId)).fetchOne());
         });
     }
 
@@ -153,9 +145,9 @@ public final class OrganizationRepository {
     public List<Member> members(AccessScope scope, long orgId) {
         return db.read(dsl -> {
             TenantFilter.requireVisibleOrganization(dsl, scope, orgId);
-            return memberBase(dsl).where(M.ORGANIZATION_ID.eq(orgId))
-                    .orderBy(org.jooq.impl.DSL.when(M.ROLE.eq("owner"), 0).when(M.ROLE.eq("admin"), 1).otherwise(2), U.USERNAME)
-                    .fetch(OrganizationRepository::mapMember);
+            return Memberships.selectBase(dsl).where(M.ORGANIZATION_ID.eq(orgId))
+                    .orderBy(DSL.when(M.ROLE.eq("owner"), 0).when(M.ROLE.eq("admin"), 1).otherwise(2), U.USERNAME)
+                    .fetch(Memberships::toMember);
         });
     }
 
@@ -167,17 +159,14 @@ public final class OrganizationRepository {
      * {@link NotFoundException}; an existing member is a {@link ConflictException}.
      */
     public Member addMember(AccessScope scope, long orgId, long userId, OrgRole role) {
-        OrgRole r = assignable(role);
+        OrgRole r = Memberships.assignable(role);
         return db.write(tx -> {
             TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireAdmin(tx, scope, "adding a member by id (organization owners and admins invite)");
             if (!tx.fetchExists(U, U.ID.eq(userId).and(U.IS_ACTIVE.isTrue()))) throw new NotFoundException("user", userId);
-            if (tx.fetchExists(M, M.ORGANIZATION_ID.eq(orgId).and(M.USER_ID.eq(userId)))) {
-                throw new ConflictException("user " + userId + " is already a member");
-            }
-            tx.insertInto(M).set(M.ORGANIZATION_ID, orgId).set(M.USER_ID, userId).set(M.ROLE, r.dbValue()).execute();
+            Memberships.add(tx, orgId, userId, r, "user " + userId + " is already a member");
             audit.record(tx, scope, "organization.member_add", "user", userId, orgId, Map.of("role", r.dbValue()));
-            return requireMember(tx, orgId, userId);
+            return Memberships.require(tx, orgId, userId);
         });
     }
 
@@ -191,7 +180,7 @@ public final class OrganizationRepository {
             OrganizationsRecord org = TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             boolean self = scope.userId().map(id -> id == userId).orElse(false);
             if (!self) TenantFilter.requireOrganizationManager(tx, scope, orgId, "removing a member");
-            Member target = requireMember(tx, orgId, userId);
+            Member target = Memberships.require(tx, orgId, userId);
             guardOwner(tx, scope, org, target, "removed; transfer ownership first");
             tx.deleteFrom(M).where(M.ORGANIZATION_ID.eq(orgId)).and(M.USER_ID.eq(userId)).execute();
             audit.record(tx, scope, "organization.member_remove", "user", userId, orgId, Map.of("role", target.role().dbValue()));
@@ -200,16 +189,16 @@ public final class OrganizationRepository {
 
     /** Changes a member's role between 'admin' and 'member': owner/admin or system admin; never the owner's. */
     public Member changeRole(AccessScope scope, long orgId, long userId, OrgRole role) {
-        OrgRole r = assignable(role);
+        OrgRole r = Memberships.assignable(role);
         return db.write(tx -> {
             OrganizationsRecord org = TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireOrganizationManager(tx, scope, orgId, "changing a member's role");
-            Member target = requireMember(tx, orgId, userId);
+            Member target = Memberships.require(tx, orgId, userId);
             guardOwner(tx, scope, org, target, "given another role; transfer ownership instead");
             tx.update(M).set(M.ROLE, r.dbValue()).where(M.ORGANIZATION_ID.eq(orgId)).and(M.USER_ID.eq(userId)).execute();
             audit.record(tx, scope, "organization.member_role", "user", userId, orgId,
                     Map.of("from", target.role().dbValue(), "to", r.dbValue()));
-            return requireMember(tx, orgId, userId);
+            return Memberships.require(tx, orgId, userId);
         });
     }
 
@@ -231,7 +220,7 @@ public final class OrganizationRepository {
             tx.update(O).set(O.OWNER_ID, newOwnerId).where(O.ID.eq(orgId)).execute();
             audit.record(tx, scope, "organization.transfer_ownership", "organization", orgId, orgId,
                     Map.of("from", org.getOwnerId(), "to", newOwnerId));
-            return map(tx.selectFrom(O).where(O.ID.eq(orgId)).fetchOne());
+            return toOrganization(selectBase(tx).where(O.ID.eq(orgId)).fetchOne());
         });
     }
 
@@ -245,53 +234,24 @@ public final class OrganizationRepository {
         throw new ConflictException("the organization owner cannot be " + what);
     }
 
-    private static OrgRole assignable(OrgRole role) {
-        if (role == null) throw new ValidationException("role", "must not be empty");
-        if (role == OrgRole.OWNER) throw new ValidationException("role", "owner is assigned only by transferring ownership");
-        return role;
-    }
-
-    // --- invitations -----------------------------------------------------------------
+    // --- invitations (OrganizationInvitationStore) -----------------------------------
 
     /**
      * Invites {@code usernameOrEmail} (an email if it contains '@', a username otherwise; same
      * format rules as registration) to join as 'admin' or 'member': the organization's owner or
      * admins, or a system admin. The account is not looked up: the result is the same whether
      * or not it exists, and only an account whose current username or email matches can
-     * answer. A pending invitation for the same invitee is a {@link ConflictException}; a
-     * deactivated organization invites nobody ({@link ConflictException}). Audited as
-     * {@code organization.invite}.
+     * answer. A pending invitation for the same invitee is a {@link ConflictException} (the
+     * schema's partial unique index decides); a deactivated organization invites nobody
+     * ({@link ConflictException}). Audited as {@code organization.invite}.
      */
     public Invitation invite(AccessScope scope, long orgId, String usernameOrEmail, OrgRole role) {
-        OrgRole r = assignable(role);
-        String invitee = invitee(usernameOrEmail);
-        return db.write(tx -> {
-            OrganizationsRecord org = TenantFilter.requireVisibleOrganization(tx, scope, orgId);
-            TenantFilter.requireOrganizationManager(tx, scope, orgId, "inviting a member");
-            if (!Boolean.TRUE.equals(org.getIsActive())) throw new ConflictException("organization " + orgId + " is deactivated");
-            Instant now = now();
-            expireStale(tx, now, I.ORGANIZATION_ID.eq(orgId).and(I.INVITEE.eq(invitee)));
-            if (tx.fetchExists(I, I.ORGANIZATION_ID.eq(orgId).and(I.INVITEE.eq(invitee)).and(I.STATUS.eq("pending")))) {
-                throw new ConflictException("'" + invitee + "' already has a pending invitation to this organization");
-            }
-            long id = tx.insertInto(I)
-                    .set(I.ORGANIZATION_ID, orgId).set(I.INVITEE, invitee).set(I.ROLE, r.dbValue())
-                    .set(I.INVITER_ID, scope.userId().orElse(null)).set(I.STATUS, "pending")
-                    .set(I.CREATED_AT, now).set(I.EXPIRES_AT, now.plus(invitationLifetime))
-                    .returning(I.ID).fetchOne().getId();
-            audit.record(tx, scope, "organization.invite", "invitation", id, orgId, Map.of("invitee", invitee, "role", r.dbValue()));
-            return requireInvitation(tx, I.ID.eq(id), id);
-        });
+        return invitations.invite(scope, orgId, usernameOrEmail, role);
     }
 
     /** The organization's pending (unexpired) invitations, oldest first: owner/admins or a system admin. */
     public List<Invitation> invitations(AccessScope scope, long orgId) {
-        return db.read(dsl -> {
-            TenantFilter.requireVisibleOrganization(dsl, scope, orgId);
-            TenantFilter.requireOrganizationManager(dsl, scope, orgId, "listing invitations");
-            return invitationBase(dsl).where(I.ORGANIZATION_ID.eq(orgId)).and(I.STATUS.eq("pending")).and(I.EXPIRES_AT.gt(now()))
-                    .orderBy(I.ID).fetch(OrganizationRepository::mapInvitation);
-        });
+        return invitations.pending(scope, orgId);
     }
 
     /**
@@ -299,14 +259,7 @@ public final class OrganizationRepository {
      * pending in this organization is {@link NotFoundException}. Audited.
      */
     public void revokeInvitation(AccessScope scope, long orgId, long invitationId) {
-        db.writeVoid(tx -> {
-            TenantFilter.requireVisibleOrganization(tx, scope, orgId);
-            TenantFilter.requireOrganizationManager(tx, scope, orgId, "revoking an invitation");
-            Invitation inv = requireInvitation(tx, I.ID.eq(invitationId).and(I.ORGANIZATION_ID.eq(orgId))
-                    .and(I.STATUS.eq("pending")).and(I.EXPIRES_AT.gt(now())), invitationId);
-            answer(tx, scope, inv, Invitation.Status.REVOKED);
-            audit.record(tx, scope, "organization.invitation_revoke", "invitation", invitationId, orgId, Map.of("invitee", inv.invitee()));
-        });
+        invitations.revoke(scope, orgId, invitationId);
     }
 
     /**
@@ -314,11 +267,7 @@ public final class OrganizationRepository {
      * in active organizations; empty for the system scope and deactivated users.
      */
     public List<Invitation> myInvitations(AccessScope scope) {
-        if (scope.isSystem()) return List.of();
-        long uid = scope.userId().orElseThrow();
-        return db.read(dsl -> invitationBase(dsl).where(addressedTo(uid)).and(O.IS_ACTIVE.isTrue())
-                .and(I.STATUS.eq("pending")).and(I.EXPIRES_AT.gt(now()))
-                .orderBy(I.ID).fetch(OrganizationRepository::mapInvitation));
+        return invitations.mine(scope);
     }
 
     /**
@@ -329,94 +278,19 @@ public final class OrganizationRepository {
      * Audited as {@code organization.invitation_accept}.
      */
     public Member acceptInvitation(AccessScope scope, long invitationId) {
-        return db.write(tx -> {
-            long uid = TenantFilter.requireActiveUser(tx, scope, "accepting an invitation");
-            Invitation inv = requireOwnInvitation(tx, uid, invitationId);
-            if (tx.fetchExists(M, M.ORGANIZATION_ID.eq(inv.organizationId()).and(M.USER_ID.eq(uid)))) {
-                throw new ConflictException("you are already a member of organization " + inv.organizationId());
-            }
-            tx.insertInto(M).set(M.ORGANIZATION_ID, inv.organizationId()).set(M.USER_ID, uid).set(M.ROLE, inv.role().dbValue()).execute();
-            answer(tx, scope, inv, Invitation.Status.ACCEPTED);
-            audit.record(tx, scope, "organization.invitation_accept", "invitation", invitationId, inv.organizationId(),
-                    Map.of("role", inv.role().dbValue()));
-            return requireMember(tx, inv.organizationId(), uid);
-        });
+        return invitations.accept(scope, invitationId);
     }
 
     /** Declines an invitation addressed to the calling user; same {@link NotFoundException} rules as accepting. Audited. */
     public void declineInvitation(AccessScope scope, long invitationId) {
-        db.writeVoid(tx -> {
-            long uid = TenantFilter.requireActiveUser(tx, scope, "declining an invitation");
-            Invitation inv = requireOwnInvitation(tx, uid, invitationId);
-            answer(tx, scope, inv, Invitation.Status.DECLINED);
-            audit.record(tx, scope, "organization.invitation_decline", "invitation", invitationId, inv.organizationId(), Map.of());
-        });
+        invitations.decline(scope, invitationId);
     }
 
-    private Invitation requireOwnInvitation(DSLContext tx, long uid, long invitationId) {
-        return requireInvitation(tx, I.ID.eq(invitationId).and(addressedTo(uid)).and(O.IS_ACTIVE.isTrue())
-                .and(I.STATUS.eq("pending")).and(I.EXPIRES_AT.gt(now())), invitationId);
+    private static SelectWhereStep<OrganizationsRecord> selectBase(DSLContext dsl) {
+        return dsl.selectFrom(O);
     }
 
-    /** The invitee column equals the user's current username or email. */
-    private static Condition addressedTo(long uid) {
-        Users me = U.as("invitee_user");
-        return I.INVITEE.in(DSL.select(DSL.lower(me.USERNAME)).from(me).where(me.ID.eq(uid)).and(me.IS_ACTIVE.isTrue())
-                .unionAll(DSL.select(DSL.lower(me.EMAIL)).from(me).where(me.ID.eq(uid)).and(me.IS_ACTIVE.isTrue())));
-    }
-
-    private void answer(DSLContext tx, AccessScope scope, Invitation inv, Invitation.Status status) {
-        int n = tx.update(I).set(I.STATUS, status.dbValue()).set(I.RESPONDED_AT, now()).set(I.RESPONDER_ID, scope.userId().orElse(null))
-                .where(I.ID.eq(inv.id())).and(I.STATUS.eq("pending")).execute();
-        if (n != 1) throw new NotFoundException("invitation", inv.id());
-    }
-
-    /** Marks pending invitations past their expiry as 'expired' (so a new one may be sent). */
-    private static void expireStale(DSLContext tx, Instant now, Condition which) {
-        tx.update(I).set(I.STATUS, "expired").set(I.RESPONDED_AT, now)
-                .where(which).and(I.STATUS.eq("pending")).and(I.EXPIRES_AT.le(now)).execute();
-    }
-
-    private static String invitee(String usernameOrEmail) {
-        if (usernameOrEmail == null) throw new ValidationException("invitee", "must not be empty");
-        return usernameOrEmail.contains("@") ? Inputs.email(usernameOrEmail) : Inputs.username(usernameOrEmail);
-    }
-
-    private Instant now() {
-        return SqliteTime.truncate(db.clock().instant());
-    }
-
-    private Invitation requireInvitation(DSLContext dsl, Condition where, long id) {
-        Invitation inv = invitationBase(dsl).where(where).fetchOne(OrganizationRepository::mapInvitation);
-        if (inv == null) throw new NotFoundException("invitation", id);
-        return inv;
-    }
-
-    private static SelectJoinStep<? extends Record> invitationBase(DSLContext dsl) {
-        return dsl.select(I.ID, I.ORGANIZATION_ID, O.NAME, I.INVITEE, I.ROLE, I.STATUS, I.CREATED_AT, I.EXPIRES_AT)
-                .from(I).join(O).on(O.ID.eq(I.ORGANIZATION_ID));
-    }
-
-    private static Invitation mapInvitation(Record r) {
-        return new Invitation(r.get(I.ID), r.get(I.ORGANIZATION_ID), r.get(O.NAME), r.get(I.INVITEE), OrgRole.fromDb(r.get(I.ROLE)),
-                Invitation.Status.fromDb(r.get(I.STATUS)), r.get(I.CREATED_AT), r.get(I.EXPIRES_AT));
-    }
-
-    private Member requireMember(DSLContext dsl, long orgId, long userId) {
-        Member m = memberBase(dsl).where(M.ORGANIZATION_ID.eq(orgId)).and(M.USER_ID.eq(userId)).fetchOne(OrganizationRepository::mapMember);
-        if (m == null) throw new NotFoundException("member", userId);
-        return m;
-    }
-
-    private static SelectJoinStep<? extends Record> memberBase(DSLContext dsl) {
-        return dsl.select(M.USER_ID, U.USERNAME, U.DISPLAY_NAME, M.ROLE, M.JOINED_AT).from(M).join(U).on(U.ID.eq(M.USER_ID));
-    }
-
-    private static Member mapMember(Record r) {
-        return new Member(r.get(M.USER_ID), r.get(U.USERNAME), r.get(U.DISPLAY_NAME), OrgRole.fromDb(r.get(M.ROLE)), r.get(M.JOINED_AT));
-    }
-
-    private static Organization map(OrganizationsRecord r) {
+    private static Organization toOrganization(OrganizationsRecord r) {
         return new Organization(r.getId(), r.getName(), r.getSlug(), r.getDescription(), r.getOwnerId(),
                 Boolean.TRUE.equals(r.getIsActive()), r.getCreatedAt(), r.getUpdatedAt());
     }

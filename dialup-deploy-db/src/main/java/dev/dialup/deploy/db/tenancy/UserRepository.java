@@ -1,12 +1,15 @@
 package dev.dialup.deploy.db.tenancy;
 
+import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.UniqueConstraints;
 import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.generated.tables.Organizations;
 import dev.dialup.deploy.db.generated.tables.Users;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +18,7 @@ import java.util.Optional;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.SelectConditionStep;
+import org.jooq.impl.DSL;
 
 /**
  * Accounts: registration, login, passwords, activation and the system-admin flag.
@@ -37,7 +41,11 @@ import org.jooq.SelectConditionStep;
  */
 public final class UserRepository {
     private static final Users U = USERS;
-    private static final dev.dialup.deploy.db.generated.tables.Organizations O = dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
+    private static final String USERNAME_TAKEN = "username is taken";
+    private static final String EMAIL_TAKEN = "email is already registered";
+    /** Unique constraints of users: username and email, each also case-insensitively (V2 NOCASE indexes). */
+    private static final Map<String, String> CONFLICTS = Map.of("users.username", USERNAME_TAKEN, "users.email", EMAIL_TAKEN);
+    private static final Organizations O = ORGANIZATIONS;
 
     private final DialupDatabase db;
     private final AuditLog audit;
@@ -81,18 +89,19 @@ public final class UserRepository {
         String hash = PasswordHashing.hash(pw, policy); // slow: computed before taking the writer
         return db.write(tx -> {
             TenantFilter.requireAdmin(tx, scope, "registering a user");
-            if (tx.fetchExists(U, U.USERNAME.equalIgnoreCase(u))) throw new ConflictException("username is taken");
-            if (tx.fetchExists(U, U.EMAIL.equalIgnoreCase(e))) throw new ConflictException("email is already registered");
-            long id = tx.insertInto(U)
+            // The look-ups only pick the message when both are taken; the UNIQUE indexes decide.
+            if (tx.fetchExists(U, U.USERNAME.equalIgnoreCase(u))) throw new ConflictException(USERNAME_TAKEN);
+            if (tx.fetchExists(U, U.EMAIL.equalIgnoreCase(e))) throw new ConflictException(EMAIL_TAKEN);
+            long id = UniqueConstraints.conflictOn(CONFLICTS, () -> tx.insertInto(U)
                     .set(U.USERNAME, u)
                     .set(U.EMAIL, e)
                     .set(U.PASSWORD_HASH, hash)
                     .set(U.DISPLAY_NAME, dn)
                     .set(U.IS_ACTIVE, true)
                     .set(U.IS_ADMIN, false)
-                    .returning(U.ID).fetchOne().getId();
+                    .returning(U.ID).fetchOne().getId());
             audit.record(tx, scope, "user.register", "user", id, null, Map.of("username", u));
-            return map(selectBase(tx).and(U.ID.eq(id)).fetchOne());
+            return toUser(selectBase(tx).and(U.ID.eq(id)).fetchOne());
         });
     }
 
@@ -256,7 +265,7 @@ public final class UserRepository {
             if (!admin) requireNotLastAdmin(tx, target, "demoted");
             tx.update(U).set(U.IS_ADMIN, admin).where(U.ID.eq(userId)).execute();
             audit.record(tx, scope, admin ? "user.admin_grant" : "user.admin_revoke", "user", userId, null, Map.of());
-            return map(selectBase(tx).and(U.ID.eq(userId)).fetchOne());
+            return toUser(selectBase(tx).and(U.ID.eq(userId)).fetchOne());
         });
     }
 
@@ -282,14 +291,14 @@ public final class UserRepository {
             }
             tx.update(U).set(U.IS_ACTIVE, active).where(U.ID.eq(userId)).execute();
             audit.record(tx, scope, active ? "user.reactivate" : "user.deactivate", "user", userId, null, Map.of());
-            return map(selectBase(tx).and(U.ID.eq(userId)).fetchOne());
+            return toUser(selectBase(tx).and(U.ID.eq(userId)).fetchOne());
         });
     }
 
     private User requireVisible(DSLContext dsl, AccessScope scope, long userId) {
         Record r = selectBase(dsl).and(U.ID.eq(userId)).and(TenantFilter.userVisible(scope, U)).fetchOne();
         if (r == null) throw new NotFoundException("user", userId);
-        return map(r);
+        return toUser(r);
     }
 
     /** Refuses to leave the platform without an active system admin. */
@@ -307,10 +316,10 @@ public final class UserRepository {
 
     private SelectConditionStep<? extends Record> selectBase(DSLContext dsl) {
         return dsl.select(U.ID, U.USERNAME, U.EMAIL, U.DISPLAY_NAME, U.IS_ACTIVE, U.IS_ADMIN, U.CREATED_AT, U.UPDATED_AT)
-                .from(U).where(org.jooq.impl.DSL.noCondition());
+                .from(U).where(DSL.noCondition());
     }
 
-    private static User map(Record r) {
+    private static User toUser(Record r) {
         return new User(r.get(U.ID), r.get(U.USERNAME), r.get(U.EMAIL), r.get(U.DISPLAY_NAME),
                 Boolean.TRUE.equals(r.get(U.IS_ACTIVE)), Boolean.TRUE.equals(r.get(U.IS_ADMIN)),
                 r.get(U.CREATED_AT), r.get(U.UPDATED_AT));

@@ -16,6 +16,8 @@ import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.Page;
+import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.SystemConfigRepository;
@@ -209,12 +211,12 @@ class DeploymentRepositoryTest {
         for (int i = 0; i < 5; i++) ids.add(deploymentIn(PENDING));
         repo.create(sys, actors.personalSite, new NewDeployment(null, null, null)); // another site's: never listed
         List<Long> seen = new ArrayList<>();
-        Long before = null;
+        PageCursor before = null;
         int pages = 0;
         do {
-            DeploymentPage page = repo.history(actors.scope(Actor.ORG_MEMBER), actors.orgSite, before, 2);
+            Page<Deployment> page = repo.history(actors.scope(Actor.ORG_MEMBER), actors.orgSite, before, 2);
             page.items().forEach(d -> seen.add(d.id()));
-            before = page.nextBeforeId();
+            before = page.next().orElse(null);
             pages++;
         } while (before != null);
         assertThat(pages).isEqualTo(3);
@@ -256,6 +258,28 @@ class DeploymentRepositoryTest {
         assertThat(repo.find(sys, running).logArchivedAt()).isNull();
         assertThat(count(AUDIT_LOG, org.jooq.impl.DSL.noCondition())).isEqualTo(auditRows + 1);
         assertThat(repo.archiveOldLogs(sys, 100)).isZero();
+    }
+
+    @Test
+    void archivalIsSwitchedOffByLogArchiveEnabledAndResumesWhenSwitchedOn() {
+        long old = deploymentIn(BUILDING);
+        repo.appendLog(sys, old, "kept in chunks\n");
+        repo.transition(sys, old, FAILED);
+        clock.advance(Duration.ofDays(91));
+        SystemConfigRepository config = new SystemConfigRepository(db);
+        config.set(sys, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED, false);
+        var before = DbSnapshot.of(db);
+
+        assertThat(repo.archiveOldLogs(sys, 100)).isZero();
+
+        assertThat(DbSnapshot.of(db)).isEqualTo(before); // no archive row, no chunk deleted, no audit row
+        BuildLog log = repo.readLog(sys, old);
+        assertThat(log.archived()).isFalse();
+        assertThat(log.text()).isEqualTo("kept in chunks\n");
+
+        config.set(sys, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED, true);
+        assertThat(repo.archiveOldLogs(sys, 100)).isEqualTo(1);
+        assertThat(repo.readLog(sys, old).archived()).isTrue();
     }
 
     @Test

@@ -3,10 +3,12 @@ package dev.dialup.deploy.db.guide;
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DatabaseBusyException;
+import dev.dialup.deploy.db.DatabaseClosedException;
 import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.DialupDatabase;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.OperationInterruptedException;
 import dev.dialup.deploy.db.StorageException;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.deploy.Deployment;
@@ -126,9 +128,11 @@ public final class GuideSnippets {
                 case ValidationException v -> 400;          // bad input; nothing was written
                 case NotFoundException n -> 404;            // missing OR not visible to the caller (same message)
                 case AccessDeniedException a -> 403;        // visible, but the caller's role may not do this
-                case ConflictException c -> 409;            // duplicate name/slug/domain, stale state
-                case IllegalTransitionException t -> 409;   // deployment status change not allowed
+                case IllegalTransitionException t -> 409;   // a ConflictException: deployment status change not allowed
+                case ConflictException c -> 409;            // taken name/slug/domain/username, state forbids it, stale
                 case DatabaseBusyException b -> 503;        // another process held the write lock; retry later
+                case DatabaseClosedException x -> 503;      // the database was closed: shutting down
+                case OperationInterruptedException x -> 503; // the request thread was interrupted
                 case StorageException s -> 507;             // disk full / file gone / not writable
                 case IncompatibleDatabaseException i -> 500; // start-up only: wrong file, newer schema
                 default -> 500;                             // MigrationFailedException, secrets, other failures
