@@ -104,8 +104,7 @@ class SchemaDriftTest {
     /** The comparison can fail: a column made NOT NULL on PostgreSQL only is reported as drift, on both sides. */
     @Test
     void aChangedColumnIsReportedAsDrift() throws SQLException {
-        try (PgTestServer.Database other = PgTestServer.freshDatabase("drift_changed")) {
-            EngineMigrations.postgres(other.dataSource());
+        try (PgTestServer.Database other = PgTestServer.freshMigratedDatabase("drift_changed")) {
             SortedSet<String> changed;
             try (Connection c = other.connect(); Statement st = c.createStatement()) {
                 st.execute("ALTER TABLE users ALTER COLUMN display_name SET NOT NULL");
