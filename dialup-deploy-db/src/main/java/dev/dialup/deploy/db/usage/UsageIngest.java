@@ -19,7 +19,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -43,17 +45,12 @@ final class UsageIngest {
     private final SampleColumns recent = SampleColumns.of(USAGE_RECENT);
     private final SampleColumns history = SampleColumns.of(USAGE_SAMPLES);
 
+    private enum Sql { STATE, INSERT, ADD_RECENT_ROWS, HISTORY_LOOKUP, RECENT_LOOKUP }
+
     private final DialupDatabase db;
     private final UsageMover mover;
     private final int recentRowsBeforeMove;
-    private final String insertSql;
-    private final String stateSql;
-    private final String addRecentRowsSql;
-    private final String historyLookupSql;
-    private final String recentLookupSql;
-    private Statements statements;
-    /** Times the statements were prepared (a new physical writer connection); tests read it. */
-    private int prepared;
+    private final WriterStatements<Sql> statements;
 
     UsageIngest(DialupDatabase db, UsageMover mover, int recentRowsBeforeMove) {
         this.db = db;
@@ -61,21 +58,23 @@ final class UsageIngest {
         this.recentRowsBeforeMove = recentRowsBeforeMove;
         // Rendered once with jOOQ in the database's dialect, executed with plain JDBC: the ingest hot path.
         DSLContext render = DSL.using(db.readDsl().dialect());
-        this.insertSql = render.insertInto(recent.table()).columns(recent.all())
+        Map<Sql, String> sql = new EnumMap<>(Sql.class);
+        sql.put(Sql.INSERT, render.insertInto(recent.table()).columns(recent.all())
                 .values(recent.all().stream().map(f -> DSL.param(f.getName(), SQLDataType.BIGINT)).toList())
                 .onConflictDoNothing()
-                .getSQL(ParamType.INDEXED);
-        this.stateSql = render.select(st.MOVED_BEFORE, DSL.field(DSL.select(SYSTEM_CONFIG.VALUE).from(SYSTEM_CONFIG)
+                .getSQL(ParamType.INDEXED));
+        sql.put(Sql.STATE, render.select(st.MOVED_BEFORE, DSL.field(DSL.select(SYSTEM_CONFIG.VALUE).from(SYSTEM_CONFIG)
                         .where(SYSTEM_CONFIG.KEY.eq(DSL.inline(ConfigKeys.USAGE_MAX_CLOCK_SKEW_SECONDS)))))
                 .from(st).where(st.ID.eq(DSL.inline(1L)))
-                .getSQL(ParamType.INDEXED);
-        this.addRecentRowsSql = render.update(st)
+                .getSQL(ParamType.INDEXED));
+        sql.put(Sql.ADD_RECENT_ROWS, render.update(st)
                 .set(st.RECENT_ROWS, st.RECENT_ROWS.plus(DSL.param("n", SQLDataType.BIGINT)))
                 .where(st.ID.eq(DSL.inline(1L)))
                 .returningResult(st.RECENT_ROWS)
-                .getSQL(ParamType.INDEXED);
-        this.historyLookupSql = lookupSql(render, history);
-        this.recentLookupSql = lookupSql(render, recent);
+                .getSQL(ParamType.INDEXED));
+        sql.put(Sql.HISTORY_LOOKUP, lookupSql(render, history));
+        sql.put(Sql.RECENT_LOOKUP, lookupSql(render, recent));
+        this.statements = new WriterStatements<>(Sql.class, sql);
     }
 
     private static String lookupSql(DSLContext render, SampleColumns c) {
@@ -92,61 +91,32 @@ final class UsageIngest {
         }
         StoredSample[] rows = validate(samples);
         if (rows.length == 0) return 0;
-        long[] recentAfter = new long[1];
-        int inserted = db.write(tx -> tx.connectionResult(c -> insert(tx, c, samples, rows, recentAfter)));
-        if (recentAfter[0] >= recentRowsBeforeMove) {
-            try {
-                mover.step();
-            } catch (RuntimeException e) {
-                log.warn("Moving recent usage samples into the history failed (a later call retries): {}", e.getMessage());
-            }
-        }
-        return inserted;
-    }
-
-    /**
-     * The ingest statements, prepared once on the physical writer connection (compiling an
-     * INSERT with its triggers costs more than running it for one row). There is one writer
-     * connection, used by one thread at a time; a new physical connection gets new statements.
-     */
-    private record Statements(Connection raw, PreparedStatement state, PreparedStatement insert, PreparedStatement addRecentRows,
-                              PreparedStatement historyLookup, PreparedStatement recentLookup) {
-        void close() {
-            for (PreparedStatement ps : new PreparedStatement[] {state, insert, addRecentRows, historyLookup, recentLookup}) {
+        return db.write(tx -> {
+            long[] recentAfter = new long[1];
+            int inserted = tx.connectionResult(c -> insert(tx, c, samples, rows, recentAfter));
+            if (recentAfter[0] >= recentRowsBeforeMove) {
                 try {
-                    ps.close();
-                } catch (SQLException e) {
-                    // the connection is gone already
+                    // One move step in a savepoint of the same transaction: one commit for both; a
+                    // failing step is undone alone and retried by a later call, the batch stays.
+                    db.write(step -> step.connectionResult(mover::step));
+                } catch (RuntimeException e) {
+                    log.warn("Moving recent usage samples into the history failed (a later call retries): {}", e.getMessage());
                 }
             }
-        }
+            return inserted;
+        });
     }
 
-    private synchronized Statements statements(Connection c) throws SQLException {
-        // The pool's proxy hands out the same physical connection each time; statements stay
-        // prepared on it (the proxy would close them when the connection goes back to the pool).
-        Connection raw = c.unwrap(Connection.class);
-        Statements s = statements;
-        if (s == null || s.raw() != raw || raw.isClosed()) {
-            if (s != null) s.close();
-            s = new Statements(raw, raw.prepareStatement(stateSql), raw.prepareStatement(insertSql), raw.prepareStatement(addRecentRowsSql),
-                    raw.prepareStatement(historyLookupSql), raw.prepareStatement(recentLookupSql));
-            statements = s;
-            prepared++;
-        }
-        return s;
-    }
-
-    synchronized int timesPrepared() {
-        return prepared;
+    int timesPrepared() {
+        return statements.timesPrepared();
     }
 
     private int insert(DSLContext tx, Connection c, List<UsageSample> samples, StoredSample[] rows, long[] recentAfter)
             throws SQLException {
-        Statements s = statements(c);
+        Map<Sql, PreparedStatement> s = statements.on(c);
         long movedBefore;
         long skew;
-        try (ResultSet rs = s.state().executeQuery()) {
+        try (ResultSet rs = s.get(Sql.STATE).executeQuery()) {
             if (!rs.next()) throw new IllegalStateException("usage_ingest_state has no row (V60)");
             movedBefore = rs.getLong(1);
             skew = UsageSettings.skewSeconds(rs.getString(2));
@@ -163,7 +133,7 @@ final class UsageIngest {
         boolean[] skip = new boolean[rows.length];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].ts() < movedBefore) {
-                StoredSample stored = lookup(s.historyLookup(), rows[i]);
+                StoredSample stored = lookup(s.get(Sql.HISTORY_LOOKUP), rows[i]);
                 if (stored != null) {
                     requireSame(i, samples.get(i), stored, rows[i]);
                     skip[i] = true;
@@ -171,7 +141,7 @@ final class UsageIngest {
             }
         }
         int[] counts;
-        PreparedStatement ps = s.insert();
+        PreparedStatement ps = s.get(Sql.INSERT);
         try {
             for (int i = 0; i < rows.length; i++) {
                 if (skip[i]) continue;
@@ -192,11 +162,12 @@ final class UsageIngest {
             if (counts[k++] > 0) {
                 inserted++;
             } else {
-                requireSame(i, samples.get(i), lookup(s.recentLookup(), rows[i]), rows[i]);
+                requireSame(i, samples.get(i), lookup(s.get(Sql.RECENT_LOOKUP), rows[i]), rows[i]);
             }
         }
-        s.addRecentRows().setLong(1, inserted);
-        try (ResultSet rs = s.addRecentRows().executeQuery()) {
+        PreparedStatement add = s.get(Sql.ADD_RECENT_ROWS);
+        add.setLong(1, inserted);
+        try (ResultSet rs = add.executeQuery()) {
             recentAfter[0] = rs.next() ? rs.getLong(1) : 0;
         }
         return inserted;

@@ -32,9 +32,9 @@ import java.util.Objects;
  *
  * <p>Storage (V20 + V60, docs/usage.md and docs/schema.md): new samples are appended to
  * {@code usage_recent}, keyed by time ({@code (ts, site_id)}), so a round of every site touches a
- * few pages at the right edge of one B-tree. After an ingest call has committed, the same call
- * moves the recent rows of a few sites into the site-clustered history {@code usage_samples}
- * (one short transaction; {@link #moveRecentSamples} moves everything), keeping
+ * few pages at the right edge of one B-tree. Ingest calls also move the recent rows of a few
+ * sites at a time into the site-clustered history {@code usage_samples} (a savepoint of the
+ * ingest transaction; {@link #moveRecentSamples} moves everything), keeping
  * {@code usage_recent} small. Every (site, second) is stored once, in one of the two tables, and
  * every query reads both. Triggers on {@code usage_recent} keep {@code usage_latest} and
  * {@code usage_day_totals}. Rollup and prune stream inside the database and never hold a day of
@@ -99,9 +99,10 @@ public final class UsageRepository {
      * values rejects the whole batch with an error naming the element, and writes nothing. A
      * sample already stored with the same values is skipped, so re-sending a batch is harmless.
      *
-     * <p>After the batch has committed, the call may run one move step (a separate short
-     * transaction) that copies the recent rows of a few sites into the history; a failure
-     * there is logged and retried by a later call, never reported as a failed batch.
+     * <p>Once {@code usage_recent} is big enough, the call also runs one move step — the recent
+     * rows of a few sites into the history — in a savepoint of the same transaction (one commit
+     * for both); a failing step is undone alone, logged and retried by a later call, never
+     * reported as a failed batch.
      *
      * @return how many samples were newly stored
      */

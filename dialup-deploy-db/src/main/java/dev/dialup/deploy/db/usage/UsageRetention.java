@@ -3,6 +3,7 @@ package dev.dialup.deploy.db.usage;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.SITE_USAGE_DAILY;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_DAY_TOTALS;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_INGEST_STATE;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 
@@ -108,7 +109,9 @@ final class UsageRetention {
                 long upTo = bound == null ? cut : bound;
                 if (!tx.fetchExists(recent.table(), recent.ts().lt(upTo))) return 0;
                 int removed = tx.deleteFrom(recent.table()).where(recent.ts().lt(upTo)).execute();
-                UsageMover.subtractRecentRows(tx, removed);
+                tx.update(USAGE_INGEST_STATE)
+                        .set(USAGE_INGEST_STATE.RECENT_ROWS, DSL.greatest(DSL.val(0L), USAGE_INGEST_STATE.RECENT_ROWS.minus(removed)))
+                        .where(USAGE_INGEST_STATE.ID.eq(1L)).execute();
                 return removed;
             }, removed -> removed > 0); // the last, empty look is not a deleting transaction
             if (n == 0) return deleted;
