@@ -24,11 +24,11 @@ import java.util.Objects;
  * </ul>
  *
  * <p>One facade, one object for services to hold (docs/usage.md, "Code layout"): each method
- * delegates to the package-private class that does that job — {@link UsageIngest} (record),
- * {@link UsageMover} (recent rows into the history), {@link UsageQueries} (dashboards),
- * {@link UsageEnforcement} (over-limit), {@link UsageRollup} (daily rows) and
- * {@link UsageRetention} (prune) — over one fixed-point codec ({@link FixedPoint}). What is
- * SQLite-specific is in {@link SqliteUsage}.
+ * delegates to the package-private class that does that job — {@code UsageIngest} (record),
+ * {@code UsageMover} (recent rows into the history), {@code UsageQueries} (dashboards),
+ * {@code UsageEnforcement} (over-limit), {@code UsageRollup} (daily rows) and
+ * {@code UsageRetention} (prune) — over one fixed-point codec ({@code FixedPoint}). What is
+ * SQLite-specific is in {@code SqliteUsage}.
  *
  * <p>Storage (V20 + V60, docs/usage.md and docs/schema.md): new samples are appended to
  * {@code usage_recent}, keyed by time ({@code (ts, site_id)}), so a round of every site touches a
