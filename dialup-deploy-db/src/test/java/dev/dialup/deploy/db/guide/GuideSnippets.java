@@ -29,7 +29,12 @@ import dev.dialup.deploy.db.tenancy.Organization;
 import dev.dialup.deploy.db.tenancy.OrganizationRepository;
 import dev.dialup.deploy.db.tenancy.User;
 import dev.dialup.deploy.db.tenancy.UserRepository;
+import dev.dialup.deploy.db.usage.OverLimit;
+import dev.dialup.deploy.db.usage.UsageRepository;
+import dev.dialup.deploy.db.usage.UsageSample;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -154,6 +159,16 @@ public final class GuideSnippets {
         new SiteLimitsRepository(db).set(scopes.forUser(owner.id()), site.id(), new ResourceLimits(512, 100, 1024, 10_240, 600));
         return site.id();
     }
+
+    // snippet: usage
+    // The monitoring loop: one UsageRepository (a facade over ingest, queries, enforcement,
+    // rollup and retention), created once and shared like every repository.
+    static List<OverLimit> monitoringRound(DialupDatabase db, UsageRepository usage, List<UsageSample> round) {
+        AccessScope monitoring = db.systemScope("monitoring");
+        usage.recordBatch(monitoring, round); // one transaction; re-sending the same round writes nothing
+        return usage.sitesOverLimit(monitoring, Duration.ofMinutes(5)); // for the enforcement loop
+    }
+    // end snippet
 
     static EnvironmentRepository environment(DialupDatabase db, SecretsKeyset keyset) {
         return new EnvironmentRepository(db, keyset);

@@ -12,9 +12,14 @@ import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.tenancy.AccessScopes;
 import dev.dialup.deploy.db.tenancy.UserRepository;
+import dev.dialup.deploy.db.usage.OverLimit;
+import dev.dialup.deploy.db.usage.UsageDimension;
+import dev.dialup.deploy.db.usage.UsageRepository;
+import dev.dialup.deploy.db.usage.UsageSample;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,6 +111,17 @@ class GuideTest {
             assertThat(missing.status()).isEqualTo(404);
             assertThat(service.deploy(auth, "guide-owner", "correct horse battery", "guide-shop", "not a commit!").status()).isEqualTo(400);
             assertThat((int) db.read(dsl -> dsl.fetchCount(DEPLOYMENTS))).as("refused requests wrote no deployment").isEqualTo(deploymentsBefore);
+        }
+    }
+
+    @Test
+    void theUsageSnippetRecordsARoundAndReportsTheSiteOverItsMemoryLimit() {
+        try (DialupDatabase db = DialupDatabase.builder().path(dir.resolve("usage.db")).allowSystemScope().build()) {
+            long site = GuideSnippets.seed(db); // limits: 512 MB memory
+            UsageRepository usage = new UsageRepository(db);
+            List<UsageSample> round = List.of(UsageSample.of(site, Instant.now().minusSeconds(1), 600, 10, 100, 0.5, 20, 12));
+            assertThat(GuideSnippets.monitoringRound(db, usage, round)).extracting(OverLimit::dimension).containsExactly(UsageDimension.MEMORY);
+            assertThat(usage.recordBatch(db.systemScope("monitoring"), round)).as("a re-sent round writes nothing").isZero();
         }
     }
 }

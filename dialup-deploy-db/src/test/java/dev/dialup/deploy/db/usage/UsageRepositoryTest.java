@@ -121,4 +121,13 @@ class UsageRepositoryTest {
         assertThat(pruned.samplesDeleted()).isEqualTo(1);
         assertThat(usage.series(sys, b, NOW.minus(Duration.ofDays(31)), NOW)).hasSize(1);
     }
+
+    @Test
+    void theIngestStatementsArePreparedOncePerWriterConnection() {
+        for (int i = 0; i < 5; i++) usage.record(sys, s(a, NOW.minusSeconds(300 - 30L * i), 100 + i));
+        usage.recordBatch(sys, List.of(s(a, NOW, 1), s(b, NOW, 2)));
+        // every call ran on the one pooled writer connection: the statements were prepared once
+        assertThat(usage.ingest().timesPrepared()).isEqualTo(1);
+        assertThat(usage.series(sys, a, NOW.minusSeconds(3600), NOW.plusSeconds(1))).hasSize(6);
+    }
 }

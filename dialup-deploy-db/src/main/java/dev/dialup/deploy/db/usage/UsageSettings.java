@@ -1,0 +1,45 @@
+package dev.dialup.deploy.db.usage;
+
+import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.config.ConfigValues;
+import java.time.Instant;
+import org.jooq.DSLContext;
+
+/**
+ * Every {@code system_config} value the usage package reads, in one place (the defaults are the
+ * seeded values; docs/configuration.md). The ingest hot path reads
+ * {@code usage.max_clock_skew_seconds} inside its prepared state query instead
+ * ({@link UsageIngest}), with {@link #DEFAULT_SKEW_SECONDS} as its default.
+ */
+final class UsageSettings {
+    static final long DEFAULT_SKEW_SECONDS = 300;
+
+    private UsageSettings() {}
+
+    /** {@code usage.sample_interval_seconds}: the poller's interval (uptime and request rates). */
+    static long sampleIntervalSeconds(DSLContext dsl) {
+        return ConfigValues.readLong(dsl, ConfigKeys.USAGE_SAMPLE_INTERVAL_SECONDS, 30);
+    }
+
+    /** {@code usage.daily_retention_days}. */
+    static long dailyRetentionDays(DSLContext dsl) {
+        return ConfigValues.readLong(dsl, ConfigKeys.USAGE_DAILY_RETENTION_DAYS, 365);
+    }
+
+    /** Samples strictly before this instant are past raw retention ({@code usage.raw_retention_days}; whole seconds). */
+    static Instant rawCutoff(DialupDatabase db) {
+        long days = db.read(dsl -> ConfigValues.readLong(dsl, ConfigKeys.USAGE_RAW_RETENTION_DAYS, 30));
+        return Instant.ofEpochSecond(db.clock().instant().getEpochSecond() - days * UsageInputs.DAY);
+    }
+
+    /** A stored {@code usage.max_clock_skew_seconds} text as seconds (never negative), or the default. */
+    static long skewSeconds(String stored) {
+        if (stored == null) return DEFAULT_SKEW_SECONDS;
+        try {
+            return Math.max(0, Long.parseLong(stored.trim()));
+        } catch (NumberFormatException e) {
+            return DEFAULT_SKEW_SECONDS; // like every other setting read with ConfigValues
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.dialup.deploy.db.usage;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * SQL rendered once (by jOOQ, in the database's dialect) and prepared once per physical writer
+ * connection, by name: the ingest and move hot paths run plain JDBC over these instead of
+ * rendering and compiling their statements on every call (compiling an INSERT with its triggers
+ * costs more than running it for one row). There is one writer connection, used by one thread at
+ * a time; the pool's proxy would close statements when the connection goes back to the pool, so
+ * they are prepared on the physical connection, and a new physical connection gets new ones.
+ */
+final class WriterStatements<K extends Enum<K>> {
+    private final Class<K> keys;
+    private final Map<K, String> sql;
+    private Connection raw;
+    private EnumMap<K, PreparedStatement> prepared;
+    private int times;
+
+    WriterStatements(Class<K> keys, Map<K, String> sql) {
+        this.keys = keys;
+        this.sql = new EnumMap<>(sql);
+        if (this.sql.size() != keys.getEnumConstants().length) throw new IllegalArgumentException("SQL missing for a statement of " + keys);
+    }
+
+    /** The statements on {@code c}'s physical connection, prepared now if it is a new one. */
+    synchronized Map<K, PreparedStatement> on(Connection c) throws SQLException {
+        Connection physical = c.unwrap(Connection.class);
+        if (prepared == null || raw != physical || physical.isClosed()) {
+            close();
+            EnumMap<K, PreparedStatement> ps = new EnumMap<>(keys);
+            for (Map.Entry<K, String> e : sql.entrySet()) ps.put(e.getKey(), physical.prepareStatement(e.getValue()));
+            raw = physical;
+            prepared = ps;
+            times++;
+        }
+        return prepared;
+    }
+
+    /** How many times the statements were prepared (once per physical connection); tests read it. */
+    synchronized int timesPrepared() {
+        return times;
+    }
+
+    private void close() {
+        if (prepared == null) return;
+        for (PreparedStatement ps : prepared.values()) {
+            try {
+                ps.close();
+            } catch (SQLException e) {
+                // the connection is gone already
+            }
+        }
+        prepared = null;
+    }
+}
