@@ -18,7 +18,7 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * The one cast of named actors every cross-tenant test uses (it replaces {@code TenancyWorld} and
+ * The one cast of named actors every cross-tenant test uses (it replaced {@code TenancyWorld} and
  * {@code DeployActors}).
  *
  * <ul>

@@ -4,17 +4,14 @@ import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.testing.DbSnapshot;
-import dev.dialup.deploy.db.testing.DeployActors;
-import dev.dialup.deploy.db.testing.DeployActors.Actor;
-import dev.dialup.deploy.db.testing.DeployActors.Outcome;
-import dev.dialup.deploy.db.testing.DeployActors.Rule;
+import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.ActorWorld.Actor;
+import dev.dialup.deploy.db.testing.ActorWorld.Rule;
+import dev.dialup.deploy.db.testing.MatrixHarness;
+import dev.dialup.deploy.db.testing.MatrixHarness.Outcome;
 import dev.dialup.deploy.db.testing.TestDb;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,38 +69,27 @@ public class UsageMatrixTest {
         if (db != null) db.close();
     }
 
-    private static void check(World w, Case c, Actor actor) {
+    /** One cell: allowed calls run; refused ones fail as documented (a not-found names the site) and change nothing. */
+    private static void check(World w, Case c, Actor actor) throws Exception {
         long site = w.actors.targetSite(actor);
         AccessScope scope = w.actors.scope(actor);
-        Outcome expected = c.rule().apply(actor);
-        if (expected == Outcome.ALLOWED) {
-            c.call().run(scope, site);
-            return;
-        }
-        var before = DbSnapshot.of(db);
-        if (expected == Outcome.NOT_FOUND) {
-            assertThatThrownBy(() -> c.call().run(scope, site)).isInstanceOf(NotFoundException.class)
-                    .hasMessage("site " + site + " not found");
-        } else {
-            assertThatThrownBy(() -> c.call().run(scope, site)).isInstanceOf(AccessDeniedException.class);
-        }
-        assertThat(DbSnapshot.of(db)).as("a denied call changes nothing").isEqualTo(before);
+        MatrixHarness.check(db, c.rule().apply(actor), "site", site, () -> c.call().run(scope, site));
     }
 
     static final class World {
         final DialupDatabase db;
-        final DeployActors actors;
+        final ActorWorld actors;
         final UsageRepository usage;
         final AtomicLong second = new AtomicLong();
         final Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
         World(DialupDatabase db) {
             this.db = db;
-            actors = new DeployActors(db);
+            actors = ActorWorld.create(db);
             usage = new UsageRepository(db);
             // every site has recent samples, so allowed reads return data
             List<UsageSample> seed = new ArrayList<>();
-            for (long site : List.of(actors.acmeSite, actors.personalSite, actors.defunctSite)) {
+            for (long site : List.of(actors.orgSite, actors.personalSite, actors.deadOrgSite)) {
                 for (int i = 1; i <= 10; i++) seed.add(UsageSample.of(site, now.minusSeconds(30L * i), 100 + i, 5, 10, 0.5, 3, 20));
             }
             usage.recordBatch(actors.system(), seed);
@@ -118,7 +104,7 @@ public class UsageMatrixTest {
     private static List<Case> cases(World w) {
         Function<Actor, Outcome> system = Rule.SYSTEM::outcome;
         Function<Actor, Outcome> readSite = Rule.READ_SITE::outcome;
-        Function<Actor, Outcome> anyone = a -> Outcome.ALLOWED; // filters to visible sites, never refuses
+        Function<Actor, Outcome> anyone = a -> Outcome.OK; // filters to visible sites, never refuses
         List<Case> out = new ArrayList<>();
         out.add(new Case("record", system, (s, site) -> w.usage.record(s, UsageSample.of(site, w.freshInstant(), 1, 1, 1, 1, 1, 1))));
         out.add(new Case("recordBatch", system, (s, site) -> w.usage.recordBatch(s,
@@ -136,7 +122,7 @@ public class UsageMatrixTest {
             var visible = w.usage.latestForVisibleSites(s).stream().map(UsageSample::siteId).toList();
             // what each actor may see, by the read rule on the three seeded sites
             List<Long> expected = new ArrayList<>();
-            for (long candidate : List.of(w.actors.acmeSite, w.actors.personalSite, w.actors.defunctSite)) {
+            for (long candidate : List.of(w.actors.orgSite, w.actors.personalSite, w.actors.deadOrgSite)) {
                 if (mayRead(w, s, candidate)) expected.add(candidate);
             }
             assertThat(visible).containsExactlyInAnyOrderElementsOf(expected);
@@ -161,7 +147,7 @@ public class UsageMatrixTest {
             if (!Boolean.TRUE.equals(u.value1())) return false;
             if (Boolean.TRUE.equals(u.value2())) return true;
             if (site == w.actors.personalSite) return uid == personalOwnerId(w);
-            long org = site == w.actors.acmeSite ? w.actors.acmeOrg : w.actors.defunctOrg;
+            long org = site == w.actors.orgSite ? w.actors.orgA : w.actors.orgB;
             return dsl.fetchExists(ORGANIZATION_MEMBERS.join(ORGANIZATIONS).on(ORGANIZATIONS.ID.eq(ORGANIZATION_MEMBERS.ORGANIZATION_ID)),
                     ORGANIZATION_MEMBERS.USER_ID.eq(uid).and(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(org)).and(ORGANIZATIONS.IS_ACTIVE.isTrue()));
         });
