@@ -1,6 +1,8 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.engine.FileOps;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
 

@@ -1,7 +1,15 @@
 package dev.dialup.deploy.db.ops;
 
+import dev.dialup.deploy.db.backup.BackupManifest;
+import dev.dialup.deploy.db.backup.BackupVerificationException;
+import dev.dialup.deploy.db.backup.Progress;
+import dev.dialup.deploy.db.engine.FileOps;
+import dev.dialup.deploy.db.engine.OpenDatabases;
+import dev.dialup.deploy.db.engine.PrivateFiles;
+import dev.dialup.deploy.db.engine.sqlite.SchemaVersions;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import dev.dialup.deploy.db.DialupDataException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import dev.dialup.deploy.db.SchemaStatus;
 import java.io.IOException;

@@ -1,7 +1,13 @@
 package dev.dialup.deploy.db.ops;
 
+import dev.dialup.deploy.db.backup.BackupService;
+import dev.dialup.deploy.db.engine.FileOps;
+import dev.dialup.deploy.db.engine.PrivateFiles;
+import dev.dialup.deploy.db.engine.sqlite.SchemaVersions;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
+import dev.dialup.deploy.db.engine.sqlite.StorageGuard;
 import dev.dialup.deploy.db.DialupDataException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.SchemaStatus;
 import dev.dialup.deploy.db.StorageException;
 import java.io.IOException;

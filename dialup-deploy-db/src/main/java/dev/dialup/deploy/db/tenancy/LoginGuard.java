@@ -1,5 +1,7 @@
 package dev.dialup.deploy.db.tenancy;
 
+import dev.dialup.deploy.db.core.AccessScope;
+
 /**
  * The calling service's hook around {@link UserRepository#authenticate(AccessScope, String, String, String)}
  * for limits the library cannot keep itself — per client address, per network, per device.

@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.tenancy;
 
+import dev.dialup.deploy.db.core.AccessScope;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.tenancy.TenancyWorld.Actor.DEACTIVATED_ORG_MEMBER;
 import static dev.dialup.deploy.db.tenancy.TenancyWorld.Actor.DEACTIVATED_USER;
@@ -15,7 +16,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.admin.AdminPanelRepository;
