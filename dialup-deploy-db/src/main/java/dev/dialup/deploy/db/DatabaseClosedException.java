@@ -1,11 +1,10 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import java.nio.file.Path;
 
 /**
- * The {@link DialupDatabase} was closed: the call did nothing. Threads that were waiting for
- * the writer when {@link DialupDatabase#close()} ran get this at once instead of waiting out
+ * The {@code DialupDatabase} was closed: the call did nothing. Threads that were waiting for
+ * the writer when {@code DialupDatabase#close()} ran get this at once instead of waiting out
  * their timeout.
  */
 public final class DatabaseClosedException extends DialupDataException {

@@ -55,7 +55,7 @@ class FilesAndProcessesTest {
             assertThat(mode(backup.file().getParent())).isEqualTo("rwx------");
 
             Path restored = dir.resolve("private/restored.db");
-            new RestoreService(Clock.systemUTC(), dev.dialup.deploy.db.backup.Progress.NONE).restore(backup.file(), restored, false);
+            new RestoreService(Clock.systemUTC(), dev.dialup.deploy.db.Progress.NONE).restore(backup.file(), restored, false);
             assertThat(mode(restored)).isEqualTo("rw-------");
         }
         assertThat(Verifier.verify(file).warnings()).isEmpty();

@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.access;
 
 import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.tenancy.OrgRole;
+import dev.dialup.deploy.db.core.OrgRole;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.dialup.deploy.db.generated.Tables.SITES;

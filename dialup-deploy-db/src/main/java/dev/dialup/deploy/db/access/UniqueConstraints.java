@@ -1,7 +1,8 @@
 package dev.dialup.deploy.db.access;
 
 import dev.dialup.deploy.db.ConflictException;
-import java.sql.SQLException;
+import dev.dialup.deploy.db.engine.DatabaseEngine;
+import dev.dialup.deploy.db.engine.registry.Engines;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -13,14 +14,11 @@ import java.util.function.Supplier;
  * when the exception leaves {@code db.write}.
  */
 public final class UniqueConstraints {
-    private static final String SQLITE_UNIQUE = "UNIQUE constraint failed: ";
-    private static final int SQLITE_CONSTRAINT = 19;
-
     private UniqueConstraints() {}
 
     /**
      * Runs {@code statement}; if it violates a unique constraint named in {@code messages}
-     * (SQLite names it {@code table.column} or {@code index 'name'}), throws
+     * (as {@code table.column} or {@code index 'name'}: {@link DatabaseEngine#violatedUniqueKey}), throws
      * {@code ConflictException(messages.get(constraint))}. Other failures pass unchanged.
      */
     public static <T> T conflictOn(Map<String, String> messages, Supplier<T> statement) {
@@ -37,17 +35,12 @@ public final class UniqueConstraints {
         }
     }
 
-    /** The text after "UNIQUE constraint failed: " of the first SQLite unique violation in the causes, or null. */
+    /** The unique key violated in {@code e}'s causes, as the engine that raised it reports it, or null. */
     static String violated(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException sql && (sql.getErrorCode() & 0xff) == SQLITE_CONSTRAINT) {
-                String msg = String.valueOf(sql.getMessage());
-                int at = msg.indexOf(SQLITE_UNIQUE);
-                if (at >= 0) {
-                    String rest = msg.substring(at + SQLITE_UNIQUE.length());
-                    int end = rest.indexOf(')');
-                    return end >= 0 ? rest.substring(0, end) : rest;
-                }
+        for (DatabaseEngine engine : Engines.all()) {
+            var key = engine.violatedUniqueKey(e);
+            if (key.isPresent()) {
+                return key.get();
             }
         }
         return null;

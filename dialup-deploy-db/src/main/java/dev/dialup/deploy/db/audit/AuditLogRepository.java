@@ -5,7 +5,6 @@ import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.core.DialupDatabase;
-import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.config.ConfigSettings;
@@ -43,7 +42,7 @@ public final class AuditLogRepository {
      * narrows to one organization); organization owners/admins read the rows of the
      * organizations they manage ({@code organizationId} null = all of them). Asking for an
      * organization you belong to without managing it is {@link AccessDeniedException}; one you
-     * cannot see is {@link NotFoundException}.
+     * cannot see is {@code NotFoundException}.
      */
     public Page<AuditEntry> list(AccessScope scope, Long organizationId, PageCursor after, int limit) {
         int n = Page.checkLimit(limit);

@@ -1,11 +1,13 @@
 package dev.dialup.deploy.db.backup;
 
+import dev.dialup.deploy.db.Progress;
+import dev.dialup.deploy.db.engine.CopyVerifier;
 import dev.dialup.deploy.db.engine.FileOps;
 import dev.dialup.deploy.db.engine.PrivateFiles;
-import dev.dialup.deploy.db.engine.sqlite.SchemaVersions;
-import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
+import dev.dialup.deploy.db.engine.DatabaseEngine;
+import dev.dialup.deploy.db.engine.registry.Engines;
+import dev.dialup.deploy.db.ReaderConnections;
 import dev.dialup.deploy.db.DialupDataException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +25,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * Online backups of a database file into one directory, keeping the newest {@code keep} of
  * each kind.
  *
- * <p>A backup is a {@code VACUUM INTO} snapshot taken in one read transaction (writers go
+ * <p>A backup is the engine's consistent snapshot (SQLite: {@code VACUUM INTO}) taken in one read transaction (writers go
  * on meanwhile), written to a temporary file in the backup directory, fsynced, checked with
- * {@code PRAGMA integrity_check}, then renamed into place atomically, with a
+ * {@link CopyVerifier} (integrity check, schema version, row counts), then renamed into place atomically, with a
  * {@link BackupManifest} beside it. A half-written backup is never visible under a backup
  * name. Names sort by time: {@code dialup-deploy-20260101T120000000Z.db}, and
  * {@code ...Z-pre-migration.db} for the automatic backup taken before migrations.
@@ -54,6 +55,8 @@ public final class BackupService {
     private static final DateTimeFormatter STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
     private static final Duration BUSY_TIMEOUT = Duration.ofSeconds(10);
+    /** Backups are of database files. */
+    private static final DatabaseEngine ENGINE = Engines.files();
 
     private final Path directory;
     private final int keep;
@@ -111,7 +114,7 @@ public final class BackupService {
     }
 
     /** Backs up an open database through its reader pool; its writers are not blocked. */
-    public Backup backup(DialupDatabase db) {
+    public Backup backup(ReaderConnections db) {
         return db.withReaderConnection(c -> snapshot(c, db.path(), KIND_BACKUP));
     }
 
@@ -149,14 +152,14 @@ public final class BackupService {
             throw new DialupDataException("Cannot back up " + file + ": no such database file");
         }
         try {
-            if (!SqliteOnly.hasSqliteHeader(file)) {
+            if (!ENGINE.looksLikeDatabase(file)) {
                 throw new IncompatibleDatabaseException(IncompatibleDatabaseException.Reason.NOT_SQLITE, file,
                         "not an SQLite database, nothing to back up");
             }
         } catch (IOException e) {
             throw new DialupDataException("Cannot read " + file + ": " + e.getMessage(), e);
         }
-        try (Connection c = SqliteOnly.dataSource(file, SqliteOnly.readerConfig(BUSY_TIMEOUT)).getConnection()) {
+        try (Connection c = ENGINE.readerDataSource(file, BUSY_TIMEOUT).getConnection()) {
             return snapshot(c, file, kind);
         } catch (SQLException e) {
             throw new DialupDataException("Cannot back up " + file + ": " + e.getMessage(), e);
@@ -177,29 +180,18 @@ public final class BackupService {
                 if (!Files.exists(directory.resolve(name)) && !Files.exists(tmp)) break;
                 at = at.plusMillis(1);
             }
-            long expected = SqliteOnly.pragmaLong(source, "page_count") * SqliteOnly.pragmaLong(source, "page_size");
+            long expected = ENGINE.sizeEstimate(source);
             Path target = tmp;
             // Created private before SQLite writes into it (VACUUM INTO accepts an empty file).
             PrivateFiles.createFile(tmp);
             try (var watcher = SizeWatcher.start(target, expected, progress, "snapshot")) {
-                SqliteOnly.vacuumInto(source, tmp);
+                ENGINE.snapshot(source, tmp);
             }
             progress.update("snapshot", expected, expected);
             FileOps.fsync(tmp);
 
             progress.update("verify", 0, 0);
-            SchemaVersions.FileSchema schema;
-            Map<String, Long> counts = new LinkedHashMap<>();
-            try (Connection check = SqliteOnly.dataSource(tmp, SqliteOnly.inspectConfig()).getConnection()) {
-                List<String> integrity = SqliteOnly.integrityCheck(check, 10);
-                if (!integrity.equals(List.of("ok"))) {
-                    throw new BackupVerificationException(tmp, integrity);
-                }
-                schema = SchemaVersions.of(check);
-                for (String table : SqliteOnly.tableNames(check)) {
-                    counts.put(table, SqliteOnly.countRows(check, table));
-                }
-            }
+            CopyVerifier.Verified checked = CopyVerifier.verify(ENGINE, tmp);
             String sha = FileOps.sha256(tmp, progress, "checksum");
             long bytes = Files.size(tmp);
 
@@ -207,7 +199,7 @@ public final class BackupService {
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             tmp = null;
             BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT, name, dbFile.toString(), at, kind,
-                    schema.version(), bytes, sha, counts);
+                    checked.schemaVersion(), bytes, sha, checked.rowCounts());
             Path manifestFile = BackupManifest.pathFor(file);
             FileOps.writeAtomically(manifestFile, manifest.toJson().getBytes(StandardCharsets.UTF_8));
             FileOps.fsyncDirectory(directory);

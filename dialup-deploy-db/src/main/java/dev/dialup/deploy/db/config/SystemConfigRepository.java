@@ -1,6 +1,5 @@
 package dev.dialup.deploy.db.config;
 
-import dev.dialup.deploy.db.config.internal.ConfigValues;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 
 import dev.dialup.deploy.db.core.DialupDatabase;
@@ -44,7 +43,10 @@ public final class SystemConfigRepository {
         Inputs.notNull("setting", setting);
         return db.read(dsl -> {
             TenantFilter.requireActive(dsl, scope, "reading system configuration");
-            return ConfigValues.get(db, dsl, setting);
+            // What ConfigValues.get reads for the same database (config.internal, used by the other repositories).
+            ConfigSetting<T> own = ConfigSettings.authoritative(setting, db.insecurePasswordHashingForTests());
+            return own.parseOrDefault(dsl.select(SYSTEM_CONFIG.VALUE).from(SYSTEM_CONFIG)
+                    .where(SYSTEM_CONFIG.KEY.eq(own.key())).fetchOne(SYSTEM_CONFIG.VALUE));
         });
     }
 

@@ -1,7 +1,5 @@
 package dev.dialup.deploy.db.core;
 
-import dev.dialup.deploy.db.access.TenantFilter;
-import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.ValidationException;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,7 +26,7 @@ import java.util.regex.Pattern;
  *
  * <h2>Lifetime: a scope never goes stale</h2>
  * A scope holds no permissions, so there is nothing to go stale. Every decision
- * ({@link TenantFilter}) reads the caller's <em>current</em> user row ({@code is_active},
+ * ({@code TenantFilter}) reads the caller's <em>current</em> user row ({@code is_active},
  * {@code is_admin}) and memberships in <em>active</em> organizations inside the same
  * transaction — the same SQLite snapshot — as the work it guards: a user deactivated, demoted
  * or removed from an organization one statement ago is refused by the next call made with a

@@ -1,8 +1,7 @@
 package dev.dialup.deploy.db.core;
 
-import static dev.dialup.deploy.db.generated.Tables.USERS;
-
 import dev.dialup.deploy.db.NotFoundException;
+import org.jooq.impl.DSL;
 
 /** Builds access scopes from the database: the only way to obtain a user's scope. */
 public final class AccessScopes {
@@ -21,7 +20,8 @@ public final class AccessScopes {
      */
     public AccessScope forUser(long userId) {
         return db.read(dsl -> {
-            if (!dsl.fetchExists(USERS, USERS.ID.eq(userId))) {
+            // By name, not through the generated classes: the core sits below the repositories.
+            if (!dsl.fetchExists(DSL.table(DSL.name("users")), DSL.field(DSL.name("id"), Long.class).eq(userId))) {
                 throw new NotFoundException("user", userId);
             }
             return AccessScope.user(userId);

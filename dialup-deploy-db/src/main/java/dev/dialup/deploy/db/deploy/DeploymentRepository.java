@@ -17,7 +17,6 @@ import dev.dialup.deploy.db.config.internal.ConfigValues;
 import dev.dialup.deploy.db.generated.tables.DeploymentLogChunks;
 import dev.dialup.deploy.db.generated.tables.Deployments;
 import dev.dialup.deploy.db.generated.tables.Sites;
-import dev.dialup.deploy.db.generated.tables.records.DeploymentsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.sites.Branches;

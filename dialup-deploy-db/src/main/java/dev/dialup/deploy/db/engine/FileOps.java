@@ -1,6 +1,6 @@
 package dev.dialup.deploy.db.engine;
 
-import dev.dialup.deploy.db.backup.Progress;
+import dev.dialup.deploy.db.Progress;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

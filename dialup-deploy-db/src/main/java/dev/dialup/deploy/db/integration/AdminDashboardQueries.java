@@ -10,6 +10,7 @@ import dev.dialup.deploy.db.deploy.DeploymentStatus;
 import dev.dialup.deploy.db.generated.tables.Deployments;
 import dev.dialup.deploy.db.generated.tables.SiteUsageDaily;
 import dev.dialup.deploy.db.generated.tables.Sites;
+import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.access.TenantFilter;
@@ -66,9 +67,9 @@ public final class AdminDashboardQueries implements AdminDashboard {
     public List<DeploymentsOnDay> deploymentsPerDay(AccessScope admin, int days) {
         checkDays(days);
         Instant from = db.clock().instant().truncatedTo(ChronoUnit.DAYS).minus(days - 1L, ChronoUnit.DAYS);
-        // deployed_at is 'YYYY-MM-DD HH:MM:SS.SSS' text: its first 10 characters are the UTC day.
-        Field<String> day = DSL.substring(d.DEPLOYED_AT.coerce(String.class), DSL.inline(1), DSL.inline(10));
         return db.read(dsl -> {
+            // The UTC day of deployed_at, as the engine computes it from the stored time (the seam: DatabaseEngine.utcDay).
+            Field<String> day = Engines.forDialect(dsl.dialect()).utcDay(d.DEPLOYED_AT);
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
             return dsl.select(day, DSL.count(),
                                 DSL.count().filterWhere(d.STATUS.eq(DeploymentStatus.SUCCESS.dbValue())),

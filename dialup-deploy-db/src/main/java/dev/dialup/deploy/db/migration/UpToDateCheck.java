@@ -1,8 +1,8 @@
 package dev.dialup.deploy.db.migration;
 
 import dev.dialup.deploy.db.SchemaStatus;
-import dev.dialup.deploy.db.core.DialupDatabase;
-import dev.dialup.deploy.db.engine.sqlite.DatabaseInspector;
+import dev.dialup.deploy.db.engine.DatabaseEngine;
+import dev.dialup.deploy.db.engine.registry.Engines;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,19 +21,19 @@ import java.util.TreeMap;
 import java.util.zip.CRC32;
 
 /**
- * The fast path of {@link DialupDatabase#open}: decides, from one read-only look at
+ * The fast path of {@code DialupDatabase.open}: decides, from one read-only look at
  * {@code flyway_schema_history}, whether a database already has exactly this library's
  * migrations (same versions, scripts, types and checksums, all successful). Only then does
  * open skip Flyway; anything else (pending, newer, failed, edited or unknown rows) goes
  * through Flyway's full validate-and-migrate path.
  *
- * <p>The Java migrations are {@link DialupDatabase#javaMigrations()}; the list of SQL migrations comes from {@code db/migration-index.txt}, written at build time
+ * <p>The Java migrations are {@link Migrator#javaMigrations()}; the list of SQL migrations comes from {@code db/migration-index.txt}, written at build time
  * from {@code db/migration/sqlite/}; checksums are Flyway's (CRC32 over the lines of the script,
  * BOM and line breaks removed), verified against Flyway's own in {@code FastOpenTest}.
  */
 public final class UpToDateCheck {
     static final String INDEX = "db/migration-index.txt";
-    private static final String LOCATION = "db/migration/sqlite/";
+    private static final String LOCATION = Engines.files().migrationsLocation().substring("classpath:".length()) + "/";
 
     /** One migration as Flyway records it. */
     record Entry(String version, String type, String script, Integer checksum) {}
@@ -55,7 +55,7 @@ public final class UpToDateCheck {
         Version baseline = null;
         try (Statement st = readOnly.createStatement();
              ResultSet rs = st.executeQuery("SELECT version, type, script, checksum, success FROM "
-                     + DatabaseInspector.HISTORY_TABLE + " ORDER BY installed_rank")) {
+                     + DatabaseEngine.HISTORY_TABLE + " ORDER BY installed_rank")) {
             while (rs.next()) {
                 String version = rs.getString(1);
                 String type = rs.getString(2);
@@ -119,7 +119,7 @@ public final class UpToDateCheck {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + INDEX, e);
         }
-        for (var java : DialupDatabase.javaMigrations()) {
+        for (var java : Migrator.javaMigrations()) {
             String version = java.getVersion().getVersion();
             entries.put(Version.parse(version), new Entry(version, "JDBC", java.getClass().getName(), java.getChecksum()));
         }

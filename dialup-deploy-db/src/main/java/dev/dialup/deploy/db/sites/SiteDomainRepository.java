@@ -3,7 +3,6 @@ package dev.dialup.deploy.db.sites;
 import dev.dialup.deploy.db.access.Domains;
 import static dev.dialup.deploy.db.generated.Tables.SITE_DOMAINS;
 
-import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.access.UniqueConstraints;
@@ -22,7 +21,7 @@ import org.jooq.DSLContext;
  * Custom domains of a site. Listing needs read rights; adding, choosing the primary and
  * removing need manage rights; marking verified is for the platform's verifier (system scope)
  * and system admins. A domain is globally unique (case-insensitive): one claimed by another
- * site is refused with the same {@link ConflictException} message whoever holds it.
+ * site is refused with the same {@code ConflictException} message whoever holds it.
  */
 public final class SiteDomainRepository {
     private static final SiteDomains D = SITE_DOMAINS;

@@ -4,7 +4,6 @@ import dev.dialup.deploy.db.access.Domains;
 import static dev.dialup.deploy.db.generated.Tables.PROCESSES;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 
-import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
@@ -46,7 +45,7 @@ public final class SiteRepository {
     /**
      * Creates a site. Personal sites ({@code organizationId} null) belong to the calling user;
      * organization sites need the organization's owner/admin or a system admin. Names and slugs
-     * are global ({@link ConflictException} when taken); the limits row comes from a trigger.
+     * are global ({@code ConflictException} when taken); the limits row comes from a trigger.
      */
     public Site create(AccessScope scope, NewSite site) {
         Inputs.notNull("site", site);

@@ -1,6 +1,5 @@
 package dev.dialup.deploy.db.tenancy;
 
-import dev.dialup.deploy.db.core.AccessScope;
 
 /**
  * The calling service's hook around {@link UserRepository#authenticate(AccessScope, String, String, String)}

@@ -3,7 +3,6 @@ package dev.dialup.deploy.db.tenancy;
 import dev.dialup.deploy.db.access.Inputs;
 import dev.dialup.deploy.db.access.TenantFilter;
 import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.AccessScopes;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import dev.dialup.deploy.db.AccessDeniedException;

@@ -9,7 +9,7 @@ import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.sites.SiteConfig;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.tenancy.OrgRole;
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.dialup.deploy.db.ops;
 import dev.dialup.deploy.db.backup.Backup;
 import dev.dialup.deploy.db.backup.BackupManifest;
 import dev.dialup.deploy.db.backup.BackupService;
-import dev.dialup.deploy.db.backup.Progress;
+import dev.dialup.deploy.db.Progress;
 import dev.dialup.deploy.db.engine.FileOps;
 import static org.assertj.core.api.Assertions.assertThat;
 

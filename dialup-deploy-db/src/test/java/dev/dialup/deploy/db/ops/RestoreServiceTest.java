@@ -2,7 +2,7 @@ package dev.dialup.deploy.db.ops;
 
 import dev.dialup.deploy.db.backup.Backup;
 import dev.dialup.deploy.db.backup.BackupService;
-import dev.dialup.deploy.db.backup.BackupVerificationException;
+import dev.dialup.deploy.db.BackupVerificationException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

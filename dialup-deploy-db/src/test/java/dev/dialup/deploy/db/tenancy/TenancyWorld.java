@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.tenancy;
 
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;

@@ -2,7 +2,6 @@ package dev.dialup.deploy.db.config.internal;
 
 import dev.dialup.deploy.db.config.ConfigSetting;
 import dev.dialup.deploy.db.config.ConfigSettings;
-import dev.dialup.deploy.db.config.SystemConfigRepository;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 
 import dev.dialup.deploy.db.core.DialupDatabase;
@@ -19,7 +18,7 @@ import org.jooq.DSLContext;
 public final class ConfigValues {
     private ConfigValues() {}
 
-    /** The validated value of a setting, as {@link SystemConfigRepository#get} returns it for the same database. */
+    /** The validated value of a setting, as {@code SystemConfigRepository#get} returns it for the same database. */
     public static <T> T get(DialupDatabase db, DSLContext dsl, ConfigSetting<T> setting) {
         ConfigSetting<T> own = ConfigSettings.authoritative(setting, db.insecurePasswordHashingForTests());
         return own.parseOrDefault(stored(dsl, own.key()));

@@ -1,4 +1,4 @@
-package dev.dialup.deploy.db.backup;
+package dev.dialup.deploy.db;
 
 /**
  * Progress of a long operation (backup, restore), for a CLI progress bar or a log line.

@@ -1,4 +1,4 @@
-package dev.dialup.deploy.db.tenancy;
+package dev.dialup.deploy.db.core;
 
 import java.util.Locale;
 

@@ -1,6 +1,5 @@
-package dev.dialup.deploy.db.backup;
+package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.DialupDataException;
 import java.nio.file.Path;
 import java.util.List;
 
