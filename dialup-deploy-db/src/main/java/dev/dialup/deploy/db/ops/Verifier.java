@@ -10,6 +10,7 @@ import dev.dialup.deploy.db.migration.Migrator;
 import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.SchemaStatus;
+import dev.dialup.deploy.db.StorageException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
