@@ -3,8 +3,8 @@ package dev.dialup.deploy.db;
 import java.nio.file.Path;
 
 /**
- * The {@link DialupDatabase} was closed: the call did nothing. Threads that were waiting for
- * the writer when {@link DialupDatabase#close()} ran get this at once instead of waiting out
+ * The {@code DialupDatabase} was closed: the call did nothing. Threads that were waiting for
+ * the writer when {@code DialupDatabase#close()} ran get this at once instead of waiting out
  * their timeout. Services map it to HTTP 503 (the service is shutting down).
  */
 public final class DatabaseClosedException extends DialupDataException {

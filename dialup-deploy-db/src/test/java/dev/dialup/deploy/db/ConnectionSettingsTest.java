@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db;
 
+import dev.dialup.deploy.db.core.DialupDatabase;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db;
 
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.generated.Tables;
 import java.nio.file.Path;
 

@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db;
 
+import dev.dialup.deploy.db.core.DialupDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -12,8 +13,8 @@ import dev.dialup.deploy.db.secrets.SecretsKeyset;
 import dev.dialup.deploy.db.sites.SiteDomainRepository;
 import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.AccessScopes;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.tenancy.OrganizationRepository;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.testing.DbSnapshot;

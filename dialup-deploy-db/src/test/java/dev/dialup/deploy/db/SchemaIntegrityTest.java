@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db;
 
+import dev.dialup.deploy.db.core.DialupDatabase;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
@@ -12,7 +13,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
-import dev.dialup.deploy.db.tenancy.OrgRole;
+import dev.dialup.deploy.db.core.OrgRole;
+import dev.dialup.deploy.db.testing.TestDb;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import org.jooq.exception.DataAccessException;

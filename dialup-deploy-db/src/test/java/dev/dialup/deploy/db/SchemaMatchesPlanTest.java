@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db;
 
+import dev.dialup.deploy.db.core.DialupDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dialup.deploy.db.testing.TempDatabase;

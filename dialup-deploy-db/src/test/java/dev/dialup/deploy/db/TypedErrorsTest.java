@@ -1,13 +1,14 @@
 package dev.dialup.deploy.db;
 
+import dev.dialup.deploy.db.core.DialupDatabase;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dialup.deploy.db.ops.SqliteOnly;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;

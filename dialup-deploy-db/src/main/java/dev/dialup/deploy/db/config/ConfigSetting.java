@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.config;
 
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.tenancy.Inputs;
+import dev.dialup.deploy.db.access.Inputs;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
@@ -120,7 +120,7 @@ public final class ConfigSetting<T> {
     }
 
     /** The stored text as a value, or the default when missing or unreadable. */
-    T parseOrDefault(String stored) {
+    public T parseOrDefault(String stored) {
         if (stored == null || stored.isBlank()) return defaultValue;
         try {
             T v = parse.apply(stored);
@@ -131,7 +131,7 @@ public final class ConfigSetting<T> {
     }
 
     /** The canonical stored text of what {@code stored} reads as (its default when missing or invalid). */
-    String canonical(String stored) {
+    public String canonical(String stored) {
         return format.apply(parseOrDefault(stored));
     }
 

@@ -2,14 +2,14 @@ package dev.dialup.deploy.db.config;
 
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 
-import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.generated.tables.SystemConfig;
 import dev.dialup.deploy.db.generated.tables.records.SystemConfigRecord;
-import dev.dialup.deploy.db.jooq.SqliteTime;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.Inputs;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.util.List;
 import java.util.Map;
 import org.jooq.DSLContext;
@@ -43,7 +43,10 @@ public final class SystemConfigRepository {
         Inputs.notNull("setting", setting);
         return db.read(dsl -> {
             TenantFilter.requireActive(dsl, scope, "reading system configuration");
-            return ConfigValues.get(db, dsl, setting);
+            // What ConfigValues.get reads for the same database (config.internal, used by the other repositories).
+            ConfigSetting<T> own = ConfigSettings.authoritative(setting, db.insecurePasswordHashingForTests());
+            return own.parseOrDefault(dsl.select(SYSTEM_CONFIG.VALUE).from(SYSTEM_CONFIG)
+                    .where(SYSTEM_CONFIG.KEY.eq(own.key())).fetchOne(SYSTEM_CONFIG.VALUE));
         });
     }
 
@@ -58,10 +61,10 @@ public final class SystemConfigRepository {
             tx.insertInto(C)
                     .set(C.KEY, setting.key())
                     .set(C.VALUE, text)
-                    .set(C.UPDATED_AT, SqliteTime.truncate(db.clock().instant()))
+                    .set(C.UPDATED_AT, StoredTime.truncate(db.clock().instant()))
                     .onConflict(C.KEY).doUpdate()
                     .set(C.VALUE, text)
-                    .set(C.UPDATED_AT, SqliteTime.truncate(db.clock().instant()))
+                    .set(C.UPDATED_AT, StoredTime.truncate(db.clock().instant()))
                     .execute();
             String shownOld = auditable(setting.key(), old);
             String shownNew = auditable(setting.key(), text);

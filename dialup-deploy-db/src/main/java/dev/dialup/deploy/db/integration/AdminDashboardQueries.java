@@ -4,15 +4,16 @@ import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENTS;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.SITE_USAGE_DAILY;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.deploy.DeploymentStatus;
 import dev.dialup.deploy.db.generated.tables.Deployments;
 import dev.dialup.deploy.db.generated.tables.SiteUsageDaily;
 import dev.dialup.deploy.db.generated.tables.Sites;
-import dev.dialup.deploy.db.jooq.SqliteTime;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.engine.registry.Engines;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -67,9 +68,9 @@ public final class AdminDashboardQueries implements AdminDashboard {
     public List<DeploymentsOnDay> deploymentsPerDay(AccessScope admin, int days) {
         checkDays(days);
         Instant from = db.clock().instant().truncatedTo(ChronoUnit.DAYS).minus(days - 1L, ChronoUnit.DAYS);
-        // deployed_at is 'YYYY-MM-DD HH:MM:SS.SSS' text: its first 10 characters are the UTC day.
-        Field<String> day = DSL.substring(D.DEPLOYED_AT.coerce(String.class), DSL.inline(1), DSL.inline(10));
         return db.read(dsl -> {
+            // The UTC day of deployed_at, as the engine computes it from the stored time (the seam: DatabaseEngine.utcDay).
+            Field<String> day = Engines.forDialect(dsl.dialect()).utcDay(D.DEPLOYED_AT);
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
             return dsl.select(day, DSL.count(),
                                 DSL.count().filterWhere(D.STATUS.eq(DeploymentStatus.SUCCESS.dbValue())),
@@ -80,7 +81,7 @@ public final class AdminDashboardQueries implements AdminDashboard {
                         .where(D.DEPLOYED_AT.ge(from))
                         .groupBy(day)
                         .orderBy(day)
-                        .fetch(r -> new DeploymentsOnDay(SqliteTime.parseDate(r.value1()), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()));
+                        .fetch(r -> new DeploymentsOnDay(StoredTime.parseDate(r.value1()), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()));
         });
     }
 

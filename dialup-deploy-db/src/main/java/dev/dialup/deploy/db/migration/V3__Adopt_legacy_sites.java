@@ -1,6 +1,5 @@
 package dev.dialup.deploy.db.migration;
 
-import dev.dialup.deploy.db.sites.Slugs;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,6 +10,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.text.Normalizer;
 import org.flywaydb.core.api.migration.BaseJavaMigration;
 import org.flywaydb.core.api.migration.Context;
 
@@ -50,7 +52,7 @@ public class V3__Adopt_legacy_sites extends BaseJavaMigration {
              PreparedStatement link = c.prepareStatement("UPDATE processes SET site_id = ? WHERE site = ?");
              PreparedStatement limits = c.prepareStatement("INSERT INTO site_resource_limits (site_id) VALUES (?)")) {
             for (LegacySite s : legacy) {
-                String slug = Slugs.unique(Slugs.slugify(s.name()), taken::contains);
+                String slug = FrozenSlugs.unique(FrozenSlugs.slugify(s.name()), taken::contains);
                 taken.add(slug);
                 site.setString(1, s.name());
                 site.setString(2, slug);
@@ -115,5 +117,52 @@ public class V3__Adopt_legacy_sites extends BaseJavaMigration {
             case "docker", "container" -> "docker";
             default -> "dynamic";
         };
+    }
+
+    /**
+     * The slug rules as they were when this migration was written (a copy of {@code sites.Slugs}
+     * at V3): an applied migration must do the same thing forever, whatever later changes the
+     * live rules.
+     */
+    static final class FrozenSlugs {
+        static final int MAX_LENGTH = 63;
+        private static final Pattern MARKS = Pattern.compile("\\p{M}+");
+        private static final Pattern NON_ALNUM = Pattern.compile("[^a-z0-9]+");
+
+        private FrozenSlugs() {}
+
+        static String slugify(String name) {
+            String folded = MARKS.matcher(Normalizer.normalize(name == null ? "" : name, Normalizer.Form.NFKD)).replaceAll("");
+            String slug = NON_ALNUM.matcher(folded.toLowerCase(Locale.ROOT)).replaceAll("-");
+            slug = trimDashes(slug);
+            if (slug.length() > MAX_LENGTH) {
+                slug = trimDashes(slug.substring(0, MAX_LENGTH));
+            }
+            return slug.isEmpty() ? "site" : slug;
+        }
+
+        static String unique(String base, Predicate<String> taken) {
+            if (!taken.test(base)) {
+                return base;
+            }
+            for (int n = 2; ; n++) {
+                String suffix = "-" + n;
+                String stem = base.length() + suffix.length() > MAX_LENGTH
+                        ? trimDashes(base.substring(0, MAX_LENGTH - suffix.length()))
+                        : base;
+                String candidate = stem + suffix;
+                if (!taken.test(candidate)) {
+                    return candidate;
+                }
+            }
+        }
+
+        private static String trimDashes(String s) {
+            int start = 0;
+            int end = s.length();
+            while (start < end && s.charAt(start) == '-') start++;
+            while (end > start && s.charAt(end - 1) == '-') end--;
+            return s.substring(start, end);
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.backup.Backup;
+import dev.dialup.deploy.db.backup.BackupService;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,9 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.engine.DatabaseEngine;
+import dev.dialup.deploy.db.engine.registry.Engines;
+import dev.dialup.deploy.db.engine.FileOps;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -11,7 +14,7 @@ import java.time.Duration;
  * and shrinks it to zero). Takes the write lock briefly; readers go on.
  */
 public final class Optimizer {
-    private static final String[] AUTO_VACUUM = {"none", "full", "incremental"};
+    private static final DatabaseEngine ENGINE = Engines.files();
 
     /**
      * @param checkpointBusy true when a reader kept the checkpoint from finishing (run it again later)
@@ -29,17 +32,9 @@ public final class Optimizer {
         long fileBefore = FileOps.sizeOrZero(file);
         long walBefore = FileOps.sizeOrZero(wal);
         return db.withWriterConnection(c -> {
-            long freeBefore = SqliteOnly.pragmaLong(c, "freelist_count");
-            long mode = SqliteOnly.pragmaLong(c, "auto_vacuum");
-            SqliteOnly.optimize(c);
-            if (mode == 2) {
-                SqliteOnly.incrementalVacuum(c, 0);
-            }
-            SqliteOnly.Checkpoint cp = SqliteOnly.walCheckpointTruncate(c);
-            long freeAfter = SqliteOnly.pragmaLong(c, "freelist_count");
-            return new Report(fileBefore, FileOps.sizeOrZero(file), walBefore, FileOps.sizeOrZero(wal), freeBefore, freeAfter,
-                    mode >= 0 && mode < AUTO_VACUUM.length ? AUTO_VACUUM[(int) mode] : String.valueOf(mode), cp.busy(),
-                    Duration.ofNanos(System.nanoTime() - start));
+            DatabaseEngine.OptimizeResult r = ENGINE.optimize(c);
+            return new Report(fileBefore, FileOps.sizeOrZero(file), walBefore, FileOps.sizeOrZero(wal), r.freePagesBefore(),
+                    r.freePagesAfter(), r.autoVacuum(), r.checkpointBusy(), Duration.ofNanos(System.nanoTime() - start));
         });
     }
 }

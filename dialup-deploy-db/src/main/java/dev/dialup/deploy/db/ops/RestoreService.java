@@ -1,7 +1,18 @@
 package dev.dialup.deploy.db.ops;
 
+import dev.dialup.deploy.db.backup.BackupManifest;
+import dev.dialup.deploy.db.BackupVerificationException;
+import dev.dialup.deploy.db.Progress;
+import dev.dialup.deploy.db.engine.FileOps;
+import dev.dialup.deploy.db.engine.OpenDatabases;
+import dev.dialup.deploy.db.engine.PrivateFiles;
+import dev.dialup.deploy.db.engine.CopyVerifier;
+import dev.dialup.deploy.db.engine.DatabaseEngine;
+import dev.dialup.deploy.db.engine.registry.Engines;
+import dev.dialup.deploy.db.engine.FileShape;
+import dev.dialup.deploy.db.migration.Migrator;
 import dev.dialup.deploy.db.DialupDataException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import dev.dialup.deploy.db.SchemaStatus;
 import java.io.IOException;
@@ -26,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * Verifies a backup and puts it in place of a database file.
  *
  * <p>Order of a restore: refuse if this process has the target open; verify the backup
- * (manifest SHA-256, {@code integrity_check}, a schema version this library knows); copy it
+ * (manifest SHA-256, {@link CopyVerifier}, a schema version this library knows); copy it
  * to a temporary file beside the target and fsync it; checkpoint the current file so its
  * WAL is folded in, keep it as {@code <file>.before-restore-<time>}; remove stale
  * {@code -wal}/{@code -shm}; rename the copy over the target atomically. A failure before the
@@ -37,6 +48,8 @@ public final class RestoreService {
     private static final DateTimeFormatter STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
     private static final Duration BUSY_TIMEOUT = Duration.ofSeconds(10);
+    /** Restores are of database files. */
+    private static final DatabaseEngine ENGINE = Engines.files();
 
     private final Clock clock;
     private final Progress progress;
@@ -94,7 +107,7 @@ public final class RestoreService {
             if (!problems.isEmpty()) {
                 throw new BackupVerificationException(file, problems);
             }
-            if (!SqliteOnly.hasSqliteHeader(file)) {
+            if (!ENGINE.looksLikeDatabase(file)) {
                 throw new BackupVerificationException(file, List.of("not an SQLite database"));
             }
         } catch (IOException e) {
@@ -102,35 +115,23 @@ public final class RestoreService {
         }
 
         progress.update("verify", 0, 0);
-        SchemaVersions.FileSchema schema;
-        Map<String, Long> counts = new LinkedHashMap<>();
-        try (Connection c = SqliteOnly.dataSource(file, SqliteOnly.inspectConfig()).getConnection()) {
-            List<String> integrity = SqliteOnly.integrityCheck(c, 10);
-            if (!integrity.equals(List.of("ok"))) {
-                throw new BackupVerificationException(file, integrity);
-            }
-            schema = SchemaVersions.of(c);
-            for (String table : SqliteOnly.tableNames(c)) {
-                counts.put(table, SqliteOnly.countRows(c, table));
-            }
-        } catch (SQLException e) {
-            throw new BackupVerificationException(file, List.of("not a readable SQLite database: " + e.getMessage()));
-        }
-        if (schema.shape() == SchemaVersions.Shape.UNRECOGNISED) {
+        CopyVerifier.Verified schema = CopyVerifier.verify(ENGINE, file);
+        Map<String, Long> counts = schema.rowCounts();
+        if (schema.shape().kind() == FileShape.Kind.UNRECOGNISED) {
             throw new IncompatibleDatabaseException(IncompatibleDatabaseException.Reason.UNRECOGNISED_SCHEMA, file,
                     "the backup holds tables this library does not recognise and no migration history");
         }
         SchemaStatus library = DialupDatabase.statusOf(file);
-        if (SchemaVersions.isNewer(schema.version(), library.latestVersion())) {
+        if (Migrator.isNewer(schema.schemaVersion(), library.latestVersion())) {
             throw new IncompatibleDatabaseException(IncompatibleDatabaseException.Reason.NEWER_SCHEMA, file,
-                    "the backup is at schema version " + schema.version() + ", newer than this library (knows up to "
+                    "the backup is at schema version " + schema.schemaVersion() + ", newer than this library (knows up to "
                             + library.latestVersion() + "); restore it with a newer dialup-deploy-db");
         }
-        if (manifest != null && !Objects.equals(manifest.schemaVersion(), schema.version())) {
-            throw new BackupVerificationException(file, List.of("schema version " + schema.version()
+        if (manifest != null && !Objects.equals(manifest.schemaVersion(), schema.schemaVersion())) {
+            throw new BackupVerificationException(file, List.of("schema version " + schema.schemaVersion()
                     + " does not match the manifest's " + manifest.schemaVersion()));
         }
-        return new VerifiedBackup(file, manifest, schema.version(), counts);
+        return new VerifiedBackup(file, manifest, schema.schemaVersion(), counts);
     }
 
     /**
@@ -193,8 +194,8 @@ public final class RestoreService {
         if (FileOps.sizeOrZero(FileOps.sidecar(live, "-wal")) == 0) {
             return;
         }
-        try (Connection c = SqliteOnly.dataSource(live, SqliteOnly.maintenanceConfig(BUSY_TIMEOUT)).getConnection()) {
-            SqliteOnly.walCheckpointTruncate(c);
+        try (Connection c = ENGINE.maintenanceDataSource(live, BUSY_TIMEOUT).getConnection()) {
+            ENGINE.truncateLog(c);
         } catch (SQLException e) {
             // A damaged current file is exactly why one restores; its WAL is kept beside the copy below.
             log.warn("Could not checkpoint {} before replacing it: {}", live, e.getMessage());

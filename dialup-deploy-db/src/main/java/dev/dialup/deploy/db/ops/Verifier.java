@@ -1,7 +1,14 @@
 package dev.dialup.deploy.db.ops;
 
+import dev.dialup.deploy.db.backup.BackupService;
+import dev.dialup.deploy.db.engine.FileOps;
+import dev.dialup.deploy.db.engine.PrivateFiles;
+import dev.dialup.deploy.db.engine.DatabaseEngine;
+import dev.dialup.deploy.db.engine.registry.Engines;
+import dev.dialup.deploy.db.engine.FileShape;
+import dev.dialup.deploy.db.migration.Migrator;
 import dev.dialup.deploy.db.DialupDataException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.SchemaStatus;
 import dev.dialup.deploy.db.StorageException;
 import java.io.IOException;
@@ -20,6 +27,8 @@ import java.util.List;
  */
 public final class Verifier {
     private static final int MAX_INTEGRITY_LINES = 20;
+    /** verify checks database files. */
+    private static final DatabaseEngine ENGINE = Engines.files();
 
     public enum SchemaState {
         /** At the newest version this library knows. */
@@ -74,7 +83,7 @@ public final class Verifier {
     public static Report verify(Path dbFile) {
         Path file = dbFile.toAbsolutePath().normalize();
         if (!Files.isRegularFile(file)) {
-            StorageGuard.permissionProblem(file, false).ifPresent(e -> {
+            ENGINE.permissionProblem(file, false).ifPresent(e -> {
                 throw e;
             });
             throw new DialupDataException("No database at " + file);
@@ -83,27 +92,27 @@ public final class Verifier {
         List<String> warnings = new ArrayList<>();
         modeWarnings(file, warnings);
         try {
-            if (!SqliteOnly.isNew(file) && !SqliteOnly.hasSqliteHeader(file)) {
+            if (Files.size(file) > 0 && !ENGINE.looksLikeDatabase(file)) {
                 problems.add("not an SQLite database (bad file header)");
                 return new Report(file, List.of(), List.of(), SchemaState.NOT_SQLITE, null, null, List.of(), problems, warnings);
             }
         } catch (IOException e) {
-            StorageGuard.permissionProblem(file, false).ifPresent(p -> {
+            ENGINE.permissionProblem(file, false).ifPresent(p -> {
                 throw p;
             });
             throw new DialupDataException("Cannot read " + file + ": " + e.getMessage(), e);
         }
         List<String> integrity;
         List<String> fk;
-        SchemaVersions.FileSchema schema;
+        FileShape schema;
         long unlinkedProcesses;
-        try (Connection c = SqliteOnly.dataSource(file, SqliteOnly.readerConfig(Duration.ofSeconds(10))).getConnection()) {
-            integrity = SqliteOnly.integrityCheck(c, MAX_INTEGRITY_LINES);
-            fk = SqliteOnly.foreignKeyCheck(c);
-            schema = SchemaVersions.of(c);
-            unlinkedProcesses = schema.shape() == SchemaVersions.Shape.MANAGED ? SqliteOnly.processesWithoutSite(c) : 0;
+        try (Connection c = ENGINE.readerDataSource(file, Duration.ofSeconds(10)).getConnection()) {
+            integrity = ENGINE.integrityCheck(c, MAX_INTEGRITY_LINES);
+            fk = ENGINE.foreignKeyViolations(c);
+            schema = ENGINE.classify(c);
+            unlinkedProcesses = schema.kind() == FileShape.Kind.MANAGED ? ENGINE.processesWithoutSite(c) : 0;
         } catch (SQLException e) {
-            StorageGuard.permissionProblem(file, false).ifPresent(p -> {
+            ENGINE.permissionProblem(file, false).ifPresent(p -> {
                 throw p;
             });
             problems.add("not a readable SQLite database: " + e.getMessage());
@@ -120,11 +129,13 @@ public final class Verifier {
             problems.add("foreign_key_check: " + fk.size() + " row(s) reference missing parents, e.g. " + fk.get(0));
         }
         SchemaStatus status = DialupDatabase.statusOf(file);
-        SchemaState state = switch (schema.shape()) {
-            case EMPTY -> SchemaState.EMPTY;
+        // The verdict on the file's one classification (FileShape), against this library's migrations.
+        SchemaState state = switch (schema.kind()) {
+            case NEW -> SchemaState.EMPTY;
+            case FOREIGN -> SchemaState.NOT_SQLITE;
             case LEGACY -> SchemaState.LEGACY;
             case UNRECOGNISED -> SchemaState.UNRECOGNISED;
-            case MANAGED -> SchemaVersions.isNewer(schema.version(), status.latestVersion()) ? SchemaState.NEWER
+            case MANAGED -> Migrator.isNewer(schema.version(), status.latestVersion()) ? SchemaState.NEWER
                     : status.upToDate() ? SchemaState.CURRENT : SchemaState.PENDING;
         };
         if (state == SchemaState.NEWER) {

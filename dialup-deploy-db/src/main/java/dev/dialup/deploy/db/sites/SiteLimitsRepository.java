@@ -2,18 +2,19 @@ package dev.dialup.deploy.db.sites;
 
 import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_LIMITS;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.config.ConfigSetting;
 import dev.dialup.deploy.db.config.ConfigSettings;
-import dev.dialup.deploy.db.config.ConfigValues;
+import dev.dialup.deploy.db.config.internal.ConfigValues;
 import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
 import dev.dialup.deploy.db.generated.tables.records.SiteResourceLimitsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.Inputs;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.config.ConfigKeys;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;

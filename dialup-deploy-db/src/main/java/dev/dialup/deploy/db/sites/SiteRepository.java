@@ -1,21 +1,21 @@
 package dev.dialup.deploy.db.sites;
 
+import dev.dialup.deploy.db.access.Domains;
 import static dev.dialup.deploy.db.generated.Tables.PROCESSES;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 
-import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
-import dev.dialup.deploy.db.UniqueConstraints;
+import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.generated.tables.Sites;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.Inputs;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -45,7 +45,7 @@ public final class SiteRepository {
     /**
      * Creates a site. Personal sites ({@code organizationId} null) belong to the calling user;
      * organization sites need the organization's owner/admin or a system admin. Names and slugs
-     * are global ({@link ConflictException} when taken); the limits row comes from a trigger.
+     * are global ({@code ConflictException} when taken); the limits row comes from a trigger.
      */
     public Site create(AccessScope scope, NewSite site) {
         Inputs.notNull("site", site);

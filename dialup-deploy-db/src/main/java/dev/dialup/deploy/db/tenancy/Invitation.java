@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.tenancy;
 
+import dev.dialup.deploy.db.core.OrgRole;
 import java.time.Instant;
 import java.util.Locale;
 

@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.tenancy;
 
+
 /**
  * The calling service's hook around {@link UserRepository#authenticate(AccessScope, String, String, String)}
  * for limits the library cannot keep itself — per client address, per network, per device.

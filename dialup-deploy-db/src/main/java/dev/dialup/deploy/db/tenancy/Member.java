@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.tenancy;
 
+import dev.dialup.deploy.db.core.OrgRole;
 import java.time.Instant;
 
 /** A membership as listed to the organization's members. */

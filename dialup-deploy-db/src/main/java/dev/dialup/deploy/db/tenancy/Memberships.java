@@ -1,10 +1,11 @@
 package dev.dialup.deploy.db.tenancy;
 
+import dev.dialup.deploy.db.core.OrgRole;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.UniqueConstraints;
+import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.generated.tables.OrganizationMembers;
 import dev.dialup.deploy.db.generated.tables.Users;

@@ -1,21 +1,27 @@
 package dev.dialup.deploy.db.tenancy;
 
+import dev.dialup.deploy.db.core.OrgRole;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.UniqueConstraints;
+import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.access.AuditLog;
+import dev.dialup.deploy.db.generated.tables.OrganizationInvitations;
 import dev.dialup.deploy.db.generated.tables.OrganizationMembers;
 import dev.dialup.deploy.db.generated.tables.Organizations;
 import dev.dialup.deploy.db.generated.tables.Users;
 import dev.dialup.deploy.db.generated.tables.records.OrganizationsRecord;
 import dev.dialup.deploy.db.sites.Slugs;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,14 +1,17 @@
 package dev.dialup.deploy.db.tenancy;
 
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.UniqueConstraints;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.access.UniqueConstraints;
+import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.generated.tables.Organizations;
 import dev.dialup.deploy.db.generated.tables.Users;
 import java.util.List;

@@ -1,16 +1,17 @@
 package dev.dialup.deploy.db.usage;
 
+import dev.dialup.deploy.db.engine.registry.Engines;
 import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_LIMITS;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_DAY_TOTALS;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
 import dev.dialup.deploy.db.generated.tables.UsageDayTotals;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -59,7 +60,7 @@ final class UsageEnforcement {
             // Each table reports the sites it holds over a limit, with its maxima; a site over in
             // either table is over, and its observed value is the larger of the two.
             Map<Long, Maxima> bySite = new TreeMap<>();
-            dsl.select(limitsAndMaxima(u)).from(SqliteUsage.seekPerSite(lim, u.table()))
+            dsl.select(limitsAndMaxima(u)).from(Engines.forDialect(dsl.dialect()).seekPerRow(lim, u.table()))
                     .where(u.siteId().eq(lim.SITE_ID)).and(u.ts().ge(since))
                     .groupBy(lim.SITE_ID).having(over(u, interval))
                     .forEach(r -> bySite.merge(r.get(lim.SITE_ID), Maxima.of(r), Maxima::max));

@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.usage;
 
+import dev.dialup.deploy.db.engine.registry.Engines;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_INGEST_STATE;
@@ -7,12 +8,12 @@ import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.generated.tables.UsageIngestState;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -151,7 +152,7 @@ final class UsageIngest {
             counts = ps.executeBatch();
         } catch (SQLException e) {
             ps.clearBatch();
-            if (SqliteUsage.isForeignKeyViolation(e)) {
+            if (Engines.forDialect(db.readDsl().dialect()).isForeignKeyViolation(e)) {
                 requireSitesExist(tx, samples, rows); // names the element
             }
             throw e;

@@ -1,9 +1,35 @@
 package dev.dialup.deploy.db.usage;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.TenantFilter;
+import static dev.dialup.deploy.db.generated.Tables.SITES;
+import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_LIMITS;
+import static dev.dialup.deploy.db.generated.Tables.SITE_USAGE_DAILY;
+import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_DAY_TOTALS;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_INGEST_STATE;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_LATEST;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
+import dev.dialup.deploy.db.ConflictException;
+import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.config.internal.ConfigValues;
+import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
+import dev.dialup.deploy.db.generated.tables.SiteUsageDaily;
+import dev.dialup.deploy.db.generated.tables.Sites;
+import dev.dialup.deploy.db.generated.tables.UsageDayTotals;
+import dev.dialup.deploy.db.generated.tables.UsageLatest;
+import dev.dialup.deploy.db.generated.tables.UsageRecent;
+import dev.dialup.deploy.db.generated.tables.UsageSamples;
+import dev.dialup.deploy.db.sites.ResourceLimits;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -28,7 +54,7 @@ import java.util.Objects;
  * {@code UsageMover} (recent rows into the history), {@code UsageQueries} (dashboards),
  * {@code UsageEnforcement} (over-limit), {@code UsageRollup} (daily rows) and
  * {@code UsageRetention} (prune) — over one fixed-point codec ({@code FixedPoint}). What is
- * SQLite-specific is in {@code SqliteUsage}.
+ * engine-specific goes through the engine seam ({@code DatabaseEngine}).
  *
  * <p>Storage (V20 + V60, docs/usage.md and docs/schema.md): new samples are appended to
  * {@code usage_recent}, keyed by time ({@code (ts, site_id)}), so a round of every site touches a

@@ -1,16 +1,17 @@
 package dev.dialup.deploy.db.usage;
 
+import dev.dialup.deploy.db.engine.registry.Engines;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.SITE_USAGE_DAILY;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.generated.tables.SiteUsageDaily;
 import dev.dialup.deploy.db.generated.tables.Sites;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ final class UsageRollup {
         Map<Long, SampleAggregate> bySite = db.read(dsl -> {
             Map<Long, SampleAggregate> out = new TreeMap<>();
             // History: one range seek per site on (site_id, ts), aggregated inside the database.
-            dsl.select(SampleAggregate.fields(u, s.ID)).from(SqliteUsage.seekPerSite(s, u.table()))
+            dsl.select(SampleAggregate.fields(u, s.ID)).from(Engines.forDialect(dsl.dialect()).seekPerRow(s, u.table()))
                     .where(u.siteId().eq(s.ID)).and(u.ts().ge(from)).and(u.ts().lt(to))
                     .groupBy(s.ID)
                     .forEach(r -> out.computeIfAbsent(SampleAggregate.key(r), k -> new SampleAggregate()).add(r));

@@ -1,14 +1,15 @@
 package dev.dialup.deploy.db.config;
 
+import dev.dialup.deploy.db.config.internal.ConfigValues;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;

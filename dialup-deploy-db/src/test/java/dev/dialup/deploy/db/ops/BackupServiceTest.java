@@ -1,8 +1,13 @@
 package dev.dialup.deploy.db.ops;
 
+import dev.dialup.deploy.db.backup.Backup;
+import dev.dialup.deploy.db.backup.BackupManifest;
+import dev.dialup.deploy.db.backup.BackupService;
+import dev.dialup.deploy.db.Progress;
+import dev.dialup.deploy.db.engine.FileOps;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.nio.file.Files;

@@ -1,8 +1,9 @@
 package dev.dialup.deploy.db.ops;
 
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.io.BufferedReader;

@@ -1,10 +1,13 @@
 package dev.dialup.deploy.db.ops;
 
+import dev.dialup.deploy.db.backup.BackupService;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.CapturedLog;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,10 @@
 package dev.dialup.deploy.db.ops;
 
+import dev.dialup.deploy.db.backup.Backup;
+import dev.dialup.deploy.db.backup.BackupService;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

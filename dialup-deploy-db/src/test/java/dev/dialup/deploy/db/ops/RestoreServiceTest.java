@@ -1,10 +1,13 @@
 package dev.dialup.deploy.db.ops;
 
+import dev.dialup.deploy.db.backup.Backup;
+import dev.dialup.deploy.db.backup.BackupService;
+import dev.dialup.deploy.db.BackupVerificationException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.DialupDataException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;

@@ -1,9 +1,11 @@
 package dev.dialup.deploy.db.ops;
 
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.UniqueConstraints;
+import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.testing.PgTestServer;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.sites;
 
+import dev.dialup.deploy.db.access.Domains;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,11 +1,14 @@
 package dev.dialup.deploy.db.tenancy;
 
+import dev.dialup.deploy.db.core.OrgRole;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.integration.UserManagement;
 import dev.dialup.deploy.db.integration.UserManagementService;
 import dev.dialup.deploy.db.testing.DbSnapshot;

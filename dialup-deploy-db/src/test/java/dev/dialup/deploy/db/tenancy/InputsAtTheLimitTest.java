@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.tenancy;
 
+import dev.dialup.deploy.db.access.Inputs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

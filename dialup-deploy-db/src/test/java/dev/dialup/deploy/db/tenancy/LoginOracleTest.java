@@ -1,12 +1,13 @@
 package dev.dialup.deploy.db.tenancy;
 
+import dev.dialup.deploy.db.core.AccessScope;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.generated.Tables.LOGIN_THROTTLE;
 import static dev.dialup.deploy.db.generated.Tables.PASSWORD_HASH_PARAMS;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.MutableClock;

@@ -1,11 +1,13 @@
 package dev.dialup.deploy.db.tenancy;
 
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;

@@ -9,8 +9,15 @@ import static dev.dialup.deploy.db.testing.ActorWorld.Actor.PERSONAL_OWNER;
 import static dev.dialup.deploy.db.testing.ActorWorld.Actor.STRANGER;
 import static dev.dialup.deploy.db.testing.ActorWorld.Actor.SYSTEM;
 import static dev.dialup.deploy.db.testing.ActorWorld.Actor.SYSTEM_ADMIN;
+import dev.dialup.deploy.db.core.OrgRole;
+import dev.dialup.deploy.db.core.AccessScope;
+import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dialup.deploy.db.AccessDeniedException;
+import dev.dialup.deploy.db.ConflictException;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.admin.AdminPanelRepository;
 import dev.dialup.deploy.db.audit.AuditEntry;

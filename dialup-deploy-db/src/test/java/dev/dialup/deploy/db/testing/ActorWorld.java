@@ -1,15 +1,18 @@
 package dev.dialup.deploy.db.testing;
 
+import dev.dialup.deploy.db.core.OrgRole;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_INVITATIONS;
 import static dev.dialup.deploy.db.generated.Tables.SITE_DOMAINS;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.config.ConfigKeys;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.AccessScopes;
-import dev.dialup.deploy.db.tenancy.OrgRole;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.testing.MatrixHarness.Outcome;
 import java.time.Instant;

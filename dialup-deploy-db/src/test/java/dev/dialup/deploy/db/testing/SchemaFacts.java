@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.testing;
 
 import dev.dialup.deploy.db.generated.DefaultSchema;
-import dev.dialup.deploy.db.jooq.EpochMillisBinding;
+import dev.dialup.deploy.db.engine.jooq.EpochMillisBinding;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,8 +1,8 @@
 package dev.dialup.deploy.db.testing;
 
-import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -5,13 +5,16 @@ import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
 import dev.dialup.deploy.db.testing.ActorWorld.Rule;
 import dev.dialup.deploy.db.testing.MatrixHarness;
 import dev.dialup.deploy.db.testing.MatrixHarness.Outcome;
+import dev.dialup.deploy.db.AccessDeniedException;
+import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.TestDb;
 import java.nio.file.Path;
 import java.time.Duration;

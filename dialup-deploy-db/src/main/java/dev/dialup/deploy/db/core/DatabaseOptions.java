@@ -1,0 +1,125 @@
+package dev.dialup.deploy.db.core;
+
+import dev.dialup.deploy.db.backup.BackupService;
+import dev.dialup.deploy.db.engine.DatabaseEngine;
+import dev.dialup.deploy.db.engine.registry.Engines;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * The options of a {@link DialupDatabase} and their defaults, set through
+ * {@link DialupDatabase.Builder} (which adds {@code build()}).
+ *
+ * @param <B> the builder type the setters return, for chaining
+ */
+abstract class DatabaseOptions<B extends DatabaseOptions<B>> {
+    Path path = DialupDatabase.defaultPath();
+    boolean migrateOnOpen = true;
+    int readers = 4;
+    Duration busyTimeout = Duration.ofSeconds(10);
+    Duration writeWait = Duration.ofSeconds(60);
+    Clock clock = Clock.systemUTC();
+    final List<String> extraLocations = new ArrayList<>();
+    Consumer<Path> beforeMigrate = BackupService.preMigrationHook();
+    boolean insecurePasswordHashing;
+    boolean allowSystemScope;
+    final DatabaseEngine engine = Engines.files();
+    Boolean createDirectories;
+
+
+    DatabaseOptions() {}
+
+    abstract B self();
+
+    /**
+     * TEST SUITES ONLY. Lowers the floors of the password-hashing settings in
+     * {@code system_config} (bcrypt cost from 10 to 4, argon2id memory from 19 MiB to 8 KiB and
+     * iterations from 2 to 1) so tests can hash in microseconds. Only the code that opens the
+     * database can choose it — no stored value or caller-made setting can. Never use it in a
+     * service; the first such open in a JVM logs a warning.
+     */
+    public B insecurePasswordHashingForTests() {
+        this.insecurePasswordHashing = true;
+        return self();
+    }
+
+    public B path(Path path) {
+        this.path = Objects.requireNonNull(path, "path");
+        return self();
+    }
+
+    /** Apply pending migrations on open (default). Off: open refuses a database that is not up to date. */
+    public B migrateOnOpen(boolean migrate) {
+        this.migrateOnOpen = migrate;
+        return self();
+    }
+
+    /** Size of the read-only pool (default 4). */
+    public B readers(int readers) {
+        if (readers < 1) throw new IllegalArgumentException("readers must be >= 1");
+        this.readers = readers;
+        return self();
+    }
+
+    /** SQLite busy timeout for every connection (default 10 s): covers other processes holding the lock. */
+    public B busyTimeout(Duration timeout) {
+        this.busyTimeout = Objects.requireNonNull(timeout);
+        return self();
+    }
+
+    /** How long a writer waits for the single writer connection before failing (default 60 s). */
+    public B writeWait(Duration wait) {
+        this.writeWait = Objects.requireNonNull(wait);
+        return self();
+    }
+
+    /** Clock used for timestamps the library writes (default UTC system clock); tests pin it. */
+    public B clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock);
+        return self();
+    }
+
+    /** Extra Flyway locations after the library's own (tests, platform extensions). */
+    public B extraMigrationLocation(String location) {
+        this.extraLocations.add(Objects.requireNonNull(location));
+        return self();
+    }
+
+    /**
+     * Called with the file before migrations are applied to a non-empty database. Default: a
+     * verified backup into {@code backups/} beside the file ({@link BackupService#preMigrationHook()});
+     * {@code null} turns it off.
+     */
+    public B beforeMigrate(Consumer<Path> hook) {
+        this.beforeMigrate = hook;
+        return self();
+    }
+
+    /**
+     * Lets this database mint system scopes ({@link DialupDatabase#systemScope(String)}) —
+     * for the service that owns the database and runs platform components (ingest,
+     * orchestration, maintenance, the CLI). Off by default: a database opened without it
+     * has no system capability at all.
+     */
+    public B allowSystemScope() {
+        this.allowSystemScope = true;
+        return self();
+    }
+
+    /**
+     * Whether a missing directory of the database file is created ({@code 0700}). Default:
+     * only for {@link DialupDatabase#DEFAULT_PATH}; any other missing directory is refused with a
+     * {@code StorageException} ({@code DIRECTORY_MISSING}), so a typo in a path never
+     * becomes a fresh, empty platform.
+     */
+    public B createDirectories(boolean create) {
+        this.createDirectories = create;
+        return self();
+    }
+
+}

@@ -1,6 +1,0 @@
-package dev.dialup.deploy.db.ops;
-
-import java.nio.file.Path;
-
-/** A backup file on disk and its manifest. */
-public record Backup(Path file, Path manifestFile, BackupManifest manifest) {}
