@@ -155,7 +155,7 @@ public class VisibleSitesBenchmark {
     /** Issue 9: the same query with the current-facts condition {@link TenantFilter#siteVisible}. */
     @Benchmark
     public List<SitesRecord> currentFactsCondition() {
-        return db.read(dsl -> dsl.selectFrom(SITES).where(TenantFilter.siteVisible(scope, SITES))
+        return db.read(dsl -> dsl.selectFrom(SITES).where(TenantFilter.siteVisible(dsl, scope, SITES))
                 .orderBy(SITES.NAME, SITES.ID).limit(limit + 1).fetch());
     }
 

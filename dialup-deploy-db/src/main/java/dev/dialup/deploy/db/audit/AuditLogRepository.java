@@ -47,7 +47,7 @@ public final class AuditLogRepository {
     public Page<AuditEntry> list(AccessScope scope, Long organizationId, PageCursor after, int limit) {
         int n = Page.checkLimit(limit);
         return db.read(dsl -> {
-            Condition where = TenantFilter.auditVisible(scope, A);
+            Condition where = TenantFilter.auditVisible(dsl, scope, A);
             if (organizationId != null) {
                 TenantFilter.requireVisibleOrganization(dsl, scope, organizationId);
                 TenantFilter.requireOrganizationManager(dsl, scope, organizationId, "reading the audit log");

@@ -287,7 +287,7 @@ public final class UserRepository {
     }
 
     private User requireVisible(DSLContext dsl, AccessScope scope, long userId) {
-        Record r = selectBase(dsl).and(U.ID.eq(userId)).and(TenantFilter.userVisible(scope, U)).fetchOne();
+        Record r = selectBase(dsl).and(U.ID.eq(userId)).and(TenantFilter.userVisible(dsl, scope, U)).fetchOne();
         if (r == null) throw new NotFoundException("user", userId);
         return map(r);
     }

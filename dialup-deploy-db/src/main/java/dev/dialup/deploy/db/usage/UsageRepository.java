@@ -471,7 +471,7 @@ public final class UsageRepository {
         Set<Long> ids = new TreeSet<>(siteIds);
         return db.read(dsl -> {
             Set<Long> visible = new HashSet<>(dsl.select(SITES.ID).from(SITES)
-                    .where(SITES.ID.in(ids)).and(TenantFilter.siteVisible(scope, SITES)).fetch(SITES.ID));
+                    .where(SITES.ID.in(ids)).and(TenantFilter.siteVisible(dsl, scope, SITES)).fetch(SITES.ID));
             for (long id : ids) {
                 if (!visible.contains(id)) throw new NotFoundException("site", id);
             }
@@ -484,7 +484,7 @@ public final class UsageRepository {
     /** The newest sample of every site the scope can see, by site id. */
     public List<UsageSample> latestForVisibleSites(AccessScope scope) {
         return db.read(dsl -> dsl.select(l.fields()).from(l).join(SITES).on(SITES.ID.eq(l.SITE_ID))
-                .where(TenantFilter.siteVisible(scope, SITES))
+                .where(TenantFilter.siteVisible(dsl, scope, SITES))
                 .orderBy(l.SITE_ID)
                 .fetch(r -> latestSample(r.into(l))));
     }
