@@ -15,17 +15,20 @@ import dev.dialup.deploy.db.generated.tables.Sites;
 import dev.dialup.deploy.db.generated.tables.Users;
 import dev.dialup.deploy.db.generated.tables.records.OrganizationsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
-import org.jooq.Record5;
-import org.jooq.Result;
+import org.jooq.SQLDialect;
+import org.jooq.Select;
 import org.jooq.impl.DSL;
 
 /**
@@ -123,22 +126,40 @@ public final class TenantFilter {
         }
     }
 
-    /** One indexed query: the user row and its memberships (with each organization's flag), in {@code dsl}'s transaction. */
+    /**
+     * The facts query: the user row by primary key, its memberships by the
+     * {@code (user_id, organization_id)} index, each organization by primary key. Built once and
+     * rendered once per dialect; each call only binds the user id (rendering and materialising
+     * jOOQ records per call is what made the first, sub-query design miss its budget).
+     */
+    private static final Select<?> FACTS = DSL.select(SU.IS_ACTIVE, SU.IS_ADMIN, SM.ORGANIZATION_ID, SM.ROLE, SO.IS_ACTIVE)
+            .from(SU)
+            .leftJoin(SM).on(SM.USER_ID.eq(SU.ID))
+            .leftJoin(SO).on(SO.ID.eq(SM.ORGANIZATION_ID))
+            .where(SU.ID.eq(DSL.param("uid", Long.class)));
+    private static final Map<SQLDialect, String> FACTS_SQL = new ConcurrentHashMap<>();
+
+    /** The user's facts, read with one indexed query on {@code dsl}'s connection, inside its running transaction. */
     static Facts facts(DSLContext dsl, long uid) {
-        Result<Record5<Boolean, Boolean, Long, String, Boolean>> rows = dsl
-                .select(SU.IS_ACTIVE, SU.IS_ADMIN, SM.ORGANIZATION_ID, SM.ROLE, SO.IS_ACTIVE)
-                .from(SU)
-                .leftJoin(SM).on(SM.USER_ID.eq(SU.ID))
-                .leftJoin(SO).on(SO.ID.eq(SM.ORGANIZATION_ID))
-                .where(SU.ID.eq(uid)).fetch();
-        if (rows.isEmpty() || !Boolean.TRUE.equals(rows.get(0).value1())) {
-            return new Facts(uid, false, false, Map.of());
-        }
-        Map<Long, OrgRole> roles = new LinkedHashMap<>();
-        for (Record5<Boolean, Boolean, Long, String, Boolean> r : rows) {
-            if (Boolean.TRUE.equals(r.value5())) roles.put(r.value3(), OrgRole.fromDb(r.value4()));
-        }
-        return new Facts(uid, true, Boolean.TRUE.equals(rows.get(0).value2()), roles);
+        String sql = FACTS_SQL.computeIfAbsent(dsl.dialect(), d -> dsl.render(FACTS));
+        return dsl.connectionResult(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setLong(1, uid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    // NULL flags count as false, like IS TRUE in SQL.
+                    if (!rs.next() || !rs.getBoolean(1)) {
+                        return new Facts(uid, false, false, Map.of());
+                    }
+                    boolean admin = rs.getBoolean(2);
+                    Map<Long, OrgRole> roles = new LinkedHashMap<>();
+                    do {
+                        // no membership, or an inactive organization: nothing granted
+                        if (rs.getBoolean(5)) roles.put(rs.getLong(3), OrgRole.fromDb(rs.getString(4)));
+                    } while (rs.next());
+                    return new Facts(uid, true, admin, roles);
+                }
+            }
+        });
     }
 
     /** The scope's facts; the caller has already handled the system scope. */

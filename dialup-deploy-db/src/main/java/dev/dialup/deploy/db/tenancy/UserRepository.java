@@ -114,6 +114,11 @@ public final class UserRepository {
      * parameter set still stored ({@link PasswordHashing#plan}) — and the same one write
      * transaction (the failure is counted for the account, or for the unknown name).
      *
+     * <p>Order: the scope must be this database's system scope or an active system admin
+     * ({@link AccessDeniedException} otherwise, checked again in each transaction below); only
+     * then is the {@link LoginGuard} asked, so an unauthorised caller never consumes or observes
+     * the guard.
+     *
      * <p>Throttling per account: after {@code security.login_failure_threshold} consecutive
      * failures the account is locked for {@code security.login_lockout_seconds}, doubling with
      * each consecutive lockout (at most a day); while locked even the right password gives empty.
@@ -129,6 +134,13 @@ public final class UserRepository {
         Inputs.passwordLength("password", password);
         String key = login == null ? "" : login.strip();
         String pw = password == null ? "" : password;
+        // The caller's right first: a scope that may not authenticate gets AccessDeniedException
+        // whatever the guard would say, and neither spends the guard's budget for this login or
+        // address nor learns from an empty result that the guard is refusing it.
+        db.read(tx -> {
+            TenantFilter.requireAdmin(tx, scope, "authenticating a user");
+            return null;
+        });
         if (!guard.permit(key, clientAddress)) {
             return Optional.empty();
         }
