@@ -218,6 +218,8 @@ class LoginOracleTest {
         users.register(AUTH, "alice", "alice@example.com", PASSWORD, null);
         long mallory = users.register(AUTH, "mallory", "mallory@example.com", PASSWORD, null).id();
         long exAdmin = users.register(AUTH, "exadmin", "exadmin@example.com", PASSWORD, null).id();
+        long root = users.register(AUTH, "root", "root@example.com", PASSWORD, null).id();
+        users.setSystemAdmin(AUTH, root, true); // the last active admin cannot be demoted
         users.setSystemAdmin(AUTH, exAdmin, true);
         AccessScope exAdminScope = new AccessScopes(db).forUser(exAdmin);
         users.setSystemAdmin(AUTH, exAdmin, false);
