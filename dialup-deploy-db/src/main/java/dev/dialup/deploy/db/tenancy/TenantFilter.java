@@ -96,15 +96,11 @@ public final class TenantFilter {
 
     /**
      * A user's facts as of the running transaction. {@code active} is false for a missing user;
-     * {@code roles} holds the user's role in each <em>active</em> organization (empty when the user
-     * is inactive: an inactive user reaches nothing through organizations).
+     * {@code admin} is true only for an <em>active</em> system admin; {@code roles} holds the
+     * user's role in each <em>active</em> organization (empty when the user is inactive: an
+     * inactive user reaches nothing through organizations).
      */
     record Facts(long userId, boolean active, boolean admin, Map<Long, OrgRole> roles) {
-        /** An active system admin. */
-        boolean activeAdmin() {
-            return active && admin;
-        }
-
         /** Ids of the active organizations the user belongs to ({@code managedOnly}: as owner or admin). */
         List<Long> organizations(boolean managedOnly) {
             List<Long> ids = new ArrayList<>(roles.size());
@@ -127,15 +123,18 @@ public final class TenantFilter {
     }
 
     /**
-     * The facts query: the user row by primary key, its memberships by the
-     * {@code (user_id, organization_id)} index, each organization by primary key. Built once and
-     * rendered once per dialect; each call only binds the user id (rendering and materialising
-     * jOOQ records per call is what made the first, sub-query design miss its budget).
+     * The facts query: the user row by primary key and, in the same row, its memberships in active
+     * organizations as {@code "orgId:role,orgId:role,…"} (a correlated {@code group_concat} over
+     * the {@code (user_id, organization_id)} index, each organization by primary key). Built once
+     * and rendered once per dialect; each call binds only the user id and reads one row.
+     * (Rendering a larger query per call, or reading one JDBC row per membership, is what cost
+     * the time — docs/PERFORMANCE.md.)
      */
-    private static final Select<?> FACTS = DSL.select(SU.IS_ACTIVE, SU.IS_ADMIN, SM.ORGANIZATION_ID, SM.ROLE, SO.IS_ACTIVE)
+    private static final Select<?> FACTS = DSL.select(SU.IS_ACTIVE, SU.IS_ADMIN,
+                    DSL.field(DSL.select(DSL.groupConcat(DSL.concat(SM.ORGANIZATION_ID.cast(String.class), DSL.inline(":"), SM.ROLE)))
+                            .from(SM).join(SO).on(SO.ID.eq(SM.ORGANIZATION_ID))
+                            .where(SM.USER_ID.eq(SU.ID)).and(SO.IS_ACTIVE.isTrue())))
             .from(SU)
-            .leftJoin(SM).on(SM.USER_ID.eq(SU.ID))
-            .leftJoin(SO).on(SO.ID.eq(SM.ORGANIZATION_ID))
             .where(SU.ID.eq(DSL.param("uid", Long.class)));
     private static final Map<SQLDialect, String> FACTS_SQL = new ConcurrentHashMap<>();
 
@@ -146,20 +145,25 @@ public final class TenantFilter {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setLong(1, uid);
                 try (ResultSet rs = ps.executeQuery()) {
-                    // NULL flags count as false, like IS TRUE in SQL.
+                    // A missing user, and NULL flags, count as inactive / not admin (like IS TRUE in SQL).
                     if (!rs.next() || !rs.getBoolean(1)) {
                         return new Facts(uid, false, false, Map.of());
                     }
-                    boolean admin = rs.getBoolean(2);
-                    Map<Long, OrgRole> roles = new LinkedHashMap<>();
-                    do {
-                        // no membership, or an inactive organization: nothing granted
-                        if (rs.getBoolean(5)) roles.put(rs.getLong(3), OrgRole.fromDb(rs.getString(4)));
-                    } while (rs.next());
-                    return new Facts(uid, true, admin, roles);
+                    return new Facts(uid, true, rs.getBoolean(2), roles(rs.getString(3)));
                 }
             }
         });
+    }
+
+    /** {@code "12:owner,40:member"} as a map; null (no membership in an active organization) as an empty one. */
+    static Map<Long, OrgRole> roles(String memberships) {
+        Map<Long, OrgRole> roles = new LinkedHashMap<>();
+        if (memberships == null) return roles;
+        for (String item : memberships.split(",")) {
+            int colon = item.indexOf(':');
+            roles.put(Long.parseLong(item, 0, colon, 10), OrgRole.fromDb(item.substring(colon + 1)));
+        }
+        return roles;
     }
 
     /** The scope's facts; the caller has already handled the system scope. */
@@ -236,7 +240,7 @@ public final class TenantFilter {
     /** True for this database's system scope and for users who are active system admins now. */
     public static boolean isAdmin(DSLContext dsl, AccessScope scope) {
         if (ownSystem(scope)) return true;
-        return facts(dsl, scope).activeAdmin();
+        return facts(dsl, scope).admin();
     }
 
     /** For operations reserved to system admins (and the system scope); checked on the current user row. */
@@ -314,7 +318,7 @@ public final class TenantFilter {
     public static void requireOrganizationManager(DSLContext dsl, AccessScope scope, long orgId, String operation) {
         if (ownSystem(scope)) return;
         Facts f = facts(dsl, scope);
-        if (!f.activeAdmin() && !f.roles().getOrDefault(orgId, OrgRole.MEMBER).canManage()) {
+        if (!f.admin() && !f.roles().getOrDefault(orgId, OrgRole.MEMBER).canManage()) {
             throw new AccessDeniedException(operation + " needs the organization's owner or an admin");
         }
     }
@@ -323,7 +327,7 @@ public final class TenantFilter {
     public static void requireOrganizationOwner(DSLContext dsl, AccessScope scope, long orgId, String operation) {
         if (ownSystem(scope)) return;
         Facts f = facts(dsl, scope);
-        if (!f.activeAdmin() && f.roles().get(orgId) != OrgRole.OWNER) {
+        if (!f.admin() && f.roles().get(orgId) != OrgRole.OWNER) {
             throw new AccessDeniedException(operation + " needs the organization's owner");
         }
     }

@@ -102,12 +102,14 @@ class ConfigSettingTest {
                 .hasMessageContaining("must not be blank");
         assertThatThrownBy(() -> text.formatValidated("a\nb")).isInstanceOf(ValidationException.class)
                 .hasMessageContaining("control characters");
-        assertThatThrownBy(() -> text.formatValidated("a\uD800")).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> text.formatValidated("a\uD800")).isInstanceOf(ValidationException.class)
+                .hasMessageContaining("lone UTF-16 surrogate");
         assertThat(text.parseOrDefault("a\tb")).isEqualTo("dialup"); // stored invalid text reads as the default
         assertThat(text.parseOrDefault("ok")).isEqualTo("ok");
         // a display name also refuses bidi controls and invisible format characters
         assertThat(name.formatValidated("abc")).isEqualTo("abc");
-        assertThatThrownBy(() -> name.formatValidated("a\u202Eb")).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> name.formatValidated("a\u202Eb")).isInstanceOf(ValidationException.class)
+                .hasMessageContaining("bidi controls");
         assertThatThrownBy(() -> name.formatValidated("abcdef")).isInstanceOf(ValidationException.class)
                 .hasMessageContaining("at most 5");
         assertThat(name.parseOrDefault("a\u200Bb")).isEqualTo("dialup");
@@ -124,5 +126,17 @@ class ConfigSettingTest {
         assertThat(relaxed.defaultValue()).isEqualTo(12L);
         assertThat(relaxed.parseOrDefault("4")).isEqualTo(4L);
         assertThat(relaxed.parseOrDefault("3")).isEqualTo(12L);
+    }
+
+    @Test
+    void theCatalogueListsEverySettingOnceAndFindsEachByKey() {
+        var all = ConfigSettings.all();
+        assertThat(all).hasSize(23).contains(ConfigSettings.BCRYPT_COST, ConfigSettings.AUDIT_RETENTION, ConfigSettings.PLATFORM_NAME,
+                ConfigSettings.LOGIN_LOCKOUT);
+        assertThat(all.stream().map(ConfigSetting::key).distinct()).hasSize(all.size());
+        for (ConfigSetting<?> s : all) {
+            assertThat(ConfigSettings.find(s.key())).containsSame(s);
+        }
+        assertThat(ConfigSettings.find("no.such.key")).isEmpty();
     }
 }

@@ -163,6 +163,35 @@ class CurrentFactsTest {
         assertThat(holds(dsl -> TenantFilter.isAdmin(dsl, r))).isFalse();
     }
 
+    /** A scope whose user row is gone (deleted with raw SQL) is treated as a deactivated user. */
+    @Test
+    void aScopeForAMissingUserSeesAndManagesNothing() {
+        AccessScope ghost = AccessScope.user(999_999);
+        assertThat(listed(ghost)).isEmpty();
+        assertThat(orgs.listMine(ghost)).isEmpty();
+        assertThat(holds(dsl -> TenantFilter.isAdmin(dsl, ghost))).isFalse();
+        assertThat(holds(dsl -> TenantFilter.managesAnyOrganization(dsl, ghost))).isFalse();
+        assertThatThrownBy(() -> db.read(dsl -> TenantFilter.requireActiveUser(dsl, ghost, "x"))).isInstanceOf(AccessDeniedException.class);
+        assertThatThrownBy(() -> sites.find(ghost, personalSite)).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
+    void theSystemScopeHasNoMembershipsButPassesEveryManagerCheck() {
+        AccessScope sys = TestDb.system(db);
+        Optional<OrgRole> sysRole = db.read(dsl -> TenantFilter.roleIn(dsl, sys, org));
+        assertThat(sysRole).isEmpty();
+        assertThat(holds(dsl -> TenantFilter.managesAnyOrganization(dsl, sys))).isFalse();
+        assertThat(holds(dsl -> TenantFilter.isAdmin(dsl, sys))).isTrue();
+        assertThat(listed(sys)).containsExactlyInAnyOrder(orgSite, personalSite, strangerSite);
+        db.read(dsl -> {
+            TenantFilter.requireOrganizationOwner(dsl, sys, org, "x");
+            TenantFilter.requireOrganizationManager(dsl, sys, org, "x");
+            return TenantFilter.requireManageableSite(dsl, sys, personalSite);
+        });
+        assertThatThrownBy(() -> db.read(dsl -> TenantFilter.requireManageableSite(dsl, sys, 424_242)))
+                .isInstanceOf(NotFoundException.class);
+    }
+
     @Test
     void aRemovedMemberSeesOnlyWhatIsStillTheirs() {
         AccessScope m = scope(member);
