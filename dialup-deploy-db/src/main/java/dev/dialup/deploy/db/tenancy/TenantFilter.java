@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -117,7 +116,7 @@ public final class TenantFilter {
         Condition reach(Field<Long> owner, Field<Long> organization, boolean managedOnly) {
             if (!active) return DSL.falseCondition();
             if (admin) return DSL.trueCondition();
-            Condition viaOrg = organization.in(organizations(managedOnly));
+            Condition viaOrg = organization == null ? DSL.falseCondition() : organization.in(organizations(managedOnly));
             return owner == null ? viaOrg : owner.eq(userId).or(viaOrg);
         }
     }
@@ -126,7 +125,7 @@ public final class TenantFilter {
      * The facts query: the user row by primary key and, in the same row, its memberships in active
      * organizations as {@code "orgId:role,orgId:role,…"} (a correlated {@code group_concat} over
      * the {@code (user_id, organization_id)} index, each organization by primary key). Built once
-     * and rendered once per dialect; each call binds only the user id and reads one row.
+     * and rendered once; each call binds only the user id and reads one row.
      * (Rendering a larger query per call, or reading one JDBC row per membership, is what cost
      * the time — docs/PERFORMANCE.md.)
      */
@@ -136,13 +135,13 @@ public final class TenantFilter {
                             .where(SM.USER_ID.eq(SU.ID)).and(SO.IS_ACTIVE.isTrue())))
             .from(SU)
             .where(SU.ID.eq(DSL.param("uid", Long.class)));
-    private static final Map<SQLDialect, String> FACTS_SQL = new ConcurrentHashMap<>();
+    /** The library's {@code DSLContext}s are SQLite ones; rendered once, at class initialisation. */
+    private static final String FACTS_SQL = DSL.using(SQLDialect.SQLITE).render(FACTS);
 
     /** The user's facts, read with one indexed query on {@code dsl}'s connection, inside its running transaction. */
     static Facts facts(DSLContext dsl, long uid) {
-        String sql = FACTS_SQL.computeIfAbsent(dsl.dialect(), d -> dsl.render(FACTS));
         return dsl.connectionResult(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            try (PreparedStatement ps = c.prepareStatement(FACTS_SQL)) {
                 ps.setLong(1, uid);
                 try (ResultSet rs = ps.executeQuery()) {
                     // A missing user, and NULL flags, count as inactive / not admin (like IS TRUE in SQL).
@@ -158,8 +157,7 @@ public final class TenantFilter {
     /** {@code "12:owner,40:member"} as a map; null (no membership in an active organization) as an empty one. */
     static Map<Long, OrgRole> roles(String memberships) {
         Map<Long, OrgRole> roles = new LinkedHashMap<>();
-        if (memberships == null) return roles;
-        for (String item : memberships.split(",")) {
+        for (String item : memberships == null ? new String[0] : memberships.split(",")) {
             int colon = item.indexOf(':');
             roles.put(Long.parseLong(item, 0, colon, 10), OrgRole.fromDb(item.substring(colon + 1)));
         }
@@ -175,8 +173,7 @@ public final class TenantFilter {
 
     /** Sites the scope may read, decided on the caller's facts read now in {@code dsl}'s transaction. */
     public static Condition siteVisible(DSLContext dsl, AccessScope scope, Sites s) {
-        if (ownSystem(scope)) return DSL.trueCondition();
-        return facts(dsl, scope).reach(s.OWNER_ID, s.ORGANIZATION_ID, false);
+        return ownSystem(scope) ? DSL.trueCondition() : facts(dsl, scope).reach(s.OWNER_ID, s.ORGANIZATION_ID, false);
     }
 
     private static boolean canManage(Facts f, SitesRecord site) {
@@ -264,22 +261,17 @@ public final class TenantFilter {
 
     /** Users the scope may see: itself; every user for system admins and the system scope. */
     public static Condition userVisible(DSLContext dsl, AccessScope scope, Users u) {
-        if (ownSystem(scope)) return DSL.trueCondition();
-        Facts f = facts(dsl, scope);
-        if (!f.active()) return DSL.falseCondition();
-        return f.admin() ? DSL.trueCondition() : u.ID.eq(f.userId());
+        return ownSystem(scope) ? DSL.trueCondition() : facts(dsl, scope).reach(u.ID, null, false);
     }
 
     /** Organizations the scope may see: active ones it belongs to; all for system admins. */
     public static Condition organizationVisible(DSLContext dsl, AccessScope scope, Organizations o) {
-        if (ownSystem(scope)) return DSL.trueCondition();
-        return facts(dsl, scope).reach(null, o.ID, false);
+        return ownSystem(scope) ? DSL.trueCondition() : facts(dsl, scope).reach(null, o.ID, false);
     }
 
     /** Audit rows the scope may read: all for system admins; its managed organizations' rows otherwise. */
     public static Condition auditVisible(DSLContext dsl, AccessScope scope, AuditLog a) {
-        if (ownSystem(scope)) return DSL.trueCondition();
-        return facts(dsl, scope).reach(null, a.ORGANIZATION_ID, true);
+        return ownSystem(scope) ? DSL.trueCondition() : facts(dsl, scope).reach(null, a.ORGANIZATION_ID, true);
     }
 
     /** True when the scope's user is active and owner/admin of at least one active organization now. */
