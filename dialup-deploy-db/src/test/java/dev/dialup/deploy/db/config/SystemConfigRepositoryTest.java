@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.DeployActors;
 import dev.dialup.deploy.db.testing.DeployActors.Actor;
@@ -57,7 +57,7 @@ class SystemConfigRepositoryTest {
     void aDeactivatedUserReadsNoConfiguration() {
         dev.dialup.deploy.db.testing.Fixtures f = new dev.dialup.deploy.db.testing.Fixtures(db);
         long gone = f.user("gone");
-        AccessScope scope = new dev.dialup.deploy.db.tenancy.AccessScopes(db).forUser(gone);
+        AccessScope scope = new dev.dialup.deploy.db.core.AccessScopes(db).forUser(gone);
         assertThat(repo.list(scope)).isNotEmpty();
         f.deactivateUser(gone);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> repo.list(scope))
