@@ -15,6 +15,7 @@ import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.testing.TestDb;
+import dev.dialup.deploy.db.core.OrgRole;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;

@@ -6,6 +6,9 @@ import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.generated.tables.OrganizationMembers;
+import dev.dialup.deploy.db.generated.tables.Organizations;
+import dev.dialup.deploy.db.generated.tables.Users;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
@@ -24,6 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.jooq.Condition;
+import org.jooq.impl.DSL;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -45,11 +50,18 @@ import org.openjdk.jmh.annotations.Warmup;
  * raw sqlite-jdbc read-only connection, same file, same run. {@code limit} is the page size
  * (50 = one page; 500 = the largest page, 500 of the 505 visible sites).
  *
- * <p>Issue 9 (decisions on current facts): {@code snapshotCondition} and
- * {@code currentFactsCondition} run the same jOOQ query in a read transaction on the library's
- * reader pool, differing only in the visibility condition — the old snapshot style (the user's
- * 50 organization ids as literals, as scopes used to carry them) against
- * {@link TenantFilter#siteVisible} (sub-queries on the current user and membership rows).
+ * <p>Issue 9 (decisions on current facts): three methods run the same jOOQ query
+ * ({@code selectFrom(SITES).where(…).orderBy(NAME, ID).limit(limit + 1)}) in one read
+ * transaction on the library's reader pool, differing only in how visibility is decided:
+ * <ul>
+ *   <li>{@code snapshotCondition} (baseline): the pre-issue-9 snapshot style, the user's 50
+ *       organization ids as literals, as scopes used to carry them;</li>
+ *   <li>{@code currentFactsCondition}: what the library does now, {@link TenantFilter#siteVisible}
+ *       — one indexed query for the caller's current facts, then the literal-id condition, both
+ *       in the same transaction;</li>
+ *   <li>{@code subQueryCondition}: the first issue-9 design, kept here for comparison — the
+ *       condition embeds uncorrelated sub-queries on the current user and membership rows.</li>
+ * </ul>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -152,11 +164,35 @@ public class VisibleSitesBenchmark {
                 .orderBy(SITES.NAME, SITES.ID).limit(limit + 1).fetch());
     }
 
-    /** Issue 9: the same query with the current-facts condition {@link TenantFilter#siteVisible}. */
+    /**
+     * Issue 9, the library's path: {@link TenantFilter#siteVisible} reads the caller's facts with
+     * one indexed query in this transaction, then the same query as the baseline runs.
+     */
     @Benchmark
     public List<SitesRecord> currentFactsCondition() {
-        return db.read(dsl -> dsl.selectFrom(SITES).where(TenantFilter.siteVisible(scope, SITES))
+        return db.read(dsl -> dsl.selectFrom(SITES).where(TenantFilter.siteVisible(dsl, scope, SITES))
                 .orderBy(SITES.NAME, SITES.ID).limit(limit + 1).fetch());
+    }
+
+    /** Issue 9's first design, for comparison: the current facts as sub-queries inside the condition. */
+    @Benchmark
+    public List<SitesRecord> subQueryCondition() {
+        return db.read(dsl -> dsl.selectFrom(SITES).where(subQueryVisible(userId))
+                .orderBy(SITES.NAME, SITES.ID).limit(limit + 1).fetch());
+    }
+
+    private static final Users SU = USERS.as("scope_user");
+    private static final OrganizationMembers SM = ORGANIZATION_MEMBERS.as("scope_member");
+    private static final Organizations SO = ORGANIZATIONS.as("scope_org");
+
+    /** The condition {@code TenantFilter.siteVisible} produced before the facts query replaced it. */
+    static Condition subQueryVisible(long uid) {
+        Condition activeUser = DSL.exists(DSL.selectOne().from(SU).where(SU.ID.eq(uid)).and(SU.IS_ACTIVE.isTrue()));
+        Condition activeAdmin = DSL.exists(DSL.selectOne().from(SU).where(SU.ID.eq(uid)).and(SU.IS_ACTIVE.isTrue())
+                .and(SU.IS_ADMIN.isTrue()));
+        var orgs = DSL.select(SM.ORGANIZATION_ID).from(SM).join(SO).on(SO.ID.eq(SM.ORGANIZATION_ID))
+                .where(SM.USER_ID.eq(uid).and(SO.IS_ACTIVE.isTrue()));
+        return activeAdmin.or(activeUser.and(SITES.OWNER_ID.eq(uid).or(SITES.ORGANIZATION_ID.in(orgs))));
     }
 
     @Benchmark

@@ -17,11 +17,18 @@ import dev.dialup.deploy.db.generated.tables.Sites;
 import dev.dialup.deploy.db.generated.tables.Users;
 import dev.dialup.deploy.db.generated.tables.records.OrganizationsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import org.jooq.Condition;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.Record1;
+import org.jooq.Field;
+import org.jooq.SQLDialect;
 import org.jooq.Select;
 import org.jooq.impl.DSL;
 
@@ -35,13 +42,21 @@ import org.jooq.impl.DSL;
  *   <li>manage a site: its personal owner, owner/admin of its organization, system admins.</li>
  * </ul>
  *
- * <p><b>Current facts.</b> An {@link AccessScope} says only who is asking. Every condition
- * here embeds (uncorrelated) sub-queries on {@code users}, {@code organization_members} and
- * {@code organizations}, and every {@code require…}/{@code can…} check queries them with the
- * running transaction's {@link DSLContext}: decisions use the caller's current
- * {@code is_active}/{@code is_admin} and current memberships in active organizations, read in
- * the same SQLite snapshot as the work they guard. Deactivated users see nothing; deactivated
- * organizations grant nothing; a demotion or removal takes effect on the next statement.
+ * <p><b>Current facts.</b> An {@link AccessScope} says only who is asking. Every condition and
+ * every {@code require…}/{@code can…}/{@code is…} check starts by reading the caller's
+ * <em>facts</em> — the user row's {@code is_active}/{@code is_admin} and the user's roles in
+ * <em>active</em> organizations — with one indexed query ({@code users} by primary key, left-joined
+ * to {@code organization_members} by its {@code (user_id, organization_id)} index and to
+ * {@code organizations} by primary key) on the running transaction's {@link DSLContext}. The
+ * decision is then made from those facts: a condition is the plain
+ * {@code owner_id = ? OR organization_id IN (?, …)} the pre-issue-9 scopes produced (or
+ * {@code FALSE}/{@code TRUE} for deactivated users and system admins). Facts and the query they
+ * guard run in the same transaction — one SQLite snapshot for a read, the write lock for a
+ * write — so the decision uses exactly the facts the work sees: deactivated users see nothing,
+ * deactivated organizations grant nothing, a demotion or removal takes effect on the next call.
+ * Facts are never cached beyond the one call that read them. (Until the performance work of
+ * issue 9 the conditions embedded the same look-ups as sub-queries; rendering those on every call
+ * cost more than the look-up itself — docs/PERFORMANCE.md.)
  *
  * <p><b>System scope.</b> Accepted only by the database that minted it: conditions and checks
  * compare it with {@link DialupDatabase#inTransaction()} (so they must run inside that
@@ -57,11 +72,10 @@ public final class TenantFilter {
     private static final Users SU = USERS.as("scope_user");
     private static final OrganizationMembers SM = ORGANIZATION_MEMBERS.as("scope_member");
     private static final Organizations SO = ORGANIZATIONS.as("scope_org");
-    private static final List<String> MANAGER_ROLES = List.of(OrgRole.OWNER.dbValue(), OrgRole.ADMIN.dbValue());
 
     private TenantFilter() {}
 
-    // --- current facts, as SQL ---------------------------------------------------------
+    // --- current facts -----------------------------------------------------------------
 
     /**
      * True for this database's own system scope, false for a user scope; a system scope minted
@@ -81,61 +95,103 @@ public final class TenantFilter {
         return scope.userId().orElseThrow();
     }
 
-    /** The user's row exists and is active now. */
-    public static Condition activeUser(long uid) {
-        return DSL.exists(DSL.selectOne().from(SU).where(SU.ID.eq(uid)).and(SU.IS_ACTIVE.isTrue()));
+    /**
+     * A user's facts as of the running transaction. {@code active} is false for a missing user;
+     * {@code admin} is true only for an <em>active</em> system admin; {@code roles} holds the
+     * user's role in each <em>active</em> organization (empty when the user is inactive: an
+     * inactive user reaches nothing through organizations).
+     */
+    record Facts(long userId, boolean active, boolean admin, Map<Long, OrgRole> roles) {
+        /** Ids of the active organizations the user belongs to ({@code managedOnly}: as owner or admin). */
+        List<Long> organizations(boolean managedOnly) {
+            List<Long> ids = new ArrayList<>(roles.size());
+            roles.forEach((id, role) -> {
+                if (!managedOnly || role.canManage()) ids.add(id);
+            });
+            return ids;
+        }
+
+        /**
+         * Rows reachable through the user's organizations or personal ownership: {@code FALSE} for
+         * an inactive user, {@code TRUE} for an active admin, otherwise the literal-id condition.
+         */
+        Condition reach(Field<Long> owner, Field<Long> organization, boolean managedOnly) {
+            if (!active) return DSL.falseCondition();
+            if (admin) return DSL.trueCondition();
+            Condition viaOrg = organization == null ? DSL.falseCondition() : organization.in(organizations(managedOnly));
+            return owner == null ? viaOrg : owner.eq(userId).or(viaOrg);
+        }
     }
 
-    /** The user is an active system admin now. */
-    static Condition activeAdmin(long uid) {
-        return DSL.exists(DSL.selectOne().from(SU).where(SU.ID.eq(uid)).and(SU.IS_ACTIVE.isTrue()).and(SU.IS_ADMIN.isTrue()));
+    /**
+     * The facts query: the user row by primary key and, in the same row, its memberships in active
+     * organizations as {@code "orgId:role,orgId:role,…"} (a correlated {@code group_concat} over
+     * the {@code (user_id, organization_id)} index, each organization by primary key). Built once
+     * and rendered once; each call binds only the user id and reads one row.
+     * (Rendering a larger query per call, or reading one JDBC row per membership, is what cost
+     * the time — docs/PERFORMANCE.md.)
+     */
+    private static final Select<?> FACTS = DSL.select(SU.IS_ACTIVE, SU.IS_ADMIN,
+                    DSL.field(DSL.select(DSL.groupConcat(DSL.concat(SM.ORGANIZATION_ID.cast(String.class), DSL.inline(":"), SM.ROLE)))
+                            .from(SM).join(SO).on(SO.ID.eq(SM.ORGANIZATION_ID))
+                            .where(SM.USER_ID.eq(SU.ID)).and(SO.IS_ACTIVE.isTrue())))
+            .from(SU)
+            .where(SU.ID.eq(DSL.param("uid", Long.class)));
+    /** The library's {@code DSLContext}s are SQLite ones; rendered once, at class initialisation. */
+    private static final String FACTS_SQL = DSL.using(SQLDialect.SQLITE).render(FACTS);
+
+    /** The user's facts, read with one indexed query on {@code dsl}'s connection, inside its running transaction. */
+    static Facts facts(DSLContext dsl, long uid) {
+        return dsl.connectionResult(c -> {
+            try (PreparedStatement ps = c.prepareStatement(FACTS_SQL)) {
+                ps.setLong(1, uid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    // A missing user, and NULL flags, count as inactive / not admin (like IS TRUE in SQL).
+                    if (!rs.next() || !rs.getBoolean(1)) {
+                        return new Facts(uid, false, false, Map.of());
+                    }
+                    return new Facts(uid, true, rs.getBoolean(2), roles(rs.getString(3)));
+                }
+            }
+        });
     }
 
-    /** Ids of the active organizations the user belongs to now ({@code managedOnly}: as owner or admin). */
-    public static Select<Record1<Long>> organizationsOf(long uid, boolean managedOnly) {
-        Condition c = SM.USER_ID.eq(uid).and(SO.IS_ACTIVE.isTrue());
-        if (managedOnly) c = c.and(SM.ROLE.in(MANAGER_ROLES));
-        return DSL.select(SM.ORGANIZATION_ID).from(SM).join(SO).on(SO.ID.eq(SM.ORGANIZATION_ID)).where(c);
+    /** {@code "12:owner,40:member"} as a map; null (no membership in an active organization) as an empty one. */
+    static Map<Long, OrgRole> roles(String memberships) {
+        Map<Long, OrgRole> roles = new LinkedHashMap<>();
+        for (String item : memberships == null ? new String[0] : memberships.split(",")) {
+            int colon = item.indexOf(':');
+            roles.put(Long.parseLong(item, 0, colon, 10), OrgRole.fromDb(item.substring(colon + 1)));
+        }
+        return roles;
     }
 
-    private static boolean holds(DSLContext dsl, Condition c) {
-        return dsl.fetchExists(DSL.selectOne().where(c));
+    /** The scope's facts; the caller has already handled the system scope. */
+    private static Facts facts(DSLContext dsl, AccessScope scope) {
+        return facts(dsl, uid(scope));
     }
 
     // --- sites -------------------------------------------------------------------------
 
-    /** Sites the scope may read. */
-    public static Condition siteVisible(AccessScope scope, Sites s) {
-        if (ownSystem(scope)) return DSL.trueCondition();
-        long uid = uid(scope);
-        return activeAdmin(uid).or(activeUser(uid).and(s.OWNER_ID.eq(uid).or(s.ORGANIZATION_ID.in(organizationsOf(uid, false)))));
+    /** Sites the scope may read, decided on the caller's facts read now in {@code dsl}'s transaction. */
+    public static Condition siteVisible(DSLContext dsl, AccessScope scope, Sites s) {
+        return ownSystem(scope) ? DSL.trueCondition() : facts(dsl, scope).reach(s.OWNER_ID, s.ORGANIZATION_ID, false);
     }
 
-    public static Condition siteVisible(AccessScope scope) {
-        Inputs.notNull("scope", scope);
-        return siteVisible(scope, SITES);
+    private static boolean canManage(Facts f, SitesRecord site) {
+        if (!f.active()) return false;
+        return f.admin() || Objects.equals(site.getOwnerId(), f.userId())
+                || f.roles().getOrDefault(site.getOrganizationId(), OrgRole.MEMBER).canManage();
     }
 
-    /** Sites the scope may manage (configuration, limits, domains, env vars, delete). */
-    public static Condition siteManageable(AccessScope scope, Sites s) {
-        if (ownSystem(scope)) return DSL.trueCondition();
-        long uid = uid(scope);
-        return activeAdmin(uid).or(activeUser(uid).and(s.OWNER_ID.eq(uid).or(s.ORGANIZATION_ID.in(organizationsOf(uid, true)))));
-    }
-
-    /** Whether the scope may manage this site row now (queried in {@code dsl}'s transaction). */
+    /** Whether the scope may manage this site row now (facts read in {@code dsl}'s transaction). */
     public static boolean canManage(DSLContext dsl, AccessScope scope, SitesRecord site) {
         if (ownSystem(scope)) return true;
-        return dsl.fetchExists(DSL.selectOne().from(SITES).where(SITES.ID.eq(site.getId())).and(siteManageable(scope, SITES)));
+        return canManage(facts(dsl, scope), site);
     }
 
-    /**
-     * The site if the scope can see it. Invisible and missing sites raise the same
-     * {@link NotFoundException}.
-     */
-    public static SitesRecord requireVisibleSite(DSLContext dsl, AccessScope scope, long siteId) {
-        Inputs.notNull("scope", scope);
-        SitesRecord site = dsl.selectFrom(SITES).where(SITES.ID.eq(siteId)).and(siteVisible(scope, SITES)).fetchOne();
+    private static SitesRecord requireVisibleSite(DSLContext dsl, Condition visible, long siteId) {
+        SitesRecord site = dsl.selectFrom(SITES).where(SITES.ID.eq(siteId)).and(visible).fetchOne();
         if (site == null) {
             throw new NotFoundException("site", siteId);
         }
@@ -143,13 +199,22 @@ public final class TenantFilter {
     }
 
     /**
+     * The site if the scope can see it. Invisible and missing sites raise the same
+     * {@link NotFoundException}.
+     */
+    public static SitesRecord requireVisibleSite(DSLContext dsl, AccessScope scope, long siteId) {
+        return requireVisibleSite(dsl, siteVisible(dsl, scope, SITES), siteId);
+    }
+
+    /**
      * The site if the scope may manage it: {@link NotFoundException} when invisible or
      * missing, {@link AccessDeniedException} when visible without the needed role.
      */
     public static SitesRecord requireManageableSite(DSLContext dsl, AccessScope scope, long siteId) {
-        Inputs.notNull("scope", scope);
-        SitesRecord site = requireVisibleSite(dsl, scope, siteId);
-        if (!canManage(dsl, scope, site)) {
+        if (ownSystem(scope)) return requireVisibleSite(dsl, DSL.trueCondition(), siteId);
+        Facts f = facts(dsl, scope);
+        SitesRecord site = requireVisibleSite(dsl, f.reach(SITES.OWNER_ID, SITES.ORGANIZATION_ID, false), siteId);
+        if (!canManage(f, site)) {
             throw new AccessDeniedException("managing site " + siteId + " needs its owner, an organization owner/admin or a system admin");
         }
         return site;
@@ -174,7 +239,7 @@ public final class TenantFilter {
     /** True for this database's system scope and for users who are active system admins now. */
     public static boolean isAdmin(DSLContext dsl, AccessScope scope) {
         if (ownSystem(scope)) return true;
-        return holds(dsl, activeAdmin(uid(scope)));
+        return facts(dsl, scope).admin();
     }
 
     /** For operations reserved to system admins (and the system scope); checked on the current user row. */
@@ -190,46 +255,46 @@ public final class TenantFilter {
      */
     public static long requireActiveUser(DSLContext dsl, AccessScope scope, String operation) {
         Inputs.notNull("scope", scope);
-        if (scope.isSystem() || !holds(dsl, activeUser(uid(scope)))) {
+        if (scope.isSystem() || !facts(dsl, scope).active()) {
             throw new AccessDeniedException(operation + " needs an active user");
         }
         return uid(scope);
     }
 
     /** Users the scope may see: itself; every user for system admins and the system scope. */
-    public static Condition userVisible(AccessScope scope, Users u) {
-        if (ownSystem(scope)) return DSL.trueCondition();
-        long uid = uid(scope);
-        return activeAdmin(uid).or(activeUser(uid).and(u.ID.eq(uid)));
+    public static Condition userVisible(DSLContext dsl, AccessScope scope, Users u) {
+        return ownSystem(scope) ? DSL.trueCondition() : facts(dsl, scope).reach(u.ID, null, false);
     }
 
     /** Organizations the scope may see: active ones it belongs to; all for system admins. */
-    public static Condition organizationVisible(AccessScope scope, Organizations o) {
-        if (ownSystem(scope)) return DSL.trueCondition();
-        long uid = uid(scope);
-        return activeAdmin(uid).or(activeUser(uid).and(o.ID.in(organizationsOf(uid, false))));
+    public static Condition organizationVisible(DSLContext dsl, AccessScope scope, Organizations o) {
+        return ownSystem(scope) ? DSL.trueCondition() : facts(dsl, scope).reach(null, o.ID, false);
     }
 
     /** Audit rows the scope may read: all for system admins; its managed organizations' rows otherwise. */
-    public static Condition auditVisible(AccessScope scope, AuditLog a) {
-        if (ownSystem(scope)) return DSL.trueCondition();
-        long uid = uid(scope);
-        return activeAdmin(uid).or(activeUser(uid).and(a.ORGANIZATION_ID.in(organizationsOf(uid, true))));
+    public static Condition auditVisible(DSLContext dsl, AccessScope scope, AuditLog a) {
+        return ownSystem(scope) ? DSL.trueCondition() : facts(dsl, scope).reach(null, a.ORGANIZATION_ID, true);
     }
 
     /** True when the scope's user is active and owner/admin of at least one active organization now. */
     public static boolean managesAnyOrganization(DSLContext dsl, AccessScope scope) {
         Inputs.notNull("scope", scope);
         if (scope.isSystem()) return false;
-        long uid = uid(scope);
-        return holds(dsl, activeUser(uid).and(DSL.exists(organizationsOf(uid, true))));
+        return !facts(dsl, scope).organizations(true).isEmpty();
+    }
+
+    /**
+     * Ids of the active organizations the calling user belongs to now, in no particular order;
+     * empty for a deactivated user. Only for user scopes.
+     */
+    public static List<Long> organizationIds(DSLContext dsl, long uid) {
+        return facts(dsl, uid).organizations(false);
     }
 
     /** The organization if visible; invisible and missing raise the same {@link NotFoundException}. */
     public static OrganizationsRecord requireVisibleOrganization(DSLContext dsl, AccessScope scope, long orgId) {
-        Inputs.notNull("scope", scope);
         OrganizationsRecord org = dsl.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(orgId))
-                .and(organizationVisible(scope, ORGANIZATIONS)).fetchOne();
+                .and(organizationVisible(dsl, scope, ORGANIZATIONS)).fetchOne();
         if (org == null) {
             throw new NotFoundException("organization", orgId);
         }
@@ -240,25 +305,23 @@ public final class TenantFilter {
     public static Optional<OrgRole> roleIn(DSLContext dsl, AccessScope scope, long orgId) {
         Inputs.notNull("scope", scope);
         if (scope.isSystem()) return Optional.empty();
-        long uid = uid(scope);
-        String role = dsl.select(SM.ROLE).from(SM).join(SO).on(SO.ID.eq(SM.ORGANIZATION_ID))
-                .where(SM.USER_ID.eq(uid)).and(SM.ORGANIZATION_ID.eq(orgId)).and(SO.IS_ACTIVE.isTrue())
-                .and(activeUser(uid)).fetchOne(SM.ROLE);
-        return Optional.ofNullable(role).map(OrgRole::fromDb);
+        return Optional.ofNullable(facts(dsl, scope).roles().get(orgId));
     }
 
     /** Owner/admin of the organization, or a system admin; {@link AccessDeniedException} otherwise. */
     public static void requireOrganizationManager(DSLContext dsl, AccessScope scope, long orgId, String operation) {
-        if (isAdmin(dsl, scope)) return;
-        if (!roleIn(dsl, scope, orgId).map(OrgRole::canManage).orElse(false)) {
+        if (ownSystem(scope)) return;
+        Facts f = facts(dsl, scope);
+        if (!f.admin() && !f.roles().getOrDefault(orgId, OrgRole.MEMBER).canManage()) {
             throw new AccessDeniedException(operation + " needs the organization's owner or an admin");
         }
     }
 
     /** The organization's owner, or a system admin; {@link AccessDeniedException} otherwise. */
     public static void requireOrganizationOwner(DSLContext dsl, AccessScope scope, long orgId, String operation) {
-        if (isAdmin(dsl, scope)) return;
-        if (roleIn(dsl, scope, orgId).orElse(null) != OrgRole.OWNER) {
+        if (ownSystem(scope)) return;
+        Facts f = facts(dsl, scope);
+        if (!f.admin() && f.roles().get(orgId) != OrgRole.OWNER) {
             throw new AccessDeniedException(operation + " needs the organization's owner");
         }
     }
@@ -269,7 +332,6 @@ public final class TenantFilter {
      * sites raise the same {@link NotFoundException}. See docs/deployments.md.
      */
     public static SitesRecord requireDeployableSite(DSLContext dsl, AccessScope scope, long siteId) {
-        Inputs.notNull("scope", scope);
         return requireVisibleSite(dsl, scope, siteId);
     }
 
@@ -281,7 +343,7 @@ public final class TenantFilter {
     /** For reads of non-tenant platform data (system config): this database's system scope or an active user. */
     public static void requireActive(DSLContext dsl, AccessScope scope, String operation) {
         if (ownSystem(scope)) return;
-        if (!holds(dsl, activeUser(uid(scope)))) {
+        if (!facts(dsl, scope).active()) {
             throw new AccessDeniedException(operation + " needs an active account");
         }
     }

@@ -5,6 +5,7 @@ import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.config.ConfigSettings;
@@ -47,7 +48,7 @@ public final class AuditLogRepository {
     public Page<AuditEntry> list(AccessScope scope, Long organizationId, PageCursor after, int limit) {
         int n = Page.checkLimit(limit);
         return db.read(dsl -> {
-            Condition where = TenantFilter.auditVisible(scope, A);
+            Condition where = TenantFilter.auditVisible(dsl, scope, A);
             if (organizationId != null) {
                 TenantFilter.requireVisibleOrganization(dsl, scope, organizationId);
                 TenantFilter.requireOrganizationManager(dsl, scope, organizationId, "reading the audit log");

@@ -8,6 +8,7 @@ import dev.dialup.deploy.db.engine.DatabaseEngine;
 import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.ReaderConnections;
 import dev.dialup.deploy.db.DialupDataException;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.config;
 
+import dev.dialup.deploy.db.config.internal.ConfigValues;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 
 import dev.dialup.deploy.db.core.DialupDatabase;

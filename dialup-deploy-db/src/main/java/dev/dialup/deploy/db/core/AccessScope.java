@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.core;
 
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import java.util.Objects;
 import java.util.Optional;

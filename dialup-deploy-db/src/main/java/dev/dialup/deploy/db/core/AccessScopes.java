@@ -1,5 +1,7 @@
 package dev.dialup.deploy.db.core;
 
+import static dev.dialup.deploy.db.generated.Tables.USERS;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import org.jooq.impl.DSL;
 

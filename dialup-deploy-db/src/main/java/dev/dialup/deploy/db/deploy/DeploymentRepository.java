@@ -283,7 +283,7 @@ public final class DeploymentRepository {
 
     /** The deployment joined with its site, if the site is visible; otherwise not found. */
     private Record requireVisible(DSLContext dsl, AccessScope scope, long deploymentId) {
-        Record r = selectBase(dsl).where(D.ID.eq(deploymentId)).and(TenantFilter.siteVisible(scope, S)).fetchOne();
+        Record r = selectBase(dsl).where(D.ID.eq(deploymentId)).and(TenantFilter.siteVisible(dsl, scope, S)).fetchOne();
         if (r == null) throw new NotFoundException("deployment", deploymentId);
         return r;
     }

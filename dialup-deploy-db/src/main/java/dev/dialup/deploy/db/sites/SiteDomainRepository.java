@@ -3,6 +3,7 @@ package dev.dialup.deploy.db.sites;
 import dev.dialup.deploy.db.access.Domains;
 import static dev.dialup.deploy.db.generated.Tables.SITE_DOMAINS;
 
+import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.access.UniqueConstraints;

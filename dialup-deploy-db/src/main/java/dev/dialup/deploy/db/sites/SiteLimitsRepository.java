@@ -7,6 +7,7 @@ import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.config.ConfigSetting;
 import dev.dialup.deploy.db.config.ConfigSettings;
+import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.config.internal.ConfigValues;
 import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
 import dev.dialup.deploy.db.generated.tables.records.SiteResourceLimitsRecord;

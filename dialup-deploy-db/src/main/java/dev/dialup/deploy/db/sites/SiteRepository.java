@@ -4,6 +4,7 @@ import dev.dialup.deploy.db.access.Domains;
 import static dev.dialup.deploy.db.generated.Tables.PROCESSES;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 
+import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
@@ -27,7 +28,7 @@ import org.jooq.impl.DSL;
 
 /**
  * Sites: create, find, list, update, delete. Reading needs {@link TenantFilter#siteVisible},
- * changing needs {@link TenantFilter#siteManageable}; rules in docs/tenancy.md.
+ * changing needs {@link TenantFilter#requireManageableSite}; rules in docs/tenancy.md.
  */
 public final class SiteRepository {
     private static final Sites S = SITES;
@@ -85,7 +86,7 @@ public final class SiteRepository {
     public Site findBySlug(AccessScope scope, String slug) {
         String s = Inputs.required("slug", slug).toLowerCase(Locale.ROOT);
         return db.read(dsl -> {
-            SitesRecord r = selectBase(dsl).where(S.SLUG.equalIgnoreCase(s)).and(TenantFilter.siteVisible(scope, S)).fetchOne();
+            SitesRecord r = selectBase(dsl).where(S.SLUG.equalIgnoreCase(s)).and(TenantFilter.siteVisible(dsl, scope, S)).fetchOne();
             if (r == null) throw new NotFoundException("site", s);
             return toSite(r);
         });
@@ -100,7 +101,7 @@ public final class SiteRepository {
         SiteFilter f = filter == null ? SiteFilter.ALL : filter;
         String contains = Inputs.optionalLine("nameContains", f.nameContains(), Inputs.NAME_MAX);
         return db.read(dsl -> {
-            Condition where = TenantFilter.siteVisible(scope, S);
+            Condition where = TenantFilter.siteVisible(dsl, scope, S);
             if (f.organizationId() != null) where = where.and(S.ORGANIZATION_ID.eq(f.organizationId()));
             if (f.type() != null) where = where.and(S.SITE_TYPE.eq(f.type().dbValue()));
             if (f.active() != null) where = where.and(S.IS_ACTIVE.eq(f.active()));

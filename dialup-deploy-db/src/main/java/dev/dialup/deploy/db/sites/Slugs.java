@@ -18,10 +18,10 @@ public final class Slugs {
     public static String slugify(String name) {
         String folded = MARKS.matcher(Normalizer.normalize(name == null ? "" : name, Normalizer.Form.NFKD)).replaceAll("");
         String slug = NON_ALNUM.matcher(folded.toLowerCase(Locale.ROOT)).replaceAll("-");
-        slug = trimDashes(slug);
-        if (slug.length() > MAX_LENGTH) {
-            slug = trimDashes(slug.substring(0, MAX_LENGTH));
-        }
+        // Cut to the limit, then trim dashes left at either end (a cut never needs its own branch:
+        // cutting a slug already within the limit changes nothing).
+        String trimmed = trimDashes(slug);
+        slug = trimDashes(trimmed.substring(0, Math.min(trimmed.length(), MAX_LENGTH)));
         return slug.isEmpty() ? "site" : slug;
     }
 
@@ -36,9 +36,7 @@ public final class Slugs {
         }
         for (int n = 2; ; n++) {
             String suffix = "-" + n;
-            String stem = base.length() + suffix.length() > MAX_LENGTH
-                    ? trimDashes(base.substring(0, MAX_LENGTH - suffix.length()))
-                    : base;
+            String stem = trimDashes(base.substring(0, Math.min(base.length(), MAX_LENGTH - suffix.length())));
             String candidate = stem + suffix;
             if (!taken.test(candidate)) {
                 return candidate;

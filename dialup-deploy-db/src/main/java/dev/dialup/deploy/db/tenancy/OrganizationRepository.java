@@ -107,8 +107,7 @@ public final class OrganizationRepository {
         Inputs.notNull("scope", scope);
         if (scope.isSystem()) return List.of();
         long uid = scope.userId().orElseThrow();
-        return db.read(dsl -> selectBase(dsl).where(O.ID.in(TenantFilter.organizationsOf(uid, false)))
-                .and(TenantFilter.activeUser(uid)).and(O.IS_ACTIVE.isTrue())
+        return db.read(dsl -> selectBase(dsl).where(O.ID.in(TenantFilter.organizationIds(dsl, uid)))
                 .orderBy(O.NAME, O.ID).fetch(OrganizationRepository::toOrganization));
     }
 

@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.tenancy;
 
+import dev.dialup.deploy.db.core.AccessScopes;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
 import dev.dialup.deploy.db.access.Inputs;
 import dev.dialup.deploy.db.access.TenantFilter;
@@ -126,6 +127,11 @@ public final class UserRepository {
      * parameter set still stored ({@link PasswordHashing#plan}) — and the same one write
      * transaction (the failure is counted for the account, or for the unknown name).
      *
+     * <p>Order: the scope must be this database's system scope or an active system admin
+     * ({@link AccessDeniedException} otherwise, checked again in each transaction below); only
+     * then is the {@link LoginGuard} asked, so an unauthorised caller never consumes or observes
+     * the guard.
+     *
      * <p>Throttling per account: after {@code security.login_failure_threshold} consecutive
      * failures the account is locked for {@code security.login_lockout_seconds}, doubling with
      * each consecutive lockout (at most a day); while locked even the right password gives empty.
@@ -141,6 +147,13 @@ public final class UserRepository {
         Inputs.passwordLength("password", password);
         String key = login == null ? "" : login.strip();
         String pw = password == null ? "" : password;
+        // The caller's right first: a scope that may not authenticate gets AccessDeniedException
+        // whatever the guard would say, and neither spends the guard's budget for this login or
+        // address nor learns from an empty result that the guard is refusing it.
+        db.read(tx -> {
+            TenantFilter.requireAdmin(tx, scope, "authenticating a user");
+            return null;
+        });
         if (!guard.permit(key, clientAddress)) {
             return Optional.empty();
         }
@@ -299,7 +312,7 @@ public final class UserRepository {
     }
 
     private User requireVisible(DSLContext dsl, AccessScope scope, long userId) {
-        Record r = selectBase(dsl).and(U.ID.eq(userId)).and(TenantFilter.userVisible(scope, U)).fetchOne();
+        Record r = selectBase(dsl).and(U.ID.eq(userId)).and(TenantFilter.userVisible(dsl, scope, U)).fetchOne();
         if (r == null) throw new NotFoundException("user", userId);
         return toUser(r);
     }

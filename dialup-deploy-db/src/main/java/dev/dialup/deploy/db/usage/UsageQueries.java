@@ -66,7 +66,7 @@ final class UsageQueries {
         Objects.requireNonNull(siteIds, "siteIds");
         Set<Long> ids = new TreeSet<>(siteIds);
         return db.read(dsl -> {
-            Set<Long> visible = new HashSet<>(dsl.select(s.ID).from(s).where(s.ID.in(ids)).and(TenantFilter.siteVisible(scope, s)).fetch(s.ID));
+            Set<Long> visible = new HashSet<>(dsl.select(s.ID).from(s).where(s.ID.in(ids)).and(TenantFilter.siteVisible(dsl, scope, s)).fetch(s.ID));
             for (long id : ids) {
                 if (!visible.contains(id)) throw new NotFoundException("site", id);
             }
@@ -80,7 +80,7 @@ final class UsageQueries {
 
     List<UsageSample> latestForVisibleSites(AccessScope scope) {
         return db.read(dsl -> fetchAndMap(l, selectBase(dsl, l).join(s).on(s.ID.eq(l.siteId()))
-                .where(TenantFilter.siteVisible(scope, s)).orderBy(l.siteId())));
+                .where(TenantFilter.siteVisible(dsl, scope, s)).orderBy(l.siteId())));
     }
 
     List<UsageSample> series(AccessScope scope, long siteId, Instant from, Instant to) {

@@ -46,6 +46,29 @@ class SystemConfigRepositoryTest {
         assertThat(repo.get(member, ConfigSettings.PLATFORM_NAME)).isEqualTo("dialup");
     }
 
+    /** Reading configuration needs an active account, decided on the current user row. */
+    @Test
+    void aDeactivatedUserReadsNoConfiguration() {
+        dev.dialup.deploy.db.testing.Fixtures f = new dev.dialup.deploy.db.testing.Fixtures(db);
+        long gone = f.user("gone");
+        AccessScope scope = new dev.dialup.deploy.db.core.AccessScopes(db).forUser(gone);
+        assertThat(repo.list(scope)).isNotEmpty();
+        f.deactivateUser(gone);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> repo.list(scope))
+                .isInstanceOf(dev.dialup.deploy.db.AccessDeniedException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> repo.get(scope, ConfigSettings.BCRYPT_COST))
+                .isInstanceOf(dev.dialup.deploy.db.AccessDeniedException.class);
+    }
+
+    /** readLong on a catalogue key that is not a number (a boolean, a name) gives the caller's fallback. */
+    @Test
+    void readLongOfANonNumericCatalogueKeyIsTheFallback() {
+        long bool = db.read(dsl -> ConfigValues.readLong(dsl, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED.key(), 7));
+        long name = db.read(dsl -> ConfigValues.readLong(dsl, ConfigSettings.PLATFORM_NAME.key(), 8));
+        long cost = db.read(dsl -> ConfigValues.readLong(dsl, ConfigSettings.BCRYPT_COST.key(), 9));
+        assertThat(List.of(bool, name, cost)).containsExactly(7L, 8L, 12L);
+    }
+
     @Test
     void everyKnownSettingIsSeeded() {
         List<String> stored = repo.list(admin).stream().map(ConfigEntry::key).toList();

@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.tenancy;
 
+import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.AccessScope;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.generated.Tables.LOGIN_THROTTLE;
@@ -202,6 +203,49 @@ class LoginOracleTest {
         assertThat(guarded.authenticate(AUTH, " alice ", "wrong password", "198.51.100.7")).isEmpty();
         assertThat(guarded.authenticate(AUTH, "alice", PASSWORD, "198.51.100.7")).isEqualTo(Optional.of(alice));
         assertThat(seen).containsExactly("alice@198.51.100.7=false", "alice@198.51.100.7=true");
+    }
+
+    /**
+     * The guard is asked only for callers allowed to authenticate: a plain user, a demoted or
+     * deactivated admin get AccessDeniedException whether or not the guard would refuse, never
+     * spend the guard's budget for the login or address, and change nothing.
+     */
+    @Test
+    void anUnauthorisedCallerNeitherSpendsNorObservesTheGuard() {
+        users.register(AUTH, "alice", "alice@example.com", PASSWORD, null);
+        long mallory = users.register(AUTH, "mallory", "mallory@example.com", PASSWORD, null).id();
+        long exAdmin = users.register(AUTH, "exadmin", "exadmin@example.com", PASSWORD, null).id();
+        long root = users.register(AUTH, "root", "root@example.com", PASSWORD, null).id();
+        users.setSystemAdmin(AUTH, root, true); // the last active admin cannot be demoted
+        users.setSystemAdmin(AUTH, exAdmin, true);
+        AccessScope exAdminScope = new AccessScopes(db).forUser(exAdmin);
+        users.setSystemAdmin(AUTH, exAdmin, false);
+        List<String> asked = new ArrayList<>();
+        LoginGuard refuseAll = new LoginGuard() {
+            @Override
+            public boolean permit(String login, String clientAddress) {
+                asked.add(login + "@" + clientAddress);
+                return false;
+            }
+
+            @Override
+            public void completed(String login, String clientAddress, boolean success) {
+                asked.add("completed " + login);
+            }
+        };
+        UserRepository guarded = new UserRepository(db, refuseAll);
+        AccessScope plain = new AccessScopes(db).forUser(mallory);
+        Map<String, java.util.List<String>> before = dev.dialup.deploy.db.testing.DbSnapshot.of(db);
+
+        for (AccessScope caller : List.of(plain, exAdminScope)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> guarded.authenticate(caller, "alice", PASSWORD, "198.51.100.7"))
+                    .isInstanceOf(dev.dialup.deploy.db.AccessDeniedException.class);
+        }
+        assertThat(asked).isEmpty();
+        assertThat(dev.dialup.deploy.db.testing.DbSnapshot.of(db)).isEqualTo(before);
+        // the authorised caller reaches the guard, which refuses
+        assertThat(guarded.authenticate(AUTH, "alice", PASSWORD, "198.51.100.7")).isEmpty();
+        assertThat(asked).containsExactly("alice@198.51.100.7");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.dialup.deploy.db.tenancy;
 import dev.dialup.deploy.db.access.TenantFilter;
 import dev.dialup.deploy.db.core.AccessScope;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
+import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,6 +32,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 
 /**
  * Issue 9, behaviour 2, as the attack: mint a system scope without the database, use one
@@ -113,11 +116,11 @@ class SystemScopeAttackTest {
     @Test
     void aSystemScopeUsedOutsideItsDatabasesTransactionIsRefused() {
         AccessScope sys = TestDb.system(victimDb);
-        assertThatThrownBy(() -> TenantFilter.siteVisible(sys)).isInstanceOf(AccessDeniedException.class);
+        assertThatThrownBy(() -> TenantFilter.siteVisible(DSL.using(SQLDialect.SQLITE), sys, SITES)).isInstanceOf(AccessDeniedException.class);
         // inside: accepted
         assertThat(victimDb.read(dsl -> TenantFilter.requireVisibleSite(dsl, sys, site)).getId()).isEqualTo(site);
         // inside the OTHER database's transaction: refused
-        assertThatThrownBy(() -> attackerDb.read(dsl -> TenantFilter.siteVisible(sys))).isInstanceOf(AccessDeniedException.class);
+        assertThatThrownBy(() -> attackerDb.read(dsl -> TenantFilter.siteVisible(dsl, sys, SITES))).isInstanceOf(AccessDeniedException.class);
     }
 
     @ParameterizedTest

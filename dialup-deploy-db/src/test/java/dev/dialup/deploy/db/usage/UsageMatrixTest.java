@@ -14,6 +14,8 @@ import dev.dialup.deploy.db.testing.MatrixHarness;
 import dev.dialup.deploy.db.testing.MatrixHarness.Outcome;
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.TestDb;
 import java.nio.file.Path;
