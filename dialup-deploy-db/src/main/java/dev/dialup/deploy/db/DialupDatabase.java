@@ -36,13 +36,9 @@ import org.flywaydb.core.api.output.MigrateResult;
 import org.flywaydb.core.api.output.ValidateResult;
 import org.flywaydb.core.internal.exception.FlywayMigrateException;
 import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
 import org.jooq.Table;
-import org.jooq.conf.ExecuteWithoutWhere;
-import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
 import org.jooq.impl.DataSourceConnectionProvider;
-import org.jooq.impl.DefaultConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,6 +95,8 @@ public final class DialupDatabase implements AutoCloseable {
     private final WalCheckpointer checkpointer;
 
     private DialupDatabase(Builder b) {
+        // jOOQ's class loading on a second core while this thread opens the file (issue 14).
+        StartupWarmup.start();
         this.path = b.path.toAbsolutePath().normalize();
         this.options = b;
         this.clock = b.clock;
@@ -763,14 +761,7 @@ public final class DialupDatabase implements AutoCloseable {
     }
 
     private static DSLContext dsl(DataSource ds) {
-        Settings settings = new Settings()
-                .withExecuteUpdateWithoutWhere(ExecuteWithoutWhere.THROW)
-                .withExecuteDeleteWithoutWhere(ExecuteWithoutWhere.THROW)
-                .withRenderFormatted(false);
-        return DSL.using(new DefaultConfiguration()
-                .set(SQLDialect.SQLITE)
-                .set(new DataSourceConnectionProvider(ds))
-                .set(settings));
+        return DSL.using(JooqConfig.configuration(new DataSourceConnectionProvider(ds)));
     }
 
     /** Options for {@link DialupDatabase}. */

@@ -1,0 +1,84 @@
+package dev.dialup.deploy.db;
+
+import static dev.dialup.deploy.db.generated.Tables.USERS;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jooq.DSLContext;
+import org.jooq.Record1;
+import org.jooq.Result;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultConnectionProvider;
+import org.jooq.tools.jdbc.MockConnection;
+import org.jooq.tools.jdbc.MockResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Start-up work done in parallel (issue 14, docs/PERFORMANCE.md "Startup"): most of the time of
+ * a first {@code open()} plus a first query in a fresh JVM is jOOQ loading and initialising
+ * about a thousand classes ({@code SQLDataType} initialises the data types of every dialect, then
+ * the rendering and execution machinery and the generated tables). The first open in a JVM
+ * starts one daemon thread that does this work — render and run a few typical statements on a
+ * jOOQ {@link MockConnection}, never on the database — while the opening thread loads
+ * sqlite-jdbc's native library, checks the schema and builds the pools. A query that needs a
+ * class the warm-up is initialising waits for it (the JVM's class-initialisation lock), so
+ * nothing runs twice and nothing changes but when the work happens.
+ *
+ * <p>Once per JVM; off with the system property {@code dialup.db.warmup=false}. A failure is
+ * logged at DEBUG and ignored: the same classes then load on first use, as without it.
+ */
+final class StartupWarmup {
+    /** System property that turns the warm-up off ({@code -Ddialup.db.warmup=false}). */
+    static final String PROPERTY = "dialup.db.warmup";
+    static final String THREAD_NAME = "dialup-db-warmup";
+
+    private static final Logger log = LoggerFactory.getLogger(StartupWarmup.class);
+    private static final AtomicBoolean STARTED = new AtomicBoolean();
+
+    private StartupWarmup() {}
+
+    /** Starts the warm-up thread unless it already ran in this JVM or is turned off; returns at once. */
+    static void start() {
+        if ("false".equalsIgnoreCase(System.getProperty(PROPERTY))) {
+            return;
+        }
+        if (STARTED.getAndSet(true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                run();
+            } catch (RuntimeException | LinkageError e) {
+                // Only a speed-up: whatever failed here loads again on first use.
+                log.debug("Start-up warm-up of jOOQ failed (ignored): {}", e.toString());
+            }
+        }, THREAD_NAME);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * The statements a first request typically runs: a count and a select by key, in a
+     * transaction, rendered with the library's settings and read back through jOOQ's JDBC path.
+     * Results come from the mock; returns the SQL the mock received (tests).
+     */
+    static List<String> run() {
+        Result<Record1<Integer>> count = DSL.using(SQLDialect.SQLITE).newResult(DSL.count());
+        count.add(DSL.using(SQLDialect.SQLITE).newRecord(DSL.count()).values(0));
+        List<String> statements = new CopyOnWriteArrayList<>();
+        MockConnection connection = new MockConnection(ctx -> {
+            statements.add(ctx.sql());
+            return new MockResult[] {ctx.sql().startsWith("select count(*)")
+                    ? new MockResult(1, count) : new MockResult(0, DSL.using(SQLDialect.SQLITE).newResult(USERS))};
+        });
+        DSLContext dsl = DSL.using(JooqConfig.configuration(new DefaultConnectionProvider(connection)));
+        dsl.transaction(cfg -> {
+            cfg.dsl().fetchCount(USERS);
+            cfg.dsl().selectFrom(USERS).where(USERS.ID.eq(0L)).fetchOptional();
+        });
+        return statements;
+    }
+}
