@@ -116,6 +116,7 @@ public final class DialupDatabase implements AutoCloseable {
             writerPool.close();
             throw e;
         }
+        StartupWarmup.awaitFinished(); // jOOQ's static initialisation on one thread at a time
         this.writerDsl = dsl(writerPool);
         this.readerDsl = dsl(readerPool);
         this.fileKey = StorageGuard.fileKey(path);
@@ -505,6 +506,7 @@ public final class DialupDatabase implements AutoCloseable {
                 return upToDate;
             }
         }
+        StartupWarmup.awaitFinished(); // the backup before migrating uses jOOQ
         DataSource writer = SqliteOnly.dataSource(path, SqliteOnly.writerConfig(b.busyTimeout));
         if (kind == DatabaseInspector.Kind.MANAGED) {
             refuseNewer(path, b);

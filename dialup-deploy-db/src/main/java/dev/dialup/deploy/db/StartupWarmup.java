@@ -4,7 +4,9 @@ import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jooq.DSLContext;
 import org.jooq.Record1;
 import org.jooq.Result;
@@ -24,8 +26,14 @@ import org.slf4j.LoggerFactory;
  * starts one daemon thread that does this work — render and run a few typical statements on a
  * jOOQ {@link MockConnection}, never on the database — while the opening thread loads
  * sqlite-jdbc's native library, checks the schema and builds the pools. A query that needs a
- * class the warm-up is initialising waits for it (the JVM's class-initialisation lock), so
- * nothing runs twice and nothing changes but when the work happens.
+ * class the warm-up is initialising would wait for it anyway, so nothing runs twice and nothing
+ * changes but when the work happens.
+ *
+ * <p>jOOQ's static initialisation can deadlock when two threads start it at once (jOOQ issues
+ * #8226, #19529: {@code DSL.using} on one thread, a generated table on another). So the opening
+ * thread never touches jOOQ while the warm-up runs: {@link #awaitFinished()} comes before its
+ * first jOOQ use (building the contexts, or a backup before migrating). The overlap is the
+ * opening thread's non-jOOQ work: the native library, the schema check, the pools.
  *
  * <p>Once per JVM; off with the system property {@code dialup.db.warmup=false}. A failure is
  * logged at DEBUG and ignored: the same classes then load on first use, as without it.
@@ -36,7 +44,9 @@ final class StartupWarmup {
     static final String THREAD_NAME = "dialup-db-warmup";
 
     private static final Logger log = LoggerFactory.getLogger(StartupWarmup.class);
-    private static final AtomicBoolean STARTED = new AtomicBoolean();
+    private static final AtomicReference<CountDownLatch> STARTED = new AtomicReference<>();
+    /** How long the opening thread waits at most (a warm-up stuck behind a service's own jOOQ use). */
+    private static final long MAX_WAIT_SECONDS = 60;
 
     private StartupWarmup() {}
 
@@ -45,7 +55,8 @@ final class StartupWarmup {
         if ("false".equalsIgnoreCase(System.getProperty(PROPERTY))) {
             return;
         }
-        if (STARTED.getAndSet(true)) {
+        CountDownLatch done = new CountDownLatch(1);
+        if (!STARTED.compareAndSet(null, done)) {
             return;
         }
         Thread t = new Thread(() -> {
@@ -54,10 +65,30 @@ final class StartupWarmup {
             } catch (RuntimeException | LinkageError e) {
                 // Only a speed-up: whatever failed here loads again on first use.
                 log.debug("Start-up warm-up of jOOQ failed (ignored): {}", e.toString());
+            } finally {
+                done.countDown();
             }
         }, THREAD_NAME);
         t.setDaemon(true);
         t.start();
+    }
+
+    /**
+     * Returns once the warm-up (if one was started in this JVM) has finished, so that jOOQ's
+     * static initialisation never runs on two threads at once. Immediate after the first open.
+     */
+    static void awaitFinished() {
+        CountDownLatch done = STARTED.get();
+        if (done == null || done.getCount() == 0) {
+            return;
+        }
+        try {
+            if (!done.await(MAX_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                log.debug("Start-up warm-up of jOOQ still running after {} s; continuing", MAX_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
