@@ -37,7 +37,6 @@ import org.flywaydb.core.api.output.ValidateResult;
 import org.flywaydb.core.internal.exception.FlywayMigrateException;
 import org.jooq.DSLContext;
 import org.jooq.Table;
-import org.jooq.impl.DSL;
 import org.jooq.impl.DataSourceConnectionProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -763,7 +762,7 @@ public final class DialupDatabase implements AutoCloseable {
     }
 
     private static DSLContext dsl(DataSource ds) {
-        return DSL.using(JooqConfig.configuration(new DataSourceConnectionProvider(ds)));
+        return JooqConfig.dsl(new DataSourceConnectionProvider(ds));
     }
 
     /** Options for {@link DialupDatabase}. */

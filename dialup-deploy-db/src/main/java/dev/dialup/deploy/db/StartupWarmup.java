@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * about a thousand classes ({@code SQLDataType} initialises the data types of every dialect, then
  * the rendering and execution machinery and the generated tables). The first open in a JVM
  * starts one daemon thread that does this work — render and run a few typical statements on a
- * jOOQ {@link MockConnection}, never on the database — while the opening thread loads
+ * jOOQ {@code MockConnection}, never on the database — while the opening thread loads
  * sqlite-jdbc's native library, checks the schema and builds the pools. A query that needs a
  * class the warm-up is initialising would wait for it anyway, so nothing runs twice and nothing
  * changes but when the work happens.
@@ -105,7 +105,7 @@ final class StartupWarmup {
             return new MockResult[] {ctx.sql().startsWith("select count(*)")
                     ? new MockResult(1, count) : new MockResult(0, DSL.using(SQLDialect.SQLITE).newResult(USERS))};
         });
-        DSLContext dsl = DSL.using(JooqConfig.configuration(new DefaultConnectionProvider(connection)));
+        DSLContext dsl = JooqConfig.dsl(new DefaultConnectionProvider(connection));
         dsl.transaction(cfg -> {
             cfg.dsl().fetchCount(USERS);
             cfg.dsl().selectFrom(USERS).where(USERS.ID.eq(0L)).fetchOptional();
