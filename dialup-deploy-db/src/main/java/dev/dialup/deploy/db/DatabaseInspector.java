@@ -1,8 +1,8 @@
 package dev.dialup.deploy.db;
 
 import dev.dialup.deploy.db.IncompatibleDatabaseException.Reason;
-import dev.dialup.deploy.db.ops.SqliteOnly;
-import dev.dialup.deploy.db.ops.StorageGuard;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
+import dev.dialup.deploy.db.engine.sqlite.StorageGuard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -5,12 +5,12 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.dialup.deploy.db.generated.DefaultSchema;
 import dev.dialup.deploy.db.migration.V3__Adopt_legacy_sites;
 import dev.dialup.deploy.db.migration.V51__Backfill_input_keys;
-import dev.dialup.deploy.db.ops.BackupService;
-import dev.dialup.deploy.db.ops.OpenDatabases;
-import dev.dialup.deploy.db.ops.PrivateFiles;
-import dev.dialup.deploy.db.ops.SqliteOnly;
-import dev.dialup.deploy.db.ops.StorageGuard;
-import dev.dialup.deploy.db.ops.WalCheckpointer;
+import dev.dialup.deploy.db.backup.BackupService;
+import dev.dialup.deploy.db.engine.OpenDatabases;
+import dev.dialup.deploy.db.engine.PrivateFiles;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
+import dev.dialup.deploy.db.engine.sqlite.StorageGuard;
+import dev.dialup.deploy.db.engine.sqlite.WalCheckpointer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -373,11 +373,11 @@ public final class DialupDatabase implements AutoCloseable {
      *                  digit ({@link ValidationException} otherwise)
      * @throws IllegalStateException if the builder did not opt in with {@code allowSystemScope()}
      */
-    public dev.dialup.deploy.db.tenancy.AccessScope systemScope(String component) {
+    public dev.dialup.deploy.db.core.AccessScope systemScope(String component) {
         if (systemGrant == null) {
             throw new IllegalStateException("this database was opened without DialupDatabase.Builder.allowSystemScope(): it mints no system scope");
         }
-        return dev.dialup.deploy.db.tenancy.AccessScope.system(systemGrant, component);
+        return dev.dialup.deploy.db.core.AccessScope.system(systemGrant, component);
     }
 
     /** True when {@link #systemScope} is available (the builder opted in). */

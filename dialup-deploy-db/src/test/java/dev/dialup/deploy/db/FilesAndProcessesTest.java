@@ -3,10 +3,10 @@ package dev.dialup.deploy.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dialup.deploy.db.ops.Backup;
-import dev.dialup.deploy.db.ops.BackupService;
+import dev.dialup.deploy.db.backup.Backup;
+import dev.dialup.deploy.db.backup.BackupService;
 import dev.dialup.deploy.db.ops.RestoreService;
-import dev.dialup.deploy.db.ops.SqliteOnly;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import dev.dialup.deploy.db.ops.Verifier;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
@@ -54,7 +54,7 @@ class FilesAndProcessesTest {
             assertThat(mode(backup.file().getParent())).isEqualTo("rwx------");
 
             Path restored = dir.resolve("private/restored.db");
-            new RestoreService(Clock.systemUTC(), dev.dialup.deploy.db.ops.Progress.NONE).restore(backup.file(), restored, false);
+            new RestoreService(Clock.systemUTC(), dev.dialup.deploy.db.Progress.NONE).restore(backup.file(), restored, false);
             assertThat(mode(restored)).isEqualTo("rw-------");
         }
         assertThat(Verifier.verify(file).warnings()).isEmpty();

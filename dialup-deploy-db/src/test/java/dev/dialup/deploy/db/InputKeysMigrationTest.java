@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.ibm.icu.text.Normalizer2;
 import dev.dialup.deploy.db.migration.V3__Adopt_legacy_sites;
 import dev.dialup.deploy.db.migration.V51__Backfill_input_keys;
-import dev.dialup.deploy.db.tenancy.AccessScopes;
+import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.tenancy.OrganizationRepository;
 import dev.dialup.deploy.db.testing.Fixtures;
 import java.nio.file.Path;

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;
-import dev.dialup.deploy.db.tenancy.OrgRole;
+import dev.dialup.deploy.db.core.OrgRole;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;

@@ -60,7 +60,7 @@ class StartupClassLoadingTest {
     @Test
     void theFastPathLoadsNoFlywayEngineNoCryptoAndNoIcu() throws Exception {
         List<String> classes = loadedClasses(upToDateDatabase());
-        assertThat(classes).contains("dev.dialup.deploy.db.UpToDateCheck", "org.jooq.impl.DSL", "com.zaxxer.hikari.HikariDataSource");
+        assertThat(classes).contains("dev.dialup.deploy.db.migration.UpToDateCheck", "org.jooq.impl.DSL", "com.zaxxer.hikari.HikariDataSource");
         assertThat(classes).doesNotContain("org.flywaydb.core.Flyway")
                 .noneMatch(c -> c.startsWith("org.flywaydb.core.internal.command.") || c.startsWith("org.flywaydb.core.internal.database."))
                 .noneMatch(c -> c.startsWith("com.google.crypto.tink.") || c.startsWith("com.google.protobuf."))

@@ -3,7 +3,7 @@ package dev.dialup.deploy.db;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.jooq.SqliteTime;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.testing.TestDb;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -39,9 +39,9 @@ class TimeStorageTest {
 
     @Test
     void sqlDefaultsAndJavaValuesShareOneSortableFormat() {
-        assertThat(SqliteTime.parseInstant("2026-01-02 03:04:05")).isEqualTo(Instant.parse("2026-01-02T03:04:05Z"));
-        assertThat(SqliteTime.parseInstant("2026-01-02 03:04:05.678")).isEqualTo(Instant.parse("2026-01-02T03:04:05.678Z"));
-        assertThat(SqliteTime.format(Instant.parse("2026-01-02T03:04:05.678912Z"))).isEqualTo("2026-01-02 03:04:05.678");
+        assertThat(StoredTime.parseInstant("2026-01-02 03:04:05")).isEqualTo(Instant.parse("2026-01-02T03:04:05Z"));
+        assertThat(StoredTime.parseInstant("2026-01-02 03:04:05.678")).isEqualTo(Instant.parse("2026-01-02T03:04:05.678Z"));
+        assertThat(StoredTime.format(Instant.parse("2026-01-02T03:04:05.678912Z"))).isEqualTo("2026-01-02 03:04:05.678");
         // CURRENT_TIMESTAMP's shorter text sorts before any later millisecond of the same second
         assertThat("2026-01-02 03:04:05").isLessThan("2026-01-02 03:04:05.001");
     }

@@ -6,8 +6,8 @@ import static dev.dialup.deploy.db.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dialup.deploy.db.ops.SqliteOnly;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;

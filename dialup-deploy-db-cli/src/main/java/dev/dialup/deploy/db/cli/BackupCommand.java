@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.cli;
 
-import dev.dialup.deploy.db.ops.Backup;
-import dev.dialup.deploy.db.ops.BackupService;
+import dev.dialup.deploy.db.backup.Backup;
+import dev.dialup.deploy.db.backup.BackupService;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

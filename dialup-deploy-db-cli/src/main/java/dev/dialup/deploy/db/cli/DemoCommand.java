@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db.cli;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.integration.AdminDashboard;
 import dev.dialup.deploy.db.integration.AdminDashboardQueries;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,11 +2,11 @@ package dev.dialup.deploy.db.cli;
 
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.deploy.DeploymentRepository;
 import dev.dialup.deploy.db.deploy.DeploymentStatus;
 import dev.dialup.deploy.db.deploy.NewDeployment;
-import dev.dialup.deploy.db.ops.Progress;
+import dev.dialup.deploy.db.Progress;
 import dev.dialup.deploy.db.sites.NewSite;
 import dev.dialup.deploy.db.sites.ResourceLimits;
 import dev.dialup.deploy.db.sites.Site;
@@ -16,9 +16,9 @@ import dev.dialup.deploy.db.sites.SiteFilter;
 import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.AccessScopes;
-import dev.dialup.deploy.db.tenancy.OrgRole;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.tenancy.OrganizationRepository;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.usage.UsageRepository;

@@ -108,7 +108,7 @@ public final class DialupCli implements Runnable {
         boolean json;
 
         public Path path() {
-            return db != null ? db : dev.dialup.deploy.db.DialupDatabase.defaultPath();
+            return db != null ? db : dev.dialup.deploy.db.core.DialupDatabase.defaultPath();
         }
 
         public boolean json() {
@@ -119,7 +119,7 @@ public final class DialupCli implements Runnable {
         public java.nio.file.Path existingPath() {
             java.nio.file.Path p = path();
             if (!java.nio.file.Files.exists(p)) {
-                dev.dialup.deploy.db.ops.StorageGuard.permissionProblem(p, false).ifPresent(e -> {
+                dev.dialup.deploy.db.engine.sqlite.StorageGuard.permissionProblem(p, false).ifPresent(e -> {
                     throw e;
                 });
                 throw new dev.dialup.deploy.db.DialupDataException("No database at " + p.toAbsolutePath() + " (run 'migrate' to create it)");

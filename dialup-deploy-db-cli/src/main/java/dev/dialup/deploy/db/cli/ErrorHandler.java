@@ -4,7 +4,7 @@ import dev.dialup.deploy.db.DatabaseBusyException;
 import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import dev.dialup.deploy.db.StorageException;
-import dev.dialup.deploy.db.ops.BackupVerificationException;
+import dev.dialup.deploy.db.BackupVerificationException;
 import picocli.CommandLine;
 
 /**

@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db.cli;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.SchemaStatus;
-import dev.dialup.deploy.db.ops.Backup;
-import dev.dialup.deploy.db.ops.BackupService;
+import dev.dialup.deploy.db.backup.Backup;
+import dev.dialup.deploy.db.backup.BackupService;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

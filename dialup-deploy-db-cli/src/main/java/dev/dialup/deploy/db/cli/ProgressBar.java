@@ -1,6 +1,6 @@
 package dev.dialup.deploy.db.cli;
 
-import dev.dialup.deploy.db.ops.Progress;
+import dev.dialup.deploy.db.Progress;
 import java.io.Console;
 import java.io.PrintWriter;
 import java.lang.reflect.Method;

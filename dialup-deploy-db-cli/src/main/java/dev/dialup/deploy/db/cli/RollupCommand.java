@@ -1,6 +1,6 @@
 package dev.dialup.deploy.db.cli;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ops.PlatformMaintenance;
 import dev.dialup.deploy.db.usage.RollupResult;
 import dev.dialup.deploy.db.usage.UsageRepository;

@@ -1,10 +1,10 @@
 package dev.dialup.deploy.db.cli;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.ReencryptProgress;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package dev.dialup.deploy.db.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.Fixtures;
 import java.io.IOException;
 import java.io.PrintWriter;

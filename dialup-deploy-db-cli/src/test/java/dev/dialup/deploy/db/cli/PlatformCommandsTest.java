@@ -2,8 +2,8 @@ package dev.dialup.deploy.db.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.ops.BackupService;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.backup.BackupService;
 import dev.dialup.deploy.db.ops.PlatformMaintenance;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import java.nio.file.Path;

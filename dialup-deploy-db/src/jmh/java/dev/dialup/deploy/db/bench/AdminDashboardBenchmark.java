@@ -1,11 +1,11 @@
 package dev.dialup.deploy.db.bench;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.integration.AdminDashboard;
 import dev.dialup.deploy.db.integration.AdminDashboardQueries;
-import dev.dialup.deploy.db.jooq.SqliteTime;
-import dev.dialup.deploy.db.ops.SqliteOnly;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
+import dev.dialup.deploy.db.core.AccessScope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -117,9 +117,9 @@ public class AdminDashboardBenchmark {
                     dep.setLong(1, 1 + rnd.nextInt(SITES));
                     dep.setString(2, Long.toHexString(rnd.nextLong()));
                     dep.setString(3, status);
-                    dep.setString(4, SqliteTime.format(at));
-                    dep.setString(5, SqliteTime.format(at.plusSeconds(5)));
-                    dep.setString(6, status.equals("pending") || status.equals("building") ? null : SqliteTime.format(at.plusSeconds(5 + build)));
+                    dep.setString(4, StoredTime.format(at));
+                    dep.setString(5, StoredTime.format(at.plusSeconds(5)));
+                    dep.setString(6, status.equals("pending") || status.equals("building") ? null : StoredTime.format(at.plusSeconds(5 + build)));
                     dep.setObject(7, status.equals("pending") || status.equals("building") ? null : build);
                     dep.addBatch();
                     if (i % 10_000 == 9_999) dep.executeBatch();
@@ -134,7 +134,7 @@ public class AdminDashboardBenchmark {
                         double mem = 50 + rnd.nextDouble() * 900;
                         double cpu = rnd.nextDouble() * 80;
                         u.setLong(1, s);
-                        u.setString(2, SqliteTime.format(today.minusDays(d)));
+                        u.setString(2, StoredTime.format(today.minusDays(d)));
                         u.setDouble(3, mem);
                         u.setDouble(4, mem * 1.5);
                         u.setDouble(5, cpu);
@@ -186,13 +186,13 @@ public class AdminDashboardBenchmark {
 
     @Benchmark
     public void rawDeploymentsPerDay(Blackhole bh) throws Exception {
-        rawPerDay.setString(1, SqliteTime.format(NOW.truncatedTo(java.time.temporal.ChronoUnit.DAYS).minus(Duration.ofDays(29))));
+        rawPerDay.setString(1, StoredTime.format(NOW.truncatedTo(java.time.temporal.ChronoUnit.DAYS).minus(Duration.ofDays(29))));
         drain(rawPerDay, bh);
     }
 
     @Benchmark
     public void rawTopSitesByResourceUse(Blackhole bh) throws Exception {
-        String from = SqliteTime.format(LocalDate.ofInstant(NOW, ZoneOffset.UTC).minusDays(29));
+        String from = StoredTime.format(LocalDate.ofInstant(NOW, ZoneOffset.UTC).minusDays(29));
         rawTopSites.setString(1, from);
         int i = 1;
         try (ResultSet rs = rawTopSites.executeQuery()) {

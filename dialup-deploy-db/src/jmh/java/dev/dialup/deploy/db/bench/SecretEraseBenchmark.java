@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db.bench;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;

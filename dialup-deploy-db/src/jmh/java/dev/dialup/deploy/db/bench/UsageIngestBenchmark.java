@@ -1,8 +1,8 @@
 package dev.dialup.deploy.db.bench;
 
-import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.ops.SqliteOnly;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import dev.dialup.deploy.db.usage.UsageSample;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.bench;
 
-import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import java.time.Clock;
 import java.time.Duration;

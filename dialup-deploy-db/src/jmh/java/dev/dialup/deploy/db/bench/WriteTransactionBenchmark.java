@@ -2,8 +2,8 @@ package dev.dialup.deploy.db.bench;
 
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 
-import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.ops.SqliteOnly;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

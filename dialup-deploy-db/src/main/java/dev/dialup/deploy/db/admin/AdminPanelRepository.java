@@ -12,15 +12,15 @@ import static org.jooq.impl.DSL.select;
 import static org.jooq.impl.DSL.sum;
 import static org.jooq.impl.DSL.when;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.generated.tables.OrganizationMembers;
 import dev.dialup.deploy.db.generated.tables.Organizations;
 import dev.dialup.deploy.db.generated.tables.Sites;
 import dev.dialup.deploy.db.generated.tables.Users;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.TenantFilter;
 import org.jooq.Field;
 
 /**

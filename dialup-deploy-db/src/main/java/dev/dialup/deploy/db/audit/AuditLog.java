@@ -2,8 +2,8 @@ package dev.dialup.deploy.db.audit;
 
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 
-import dev.dialup.deploy.db.jooq.SqliteTime;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.core.AccessScope;
 import java.time.Clock;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,7 +31,7 @@ public final class AuditLog {
                 .set(AUDIT_LOG.TARGET_TYPE, targetType)
                 .set(AUDIT_LOG.TARGET_ID, targetId == null ? null : String.valueOf(targetId))
                 .set(AUDIT_LOG.ORGANIZATION_ID, organizationId)
-                .set(AUDIT_LOG.CREATED_AT, SqliteTime.truncate(clock.instant()))
+                .set(AUDIT_LOG.CREATED_AT, StoredTime.truncate(clock.instant()))
                 .set(AUDIT_LOG.DETAILS, JSONValue.toJSONString(details == null ? Map.of() : new TreeMap<>(details)))
                 .execute();
     }

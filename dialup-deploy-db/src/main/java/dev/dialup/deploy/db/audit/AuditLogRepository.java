@@ -3,16 +3,16 @@ package dev.dialup.deploy.db.audit;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.config.ConfigSettings;
-import dev.dialup.deploy.db.config.ConfigValues;
+import dev.dialup.deploy.db.config.internal.ConfigValues;
 import dev.dialup.deploy.db.generated.tables.records.AuditLogRecord;
-import dev.dialup.deploy.db.jooq.SqliteTime;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -72,7 +72,7 @@ public final class AuditLogRepository {
         // 30-day floor in the schema too.
         long days = db.read(dsl -> ConfigValues.get(db, dsl, ConfigSettings.AUDIT_RETENTION)).toDays();
         // The trigger compares with SQLite's 'now'; using the same clock keeps the prune inside what it allows.
-        Instant cutoff = SqliteTime.truncate(Instant.now().minus(Duration.ofDays(days)));
+        Instant cutoff = StoredTime.truncate(Instant.now().minus(Duration.ofDays(days)));
         long total = 0;
         while (true) {
             int deleted = db.write(tx -> tx.deleteFrom(A).where(A.ID.in(

@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.config;
 
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.tenancy.Inputs;
+import dev.dialup.deploy.db.access.Inputs;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;

@@ -2,7 +2,7 @@ package dev.dialup.deploy.db.config;
 
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.time.Duration;
 import org.jooq.DSLContext;
 

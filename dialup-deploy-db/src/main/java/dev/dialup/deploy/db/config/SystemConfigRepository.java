@@ -2,14 +2,14 @@ package dev.dialup.deploy.db.config;
 
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 
-import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.generated.tables.SystemConfig;
 import dev.dialup.deploy.db.generated.tables.records.SystemConfigRecord;
-import dev.dialup.deploy.db.jooq.SqliteTime;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.Inputs;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.util.List;
 import java.util.Map;
 import org.jooq.DSLContext;
@@ -58,10 +58,10 @@ public final class SystemConfigRepository {
             tx.insertInto(SYSTEM_CONFIG)
                     .set(SYSTEM_CONFIG.KEY, setting.key())
                     .set(SYSTEM_CONFIG.VALUE, text)
-                    .set(SYSTEM_CONFIG.UPDATED_AT, SqliteTime.truncate(db.clock().instant()))
+                    .set(SYSTEM_CONFIG.UPDATED_AT, StoredTime.truncate(db.clock().instant()))
                     .onConflict(SYSTEM_CONFIG.KEY).doUpdate()
                     .set(SYSTEM_CONFIG.VALUE, text)
-                    .set(SYSTEM_CONFIG.UPDATED_AT, SqliteTime.truncate(db.clock().instant()))
+                    .set(SYSTEM_CONFIG.UPDATED_AT, StoredTime.truncate(db.clock().instant()))
                     .execute();
             String shownOld = auditable(setting.key(), old);
             String shownNew = auditable(setting.key(), text);

@@ -7,23 +7,23 @@ import static dev.dialup.deploy.db.generated.Tables.SITES;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.config.ConfigSettings;
-import dev.dialup.deploy.db.config.ConfigValues;
+import dev.dialup.deploy.db.config.internal.ConfigValues;
 import dev.dialup.deploy.db.generated.tables.DeploymentLogChunks;
 import dev.dialup.deploy.db.generated.tables.Deployments;
 import dev.dialup.deploy.db.generated.tables.Sites;
 import dev.dialup.deploy.db.generated.tables.records.DeploymentsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.jooq.SqliteTime;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.sites.Branches;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.Inputs;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -302,7 +302,7 @@ public final class DeploymentRepository {
     }
 
     private Instant now() {
-        return SqliteTime.truncate(db.clock().instant());
+        return StoredTime.truncate(db.clock().instant());
     }
 
     private static String optional(String field, String value, int max) {

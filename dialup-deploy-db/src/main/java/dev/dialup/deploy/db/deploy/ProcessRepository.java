@@ -4,19 +4,19 @@ import static dev.dialup.deploy.db.generated.Tables.PROCESSES;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.config.ConfigSettings;
-import dev.dialup.deploy.db.config.ConfigValues;
+import dev.dialup.deploy.db.config.internal.ConfigValues;
 import dev.dialup.deploy.db.generated.tables.Processes;
 import dev.dialup.deploy.db.generated.tables.records.ProcessesRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.jooq.SqliteTime;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.Inputs;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -135,7 +135,7 @@ public final class ProcessRepository {
                     : failures >= threshold ? HealthStatus.UNHEALTHY
                     : HealthStatus.fromDb(r.getHealthStatus());
             tx.update(PROCESSES)
-                    .set(PROCESSES.LAST_HEALTH_CHECK, SqliteTime.truncate(db.clock().instant()))
+                    .set(PROCESSES.LAST_HEALTH_CHECK, StoredTime.truncate(db.clock().instant()))
                     .set(PROCESSES.HEALTH_STATUS, status.dbValue())
                     .set(PROCESSES.CONSECUTIVE_FAILURES, failures)
                     .set(PROCESSES.HEALTH_MESSAGE, message)
@@ -159,7 +159,7 @@ public final class ProcessRepository {
         TenantFilter.requireSystem(db, scope, "reading processes");
         checkLimit(limit);
         Inputs.duration("olderThan", olderThan);
-        Instant cutoff = SqliteTime.truncate(db.clock().instant().minus(olderThan));
+        Instant cutoff = StoredTime.truncate(db.clock().instant().minus(olderThan));
         return db.read(dsl -> dueQuery(dsl, cutoff, limit).fetch(this::toProcess));
     }
 

@@ -1,6 +1,6 @@
 package dev.dialup.deploy.db.integration;
 
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;

@@ -4,15 +4,15 @@ import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENTS;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.SITE_USAGE_DAILY;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.deploy.DeploymentStatus;
 import dev.dialup.deploy.db.generated.tables.Deployments;
 import dev.dialup.deploy.db.generated.tables.SiteUsageDaily;
 import dev.dialup.deploy.db.generated.tables.Sites;
-import dev.dialup.deploy.db.jooq.SqliteTime;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -79,7 +79,7 @@ public final class AdminDashboardQueries implements AdminDashboard {
                         .where(d.DEPLOYED_AT.ge(from))
                         .groupBy(day)
                         .orderBy(day)
-                        .fetch(r -> new DeploymentsOnDay(SqliteTime.parseDate(r.value1()), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()));
+                        .fetch(r -> new DeploymentsOnDay(StoredTime.parseDate(r.value1()), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()));
         });
     }
 

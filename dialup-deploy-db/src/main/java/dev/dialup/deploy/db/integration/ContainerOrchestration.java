@@ -4,7 +4,7 @@ import dev.dialup.deploy.db.deploy.Deployment;
 import dev.dialup.deploy.db.deploy.DeploymentPage;
 import dev.dialup.deploy.db.deploy.ProcessInfo;
 import dev.dialup.deploy.db.deploy.ProcessSpec;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.dialup.deploy.db.integration;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.SystemConfigRepository;
 import dev.dialup.deploy.db.deploy.Deployment;
@@ -11,8 +11,8 @@ import dev.dialup.deploy.db.deploy.ProcessRepository;
 import dev.dialup.deploy.db.deploy.ProcessSpec;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

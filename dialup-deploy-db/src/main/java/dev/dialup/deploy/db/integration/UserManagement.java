@@ -4,7 +4,7 @@ import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.admin.OrganizationSummary;
 import dev.dialup.deploy.db.admin.UserSummary;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.tenancy.User;
 
 /**

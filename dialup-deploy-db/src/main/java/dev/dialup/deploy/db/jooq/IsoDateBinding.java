@@ -15,11 +15,11 @@ public final class IsoDateBinding extends TextBinding<LocalDate, LocalDate> {
 
     @Override
     protected String format(LocalDate value) {
-        return SqliteTime.format(value);
+        return StoredTime.format(value);
     }
 
     @Override
     protected LocalDate parse(String text) {
-        return SqliteTime.parseDate(text);
+        return StoredTime.parseDate(text);
     }
 }

@@ -16,7 +16,7 @@ import java.time.temporal.ChronoUnit;
  * {@code CURRENT_TIMESTAMP}'s shorter form sorts correctly beside it), and dates as
  * {@code YYYY-MM-DD}.
  */
-public final class SqliteTime {
+public final class StoredTime {
     private static final DateTimeFormatter WRITE =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
@@ -29,7 +29,7 @@ public final class SqliteTime {
             .optionalStart().appendLiteral('Z').optionalEnd()
             .toFormatter();
 
-    private SqliteTime() {}
+    private StoredTime() {}
 
     /** Database text for an instant, truncated to milliseconds (the stored precision). */
     public static String format(Instant instant) {

@@ -19,11 +19,11 @@ public final class UtcInstantBinding extends TextBinding<LocalDateTime, Instant>
 
     @Override
     protected String format(Instant value) {
-        return SqliteTime.format(value);
+        return StoredTime.format(value);
     }
 
     @Override
     protected Instant parse(String text) {
-        return SqliteTime.parseInstant(text);
+        return StoredTime.parseInstant(text);
     }
 }

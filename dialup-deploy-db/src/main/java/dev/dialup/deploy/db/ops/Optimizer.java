@@ -1,6 +1,6 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
 

@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.audit.AuditLogRepository;
 import dev.dialup.deploy.db.deploy.DeploymentRepository;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.usage.PruneResult;
 import dev.dialup.deploy.db.usage.RollupResult;
 import dev.dialup.deploy.db.usage.UsageRepository;

@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.ops;
 
 import dev.dialup.deploy.db.DialupDataException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import dev.dialup.deploy.db.SchemaStatus;
 import java.io.IOException;

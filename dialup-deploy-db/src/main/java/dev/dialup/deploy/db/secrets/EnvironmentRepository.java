@@ -2,17 +2,17 @@ package dev.dialup.deploy.db.secrets;
 
 import static dev.dialup.deploy.db.generated.Tables.SITE_ENVIRONMENT_VARIABLES;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.generated.tables.SiteEnvironmentVariables;
 import dev.dialup.deploy.db.generated.tables.records.SiteEnvironmentVariablesRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.jooq.SqliteTime;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.Inputs;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +62,7 @@ public final class EnvironmentRepository {
         validateValue(value);
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
-            var now = SqliteTime.truncate(db.clock().instant());
+            var now = StoredTime.truncate(db.clock().instant());
             String stored = secret ? cipher.encrypt(siteId, key, value) : value;
             Long keyId = secret ? (long) cipher.primaryKeyId() : null;
             Boolean wasSecret = tx.select(v.IS_SECRET).from(v).where(v.SITE_ID.eq(siteId)).and(v.KEY.eq(key)).fetchOne(v.IS_SECRET);

@@ -2,7 +2,7 @@ package dev.dialup.deploy.db.sites;
 
 import com.ibm.icu.text.IDNA;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.tenancy.Inputs;
+import dev.dialup.deploy.db.access.Inputs;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;

@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.sites;
 
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.tenancy.Inputs;
+import dev.dialup.deploy.db.access.Inputs;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;

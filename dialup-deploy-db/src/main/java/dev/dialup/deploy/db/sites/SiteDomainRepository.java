@@ -3,16 +3,16 @@ package dev.dialup.deploy.db.sites;
 import static dev.dialup.deploy.db.generated.Tables.SITE_DOMAINS;
 
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.UniqueConstraints;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.access.UniqueConstraints;
+import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.generated.tables.SiteDomains;
 import dev.dialup.deploy.db.generated.tables.records.SiteDomainsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.jooq.SqliteTime;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.util.List;
 import java.util.Map;
 import org.jooq.DSLContext;
@@ -45,7 +45,7 @@ public final class SiteDomainRepository {
             String claimed = "domain " + d + " is already claimed";
             long id = UniqueConstraints.conflictOn(Map.of("site_domains.domain", claimed, "site_host_names.host", claimed),
                     () -> tx.insertInto(D).set(D.SITE_ID, siteId).set(D.DOMAIN, d).set(D.IS_PRIMARY, first).set(D.SSL_ENABLED, true)
-                            .set(D.CREATED_AT, SqliteTime.truncate(db.clock().instant()))
+                            .set(D.CREATED_AT, StoredTime.truncate(db.clock().instant()))
                             .returning(D.ID).fetchOne().getId());
             audit.record(tx, scope, "domain.add", "site_domain", id, site.getOrganizationId(),
                     Map.of("siteId", siteId, "domain", d, "primary", first));
@@ -81,7 +81,7 @@ public final class SiteDomainRepository {
             SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, siteId);
             TenantFilter.requireAdmin(tx, scope, "marking a domain verified");
             SiteDomainsRecord dom = requireDomain(tx, siteId, domainId);
-            tx.update(D).set(D.VERIFIED_AT, SqliteTime.truncate(db.clock().instant())).where(D.ID.eq(domainId)).execute();
+            tx.update(D).set(D.VERIFIED_AT, StoredTime.truncate(db.clock().instant())).where(D.ID.eq(domainId)).execute();
             audit.record(tx, scope, "domain.verify", "site_domain", domainId, site.getOrganizationId(),
                     Map.of("siteId", siteId, "domain", dom.getDomain()));
             return map(tx.selectFrom(D).where(D.ID.eq(domainId)).fetchOne());

@@ -2,16 +2,16 @@ package dev.dialup.deploy.db.sites;
 
 import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_LIMITS;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.config.ConfigKeys;
-import dev.dialup.deploy.db.config.ConfigValues;
+import dev.dialup.deploy.db.config.internal.ConfigValues;
 import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
 import dev.dialup.deploy.db.generated.tables.records.SiteResourceLimitsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.TenantFilter;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -41,7 +41,7 @@ public final class SiteLimitsRepository {
      * {@code system_config} ({@code limits.max_*}); {@link ValidationException} names the field.
      */
     public ResourceLimits set(AccessScope scope, long siteId, ResourceLimits limits) {
-        dev.dialup.deploy.db.tenancy.Inputs.notNull("limits", limits);
+        dev.dialup.deploy.db.access.Inputs.notNull("limits", limits);
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
             check(tx, "memoryMb", limits.memoryMb(), ConfigKeys.LIMITS_MAX_MEMORY_MB, 65_536);

@@ -1,6 +1,6 @@
 package dev.dialup.deploy.db.tenancy;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import java.util.Objects;
 import java.util.Optional;

@@ -2,7 +2,7 @@ package dev.dialup.deploy.db.tenancy;
 
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 
 /** Builds access scopes from the database: the only way to obtain a user's scope. */

@@ -2,7 +2,7 @@ package dev.dialup.deploy.db.tenancy;
 
 import com.ibm.icu.text.Normalizer2;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.sites.Domains;
+import dev.dialup.deploy.db.access.Domains;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

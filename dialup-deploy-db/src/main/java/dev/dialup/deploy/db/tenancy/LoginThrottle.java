@@ -2,12 +2,12 @@ package dev.dialup.deploy.db.tenancy;
 
 import static dev.dialup.deploy.db.generated.Tables.LOGIN_THROTTLE;
 
-import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.config.ConfigSettings;
-import dev.dialup.deploy.db.config.ConfigValues;
+import dev.dialup.deploy.db.config.internal.ConfigValues;
 import dev.dialup.deploy.db.generated.tables.records.LoginThrottleRecord;
-import dev.dialup.deploy.db.jooq.SqliteTime;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -92,16 +92,16 @@ final class LoginThrottle {
                 .set(LOGIN_THROTTLE.FAILURES, failures)
                 .set(LOGIN_THROTTLE.LOCKOUTS, lockouts)
                 .set(LOGIN_THROTTLE.LOCKED_UNTIL, lockedUntil)
-                .set(LOGIN_THROTTLE.LAST_FAILURE_AT, SqliteTime.truncate(now))
+                .set(LOGIN_THROTTLE.LAST_FAILURE_AT, StoredTime.truncate(now))
                 .onConflict(LOGIN_THROTTLE.SUBJECT).doUpdate()
                 .set(LOGIN_THROTTLE.FAILURES, failures)
                 .set(LOGIN_THROTTLE.LOCKOUTS, lockouts)
                 .set(LOGIN_THROTTLE.LOCKED_UNTIL, lockedUntil)
-                .set(LOGIN_THROTTLE.LAST_FAILURE_AT, SqliteTime.truncate(now))
+                .set(LOGIN_THROTTLE.LAST_FAILURE_AT, StoredTime.truncate(now))
                 .execute();
         // Unknown names leave no row behind once stale: the table cannot grow without bound.
         tx.deleteFrom(LOGIN_THROTTLE).where(LOGIN_THROTTLE.USER_ID.isNull())
-                .and(LOGIN_THROTTLE.LAST_FAILURE_AT.lt(SqliteTime.truncate(now.minus(MAX_LOCKOUT))))
+                .and(LOGIN_THROTTLE.LAST_FAILURE_AT.lt(StoredTime.truncate(now.minus(MAX_LOCKOUT))))
                 .and(LOGIN_THROTTLE.LOCKED_UNTIL.isNull().or(LOGIN_THROTTLE.LOCKED_UNTIL.lt(now)))
                 .execute();
     }

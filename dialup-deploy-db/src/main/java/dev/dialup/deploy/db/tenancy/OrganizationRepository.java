@@ -7,18 +7,18 @@ import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.UniqueConstraints;
+import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.generated.tables.OrganizationInvitations;
 import dev.dialup.deploy.db.generated.tables.OrganizationMembers;
 import dev.dialup.deploy.db.generated.tables.Organizations;
 import dev.dialup.deploy.db.generated.tables.Users;
 import dev.dialup.deploy.db.generated.tables.records.OrganizationsRecord;
 import dev.dialup.deploy.db.sites.Slugs;
-import dev.dialup.deploy.db.jooq.SqliteTime;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -383,7 +383,7 @@ public final class OrganizationRepository {
     }
 
     private Instant now() {
-        return SqliteTime.truncate(db.clock().instant());
+        return StoredTime.truncate(db.clock().instant());
     }
 
     private Invitation requireInvitation(DSLContext dsl, Condition where, long id) {

@@ -6,7 +6,7 @@ import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.generated.tables.AuditLog;
 import dev.dialup.deploy.db.generated.tables.OrganizationMembers;

@@ -4,9 +4,9 @@ import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.audit.AuditLog;
+import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.generated.tables.Users;
 import java.util.List;
 import java.util.Map;

@@ -3,13 +3,13 @@ package dev.dialup.deploy.db.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.sites.SiteConfig;
 import dev.dialup.deploy.db.sites.SiteRepository;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.OrgRole;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;
 import java.nio.file.Path;

@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.sites.Branches;
 import dev.dialup.deploy.db.sites.NewSite;
 import dev.dialup.deploy.db.sites.SiteConfig;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.DeployActors;
 import dev.dialup.deploy.db.testing.DeployActors.Actor;

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.SystemConfigRepository;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.DeployActors;
 import dev.dialup.deploy.db.testing.DeployActors.Actor;

@@ -14,13 +14,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.SystemConfigRepository;
-import dev.dialup.deploy.db.jooq.SqliteTime;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.DeployActors;
 import dev.dialup.deploy.db.testing.DeployActors.Actor;
@@ -281,8 +281,8 @@ class DeploymentRepositoryTest {
     void storedTimesUseTheDatabaseTextFormat() {
         long id = deploymentIn(BUILDING);
         // Compared as raw text so the check does not go through the binding under test.
-        assertThat(count(DEPLOYMENTS, org.jooq.impl.DSL.condition("id = ? and started_at = ?", id, SqliteTime.format(T0)))).isEqualTo(1);
-        assertThat(SqliteTime.format(T0)).isEqualTo("2026-03-01 10:00:00.000");
+        assertThat(count(DEPLOYMENTS, org.jooq.impl.DSL.condition("id = ? and started_at = ?", id, StoredTime.format(T0)))).isEqualTo(1);
+        assertThat(StoredTime.format(T0)).isEqualTo("2026-03-01 10:00:00.000");
     }
 
     private int count(org.jooq.Table<?> table, org.jooq.Condition where) {

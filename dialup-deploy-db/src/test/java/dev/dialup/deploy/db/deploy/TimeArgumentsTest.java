@@ -3,10 +3,10 @@ package dev.dialup.deploy.db.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.Inputs;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.Inputs;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.DeployActors;
 import dev.dialup.deploy.db.testing.MutableClock;

@@ -3,14 +3,14 @@ package dev.dialup.deploy.db.guide;
 import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.deploy.DeploymentRepository;
 import dev.dialup.deploy.db.guide.GuideSnippets.Response;
 import dev.dialup.deploy.db.guide.GuideSnippets.SiteService;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
 import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
-import dev.dialup.deploy.db.tenancy.AccessScopes;
+import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

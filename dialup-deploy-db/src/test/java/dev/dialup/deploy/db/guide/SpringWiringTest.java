@@ -3,13 +3,13 @@ package dev.dialup.deploy.db.guide;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.deploy.DeploymentRepository;
 import dev.dialup.deploy.db.guide.GuideSnippets.Response;
 import dev.dialup.deploy.db.guide.GuideSnippets.SiteService;
 import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
-import dev.dialup.deploy.db.tenancy.AccessScopes;
+import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.integration.AdminDashboard.DeploymentsOnDay;
 import dev.dialup.deploy.db.integration.AdminDashboard.FailedDeployment;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.deploy.Deployment;
 import dev.dialup.deploy.db.deploy.DeploymentRepository;
 import dev.dialup.deploy.db.deploy.DeploymentStatus;
@@ -14,7 +14,7 @@ import dev.dialup.deploy.db.deploy.ProcessInfo;
 import dev.dialup.deploy.db.deploy.ProcessSpec;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.DeployActors;
 import dev.dialup.deploy.db.testing.DeployActors.Actor;

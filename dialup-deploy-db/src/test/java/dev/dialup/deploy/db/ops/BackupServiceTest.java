@@ -2,7 +2,7 @@ package dev.dialup.deploy.db.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;
 import java.nio.file.Files;

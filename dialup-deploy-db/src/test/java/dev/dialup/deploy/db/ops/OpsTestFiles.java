@@ -1,12 +1,12 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import dev.dialup.deploy.db.usage.UsageSample;
 import java.time.Instant;
 
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

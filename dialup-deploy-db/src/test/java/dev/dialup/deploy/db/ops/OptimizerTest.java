@@ -3,7 +3,7 @@ package dev.dialup.deploy.db.ops;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.DialupDataException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;

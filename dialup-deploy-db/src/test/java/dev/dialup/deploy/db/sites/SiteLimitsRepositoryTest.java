@@ -3,11 +3,11 @@ package dev.dialup.deploy.db.sites;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.config.ConfigKeys;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.AccessScopes;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.tenancy.TenancyWorld;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;

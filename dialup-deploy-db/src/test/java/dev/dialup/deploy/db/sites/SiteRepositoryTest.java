@@ -9,12 +9,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.AccessScopes;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;

@@ -3,7 +3,7 @@ package dev.dialup.deploy.db.tenancy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.sites.NewSite;
 import dev.dialup.deploy.db.sites.ResourceLimits;

@@ -6,7 +6,7 @@ import static dev.dialup.deploy.db.generated.Tables.PASSWORD_HASH_PARAMS;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.testing.MutableClock;
 import dev.dialup.deploy.db.testing.TestDb;

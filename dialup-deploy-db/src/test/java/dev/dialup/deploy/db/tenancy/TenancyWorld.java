@@ -5,7 +5,7 @@ import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_INVITATIONS;
 import static dev.dialup.deploy.db.generated.Tables.SITE_DOMAINS;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.testing.Fixtures;
 import java.time.Instant;

@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db.testing;
 
-import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.tenancy.AccessScope;
-import dev.dialup.deploy.db.tenancy.AccessScopes;
-import dev.dialup.deploy.db.tenancy.OrgRole;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.OrgRole;
 import java.util.EnumMap;
 import java.util.Map;
 

@@ -5,8 +5,8 @@ import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
-import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.tenancy.OrgRole;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.OrgRole;
 
 /**
  * Arranges rows directly (no repository, no audit) so a test can set up the world it needs

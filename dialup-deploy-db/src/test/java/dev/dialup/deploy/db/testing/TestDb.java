@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.testing;
 
-import dev.dialup.deploy.db.DialupDatabase;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.AccessScope;
 import java.nio.file.Path;
 
 /**

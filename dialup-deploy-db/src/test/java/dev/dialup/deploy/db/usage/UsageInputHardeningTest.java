@@ -9,13 +9,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.ops.SqliteOnly;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -3,12 +3,12 @@ package dev.dialup.deploy.db.usage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.sites.ResourceLimits;
 import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;
-import dev.dialup.deploy.db.tenancy.AccessScope;
+import dev.dialup.deploy.db.core.AccessScope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -2,7 +2,7 @@ package dev.dialup.deploy.db.bench.startup;
 
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.nio.file.Path;
 
 /**

@@ -2,7 +2,7 @@ package dev.dialup.deploy.db.bench.startup;
 
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
-import dev.dialup.deploy.db.DialupDatabase;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.nio.file.Path;
 
 /** Startup (docs/PERFORMANCE.md): a fresh JVM runs {@code DialupDatabase.open} on an up-to-date file, then a first query. */

@@ -4,7 +4,7 @@ import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.dialup.deploy.db.ops.SqliteOnly;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
