@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.core;
 
+import dev.dialup.deploy.db.engine.StartupWarmup;
 import dev.dialup.deploy.db.SchemaStatus;
 import dev.dialup.deploy.db.engine.DatabaseEngine;
 import dev.dialup.deploy.db.engine.registry.Engines;
@@ -67,6 +68,8 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
     private final DatabaseEngine.BackgroundCheckpoints checkpointer;
 
     private DialupDatabase(Builder b) {
+        // jOOQ's class loading on a second core while this thread opens the file (issue 14).
+        StartupWarmup.start(b.engine.dialect());
         this.path = b.path.toAbsolutePath().normalize();
         this.options = b;
         this.clock = b.clock;

@@ -1,5 +1,7 @@
 package dev.dialup.deploy.db.core;
 
+import dev.dialup.deploy.db.engine.JooqConfig;
+import dev.dialup.deploy.db.engine.StartupWarmup;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.dialup.deploy.db.DatabaseBusyException;
@@ -59,6 +61,7 @@ final class Transactions {
             writerPool.close();
             throw e;
         }
+        StartupWarmup.awaitFinished(); // jOOQ's static initialisation on one thread at a time
         this.writerDsl = dsl(writerPool, engine);
         this.readerDsl = dsl(readerPool, engine);
         this.fileKey = engine.storageKey(path);
@@ -275,14 +278,7 @@ final class Transactions {
     }
 
     private static DSLContext dsl(DataSource ds, DatabaseEngine engine) {
-        Settings settings = new Settings()
-                .withExecuteUpdateWithoutWhere(ExecuteWithoutWhere.THROW)
-                .withExecuteDeleteWithoutWhere(ExecuteWithoutWhere.THROW)
-                .withRenderFormatted(false);
-        return DSL.using(new DefaultConfiguration()
-                .set(engine.dialect())
-                .set(new DataSourceConnectionProvider(ds))
-                .set(settings));
+        return JooqConfig.dsl(new DataSourceConnectionProvider(ds), engine.dialect());
     }
 
 }

@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.migration;
 
+import dev.dialup.deploy.db.engine.StartupWarmup;
 import dev.dialup.deploy.db.DatabaseBusyException;
 import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
@@ -82,6 +83,7 @@ public final class Migrator {
                 return new Outcome(upToDate, true);
             }
         }
+        StartupWarmup.awaitFinished(); // the backup before migrating uses jOOQ
         DataSource writer = engine.writerDataSource(path, options.busyTimeout());
         if (kind == FileShape.Kind.MANAGED) {
             refuseNewer();

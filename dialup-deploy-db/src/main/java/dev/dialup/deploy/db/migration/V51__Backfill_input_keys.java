@@ -36,7 +36,10 @@ import org.flywaydb.core.api.migration.Context;
  */
 public class V51__Backfill_input_keys extends BaseJavaMigration {
     public static final String ACTOR = "migration V51";
-    private static final Normalizer2 NFKC_CASEFOLD = Normalizer2.getNFKCCasefoldInstance();
+    /** Loaded on first use, not when open() reads this migration's version (ICU's data costs start-up time). */
+    private static final class Casefold {
+        static final Normalizer2 NFKC_CASEFOLD = Normalizer2.getNFKCCasefoldInstance();
+    }
     private static final int NAME_MAX = 100;
 
     private record Row(long id, String value, Long organizationId) {}
@@ -51,7 +54,7 @@ public class V51__Backfill_input_keys extends BaseJavaMigration {
     }
 
     static String key(String name) {
-        return NFKC_CASEFOLD.normalize(name);
+        return Casefold.NFKC_CASEFOLD.normalize(name);
     }
 
     private static void backfillNames(Connection c, String table, String targetType, String orgColumn) throws SQLException {
