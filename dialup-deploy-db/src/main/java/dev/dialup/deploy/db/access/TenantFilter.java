@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Objects;
 import java.util.Optional;
 import org.jooq.Condition;
@@ -137,13 +138,14 @@ public final class TenantFilter {
                             .where(SM.USER_ID.eq(SU.ID)).and(SO.IS_ACTIVE.isTrue())))
             .from(SU)
             .where(SU.ID.eq(DSL.param("uid", Long.class)));
-    /** The library's {@code DSLContext}s are SQLite ones; rendered once, at class initialisation. */
-    private static final String FACTS_SQL = DSL.using(SQLDialect.SQLITE).render(FACTS);
+    /** {@link #FACTS} rendered once per dialect (the engine's), then reused by every call. */
+    private static final Map<SQLDialect, String> FACTS_SQL = new ConcurrentHashMap<>();
 
     /** The user's facts, read with one indexed query on {@code dsl}'s connection, inside its running transaction. */
     static Facts facts(DSLContext dsl, long uid) {
         return dsl.connectionResult(c -> {
-            try (PreparedStatement ps = c.prepareStatement(FACTS_SQL)) {
+            String sql = FACTS_SQL.computeIfAbsent(dsl.dialect(), d -> DSL.using(d).render(FACTS));
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setLong(1, uid);
                 try (ResultSet rs = ps.executeQuery()) {
                     // A missing user, and NULL flags, count as inactive / not admin (like IS TRUE in SQL).

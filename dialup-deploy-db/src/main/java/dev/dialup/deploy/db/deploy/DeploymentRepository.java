@@ -67,10 +67,12 @@ public final class DeploymentRepository {
 
     private final DialupDatabase db;
     private final AuditLog audit;
+    private final DeploymentLogs logs;
 
     public DeploymentRepository(DialupDatabase db) {
         this.db = db;
         this.audit = new AuditLog(db.clock());
+        this.logs = new DeploymentLogs(db, audit, this);
     }
 
     /**
@@ -150,47 +152,12 @@ public final class DeploymentRepository {
      * marker is appended and later chunks are dropped. Returns the bytes stored from this chunk.
      */
     public int appendLog(AccessScope scope, long deploymentId, String chunk) {
-        if (chunk == null || chunk.isEmpty()) throw new ValidationException("chunk", "must not be empty");
-        byte[] bytes = chunk.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length > MAX_CHUNK_BYTES) throw new ValidationException("chunk", "must be at most " + MAX_CHUNK_BYTES + " bytes");
-        Inputs.noLoneSurrogate("chunk", chunk);
-        return db.write(tx -> {
-            Record row = requireBuilder(tx, scope, deploymentId);
-            if (DeploymentStatus.fromDb(row.get(D.STATUS)) != DeploymentStatus.BUILDING) {
-                throw new ConflictException("deployment " + deploymentId + " is " + row.get(D.STATUS) + "; logs are appended only while building");
-            }
-            if (Boolean.TRUE.equals(row.get(D.LOG_TRUNCATED))) return 0;
-            long cap = ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_MAX_LOG_BYTES);
-            long used = row.get(D.LOG_BYTES);
-            int seq = tx.select(DSL.coalesce(DSL.max(C.SEQ), -1)).from(C).where(C.DEPLOYMENT_ID.eq(deploymentId)).fetchOne().value1() + 1;
-            String kept = chunk;
-            boolean truncate = used + bytes.length > cap;
-            if (truncate) kept = Utf8.prefix(chunk, (int) Math.max(0, cap - used));
-            int keptBytes = kept.getBytes(StandardCharsets.UTF_8).length;
-            if (!kept.isEmpty()) insertChunk(tx, deploymentId, seq++, kept);
-            if (truncate) insertChunk(tx, deploymentId, seq, BuildLog.truncationMarker(cap));
-            tx.update(D)
-                    .set(D.LOG_BYTES, (int) (used + keptBytes))
-                    .set(D.LOG_TRUNCATED, truncate)
-                    .where(D.ID.eq(deploymentId)).execute();
-            // Not audited: a log chunk is build output, not an administrative action, and the
-            // chunk table is its own record. The deployment's status changes are audited.
-            return keptBytes;
-        });
+        return logs.append(scope, deploymentId, chunk);
     }
 
     /** The build log in order, from the chunks or, once archived, from the compressed archive. */
     public BuildLog readLog(AccessScope scope, long deploymentId) {
-        return db.read(dsl -> {
-            Record row = requireVisible(dsl, scope, deploymentId);
-            boolean truncated = Boolean.TRUE.equals(row.get(D.LOG_TRUNCATED));
-            if (row.get(D.LOG_ARCHIVED_AT) != null) {
-                byte[] gz = dsl.select(A.COMPRESSED).from(A)
-                        .where(A.DEPLOYMENT_ID.eq(deploymentId)).fetchOne(A.COMPRESSED);
-                return new BuildLog(deploymentId, gz == null ? "" : gunzip(gz), truncated, true);
-            }
-            return new BuildLog(deploymentId, concatenatedChunks(dsl, deploymentId), truncated, false);
-        });
+        return logs.read(scope, deploymentId);
     }
 
     /**
@@ -232,38 +199,7 @@ public final class DeploymentRepository {
      * false nothing is archived (0, no audit row): logs stay in their chunks.
      */
     public int archiveOldLogs(AccessScope scope, int batchSize) {
-        if (batchSize < 1 || batchSize > 10_000) throw new ValidationException("batchSize", "must be between 1 and 10000");
-        return db.write(tx -> {
-            TenantFilter.requireAdmin(tx, scope, "archiving build logs");
-            if (!ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED)) return 0;
-            long days = ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER).toDays();
-            Instant now = now();
-            Instant cutoff = now.minus(Duration.ofDays(days));
-            List<Long> ids = tx.select(D.ID).from(D)
-                    .where(D.LOG_ARCHIVED_AT.isNull()).and(D.FINISHED_AT.isNotNull()).and(D.FINISHED_AT.lt(cutoff))
-                    .orderBy(D.FINISHED_AT).limit(batchSize)
-                    .fetch(D.ID);
-            for (long id : ids) {
-                String text = concatenatedChunks(tx, id);
-                int chunks = tx.fetchCount(C, C.DEPLOYMENT_ID.eq(id));
-                // One archive per deployment is the primary key's rule, not the select's above.
-                UniqueConstraints.conflictOn(Map.of("deployment_log_archives.deployment_id",
-                        "build logs were archived by another writer at the same time; try again"), () -> tx.insertInto(A)
-                        .set(A.DEPLOYMENT_ID, id)
-                        .set(A.COMPRESSED, gzip(text))
-                        .set(A.ORIGINAL_BYTES, text.getBytes(StandardCharsets.UTF_8).length)
-                        .set(A.CHUNK_COUNT, chunks)
-                        .set(A.ARCHIVED_AT, now)
-                        .execute());
-                tx.deleteFrom(C).where(C.DEPLOYMENT_ID.eq(id)).execute();
-                tx.update(D).set(D.LOG_ARCHIVED_AT, now).where(D.ID.eq(id)).execute();
-            }
-            if (!ids.isEmpty()) {
-                audit.record(tx, scope, "deployment.logs_archive", "deployment", null, null,
-                        Map.of("count", ids.size(), "olderThanDays", days));
-            }
-            return ids.size();
-        });
+        return logs.archiveOld(scope, batchSize);
     }
 
     private SelectJoinStep<Record> selectBase(DSLContext dsl) {
@@ -282,34 +218,17 @@ public final class DeploymentRepository {
     }
 
     /** The deployment joined with its site, if the site is visible; otherwise not found. */
-    private Record requireVisible(DSLContext dsl, AccessScope scope, long deploymentId) {
+    Record requireVisible(DSLContext dsl, AccessScope scope, long deploymentId) {
         Record r = selectBase(dsl).where(D.ID.eq(deploymentId)).and(TenantFilter.siteVisible(dsl, scope, S)).fetchOne();
         if (r == null) throw new NotFoundException("deployment", deploymentId);
         return r;
     }
 
     /** Status changes and log appends: the system scope (the builder) and managers of the site. */
-    private Record requireBuilder(DSLContext dsl, AccessScope scope, long deploymentId) {
+    Record requireBuilder(DSLContext dsl, AccessScope scope, long deploymentId) {
         Record r = requireVisible(dsl, scope, deploymentId);
         TenantFilter.requireManageableSite(dsl, scope, r.get(D.SITE_ID));
         return r;
-    }
-
-    /** A chunk at {@code seq}: UNIQUE(deployment_id, seq) decides if another writer took that place first. */
-    private void insertChunk(DSLContext tx, long deploymentId, int seq, String content) {
-        UniqueConstraints.conflictOn(Map.of("deployment_log_chunks.deployment_id",
-                "deployment " + deploymentId + ": another writer appended to the log at the same time; try again"), () -> tx.insertInto(C)
-                .set(C.DEPLOYMENT_ID, deploymentId)
-                .set(C.SEQ, seq)
-                .set(C.CONTENT, content)
-                .set(C.CREATED_AT, now())
-                .execute());
-    }
-
-    private String concatenatedChunks(DSLContext dsl, long deploymentId) {
-        StringBuilder sb = new StringBuilder();
-        dsl.select(C.CONTENT).from(C).where(C.DEPLOYMENT_ID.eq(deploymentId)).orderBy(C.SEQ).forEach(r -> sb.append(r.value1()));
-        return sb.toString();
     }
 
     private Instant now() {
@@ -332,39 +251,5 @@ public final class DeploymentRepository {
         return m;
     }
 
-    private static byte[] gzip(String text) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-            gz.write(text.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
 
-    private static String gunzip(byte[] data) {
-        try (GZIPInputStream gz = new GZIPInputStream(new ByteArrayInputStream(data))) {
-            return new String(gz.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("corrupt build-log archive", e);
-        }
-    }
-
-    /** UTF-8 aware cutting, so a truncated log never ends in half a character. */
-    static final class Utf8 {
-        private Utf8() {}
-
-        static String prefix(String s, int maxBytes) {
-            int bytes = 0;
-            int i = 0;
-            while (i < s.length()) {
-                int cp = s.codePointAt(i);
-                int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-                if (bytes + n > maxBytes) break;
-                bytes += n;
-                i += Character.charCount(cp);
-            }
-            return s.substring(0, i);
-        }
-    }
 }
