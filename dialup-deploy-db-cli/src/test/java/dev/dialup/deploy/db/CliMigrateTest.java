@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dialup.deploy.db.cli.DialupCli;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.CapturedLog;
 import dev.dialup.deploy.db.testing.LegacyDatabase;
 import java.io.ByteArrayOutputStream;
@@ -39,7 +39,8 @@ class CliMigrateTest {
         String out = run(0, "migrate", "--db", file.toString(), "--create-dirs");
         assertThat(Files.exists(file)).isTrue();
         assertThat(out).contains("Schema version:").contains("system_config").contains("processes");
-        try (DialupDatabase db = DialupDatabase.builder().path(file).migrateOnOpen(false).build()) {
+        try (DialupDatabase db =
+                DialupDatabase.builder().path(file).migrateOnOpen(false).build()) {
             assertThat(db.status().upToDate()).isTrue();
         }
     }

@@ -22,8 +22,10 @@ public final class DatabaseBusyException extends DialupDataException {
     private final Duration waited;
 
     public DatabaseBusyException(Reason reason, Path path, Duration waited, Throwable cause) {
-        super("Database " + path + " is busy (" + reason + "): gave up after waiting " + waited.toMillis()
-                + " ms; nothing was written, retry later", cause);
+        super(
+                "Database " + path + " is busy (" + reason + "): gave up after waiting " + waited.toMillis()
+                        + " ms; nothing was written, retry later",
+                cause);
         this.reason = reason;
         this.path = path;
         this.waited = waited;

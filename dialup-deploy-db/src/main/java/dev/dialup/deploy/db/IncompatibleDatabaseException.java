@@ -8,7 +8,11 @@ import java.nio.file.Path;
  * changed. Raised at start-up: the service should fail to start (HTTP 500 if ever mapped).
  */
 public final class IncompatibleDatabaseException extends DialupDataException {
-    public enum Reason { NOT_SQLITE, NEWER_SCHEMA, UNRECOGNISED_SCHEMA }
+    public enum Reason {
+        NOT_SQLITE,
+        NEWER_SCHEMA,
+        UNRECOGNISED_SCHEMA
+    }
 
     private final Reason reason;
     private final Path path;

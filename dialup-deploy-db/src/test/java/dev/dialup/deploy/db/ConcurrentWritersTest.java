@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -75,7 +75,8 @@ class ConcurrentWritersTest {
 
             assertThat(errors).as("no SQLITE_BUSY or any other error surfaced").isEmpty();
             assertThat(reads.get()).isPositive();
-            List<String> ids = db.read(dsl -> dsl.select(AUDIT_LOG.TARGET_ID).from(AUDIT_LOG).fetch(AUDIT_LOG.TARGET_ID));
+            List<String> ids = db.read(
+                    dsl -> dsl.select(AUDIT_LOG.TARGET_ID).from(AUDIT_LOG).fetch(AUDIT_LOG.TARGET_ID));
             assertThat(ids).hasSize(writers * perWriter);
             Set<String> expected = new HashSet<>();
             for (int w = 0; w < writers; w++) for (int i = 0; i < perWriter; i++) expected.add(w + ":" + i);

@@ -1,10 +1,10 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ConnectionSettingsTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();
+
     DialupDatabase db;
 
     @BeforeEach
@@ -28,7 +29,8 @@ class ConnectionSettingsTest {
     }
 
     static String pragma(Connection c, String name) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA " + name)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("PRAGMA " + name)) {
             rs.next();
             return rs.getString(1);
         }
@@ -54,10 +56,12 @@ class ConnectionSettingsTest {
             assertThat(pragma(c, "synchronous")).isEqualTo("1");
             assertThat(c.isReadOnly()).isTrue();
             assertThatThrownBy(() -> {
-                try (Statement st = c.createStatement()) {
-                    st.executeUpdate("UPDATE system_config SET value = 'x' WHERE key = 'audit.retention_days'");
-                }
-            }).isInstanceOf(SQLException.class).hasMessageContaining("readonly");
+                        try (Statement st = c.createStatement()) {
+                            st.executeUpdate("UPDATE system_config SET value = 'x' WHERE key = 'audit.retention_days'");
+                        }
+                    })
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("readonly");
             return null;
         });
     }
@@ -66,8 +70,11 @@ class ConnectionSettingsTest {
     void orphanInsertFailsThroughTheWriteApi() {
         var before = DbSnapshot.of(db);
         assertThatThrownBy(() -> db.writeVoid(tx -> tx.insertInto(SITES)
-                .set(SITES.NAME, "orphan").set(SITES.SLUG, "orphan").set(SITES.SITE_TYPE, "static")
-                .set(SITES.OWNER_ID, 424242L).execute()))
+                        .set(SITES.NAME, "orphan")
+                        .set(SITES.SLUG, "orphan")
+                        .set(SITES.SITE_TYPE, "static")
+                        .set(SITES.OWNER_ID, 424242L)
+                        .execute()))
                 .isInstanceOf(DataAccessException.class)
                 .hasMessageContaining("FOREIGN KEY");
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
@@ -81,16 +88,17 @@ class ConnectionSettingsTest {
         var flags = java.util.Collections.synchronizedList(new java.util.ArrayList<String>());
         var threads = new java.util.ArrayList<Thread>();
         for (int i = 0; i < readers; i++) {
-            threads.add(Thread.ofPlatform().start(() -> db.withReaderConnection(c -> {
-                flags.add(pragma(c, "foreign_keys"));
-                latch.countDown();
-                try {
-                    latch.await(); // hold the connection so the pool must hand out distinct ones
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return null;
-            })));
+            threads.add(Thread.ofPlatform()
+                    .start(() -> db.withReaderConnection(c -> {
+                        flags.add(pragma(c, "foreign_keys"));
+                        latch.countDown();
+                        try {
+                            latch.await(); // hold the connection so the pool must hand out distinct ones
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return null;
+                    })));
         }
         threads.forEach(t -> {
             try {
@@ -109,12 +117,21 @@ class ConnectionSettingsTest {
         long org = f.org("Acme", u);
         var before = DbSnapshot.of(db);
         assertThatThrownBy(() -> db.writeVoid(tx -> tx.insertInto(SITES)
-                .set(SITES.NAME, "both").set(SITES.SLUG, "both").set(SITES.SITE_TYPE, "static")
-                .set(SITES.OWNER_ID, u).set(SITES.ORGANIZATION_ID, org).execute()))
-                .isInstanceOf(DataAccessException.class).hasMessageContaining("CHECK");
+                        .set(SITES.NAME, "both")
+                        .set(SITES.SLUG, "both")
+                        .set(SITES.SITE_TYPE, "static")
+                        .set(SITES.OWNER_ID, u)
+                        .set(SITES.ORGANIZATION_ID, org)
+                        .execute()))
+                .isInstanceOf(DataAccessException.class)
+                .hasMessageContaining("CHECK");
         assertThatThrownBy(() -> db.writeVoid(tx -> tx.insertInto(SITES)
-                .set(SITES.NAME, "neither").set(SITES.SLUG, "neither").set(SITES.SITE_TYPE, "static").execute()))
-                .isInstanceOf(DataAccessException.class).hasMessageContaining("CHECK");
+                        .set(SITES.NAME, "neither")
+                        .set(SITES.SLUG, "neither")
+                        .set(SITES.SITE_TYPE, "static")
+                        .execute()))
+                .isInstanceOf(DataAccessException.class)
+                .hasMessageContaining("CHECK");
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
         // and each single form is accepted
         assertThat(f.personalSite("mine", u)).isPositive();
@@ -123,7 +140,8 @@ class ConnectionSettingsTest {
 
     @Test
     void updateOrDeleteWithoutWhereIsRefusedByJooq() {
-        assertThatThrownBy(() -> db.writeVoid(tx -> tx.update(SITES).set(SITES.IS_ACTIVE, false).execute()))
+        assertThatThrownBy(() -> db.writeVoid(
+                        tx -> tx.update(SITES).set(SITES.IS_ACTIVE, false).execute()))
                 .isInstanceOf(DataAccessException.class);
         assertThatThrownBy(() -> db.writeVoid(tx -> tx.deleteFrom(SITES).execute()))
                 .isInstanceOf(DataAccessException.class);
@@ -134,12 +152,17 @@ class ConnectionSettingsTest {
         var f = new Fixtures(db);
         long u = f.user("bob");
         assertThatThrownBy(() -> db.writeVoid(tx -> {
-            tx.insertInto(SITES).set(SITES.NAME, "tmp").set(SITES.SLUG, "tmp").set(SITES.SITE_TYPE, "static")
-                    .set(SITES.OWNER_ID, u).execute();
-            int seen = db.read(dsl -> dsl.fetchCount(SITES, SITES.NAME.eq("tmp")));
-            assertThat(seen).isEqualTo(1);
-            throw new IllegalStateException("abort");
-        })).hasMessage("abort");
+                    tx.insertInto(SITES)
+                            .set(SITES.NAME, "tmp")
+                            .set(SITES.SLUG, "tmp")
+                            .set(SITES.SITE_TYPE, "static")
+                            .set(SITES.OWNER_ID, u)
+                            .execute();
+                    int seen = db.read(dsl -> dsl.fetchCount(SITES, SITES.NAME.eq("tmp")));
+                    assertThat(seen).isEqualTo(1);
+                    throw new IllegalStateException("abort");
+                }))
+                .hasMessage("abort");
         int left = db.read(dsl -> dsl.fetchCount(SITES, SITES.NAME.eq("tmp")));
         assertThat(left).isZero();
     }

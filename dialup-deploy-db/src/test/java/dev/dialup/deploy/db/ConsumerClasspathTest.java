@@ -26,17 +26,29 @@ class ConsumerClasspathTest {
 
     private static List<String> runtimeClasspath() throws Exception {
         Path file = Path.of("target", "runtime-classpath.txt");
-        assertThat(file).as("written by maven-dependency-plugin in generate-test-resources").exists();
+        assertThat(file)
+                .as("written by maven-dependency-plugin in generate-test-resources")
+                .exists();
         return Arrays.asList(Files.readString(file).strip().split(File.pathSeparator));
     }
 
     @Test
     void theRuntimeClasspathHasNoCliBenchmarkOrLoggingBackend() throws Exception {
-        List<String> jars = runtimeClasspath().stream().map(p -> Path.of(p).getFileName().toString()).toList();
+        List<String> jars = runtimeClasspath().stream()
+                .map(p -> Path.of(p).getFileName().toString())
+                .toList();
         assertThat(jars).anyMatch(j -> j.startsWith("slf4j-api-")).anyMatch(j -> j.startsWith("jooq-"));
-        assertThat(jars).noneMatch(j -> j.startsWith("picocli") || j.startsWith("jmh-") || j.startsWith("slf4j-simple")
-                || j.startsWith("logback") || j.startsWith("log4j") || j.startsWith("slf4j-jdk") || j.startsWith("slf4j-nop")
-                || j.startsWith("spring-") || j.startsWith("junit") || j.startsWith("assertj"));
+        assertThat(jars)
+                .noneMatch(j -> j.startsWith("picocli")
+                        || j.startsWith("jmh-")
+                        || j.startsWith("slf4j-simple")
+                        || j.startsWith("logback")
+                        || j.startsWith("log4j")
+                        || j.startsWith("slf4j-jdk")
+                        || j.startsWith("slf4j-nop")
+                        || j.startsWith("spring-")
+                        || j.startsWith("junit")
+                        || j.startsWith("assertj"));
     }
 
     @Test
@@ -53,14 +65,23 @@ class ConsumerClasspathTest {
         for (String run : List.of("new database", "up-to-date database")) {
             Path out = dir.resolve("out.txt");
             Path err = dir.resolve("err.txt");
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", String.join(File.pathSeparator, cp),
-                    "dev.dialup.deploy.db.ConsumerOpenMain", db.toString())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "--enable-native-access=ALL-UNNAMED",
+                            "-cp",
+                            String.join(File.pathSeparator, cp),
+                            "dev.dialup.deploy.db.ConsumerOpenMain",
+                            db.toString())
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
             assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(run).isTrue();
             assertThat(p.exitValue()).as(run + ": " + Files.readString(err)).isZero();
             assertThat(Files.readString(out, StandardCharsets.UTF_8)).as(run).startsWith("opened at ");
-            List<String> stderr = Files.readAllLines(err, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+            List<String> stderr = Files.readAllLines(err, StandardCharsets.UTF_8).stream()
+                    .filter(l -> !l.isBlank())
+                    .toList();
             assertThat(stderr).as(run).isNotEmpty().allMatch(l -> l.startsWith("SLF4J("), "is SLF4J's own notice");
         }
     }

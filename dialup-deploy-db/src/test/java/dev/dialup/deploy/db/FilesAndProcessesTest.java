@@ -1,13 +1,13 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.backup.Backup;
 import dev.dialup.deploy.db.backup.BackupService;
-import dev.dialup.deploy.db.ops.RestoreService;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
+import dev.dialup.deploy.db.ops.RestoreService;
 import dev.dialup.deploy.db.ops.Verifier;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
@@ -40,7 +40,8 @@ class FilesAndProcessesTest {
     @Test
     void theDatabaseItsWalAndShmBackupsAndManifestsAreCreatedPrivate() throws Exception {
         Path file = temp.dir().resolve("private/sub/dialup.db");
-        try (DialupDatabase db = DialupDatabase.builder().path(file).createDirectories(true).build()) {
+        try (DialupDatabase db =
+                DialupDatabase.builder().path(file).createDirectories(true).build()) {
             new Fixtures(db).user("ada");
             // While open, after a real write: all three files exist.
             assertThat(mode(file)).isEqualTo("rw-------");
@@ -55,7 +56,8 @@ class FilesAndProcessesTest {
             assertThat(mode(backup.file().getParent())).isEqualTo("rwx------");
 
             Path restored = temp.dir().resolve("private/restored.db");
-            new RestoreService(Clock.systemUTC(), dev.dialup.deploy.db.Progress.NONE).restore(backup.file(), restored, false);
+            new RestoreService(Clock.systemUTC(), dev.dialup.deploy.db.Progress.NONE)
+                    .restore(backup.file(), restored, false);
             assertThat(mode(restored)).isEqualTo("rw-------");
         }
         assertThat(Verifier.verify(file).warnings()).isEmpty();
@@ -70,7 +72,12 @@ class FilesAndProcessesTest {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         Verifier.Report r = Verifier.verify(file);
         assertThat(r.ok()).isTrue();
-        assertThat(r.warnings()).singleElement().asString().contains("rw-r--r--").contains(file.toString()).contains("chmod 600");
+        assertThat(r.warnings())
+                .singleElement()
+                .asString()
+                .contains("rw-r--r--")
+                .contains(file.toString())
+                .contains("chmod 600");
     }
 
     @Test
@@ -78,7 +85,10 @@ class FilesAndProcessesTest {
         Path typo = temp.dir().resolve("dta/missing/dialup.db");
         assertThatThrownBy(() -> DialupDatabase.open(typo)).isInstanceOfSatisfying(StorageException.class, e -> {
             assertThat(e.reason()).isEqualTo(StorageException.Reason.DIRECTORY_MISSING);
-            assertThat(e.getMessage()).contains(typo.getParent().toString()).contains("does not exist").contains("nothing was created");
+            assertThat(e.getMessage())
+                    .contains(typo.getParent().toString())
+                    .contains("does not exist")
+                    .contains("nothing was created");
         });
         assertThatThrownBy(() -> DialupDatabase.migrate(typo)).isInstanceOf(StorageException.class);
         assertThat(temp.dir().resolve("dta")).doesNotExist();
@@ -100,13 +110,18 @@ class FilesAndProcessesTest {
                 return null;
             });
             env.set(actors.system(), actors.orgSite, "OTHER", "x", false);
-            assertThat(rawFilesContain(db.path(), plaintext)).as("the check can see the plaintext").isTrue();
+            assertThat(rawFilesContain(db.path(), plaintext))
+                    .as("the check can see the plaintext")
+                    .isTrue();
 
             env.set(actors.system(), actors.orgSite, "API_TOKEN", "now-a-secret", true);
 
             assertThat(rawFilesContain(db.path(), plaintext)).isFalse();
             assertThat(rawFilesContain(db.path(), "now-a-secret")).isFalse();
-            assertThat(env.get(actors.system(), actors.orgSite, "API_TOKEN").secretValue().reveal()).isEqualTo("now-a-secret");
+            assertThat(env.get(actors.system(), actors.orgSite, "API_TOKEN")
+                            .secretValue()
+                            .reveal())
+                    .isEqualTo("now-a-secret");
         }
     }
 
@@ -141,7 +156,8 @@ class FilesAndProcessesTest {
             shop = f.personalSite("shop", f.user("owner"));
         }
         // The Bun tracker's own statements, on its own connection.
-        try (Connection bun = DriverManager.getConnection(SqliteOnly.jdbcUrl(file)); Statement st = bun.createStatement()) {
+        try (Connection bun = DriverManager.getConnection(SqliteOnly.jdbcUrl(file));
+                Statement st = bun.createStatement()) {
             st.execute("INSERT OR REPLACE INTO processes (id, site, port, pid, startTime, type, script, cwd, status)"
                     + " VALUES ('p1', 'shop', 3000, 42, 1700000000000, 'bun', 'index.ts', '/srv/shop', 'running')");
             st.execute("INSERT OR REPLACE INTO processes (id, site, port, pid, startTime, type, script, cwd, status)"
@@ -161,10 +177,13 @@ class FilesAndProcessesTest {
             }
         }
         Verifier.Report r = Verifier.verify(file);
-        assertThat(r.ok()).as("a process without a site is a warning, not a failure").isTrue();
+        assertThat(r.ok())
+                .as("a process without a site is a warning, not a failure")
+                .isTrue();
         assertThat(r.warnings()).singleElement().asString().startsWith("1 row(s) in processes");
 
-        try (Connection bun = DriverManager.getConnection(SqliteOnly.jdbcUrl(file)); Statement st = bun.createStatement()) {
+        try (Connection bun = DriverManager.getConnection(SqliteOnly.jdbcUrl(file));
+                Statement st = bun.createStatement()) {
             st.execute("DELETE FROM processes WHERE id = 'p2'");
         }
         assertThat(Verifier.verify(file).warnings()).isEmpty();

@@ -1,6 +1,5 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
@@ -9,17 +8,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.ibm.icu.text.Normalizer2;
+import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.migration.V3__Adopt_legacy_sites;
 import dev.dialup.deploy.db.migration.V51__Backfill_input_keys;
-import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.tenancy.OrganizationRepository;
 import dev.dialup.deploy.db.testing.Fixtures;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.util.List;
 import java.util.Arrays;
+import java.util.List;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationVersion;
@@ -43,8 +43,11 @@ class InputKeysMigrationTest {
                 .locations(DialupDatabase.MIGRATIONS)
                 .javaMigrations(new V3__Adopt_legacy_sites());
         MigrationVersion v50 = MigrationVersion.fromVersion("50");
-        MigrationVersion last = Arrays.stream(config.load().info().all()).map(MigrationInfo::getVersion)
-                .filter(v -> v.compareTo(v50) < 0).max(MigrationVersion::compareTo).orElseThrow();
+        MigrationVersion last = Arrays.stream(config.load().info().all())
+                .map(MigrationInfo::getVersion)
+                .filter(v -> v.compareTo(v50) < 0)
+                .max(MigrationVersion::compareTo)
+                .orElseThrow();
         config.target(last).load().migrate();
     }
 
@@ -52,10 +55,13 @@ class InputKeysMigrationTest {
     private Path databaseBeforeV50() throws Exception {
         Path file = dir.resolve("before-v50.db");
         migrateToJustBeforeV50(file);
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
-            st.executeUpdate("INSERT INTO users (id, username, email, password_hash) VALUES (1, 'ann', 'ann@example.com', '!x')");
-            st.executeUpdate("INSERT INTO organizations (id, name, slug, owner_id) VALUES"
-                    + " (1, 'ÄRZTE', 'aerzte', 1), (2, 'ärzte', 'aerzte-2', 1), (3, 'A\u0308RZTE', 'aerzte-3', 1), (4, 'ärzte (2)', 'aerzte-4', 1)");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement st = c.createStatement()) {
+            st.executeUpdate(
+                    "INSERT INTO users (id, username, email, password_hash) VALUES (1, 'ann', 'ann@example.com', '!x')");
+            st.executeUpdate(
+                    "INSERT INTO organizations (id, name, slug, owner_id) VALUES"
+                            + " (1, 'ÄRZTE', 'aerzte', 1), (2, 'ärzte', 'aerzte-2', 1), (3, 'A\u0308RZTE', 'aerzte-3', 1), (4, 'ärzte (2)', 'aerzte-4', 1)");
             st.executeUpdate("INSERT INTO sites (id, name, slug, owner_id, site_type, subdomain, domain) VALUES"
                     + " (1, 'Café', 'cafe', 1, 'static', 'shop', 'one.example'),"
                     + " (2, 'CAFÉ', 'cafe-2', 1, 'static', 'SHOP', 'taken.example'),"
@@ -69,33 +75,49 @@ class InputKeysMigrationTest {
     void collidingRowsAreResolvedOldestFirstAndEveryChangeIsAudited() throws Exception {
         Path file = databaseBeforeV50();
 
-        try (DialupDatabase db = DialupDatabase.builder().path(file).beforeMigrate(null).build()) {
-            List<String> orgNames = db.read(dsl -> dsl.select(ORGANIZATIONS.NAME).from(ORGANIZATIONS).orderBy(ORGANIZATIONS.ID).fetch(ORGANIZATIONS.NAME));
+        try (DialupDatabase db =
+                DialupDatabase.builder().path(file).beforeMigrate(null).build()) {
+            List<String> orgNames = db.read(dsl -> dsl.select(ORGANIZATIONS.NAME)
+                    .from(ORGANIZATIONS)
+                    .orderBy(ORGANIZATIONS.ID)
+                    .fetch(ORGANIZATIONS.NAME));
             assertThat(orgNames).containsExactly("ÄRZTE", "ärzte (3)", "A\u0308RZTE (4)", "ärzte (2)");
             Normalizer2 fold = Normalizer2.getNFKCCasefoldInstance();
-            db.read(dsl -> dsl.selectFrom(ORGANIZATIONS).fetch()).forEach(o -> assertThat(o.getNameKey()).isEqualTo(fold.normalize(o.getName())));
+            db.read(dsl -> dsl.selectFrom(ORGANIZATIONS).fetch())
+                    .forEach(o -> assertThat(o.getNameKey()).isEqualTo(fold.normalize(o.getName())));
 
-            List<Record3<String, String, String>> sites = db.read(dsl -> dsl.select(SITES.NAME, SITES.SUBDOMAIN, SITES.DOMAIN)
-                    .from(SITES).orderBy(SITES.ID).fetch());
-            assertThat(sites).extracting(r -> r.value1() + "|" + r.value2() + "|" + r.value3())
+            List<Record3<String, String, String>> sites =
+                    db.read(dsl -> dsl.select(SITES.NAME, SITES.SUBDOMAIN, SITES.DOMAIN)
+                            .from(SITES)
+                            .orderBy(SITES.ID)
+                            .fetch());
+            assertThat(sites)
+                    .extracting(r -> r.value1() + "|" + r.value2() + "|" + r.value3())
                     .containsExactly("Café|shop|one.example", "CAFÉ (2)|null|null", "Other|other|null");
-            List<String> claims = db.read(dsl -> dsl.select(SITE_HOST_NAMES.HOST, SITE_HOST_NAMES.SITE_ID, SITE_HOST_NAMES.SITE_DOMAIN_ID)
-                    .from(SITE_HOST_NAMES).orderBy(SITE_HOST_NAMES.HOST).fetch(r -> r.value1() + "->" + r.value2() + "/" + r.value3()));
+            List<String> claims = db.read(
+                    dsl -> dsl.select(SITE_HOST_NAMES.HOST, SITE_HOST_NAMES.SITE_ID, SITE_HOST_NAMES.SITE_DOMAIN_ID)
+                            .from(SITE_HOST_NAMES)
+                            .orderBy(SITE_HOST_NAMES.HOST)
+                            .fetch(r -> r.value1() + "->" + r.value2() + "/" + r.value3()));
             assertThat(claims).containsExactly("one.example->1/null", "taken.example->1/1");
 
-            List<String> audit = db.read(dsl -> dsl.select(AUDIT_LOG.ACTION, AUDIT_LOG.TARGET_ID, AUDIT_LOG.DETAILS).from(AUDIT_LOG)
-                    .where(AUDIT_LOG.ACTOR_LABEL.eq(V51__Backfill_input_keys.ACTOR)).orderBy(AUDIT_LOG.ID)
+            List<String> audit = db.read(dsl -> dsl.select(AUDIT_LOG.ACTION, AUDIT_LOG.TARGET_ID, AUDIT_LOG.DETAILS)
+                    .from(AUDIT_LOG)
+                    .where(AUDIT_LOG.ACTOR_LABEL.eq(V51__Backfill_input_keys.ACTOR))
+                    .orderBy(AUDIT_LOG.ID)
                     .fetch(r -> r.value1() + " " + r.value2() + " " + r.value3()));
-            assertThat(audit).containsExactly(
-                    "organization.rename 2 {\"from\":\"ärzte\",\"to\":\"ärzte (3)\",\"reason\":\"name equal to an older organization's ignoring case and Unicode form\"}",
-                    "organization.rename 3 {\"from\":\"A\u0308RZTE\",\"to\":\"A\u0308RZTE (4)\",\"reason\":\"name equal to an older organization's ignoring case and Unicode form\"}",
-                    "site.rename 2 {\"from\":\"CAFÉ\",\"to\":\"CAFÉ (2)\",\"reason\":\"name equal to an older site's ignoring case and Unicode form\"}",
-                    "site.update 2 {\"cleared\":\"subdomain\",\"value\":\"SHOP\",\"reason\":\"subdomain held by an older site\"}",
-                    "site.update 2 {\"cleared\":\"domain\",\"value\":\"taken.example\",\"reason\":\"host name claimed by a custom domain or an older site\"}",
-                    "site.update 3 {\"cleared\":\"domain\",\"value\":\"ONE.example\",\"reason\":\"host name claimed by a custom domain or an older site\"}");
+            assertThat(audit)
+                    .containsExactly(
+                            "organization.rename 2 {\"from\":\"ärzte\",\"to\":\"ärzte (3)\",\"reason\":\"name equal to an older organization's ignoring case and Unicode form\"}",
+                            "organization.rename 3 {\"from\":\"A\u0308RZTE\",\"to\":\"A\u0308RZTE (4)\",\"reason\":\"name equal to an older organization's ignoring case and Unicode form\"}",
+                            "site.rename 2 {\"from\":\"CAFÉ\",\"to\":\"CAFÉ (2)\",\"reason\":\"name equal to an older site's ignoring case and Unicode form\"}",
+                            "site.update 2 {\"cleared\":\"subdomain\",\"value\":\"SHOP\",\"reason\":\"subdomain held by an older site\"}",
+                            "site.update 2 {\"cleared\":\"domain\",\"value\":\"taken.example\",\"reason\":\"host name claimed by a custom domain or an older site\"}",
+                            "site.update 3 {\"cleared\":\"domain\",\"value\":\"ONE.example\",\"reason\":\"host name claimed by a custom domain or an older site\"}");
 
             // The constraints hold from now on.
-            Throwable t = catchThrowable(() -> new OrganizationRepository(db).create(new AccessScopes(db).forUser(1), "Ärzte (3)", null, null));
+            Throwable t = catchThrowable(() ->
+                    new OrganizationRepository(db).create(new AccessScopes(db).forUser(1), "Ärzte (3)", null, null));
             assertThat(t).isInstanceOf(ConflictException.class).hasMessage("organization name is taken");
         }
     }
@@ -104,12 +126,16 @@ class InputKeysMigrationTest {
     void aCleanDatabaseMigratesWithoutChangesAndRawWritersGetAnAsciiKey() throws Exception {
         Path file = dir.resolve("clean.db");
         migrateToJustBeforeV50(file);
-        try (DialupDatabase db = DialupDatabase.builder().path(file).beforeMigrate(null).build()) {
+        try (DialupDatabase db =
+                DialupDatabase.builder().path(file).beforeMigrate(null).build()) {
             int auditRows = db.read(dsl -> dsl.fetchCount(AUDIT_LOG));
             assertThat(auditRows).isZero();
             Fixtures f = new Fixtures(db);
             long site = f.personalSite("Raw Writer", f.user("raw"));
-            String key = db.read(dsl -> dsl.select(SITES.NAME_KEY).from(SITES).where(SITES.ID.eq(site)).fetchOne(SITES.NAME_KEY));
+            String key = db.read(dsl -> dsl.select(SITES.NAME_KEY)
+                    .from(SITES)
+                    .where(SITES.ID.eq(site))
+                    .fetchOne(SITES.NAME_KEY));
             assertThat(key).isEqualTo("raw writer");
         }
     }

@@ -1,7 +1,5 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
-import dev.dialup.deploy.db.access.UniqueConstraints;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
@@ -41,12 +39,34 @@ import org.junit.jupiter.api.Test;
  */
 class LayeringTest {
     private static final String ROOT = "dev.dialup.deploy.db";
-    private static final String[] DOMAIN = {ROOT + ".tenancy..", ROOT + ".sites..", ROOT + ".deploy..", ROOT + ".secrets..",
-        ROOT + ".audit..", ROOT + ".config..", ROOT + ".usage..", ROOT + ".admin.."};
+    private static final String[] DOMAIN = {
+        ROOT + ".tenancy..",
+        ROOT + ".sites..",
+        ROOT + ".deploy..",
+        ROOT + ".secrets..",
+        ROOT + ".audit..",
+        ROOT + ".config..",
+        ROOT + ".usage..",
+        ROOT + ".admin.."
+    };
     /** Packages a service may use: everything else is internal and may change without notice. */
-    static final Set<String> API_PACKAGES = Set.of(ROOT, ROOT + ".core", ROOT + ".backup", ROOT + ".ops", ROOT + ".integration",
-            ROOT + ".tenancy", ROOT + ".sites", ROOT + ".deploy", ROOT + ".secrets", ROOT + ".audit", ROOT + ".config",
-            ROOT + ".usage", ROOT + ".admin", ROOT + ".generated", ROOT + ".generated.tables", ROOT + ".generated.tables.records",
+    static final Set<String> API_PACKAGES = Set.of(
+            ROOT,
+            ROOT + ".core",
+            ROOT + ".backup",
+            ROOT + ".ops",
+            ROOT + ".integration",
+            ROOT + ".tenancy",
+            ROOT + ".sites",
+            ROOT + ".deploy",
+            ROOT + ".secrets",
+            ROOT + ".audit",
+            ROOT + ".config",
+            ROOT + ".usage",
+            ROOT + ".admin",
+            ROOT + ".generated",
+            ROOT + ".generated.tables",
+            ROOT + ".generated.tables.records",
             ROOT + ".generated.tables.pojos");
 
     private static JavaClasses classes;
@@ -60,69 +80,110 @@ class LayeringTest {
 
     @Test
     void layersOnlyUseTheLayersBelowThem() {
-        layeredArchitecture().consideringOnlyDependenciesInLayers()
-                .layer("API").definedBy(ROOT)
-                .layer("Engine").definedBy(ROOT + ".engine..")
-                .layer("Generated").definedBy(ROOT + ".generated..")
-                .layer("Backup").definedBy(ROOT + ".backup..")
-                .layer("Migration").definedBy(ROOT + ".migration..")
-                .layer("Core").definedBy(ROOT + ".core..")
-                .layer("Access").definedBy(ROOT + ".access..")
-                .layer("Domain").definedBy(DOMAIN)
-                .layer("Integration").definedBy(ROOT + ".integration..")
-                .layer("Operations").definedBy(ROOT + ".ops..")
-                .whereLayer("Operations").mayNotBeAccessedByAnyLayer()
-                .whereLayer("Integration").mayNotBeAccessedByAnyLayer()
-                .whereLayer("Domain").mayOnlyBeAccessedByLayers("Integration", "Operations")
-                .whereLayer("Access").mayOnlyBeAccessedByLayers("Domain", "Integration", "Operations")
-                .whereLayer("Core").mayOnlyBeAccessedByLayers("Access", "Domain", "Integration", "Operations")
-                .whereLayer("Migration").mayOnlyBeAccessedByLayers("Core", "Operations")
-                .whereLayer("Backup").mayOnlyBeAccessedByLayers("Core", "Operations")
-                // Generated code: the repositories (with their access helpers and the dashboard's queries) and the engine.
-                .whereLayer("Generated").mayOnlyBeAccessedByLayers("Engine", "Access", "Domain", "Integration")
-                .whereLayer("Engine").mayOnlyBeAccessedByLayers("Generated", "Backup", "Migration", "Core", "Access", "Domain",
-                        "Integration", "Operations")
+        layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .layer("API")
+                .definedBy(ROOT)
+                .layer("Engine")
+                .definedBy(ROOT + ".engine..")
+                .layer("Generated")
+                .definedBy(ROOT + ".generated..")
+                .layer("Backup")
+                .definedBy(ROOT + ".backup..")
+                .layer("Migration")
+                .definedBy(ROOT + ".migration..")
+                .layer("Core")
+                .definedBy(ROOT + ".core..")
+                .layer("Access")
+                .definedBy(ROOT + ".access..")
+                .layer("Domain")
+                .definedBy(DOMAIN)
+                .layer("Integration")
+                .definedBy(ROOT + ".integration..")
+                .layer("Operations")
+                .definedBy(ROOT + ".ops..")
+                .whereLayer("Operations")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("Integration")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("Domain")
+                .mayOnlyBeAccessedByLayers("Integration", "Operations")
+                .whereLayer("Access")
+                .mayOnlyBeAccessedByLayers("Domain", "Integration", "Operations")
+                .whereLayer("Core")
+                .mayOnlyBeAccessedByLayers("Access", "Domain", "Integration", "Operations")
+                .whereLayer("Migration")
+                .mayOnlyBeAccessedByLayers("Core", "Operations")
+                .whereLayer("Backup")
+                .mayOnlyBeAccessedByLayers("Core", "Operations")
+                // Generated code: the repositories (with their access helpers and the dashboard's queries) and the
+                // engine.
+                .whereLayer("Generated")
+                .mayOnlyBeAccessedByLayers("Engine", "Access", "Domain", "Integration")
+                .whereLayer("Engine")
+                .mayOnlyBeAccessedByLayers(
+                        "Generated", "Backup", "Migration", "Core", "Access", "Domain", "Integration", "Operations")
                 .check(classes);
     }
 
     @Test
     void noPackageCycles() {
         // jOOQ's generated packages refer to each other (tables <-> records): one unit, checked as such.
-        slices().matching("dev.dialup.deploy.(**)").should().beFreeOfCycles()
+        slices().matching("dev.dialup.deploy.(**)")
+                .should()
+                .beFreeOfCycles()
                 .ignoreDependency(resideInAPackage(ROOT + ".generated.."), resideInAPackage(ROOT + ".generated.."))
                 .check(classes);
     }
 
     @Test
     void domainPackagesNeverReachUpToOperationsIntegrationOrTheCli() {
-        noClasses().that().resideInAnyPackage(DOMAIN)
-                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".ops..", ROOT + ".integration..", ROOT + ".cli..")
+        noClasses()
+                .that()
+                .resideInAnyPackage(DOMAIN)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(ROOT + ".ops..", ROOT + ".integration..", ROOT + ".cli..")
                 .check(classes);
     }
 
     @Test
     void sqliteLivesOnlyBehindTheEngineSeam() {
-        noClasses().that().resideOutsideOfPackages(ROOT + ".engine.sqlite..")
-                .should().dependOnClassesThat().resideInAPackage("org.sqlite..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackages(ROOT + ".engine.sqlite..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.sqlite..")
                 .check(classes);
-        noClasses().that().resideOutsideOfPackage(ROOT + ".engine..")
-                .should().dependOnClassesThat().resideInAPackage(ROOT + ".engine.sqlite..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage(ROOT + ".engine..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(ROOT + ".engine.sqlite..")
                 .check(classes);
-        noClasses().that().resideOutsideOfPackages(ROOT + ".engine..")
-                .should().accessField(SQLDialect.class, "SQLITE")
+        noClasses()
+                .that()
+                .resideOutsideOfPackages(ROOT + ".engine..")
+                .should()
+                .accessField(SQLDialect.class, "SQLITE")
                 .check(classes);
     }
 
     @Test
     void theExportedApiNeverExposesInternalTypes() {
-        ArchRuleDefinition.classes().that().arePublic().and(inApi())
+        ArchRuleDefinition.classes()
+                .that()
+                .arePublic()
+                .and(inApi())
                 .should(exposeOnlyApiTypes())
                 .check(classes);
     }
 
     private static com.tngtech.archunit.base.DescribedPredicate<JavaClass> inApi() {
-        return com.tngtech.archunit.base.DescribedPredicate.describe("are in an API package",
-                c -> API_PACKAGES.contains(c.getPackageName()));
+        return com.tngtech.archunit.base.DescribedPredicate.describe(
+                "are in an API package", c -> API_PACKAGES.contains(c.getPackageName()));
     }
 
     private static boolean internal(JavaClass type) {
@@ -139,7 +200,9 @@ class LayeringTest {
             public void check(JavaClass c, ConditionEvents events) {
                 List<String> leaks = new ArrayList<>();
                 c.getRawSuperclass().filter(LayeringTest::internal).ifPresent(s -> leaks.add("extends " + s.getName()));
-                c.getRawInterfaces().stream().filter(LayeringTest::internal).forEach(i -> leaks.add("implements " + i.getName()));
+                c.getRawInterfaces().stream()
+                        .filter(LayeringTest::internal)
+                        .forEach(i -> leaks.add("implements " + i.getName()));
                 Stream.concat(c.getMethods().stream(), c.getConstructors().stream())
                         .filter(m -> m.getModifiers().contains(JavaModifier.PUBLIC))
                         .forEach(m -> signature(m, leaks));

@@ -1,6 +1,5 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import static dev.dialup.deploy.db.generated.Tables.PROCESSES;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_LIMITS;
@@ -8,6 +7,7 @@ import static dev.dialup.deploy.db.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.generated.DefaultSchema;
 import dev.dialup.deploy.db.migration.V3__Adopt_legacy_sites;
 import dev.dialup.deploy.db.sites.Slugs;
@@ -45,20 +45,25 @@ class MigrationAndAdoptionTest {
     final CapturedLog log = new CapturedLog();
 
     static final Process[] LEGACY = {
-            new Process("p1", "My Blog", 3001, 1234, 1_700_000_000_000L, "node", "server.js", "/srv/blog", "running"),
-            new Process("p2", "My Blog", 3002, null, 1_700_000_500_000L, "node", "worker.js", "/srv/blog", "stopped"),
-            new Process("p3", "my-blog", 3003, 2222, 1_700_000_100_000L, "static", "index.html", "/srv/b2", "running"),
-            new Process("p4", "Café Déjà Vu", 4000, null, 1_700_000_200_000L, "docker", "compose.yml", "/srv/cafe", "crashed"),
-            new Process("p5", "日本語サイト", 4001, 77, 1_700_000_300_000L, "bun", "app.ts", "/srv/jp", "running"),
-            new Process("p6", "Shop", 5000, 88, 1_700_000_400_000L, "python", "app.py", "/srv/shop", "running"),
-            new Process("p7", "Shop", 5001, null, 1_700_000_450_000L, "python", "app.py", "/srv/shop", "stopped"),
+        new Process("p1", "My Blog", 3001, 1234, 1_700_000_000_000L, "node", "server.js", "/srv/blog", "running"),
+        new Process("p2", "My Blog", 3002, null, 1_700_000_500_000L, "node", "worker.js", "/srv/blog", "stopped"),
+        new Process("p3", "my-blog", 3003, 2222, 1_700_000_100_000L, "static", "index.html", "/srv/b2", "running"),
+        new Process(
+                "p4", "Café Déjà Vu", 4000, null, 1_700_000_200_000L, "docker", "compose.yml", "/srv/cafe", "crashed"),
+        new Process("p5", "日本語サイト", 4001, 77, 1_700_000_300_000L, "bun", "app.ts", "/srv/jp", "running"),
+        new Process("p6", "Shop", 5000, 88, 1_700_000_400_000L, "python", "app.py", "/srv/shop", "running"),
+        new Process("p7", "Shop", 5001, null, 1_700_000_450_000L, "python", "app.py", "/srv/shop", "stopped"),
     };
 
     @Test
     void aNewFileIsCreatedAtTheLatestSchemaVersion() {
-        try (DialupDatabase db = DialupDatabase.builder().path(dir.resolve("sub/dir/new.db")).createDirectories(true).build()) {
+        try (DialupDatabase db = DialupDatabase.builder()
+                .path(dir.resolve("sub/dir/new.db"))
+                .createDirectories(true)
+                .build()) {
             assertThat(db.statusAtOpen().upToDate()).isTrue();
-            assertThat(db.statusAtOpen().currentVersion()).isEqualTo(db.statusAtOpen().latestVersion());
+            assertThat(db.statusAtOpen().currentVersion())
+                    .isEqualTo(db.statusAtOpen().latestVersion());
             assertThat(Files.exists(dir.resolve("sub/dir/new.db"))).isTrue();
         }
     }
@@ -70,7 +75,8 @@ class MigrationAndAdoptionTest {
 
         try (DialupDatabase db = DialupDatabase.open(file)) {
             assertThat(db.statusAtOpen().upToDate()).isTrue();
-            var processes = db.read(dsl -> dsl.selectFrom(PROCESSES).orderBy(PROCESSES.ID).fetch());
+            var processes = db.read(
+                    dsl -> dsl.selectFrom(PROCESSES).orderBy(PROCESSES.ID).fetch());
             assertThat(processes).hasSize(LEGACY.length);
             for (int i = 0; i < LEGACY.length; i++) {
                 var legacy = LEGACY[i];
@@ -90,34 +96,44 @@ class MigrationAndAdoptionTest {
             var admin = db.read(dsl -> dsl.selectFrom(USERS).fetchSingle());
             assertThat(admin.getUsername()).isEqualTo(V3__Adopt_legacy_sites.ADMIN_USERNAME);
             assertThat(admin.getIsAdmin()).isTrue();
-            assertThat(admin.getPasswordHash()).as("cannot log in until a password is set").doesNotStartWith("$");
+            assertThat(admin.getPasswordHash())
+                    .as("cannot log in until a password is set")
+                    .doesNotStartWith("$");
 
             var sites = db.read(dsl -> dsl.selectFrom(SITES).fetch());
             Set<String> names = sites.stream().map(s -> s.getName()).collect(Collectors.toSet());
             assertThat(names).containsExactlyInAnyOrder("My Blog", "my-blog", "Café Déjà Vu", "日本語サイト", "Shop");
             Set<String> slugs = sites.stream().map(s -> s.getSlug()).collect(Collectors.toCollection(TreeSet::new));
-            assertThat(slugs).hasSize(5).allSatisfy(s -> assertThat(Slugs.isValid(s)).as(s).isTrue());
+            assertThat(slugs)
+                    .hasSize(5)
+                    .allSatisfy(s -> assertThat(Slugs.isValid(s)).as(s).isTrue());
             assertThat(slugs).contains("cafe-deja-vu", "shop");
             assertThat(slugs.stream().filter(s -> s.startsWith("my-blog"))).hasSize(2);
             assertThat(sites).allSatisfy(s -> {
                 assertThat(s.getOwnerId()).isEqualTo(admin.getId());
                 assertThat(s.getOrganizationId()).isNull();
             });
-            Map<String, String> types = sites.stream().collect(Collectors.toMap(s -> s.getName(), s -> s.getSiteType()));
-            assertThat(types).containsEntry("my-blog", "static").containsEntry("Café Déjà Vu", "docker")
-                    .containsEntry("My Blog", "dynamic").containsEntry("Shop", "dynamic");
+            Map<String, String> types =
+                    sites.stream().collect(Collectors.toMap(s -> s.getName(), s -> s.getSiteType()));
+            assertThat(types)
+                    .containsEntry("my-blog", "static")
+                    .containsEntry("Café Déjà Vu", "docker")
+                    .containsEntry("My Blog", "dynamic")
+                    .containsEntry("Shop", "dynamic");
             // port comes from the most recently started process of the site
             Map<String, Integer> ports = sites.stream().collect(Collectors.toMap(s -> s.getName(), s -> s.getPort()));
             assertThat(ports).containsEntry("My Blog", 3002).containsEntry("Shop", 5001);
 
             // every process points at the site with its legacy name
             Map<Long, String> siteNames = sites.stream().collect(Collectors.toMap(s -> s.getId(), s -> s.getName()));
-            assertThat(processes).allSatisfy(p -> assertThat(siteNames.get(p.getSiteId())).isEqualTo(p.getSite()));
+            assertThat(processes)
+                    .allSatisfy(p -> assertThat(siteNames.get(p.getSiteId())).isEqualTo(p.getSite()));
 
             // each migrated site has exactly one default limits row
             var limits = db.read(dsl -> dsl.selectFrom(SITE_RESOURCE_LIMITS).fetch());
             assertThat(limits).hasSize(5);
-            assertThat(limits.stream().map(l -> l.getSiteId()).collect(Collectors.toSet())).isEqualTo(siteNames.keySet());
+            assertThat(limits.stream().map(l -> l.getSiteId()).collect(Collectors.toSet()))
+                    .isEqualTo(siteNames.keySet());
             assertThat(limits).allSatisfy(l -> assertThat(l.getMaxMemoryMb()).isEqualTo(512));
         }
     }
@@ -143,13 +159,15 @@ class MigrationAndAdoptionTest {
             Map<String, Set<String>> actual = db.withReaderConnection(c -> {
                 Map<String, Set<String>> out = new java.util.TreeMap<>();
                 List<String> tables = new ArrayList<>();
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name <> 'flyway_schema_history'")) {
+                try (Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery(
+                                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name <> 'flyway_schema_history'")) {
                     while (rs.next()) tables.add(rs.getString(1));
                 }
                 for (String t : tables) {
                     Set<String> cols = new TreeSet<>();
-                    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT name FROM pragma_table_info('" + t + "')")) {
+                    try (Statement st = c.createStatement();
+                            ResultSet rs = st.executeQuery("SELECT name FROM pragma_table_info('" + t + "')")) {
                         while (rs.next()) cols.add(rs.getString(1));
                     }
                     out.put(t, cols);
@@ -159,7 +177,11 @@ class MigrationAndAdoptionTest {
             Map<String, Set<String>> generated = new java.util.TreeMap<>();
             for (Table<?> t : DefaultSchema.DEFAULT_SCHEMA.getTables()) {
                 if (t.getTableType().isView()) continue;
-                generated.put(t.getName(), java.util.Arrays.stream(t.fields()).map(Field::getName).collect(Collectors.toCollection(TreeSet::new)));
+                generated.put(
+                        t.getName(),
+                        java.util.Arrays.stream(t.fields())
+                                .map(Field::getName)
+                                .collect(Collectors.toCollection(TreeSet::new)));
             }
             assertThat(generated).isEqualTo(actual);
         }
@@ -175,7 +197,8 @@ class MigrationAndAdoptionTest {
         Files.writeString(file, "these are my notes, not a database\n".repeat(200), StandardCharsets.UTF_8);
         String before = sha256(file);
         assertThatThrownBy(() -> DialupDatabase.open(file))
-                .isInstanceOfSatisfying(IncompatibleDatabaseException.class,
+                .isInstanceOfSatisfying(
+                        IncompatibleDatabaseException.class,
                         e -> assertThat(e.reason()).isEqualTo(IncompatibleDatabaseException.Reason.NOT_SQLITE))
                 .hasMessageContaining("not an SQLite database");
         assertThat(sha256(file)).isEqualTo(before);
@@ -185,13 +208,15 @@ class MigrationAndAdoptionTest {
     @Test
     void aDatabaseWithUnknownTablesAndNoHistoryIsRefusedAndLeftByteIdentical() throws Exception {
         Path file = dir.resolve("other-app.db");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement st = c.createStatement()) {
             st.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)");
             st.execute("INSERT INTO invoices (total) VALUES (12.5)");
         }
         String before = sha256(file);
         assertThatThrownBy(() -> DialupDatabase.open(file))
-                .isInstanceOfSatisfying(IncompatibleDatabaseException.class,
+                .isInstanceOfSatisfying(
+                        IncompatibleDatabaseException.class,
                         e -> assertThat(e.reason()).isEqualTo(IncompatibleDatabaseException.Reason.UNRECOGNISED_SCHEMA))
                 .hasMessageContaining("invoices");
         assertThat(sha256(file)).isEqualTo(before);
@@ -202,7 +227,8 @@ class MigrationAndAdoptionTest {
         Path file = dir.resolve("newer.db");
         DialupDatabase.open(file).close();
         // Simulate a newer library having applied V9999.
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement st = c.createStatement()) {
             st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
             st.execute("""
                     INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum,
@@ -214,7 +240,8 @@ class MigrationAndAdoptionTest {
         }
         String before = sha256(file);
         assertThatThrownBy(() -> DialupDatabase.open(file))
-                .isInstanceOfSatisfying(IncompatibleDatabaseException.class,
+                .isInstanceOfSatisfying(
+                        IncompatibleDatabaseException.class,
                         e -> assertThat(e.reason()).isEqualTo(IncompatibleDatabaseException.Reason.NEWER_SCHEMA))
                 .hasMessageContaining("newer");
         assertThat(sha256(file)).isEqualTo(before);
@@ -227,11 +254,18 @@ class MigrationAndAdoptionTest {
         try (DialupDatabase db = DialupDatabase.open(file)) {
             before = DbSnapshot.of(db);
         }
-        assertThatThrownBy(() -> DialupDatabase.builder().path(file).extraMigrationLocation("classpath:db/failing-after-good").build())
-                .isInstanceOfSatisfying(MigrationFailedException.class, e -> assertThat(e.migration()).startsWith("V900"))
+        assertThatThrownBy(() -> DialupDatabase.builder()
+                        .path(file)
+                        .extraMigrationLocation("classpath:db/failing-after-good")
+                        .build())
+                .isInstanceOfSatisfying(
+                        MigrationFailedException.class,
+                        e -> assertThat(e.migration()).startsWith("V900"))
                 .hasMessageContaining("V900")
                 .hasMessageContaining("boom");
-        assertThat(log.text()).contains("Migration of schema \"main\" to version \"900 - boom\" failed! Changes successfully rolled back.");
+        assertThat(log.text())
+                .contains(
+                        "Migration of schema \"main\" to version \"900 - boom\" failed! Changes successfully rolled back.");
         try (DialupDatabase db = DialupDatabase.open(file)) {
             assertThat(DbSnapshot.of(db)).as("V899 and V900 both rolled back").isEqualTo(before);
         }
@@ -241,11 +275,16 @@ class MigrationAndAdoptionTest {
     void aFailedAdoptionLeavesTheLegacyDatabaseLegacy() throws Exception {
         Path file = dir.resolve("legacy.db");
         LegacyDatabase.create(file, LEGACY);
-        assertThatThrownBy(() -> DialupDatabase.builder().path(file).extraMigrationLocation("classpath:db/failing").build())
+        assertThatThrownBy(() -> DialupDatabase.builder()
+                        .path(file)
+                        .extraMigrationLocation("classpath:db/failing")
+                        .build())
                 .isInstanceOf(MigrationFailedException.class);
         assertThat(log.text()).contains("to version \"900 - boom\" failed!");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name)")) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name)")) {
             rs.next();
             assertThat(rs.getString(1)).isEqualTo("processes");
         }
@@ -261,8 +300,10 @@ class MigrationAndAdoptionTest {
         Path file = dir.resolve("legacy.db");
         LegacyDatabase.create(file, LEGACY);
         String before = sha256(file);
-        assertThatThrownBy(() -> DialupDatabase.builder().path(file).migrateOnOpen(false).build())
-                .isInstanceOf(DialupDataException.class).hasMessageContaining("migrate");
+        assertThatThrownBy(() ->
+                        DialupDatabase.builder().path(file).migrateOnOpen(false).build())
+                .isInstanceOf(DialupDataException.class)
+                .hasMessageContaining("migrate");
         assertThat(sha256(file)).isEqualTo(before);
     }
 }

@@ -1,11 +1,13 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.SystemConfigRepository;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.deploy.DeploymentRepository;
 import dev.dialup.deploy.db.deploy.ProcessRepository;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
@@ -13,8 +15,6 @@ import dev.dialup.deploy.db.secrets.SecretsKeyset;
 import dev.dialup.deploy.db.sites.SiteDomainRepository;
 import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.tenancy.OrganizationRepository;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.testing.DbSnapshot;
@@ -36,6 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class NullArgumentsTest {
     @RegisterExtension
     static final TempDatabase TEMP = TempDatabase.create();
+
     static DialupDatabase db;
     static AccessScope owner;
     static long site;
@@ -81,19 +82,34 @@ class NullArgumentsTest {
                 call("organization create without a name", "name", () -> orgs.create(owner, null, null, null)),
                 call("organizations of no scope", "scope", () -> orgs.listMine(null)),
                 call("member added without a role", "role", () -> orgs.addMember(owner, 1, 1, null)),
-                call("register without a username", "username", () -> users.register(system(), null, "a@example.com", "a fine password", null)),
-                call("register without a scope", "scope", () -> users.register(null, "someone", "a@example.com", "a fine password", null)),
+                call(
+                        "register without a username",
+                        "username",
+                        () -> users.register(system(), null, "a@example.com", "a fine password", null)),
+                call(
+                        "register without a scope",
+                        "scope",
+                        () -> users.register(null, "someone", "a@example.com", "a fine password", null)),
                 call("deployment without a request", "request", () -> deployments.create(owner, site, null)),
-                call("deployment transition without a status", "status", () -> deployments.transition(system(), 1, null)),
+                call(
+                        "deployment transition without a status",
+                        "status",
+                        () -> deployments.transition(system(), 1, null)),
                 call("process register without a spec", "spec", () -> processes.register(system(), null)),
                 call("process find without an id", "processId", () -> processes.find(system(), null)),
                 call("process remove without an id", "processId", () -> processes.remove(system(), null)),
-                call("health check without an id", "processId", () -> processes.recordHealthCheck(system(), null, true, null)),
+                call(
+                        "health check without an id",
+                        "processId",
+                        () -> processes.recordHealthCheck(system(), null, true, null)),
                 call("due checks without a window", "olderThan", () -> processes.dueForHealthCheck(system(), null, 10)),
                 call("env set without a value", "value", () -> env.set(owner, site, "KEY", null, true)),
                 call("env set without a key", "key", () -> env.set(owner, site, null, "v", false)),
                 call("config get without a setting", "setting", () -> config.get(system(), null)),
-                call("config set without a value", "platform.name", () -> config.set(system(), ConfigSettings.PLATFORM_NAME, null)));
+                call(
+                        "config set without a value",
+                        "platform.name",
+                        () -> config.set(system(), ConfigSettings.PLATFORM_NAME, null)));
     }
 
     @ParameterizedTest(name = "{0}")

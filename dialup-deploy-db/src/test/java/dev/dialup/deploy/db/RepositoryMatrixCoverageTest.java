@@ -1,8 +1,8 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -47,18 +47,24 @@ class RepositoryMatrixCoverageTest {
         }
         Set<String> missing = new TreeSet<>(required);
         missing.removeAll(covered);
-        assertThat(missing).as("public repository methods without a cross-tenant matrix row").isEmpty();
+        assertThat(missing)
+                .as("public repository methods without a cross-tenant matrix row")
+                .isEmpty();
     }
 
     /** Classes compiled into the same output directory as {@code anchor}, filtered by simple name. */
     static List<Class<?>> classesUnder(Class<?> anchor, java.util.function.Predicate<String> simpleName)
             throws IOException, URISyntaxException, ClassNotFoundException {
-        Path root = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path root = Path.of(
+                anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
         List<Class<?>> out = new ArrayList<>();
         try (Stream<Path> files = Files.walk(root)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".class") && !p.getFileName().toString().contains("$")).toList()) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".class")
+                            && !p.getFileName().toString().contains("$"))
+                    .toList()) {
                 String rel = root.relativize(f).toString();
-                String cls = rel.substring(0, rel.length() - ".class".length()).replace(f.getFileSystem().getSeparator(), ".");
+                String cls = rel.substring(0, rel.length() - ".class".length())
+                        .replace(f.getFileSystem().getSeparator(), ".");
                 String simple = cls.substring(cls.lastIndexOf('.') + 1);
                 if (cls.startsWith("dev.dialup.deploy.db") && simpleName.test(simple)) {
                     out.add(Class.forName(cls));

@@ -1,8 +1,8 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -153,6 +153,7 @@ class SchemaMatchesPlanTest {
 
     @RegisterExtension
     static final TempDatabase TEMP = TempDatabase.create();
+
     static DialupDatabase db;
 
     @BeforeAll
@@ -165,7 +166,8 @@ class SchemaMatchesPlanTest {
     void everyPlannedColumnExistsWithItsDeclaredTypeAndDefault(Col col) {
         Map<String, String> info = db.withReaderConnection(c -> {
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT * FROM pragma_table_info('" + col.table() + "') WHERE name = '" + col.column() + "'")) {
+                    ResultSet rs = st.executeQuery("SELECT * FROM pragma_table_info('" + col.table()
+                            + "') WHERE name = '" + col.column() + "'")) {
                 if (!rs.next()) return null;
                 Map<String, String> m = new HashMap<>();
                 m.put("type", rs.getString("type"));
@@ -185,13 +187,22 @@ class SchemaMatchesPlanTest {
         // The usage storage layout may change physically; its readable shape stays the plan's.
         List<String> cols = db.withReaderConnection(c -> {
             List<String> out = new ArrayList<>();
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT name FROM pragma_table_info('site_resource_usage')")) {
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT name FROM pragma_table_info('site_resource_usage')")) {
                 while (rs.next()) out.add(rs.getString(1));
             }
             return out;
         });
-        assertThat(cols).contains("site_id", "timestamp", "memory_mb", "cpu_percent", "disk_mb", "bandwidth_mb",
-                "active_requests", "response_time_ms");
+        assertThat(cols)
+                .contains(
+                        "site_id",
+                        "timestamp",
+                        "memory_mb",
+                        "cpu_percent",
+                        "disk_mb",
+                        "bandwidth_mb",
+                        "active_requests",
+                        "response_time_ms");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -201,19 +212,25 @@ class SchemaMatchesPlanTest {
         List<String> wanted = spec.subList(1, spec.size());
         boolean found = db.withReaderConnection(c -> {
             List<String> indexes = new ArrayList<>();
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT name FROM pragma_index_list('" + table + "')")) {
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT name FROM pragma_index_list('" + table + "')")) {
                 while (rs.next()) indexes.add(rs.getString(1));
             }
             for (String idx : indexes) {
                 List<String> cols = new ArrayList<>();
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT name FROM pragma_index_info('" + idx + "') ORDER BY seqno")) {
+                try (Statement st = c.createStatement();
+                        ResultSet rs =
+                                st.executeQuery("SELECT name FROM pragma_index_info('" + idx + "') ORDER BY seqno")) {
                     while (rs.next()) cols.add(rs.getString(1));
                 }
-                if (cols.size() >= wanted.size() && cols.subList(0, wanted.size()).equals(wanted)) return true;
+                if (cols.size() >= wanted.size()
+                        && cols.subList(0, wanted.size()).equals(wanted)) return true;
             }
             // A WITHOUT ROWID table keyed by the same columns serves the same purpose as the index.
             List<String> pk = new ArrayList<>();
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT name FROM pragma_table_info('" + table + "') WHERE pk > 0 ORDER BY pk")) {
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(
+                            "SELECT name FROM pragma_table_info('" + table + "') WHERE pk > 0 ORDER BY pk")) {
                 while (rs.next()) pk.add(rs.getString(1));
             }
             return pk.size() >= wanted.size() && pk.subList(0, wanted.size()).equals(wanted);
@@ -225,15 +242,21 @@ class SchemaMatchesPlanTest {
     void defaultSystemConfigRowsArePresentWithDescriptions() {
         Map<String, String> config = db.read(dsl -> dsl.fetch("SELECT key, value, description FROM system_config")
                 .intoMap(r -> r.get(0, String.class), r -> r.get(1, String.class) + "|" + r.get(2, String.class)));
-        assertThat(config).containsKeys("usage.raw_retention_days", "usage.daily_retention_days",
-                "deployments.log_archive_after_days", "audit.retention_days", "security.bcrypt_cost",
-                "usage.sample_interval_seconds");
+        assertThat(config)
+                .containsKeys(
+                        "usage.raw_retention_days",
+                        "usage.daily_retention_days",
+                        "deployments.log_archive_after_days",
+                        "audit.retention_days",
+                        "security.bcrypt_cost",
+                        "usage.sample_interval_seconds");
         assertThat(config.get("usage.raw_retention_days")).startsWith("30|");
         assertThat(config.get("usage.daily_retention_days")).startsWith("365|");
         assertThat(config.get("deployments.log_archive_after_days")).startsWith("90|");
         assertThat(config.get("audit.retention_days")).startsWith("365|");
         assertThat(config.get("security.bcrypt_cost")).startsWith("12|");
         assertThat(config.get("usage.sample_interval_seconds")).startsWith("30|");
-        assertThat(config.values()).allSatisfy(v -> assertThat(v.substring(v.indexOf('|') + 1)).isNotBlank());
+        assertThat(config.values())
+                .allSatisfy(v -> assertThat(v.substring(v.indexOf('|') + 1)).isNotBlank());
     }
 }

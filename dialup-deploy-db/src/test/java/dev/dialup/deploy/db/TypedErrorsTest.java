@@ -1,14 +1,14 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -51,11 +51,15 @@ class TypedErrorsTest {
         DialupDatabase db = temp.open();
         db.close();
         AtomicBoolean ran = new AtomicBoolean();
-        assertThatThrownBy(() -> db.write(tx -> ran.getAndSet(true))).isInstanceOf(DatabaseClosedException.class)
-                .hasMessageContaining("is closed").hasMessageContaining(db.path().toString());
+        assertThatThrownBy(() -> db.write(tx -> ran.getAndSet(true)))
+                .isInstanceOf(DatabaseClosedException.class)
+                .hasMessageContaining("is closed")
+                .hasMessageContaining(db.path().toString());
         assertThatThrownBy(() -> db.read(tx -> ran.getAndSet(true))).isInstanceOf(DatabaseClosedException.class);
-        assertThatThrownBy(() -> db.withWriterConnection(c -> ran.getAndSet(true))).isInstanceOf(DatabaseClosedException.class);
-        assertThatThrownBy(() -> db.withReaderConnection(c -> ran.getAndSet(true))).isInstanceOf(DatabaseClosedException.class);
+        assertThatThrownBy(() -> db.withWriterConnection(c -> ran.getAndSet(true)))
+                .isInstanceOf(DatabaseClosedException.class);
+        assertThatThrownBy(() -> db.withReaderConnection(c -> ran.getAndSet(true)))
+                .isInstanceOf(DatabaseClosedException.class);
         assertThatThrownBy(db::rowCounts).isInstanceOf(DatabaseClosedException.class);
         assertThat(ran).isFalse();
     }
@@ -81,8 +85,10 @@ class TypedErrorsTest {
 
         CompletableFuture<Void> closing = runAsync(db::close);
         // The queued writer fails at once, while the holder is still inside its transaction.
-        assertThatThrownBy(() -> waiter.get(5, TimeUnit.MINUTES)).isInstanceOf(ExecutionException.class)
-                .cause().isInstanceOf(DatabaseClosedException.class);
+        assertThatThrownBy(() -> waiter.get(5, TimeUnit.MINUTES))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOf(DatabaseClosedException.class);
         assertThat(holder).isNotDone();
         release.countDown();
         try {
@@ -96,7 +102,8 @@ class TypedErrorsTest {
 
     @Test
     void aWriterThatWaitsLongerThanWriteWaitGetsABusyErrorWithTheTimeWaited() throws Exception {
-        try (DialupDatabase db = temp.builder().writeWait(Duration.ofMillis(300)).build()) {
+        try (DialupDatabase db =
+                temp.builder().writeWait(Duration.ofMillis(300)).build()) {
             Fixtures f = new Fixtures(db);
             var before = DbSnapshot.of(db);
             CountDownLatch holding = new CountDownLatch(1);
@@ -107,12 +114,11 @@ class TypedErrorsTest {
             }));
             holding.await();
             try {
-                assertThatThrownBy(() -> f.user("never"))
-                        .isInstanceOfSatisfying(DatabaseBusyException.class, e -> {
-                            assertThat(e.reason()).isEqualTo(DatabaseBusyException.Reason.WRITER_QUEUE);
-                            assertThat(e.waited()).isGreaterThanOrEqualTo(Duration.ofMillis(200));
-                            assertThat(e.getMessage()).contains("busy").contains("nothing was written");
-                        });
+                assertThatThrownBy(() -> f.user("never")).isInstanceOfSatisfying(DatabaseBusyException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(DatabaseBusyException.Reason.WRITER_QUEUE);
+                    assertThat(e.waited()).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+                    assertThat(e.getMessage()).contains("busy").contains("nothing was written");
+                });
             } finally {
                 release.countDown();
                 holder.get(5, TimeUnit.MINUTES);
@@ -148,8 +154,12 @@ class TypedErrorsTest {
             release.countDown();
             holder.get(5, TimeUnit.MINUTES);
             assertThat(seen).hasSize(2);
-            assertThat(seen.get(0)).isInstanceOf(OperationInterruptedException.class)
-                    .extracting(e -> ((Exception) e).getMessage()).asString().contains("Interrupted").contains("nothing was written");
+            assertThat(seen.get(0))
+                    .isInstanceOf(OperationInterruptedException.class)
+                    .extracting(e -> ((Exception) e).getMessage())
+                    .asString()
+                    .contains("Interrupted")
+                    .contains("nothing was written");
             assertThat(seen.get(1)).isEqualTo(true);
             assertThat(ran).isFalse();
         }
@@ -157,22 +167,27 @@ class TypedErrorsTest {
 
     @Test
     void anotherProcessHoldingTheLockPastTheBusyTimeoutIsABusyErrorNotARawJooqException() throws Exception {
-        try (DialupDatabase db = temp.builder().busyTimeout(Duration.ofMillis(100)).build();
-             Connection other = DriverManager.getConnection(SqliteOnly.jdbcUrl(db.path()));
-             Statement st = other.createStatement()) {
+        try (DialupDatabase db =
+                        temp.builder().busyTimeout(Duration.ofMillis(100)).build();
+                Connection other = DriverManager.getConnection(SqliteOnly.jdbcUrl(db.path()));
+                Statement st = other.createStatement()) {
             Fixtures f = new Fixtures(db);
             var before = DbSnapshot.of(db);
             st.execute("BEGIN IMMEDIATE");
             try {
-                assertThatThrownBy(() -> f.user("blocked")).isInstanceOfSatisfying(DatabaseBusyException.class,
-                        e -> assertThat(e.reason()).isEqualTo(DatabaseBusyException.Reason.FILE_LOCKED));
+                assertThatThrownBy(() -> f.user("blocked"))
+                        .isInstanceOfSatisfying(
+                                DatabaseBusyException.class,
+                                e -> assertThat(e.reason()).isEqualTo(DatabaseBusyException.Reason.FILE_LOCKED));
                 assertThatThrownBy(() -> db.withWriterConnection(c -> {
-                    try (Statement w = c.createStatement()) {
-                        w.execute("BEGIN IMMEDIATE");
-                    }
-                    return null;
-                })).isInstanceOfSatisfying(DatabaseBusyException.class,
-                        e -> assertThat(e.reason()).isEqualTo(DatabaseBusyException.Reason.FILE_LOCKED));
+                            try (Statement w = c.createStatement()) {
+                                w.execute("BEGIN IMMEDIATE");
+                            }
+                            return null;
+                        }))
+                        .isInstanceOfSatisfying(
+                                DatabaseBusyException.class,
+                                e -> assertThat(e.reason()).isEqualTo(DatabaseBusyException.Reason.FILE_LOCKED));
             } finally {
                 st.execute("ROLLBACK");
             }
@@ -182,7 +197,8 @@ class TypedErrorsTest {
 
     @Test
     void aFailingRepositoryCallInsideTheCallersTransactionUndoesItsOwnPartialWork() {
-        try (DialupDatabase db = temp.builder().clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
+        try (DialupDatabase db =
+                temp.builder().clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
             Fixtures f = new Fixtures(db);
             long site = f.personalSite("metrics", f.user("owner"));
             UsageRepository usage = new UsageRepository(db);
@@ -201,8 +217,10 @@ class TypedErrorsTest {
             });
 
             // Samples live in usage_recent until maintenance moves them into usage_samples: count both.
-            assertThat((int) db.read(tx -> tx.fetchCount(USAGE_SAMPLES) + tx.fetchCount(USAGE_RECENT))).isEqualTo(1);
-            assertThat((int) db.read(tx -> tx.fetchCount(USERS, USERS.USERNAME.eq("kept")))).isEqualTo(1);
+            assertThat((int) db.read(tx -> tx.fetchCount(USAGE_SAMPLES) + tx.fetchCount(USAGE_RECENT)))
+                    .isEqualTo(1);
+            assertThat((int) db.read(tx -> tx.fetchCount(USERS, USERS.USERNAME.eq("kept"))))
+                    .isEqualTo(1);
         }
     }
 
@@ -211,12 +229,15 @@ class TypedErrorsTest {
         try (DialupDatabase db = temp.open()) {
             Fixtures f = new Fixtures(db);
             assertThatThrownBy(() -> db.writeVoid(tx -> {
-                f.user("inner");
-                throw new IllegalStateException("caller fails after the nested call succeeded");
-            })).isInstanceOf(IllegalStateException.class);
-            assertThat((int) db.read(tx -> tx.fetchCount(USERS, USERS.USERNAME.eq("inner")))).isZero();
+                        f.user("inner");
+                        throw new IllegalStateException("caller fails after the nested call succeeded");
+                    }))
+                    .isInstanceOf(IllegalStateException.class);
+            assertThat((int) db.read(tx -> tx.fetchCount(USERS, USERS.USERNAME.eq("inner"))))
+                    .isZero();
             db.writeVoid(tx -> f.user("inner"));
-            assertThat((int) db.read(tx -> tx.fetchCount(USERS, USERS.USERNAME.eq("inner")))).isEqualTo(1);
+            assertThat((int) db.read(tx -> tx.fetchCount(USERS, USERS.USERNAME.eq("inner"))))
+                    .isEqualTo(1);
         }
     }
 
@@ -240,8 +261,9 @@ class TypedErrorsTest {
 
     /** Waits until the thread is parked (queued on the writer), by its state, not by time. */
     private static void waitUntilParked(java.util.function.Supplier<Thread> thread) throws InterruptedException {
-        while (thread.get() == null || (thread.get().getState() != Thread.State.WAITING
-                && thread.get().getState() != Thread.State.TIMED_WAITING)) {
+        while (thread.get() == null
+                || (thread.get().getState() != Thread.State.WAITING
+                        && thread.get().getState() != Thread.State.TIMED_WAITING)) {
             Thread.sleep(5);
         }
     }

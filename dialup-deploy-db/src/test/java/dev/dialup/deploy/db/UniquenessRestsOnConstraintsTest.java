@@ -1,9 +1,11 @@
 package dev.dialup.deploy.db;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.deploy.DeploymentRepository;
 import dev.dialup.deploy.db.deploy.DeploymentStatus;
 import dev.dialup.deploy.db.deploy.NewDeployment;
@@ -13,12 +15,10 @@ import dev.dialup.deploy.db.sites.NewSite;
 import dev.dialup.deploy.db.sites.SiteDomainRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.tenancy.OrganizationRepository;
+import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
-import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.MutableClock;
 import dev.dialup.deploy.db.testing.TestDb;
@@ -42,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class UniquenessRestsOnConstraintsTest {
     @TempDir
     Path dir;
+
     DialupDatabase db;
     ActorWorld w;
     MutableClock clock;
@@ -76,7 +77,9 @@ class UniquenessRestsOnConstraintsTest {
      */
     private void conflictAndNothingWritten(String message, Runnable call) {
         Map<String, List<String>> before = DbSnapshot.of(db);
-        assertThatThrownBy(call::run).isExactlyInstanceOf(ConflictException.class).hasMessage(message);
+        assertThatThrownBy(call::run)
+                .isExactlyInstanceOf(ConflictException.class)
+                .hasMessage(message);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
         db.writeVoid(tx -> tx.execute("DROP TRIGGER test_rival"));
         call.run();
@@ -92,52 +95,63 @@ class UniquenessRestsOnConstraintsTest {
     @Test
     void usernameTakenBetweenTheLookUpAndTheInsert() {
         assertThat(count("SELECT count(*) FROM users WHERE username = 'racer'")).isZero();
-        rival("BEFORE INSERT", "users", "NEW.username = 'racer'",
+        rival(
+                "BEFORE INSERT",
+                "users",
+                "NEW.username = 'racer'",
                 "INSERT INTO users (username, email, password_hash) VALUES ('racer', 'rival@race.test', 'x')");
-        conflictAndNothingWritten("username is taken",
+        conflictAndNothingWritten(
+                "username is taken",
                 () -> new UserRepository(db).register(system, "racer", "racer@race.test", ActorWorld.PASSWORD, null));
     }
 
     @Test
     void emailTakenBetweenTheLookUpAndTheInsert() {
-        rival("BEFORE INSERT", "users", "NEW.username = 'racer'",
+        rival(
+                "BEFORE INSERT",
+                "users",
+                "NEW.username = 'racer'",
                 "INSERT INTO users (username, email, password_hash) VALUES ('rival', 'RACER@race.test', 'x')");
-        conflictAndNothingWritten("email is already registered",
+        conflictAndNothingWritten(
+                "email is already registered",
                 () -> new UserRepository(db).register(system, "racer", "racer@race.test", ActorWorld.PASSWORD, null));
     }
 
     // --- organizations -------------------------------------------------------------------------
 
     private String rivalOrg(String name, String slug) {
-        return "INSERT INTO organizations (name, name_key, slug, owner_id) VALUES ('" + name + "', lower('" + name + "'), '"
-                + slug + "', " + w.outsider + ")";
+        return "INSERT INTO organizations (name, name_key, slug, owner_id) VALUES ('" + name + "', lower('" + name
+                + "'), '" + slug + "', " + w.outsider + ")";
     }
 
     @Test
     void organizationNameTakenOnCreate() {
         rival("BEFORE INSERT", "organizations", "NEW.name = 'Race Org'", rivalOrg("Race Org", "rival-org"));
-        conflictAndNothingWritten("organization name is taken",
+        conflictAndNothingWritten(
+                "organization name is taken",
                 () -> new OrganizationRepository(db).create(owner, "Race Org", "race-org", null));
     }
 
     @Test
     void organizationNameTakenOnRename() {
         rival("BEFORE UPDATE OF name", "organizations", "NEW.name = 'Race Org'", rivalOrg("Race Org", "rival-org"));
-        conflictAndNothingWritten("organization name is taken",
-                () -> new OrganizationRepository(db).rename(owner, w.orgA, "Race Org"));
+        conflictAndNothingWritten(
+                "organization name is taken", () -> new OrganizationRepository(db).rename(owner, w.orgA, "Race Org"));
     }
 
     @Test
     void organizationSlugTakenOnCreate() {
         rival("BEFORE INSERT", "organizations", "NEW.name = 'Slug Org'", rivalOrg("Other Org", "race-slug"));
-        conflictAndNothingWritten("organization slug is taken",
+        conflictAndNothingWritten(
+                "organization slug is taken",
                 () -> new OrganizationRepository(db).create(owner, "Slug Org", "race-slug", null));
     }
 
     @Test
     void derivedOrganizationSlugTakenAfterItWasChosen() {
         rival("BEFORE INSERT", "organizations", "NEW.name = 'Derived Org'", rivalOrg("Other Org", "derived-org"));
-        conflictAndNothingWritten("organization slug is taken",
+        conflictAndNothingWritten(
+                "organization slug is taken",
                 () -> new OrganizationRepository(db).create(owner, "Derived Org", null, null));
     }
 
@@ -148,36 +162,47 @@ class UniquenessRestsOnConstraintsTest {
     @Test
     void memberAddedByIdTwice() {
         rival("BEFORE INSERT", "organization_members", "NEW.user_id = " + w.outsider, rivalMembership());
-        conflictAndNothingWritten("user " + w.outsider + " is already a member",
+        conflictAndNothingWritten(
+                "user " + w.outsider + " is already a member",
                 () -> new OrganizationRepository(db).addMember(system, w.orgA, w.outsider, OrgRole.MEMBER));
-        assertThat(count("SELECT count(*) FROM organization_members WHERE user_id = " + w.outsider)).isOne(); // the retry's
+        assertThat(count("SELECT count(*) FROM organization_members WHERE user_id = " + w.outsider))
+                .isOne(); // the retry's
     }
 
     @Test
     void invitationAcceptedBySomeoneAlreadyAMember() {
         long stranger = w.id(Actor.STRANGER);
         rival("BEFORE INSERT", "organization_members", "NEW.user_id = " + stranger, rivalMembership());
-        conflictAndNothingWritten("you are already a member of organization " + w.orgA,
-                () -> new OrganizationRepository(db).acceptInvitation(w.scopes.get(Actor.STRANGER), w.strangerInvitation));
+        conflictAndNothingWritten(
+                "you are already a member of organization " + w.orgA,
+                () -> new OrganizationRepository(db)
+                        .acceptInvitation(w.scopes.get(Actor.STRANGER), w.strangerInvitation));
         assertThat(count("SELECT count(*) FROM organization_invitations WHERE id = " + w.strangerInvitation
-                + " AND status = 'accepted'")).isOne(); // by the retry; the refused call left it pending (snapshot)
+                        + " AND status = 'accepted'"))
+                .isOne(); // by the retry; the refused call left it pending (snapshot)
     }
 
     @Test
     void secondPendingInvitationForTheSameInvitee() {
-        assertThat(count("SELECT count(*) FROM organization_invitations WHERE invitee = 'racer'")).isZero();
-        rival("BEFORE INSERT", "organization_invitations", "NEW.invitee = 'racer'",
+        assertThat(count("SELECT count(*) FROM organization_invitations WHERE invitee = 'racer'"))
+                .isZero();
+        rival(
+                "BEFORE INSERT",
+                "organization_invitations",
+                "NEW.invitee = 'racer'",
                 "INSERT INTO organization_invitations (organization_id, invitee, role, status, created_at, expires_at)"
                         + " VALUES (NEW.organization_id, NEW.invitee, 'member', 'pending', NEW.created_at, NEW.expires_at)");
-        conflictAndNothingWritten("'racer' already has a pending invitation to this organization",
+        conflictAndNothingWritten(
+                "'racer' already has a pending invitation to this organization",
                 () -> new OrganizationRepository(db).invite(owner, w.orgA, "racer", OrgRole.MEMBER));
     }
 
     // --- sites ---------------------------------------------------------------------------------
 
     private String rivalSite(String name, String slug, String subdomain) {
-        return "INSERT INTO sites (name, name_key, slug, site_type, owner_id, subdomain) VALUES ('" + name + "', lower('" + name
-                + "'), '" + slug + "', 'static', " + w.outsider + ", " + (subdomain == null ? "NULL" : "'" + subdomain + "'") + ")";
+        return "INSERT INTO sites (name, name_key, slug, site_type, owner_id, subdomain) VALUES ('" + name
+                + "', lower('" + name + "'), '" + slug + "', 'static', " + w.outsider + ", "
+                + (subdomain == null ? "NULL" : "'" + subdomain + "'") + ")";
     }
 
     private NewSite orgSite(String name, String slug) {
@@ -187,20 +212,26 @@ class UniquenessRestsOnConstraintsTest {
     @Test
     void siteNameTakenOnCreate() {
         rival("BEFORE INSERT", "sites", "NEW.name = 'Race Site'", rivalSite("Race Site", "rival-site", null));
-        conflictAndNothingWritten("site name is taken", () -> new SiteRepository(db).create(owner, orgSite("Race Site", "race-site")));
+        conflictAndNothingWritten(
+                "site name is taken", () -> new SiteRepository(db).create(owner, orgSite("Race Site", "race-site")));
     }
 
     @Test
     void siteSlugTakenOnCreate() {
         rival("BEFORE INSERT", "sites", "NEW.name = 'Slug Site'", rivalSite("Other Site", "race-site", null));
-        conflictAndNothingWritten("site slug is taken", () -> new SiteRepository(db).create(owner, orgSite("Slug Site", "race-site")));
+        conflictAndNothingWritten(
+                "site slug is taken", () -> new SiteRepository(db).create(owner, orgSite("Slug Site", "race-site")));
     }
 
     @Test
     void subdomainTakenOnUpdate() {
         SiteRepository sites = new SiteRepository(db);
         var config = sites.find(owner, w.orgSite).config().withDomain(null, "race");
-        rival("BEFORE UPDATE", "sites", "NEW.subdomain = 'race' AND NEW.id = " + w.orgSite, rivalSite("Other Site", "other-site", "race"));
+        rival(
+                "BEFORE UPDATE",
+                "sites",
+                "NEW.subdomain = 'race' AND NEW.id = " + w.orgSite,
+                rivalSite("Other Site", "other-site", "race"));
         conflictAndNothingWritten("subdomain race is already taken", () -> sites.update(owner, w.orgSite, config));
     }
 
@@ -208,16 +239,25 @@ class UniquenessRestsOnConstraintsTest {
     void hostNameClaimedOnUpdate() {
         SiteRepository sites = new SiteRepository(db);
         var config = sites.find(owner, w.orgSite).config().withDomain("race.test", null);
-        rival("BEFORE UPDATE", "sites", "NEW.domain = 'race.test' AND NEW.id = " + w.orgSite,
-                "INSERT INTO site_domains (site_id, domain, is_primary) VALUES (" + w.personalSite + ", 'race.test', 0)");
+        rival(
+                "BEFORE UPDATE",
+                "sites",
+                "NEW.domain = 'race.test' AND NEW.id = " + w.orgSite,
+                "INSERT INTO site_domains (site_id, domain, is_primary) VALUES (" + w.personalSite
+                        + ", 'race.test', 0)");
         conflictAndNothingWritten("domain race.test is already claimed", () -> sites.update(owner, w.orgSite, config));
     }
 
     @Test
     void customDomainClaimedOnAdd() {
-        rival("BEFORE INSERT", "site_domains", "NEW.domain = 'race.test' AND NEW.site_id = " + w.orgSite,
-                "INSERT INTO site_domains (site_id, domain, is_primary) VALUES (" + w.personalSite + ", 'race.test', 0)");
-        conflictAndNothingWritten("domain race.test is already claimed",
+        rival(
+                "BEFORE INSERT",
+                "site_domains",
+                "NEW.domain = 'race.test' AND NEW.site_id = " + w.orgSite,
+                "INSERT INTO site_domains (site_id, domain, is_primary) VALUES (" + w.personalSite
+                        + ", 'race.test', 0)");
+        conflictAndNothingWritten(
+                "domain race.test is already claimed",
                 () -> new SiteDomainRepository(db).add(owner, w.orgSite, "race.test"));
     }
 
@@ -225,37 +265,54 @@ class UniquenessRestsOnConstraintsTest {
 
     @Test
     void processIdTakenOnRegister() {
-        rival("BEFORE INSERT", "processes", "NEW.id = 'race-proc' AND NEW.site_id IS NOT NULL",
+        rival(
+                "BEFORE INSERT",
+                "processes",
+                "NEW.id = 'race-proc' AND NEW.site_id IS NOT NULL",
                 "INSERT INTO processes (id, site, port, startTime, type, script, cwd, status)"
                         + " VALUES ('race-proc', 'legacy', 3000, 0, 'bun', 'index.ts', '/srv', 'running')");
-        conflictAndNothingWritten("process race-proc already exists", () -> new ProcessRepository(db)
-                .register(system, ProcessSpec.container("race-proc", w.orgSite, "c-1", 3000, clock.instant())));
+        conflictAndNothingWritten(
+                "process race-proc already exists",
+                () -> new ProcessRepository(db)
+                        .register(system, ProcessSpec.container("race-proc", w.orgSite, "c-1", 3000, clock.instant())));
     }
 
     @Test
     void logChunkPlaceTakenByAnotherWriter() {
         DeploymentRepository deployments = new DeploymentRepository(db);
-        long id = deployments.create(system, w.orgSite, new NewDeployment(null, null, null)).id();
+        long id = deployments
+                .create(system, w.orgSite, new NewDeployment(null, null, null))
+                .id();
         deployments.transition(system, id, DeploymentStatus.BUILDING);
-        rival("BEFORE INSERT", "deployment_log_chunks", "NEW.content = 'mine'",
+        rival(
+                "BEFORE INSERT",
+                "deployment_log_chunks",
+                "NEW.content = 'mine'",
                 "INSERT INTO deployment_log_chunks (deployment_id, seq, content, created_at)"
                         + " VALUES (NEW.deployment_id, NEW.seq, 'theirs', NEW.created_at)");
-        conflictAndNothingWritten("deployment " + id + ": another writer appended to the log at the same time; try again",
+        conflictAndNothingWritten(
+                "deployment " + id + ": another writer appended to the log at the same time; try again",
                 () -> deployments.appendLog(system, id, "mine"));
     }
 
     @Test
     void logArchivedByAnotherWriter() {
         DeploymentRepository deployments = new DeploymentRepository(db);
-        long id = deployments.create(system, w.orgSite, new NewDeployment(null, null, null)).id();
+        long id = deployments
+                .create(system, w.orgSite, new NewDeployment(null, null, null))
+                .id();
         deployments.transition(system, id, DeploymentStatus.BUILDING);
         deployments.appendLog(system, id, "output");
         deployments.transition(system, id, DeploymentStatus.SUCCESS);
         clock.advance(Duration.ofDays(91));
-        rival("BEFORE INSERT", "deployment_log_archives", "1",
+        rival(
+                "BEFORE INSERT",
+                "deployment_log_archives",
+                "1",
                 "INSERT INTO deployment_log_archives (deployment_id, compressed, original_bytes, chunk_count, archived_at)"
                         + " VALUES (NEW.deployment_id, x'00', 0, 0, NEW.archived_at)");
-        conflictAndNothingWritten("build logs were archived by another writer at the same time; try again",
+        conflictAndNothingWritten(
+                "build logs were archived by another writer at the same time; try again",
                 () -> deployments.archiveOldLogs(system, 10));
     }
 }

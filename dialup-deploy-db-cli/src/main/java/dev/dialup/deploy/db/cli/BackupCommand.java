@@ -12,19 +12,28 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "backup", mixinStandardHelpOptions = true,
-        description = {"Take an online backup: a consistent snapshot (VACUUM INTO) written atomically, fsynced, checked"
-                + " with integrity_check, with a manifest (schema version, row counts, SHA-256) beside it.",
-                "Safe while services write to the database. Keeps the newest --keep backups and deletes older ones."})
+@Command(
+        name = "backup",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Take an online backup: a consistent snapshot (VACUUM INTO) written atomically, fsynced, checked"
+                    + " with integrity_check, with a manifest (schema version, row counts, SHA-256) beside it.",
+            "Safe while services write to the database. Keeps the newest --keep backups and deletes older ones."
+        })
 final class BackupCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
 
-    @Option(names = "--dir", paramLabel = "DIR",
+    @Option(
+            names = "--dir",
+            paramLabel = "DIR",
             description = "Backup directory (default: backups/ beside the database, i.e. ./data/backups/).")
     Path dir;
 
-    @Option(names = "--keep", paramLabel = "N", defaultValue = "" + BackupService.DEFAULT_KEEP,
+    @Option(
+            names = "--keep",
+            paramLabel = "N",
+            defaultValue = "" + BackupService.DEFAULT_KEEP,
             description = "How many backups to keep (default: ${DEFAULT-VALUE}).")
     int keep;
 
@@ -59,7 +68,9 @@ final class BackupCommand implements Callable<Integer> {
             out.printf("Backup:         %s%n", backup.file());
             out.printf("Manifest:       %s%n", backup.manifestFile());
             out.printf("Schema version: %s%n", backup.manifest().schemaVersion());
-            out.printf("Size:           %,d bytes, SHA-256 %s%n", backup.manifest().bytes(), backup.manifest().sha256());
+            out.printf(
+                    "Size:           %,d bytes, SHA-256 %s%n",
+                    backup.manifest().bytes(), backup.manifest().sha256());
             out.printf("Integrity:      ok; keeping the newest %d backups in %s%n", keep, target.toAbsolutePath());
         }
         return DialupCli.EXIT_OK;

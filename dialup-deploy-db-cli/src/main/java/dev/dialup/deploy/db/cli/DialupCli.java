@@ -15,10 +15,24 @@ import picocli.CommandLine.Option;
  * {@code --help}): 0 ok, 1 the operation failed (including permission problems), 2 usage error,
  * 3 the file was refused (not SQLite, newer schema, unrecognised schema), 4 a check found a problem.
  */
-@Command(name = "dialup-db", mixinStandardHelpOptions = true, versionProvider = DialupCli.Version.class,
+@Command(
+        name = "dialup-db",
+        mixinStandardHelpOptions = true,
+        versionProvider = DialupCli.Version.class,
         description = "Operate the dialup-deploy SQLite database.",
-        subcommands = {MigrateCommand.class, InfoCommand.class, BackupCommand.class, RestoreCommand.class, RotateKeysCommand.class, RollupCommand.class, PruneCommand.class, DemoCommand.class,
-                VerifyCommand.class, OptimizeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            MigrateCommand.class,
+            InfoCommand.class,
+            BackupCommand.class,
+            RestoreCommand.class,
+            RotateKeysCommand.class,
+            RollupCommand.class,
+            PruneCommand.class,
+            DemoCommand.class,
+            VerifyCommand.class,
+            OptimizeCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class DialupCli implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
@@ -32,13 +46,19 @@ public final class DialupCli implements Runnable {
     private static Map<String, String> exitCodes() {
         Map<String, String> codes = new LinkedHashMap<>();
         codes.put("" + EXIT_OK, "ok");
-        codes.put("" + EXIT_FAILED, "failed: no such file or directory, a missing permission (named with its path),"
-                + " database busy or closed, an I/O error; nothing was changed");
+        codes.put(
+                "" + EXIT_FAILED,
+                "failed: no such file or directory, a missing permission (named with its path),"
+                        + " database busy or closed, an I/O error; nothing was changed");
         codes.put("" + EXIT_USAGE, "usage error: unknown option, missing or bad argument");
-        codes.put("" + EXIT_REFUSED, "refused: not an SQLite database, a schema (or a backup's) newer than this CLI,"
-                + " or tables this library does not recognise; the file was left unchanged");
-        codes.put("" + EXIT_VERIFY_FAILED, "a check found a problem: verify (integrity, foreign keys), or a backup that"
-                + " failed verification (checksum, integrity, missing manifest)");
+        codes.put(
+                "" + EXIT_REFUSED,
+                "refused: not an SQLite database, a schema (or a backup's) newer than this CLI,"
+                        + " or tables this library does not recognise; the file was left unchanged");
+        codes.put(
+                "" + EXIT_VERIFY_FAILED,
+                "a check found a problem: verify (integrity, foreign keys), or a backup that"
+                        + " failed verification (checksum, integrity, missing manifest)");
         return java.util.Collections.unmodifiableMap(codes);
     }
 
@@ -53,7 +73,8 @@ public final class DialupCli implements Runnable {
     public static void main(String[] args) {
         // Operators see results and errors; library chatter (Flyway, Hikari) only with DIALUP_DEBUG.
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getenv("DIALUP_DEBUG") != null ? "info" : "warn");
+            System.setProperty(
+                    "org.slf4j.simpleLogger.defaultLogLevel", System.getenv("DIALUP_DEBUG") != null ? "info" : "warn");
         }
         System.exit(execute(args));
     }
@@ -87,20 +108,27 @@ public final class DialupCli implements Runnable {
     }
 
     private static void applyExitCodes(CommandLine cl) {
-        cl.getCommandSpec().usageMessage().exitCodeListHeading("Exit codes (the same for every command):%n").exitCodeList(EXIT_CODES);
+        cl.getCommandSpec()
+                .usageMessage()
+                .exitCodeListHeading("Exit codes (the same for every command):%n")
+                .exitCodeList(EXIT_CODES);
         cl.getSubcommands().values().forEach(DialupCli::applyExitCodes);
     }
 
     /** {@code --create-dirs}, for the commands that may create a new database (migrate, demo). */
     public static final class CreateDirsOption {
-        @Option(names = "--create-dirs",
-                description = "Create missing directories of --db (mode 0700). Without it only the default ./data/ is created.")
+        @Option(
+                names = "--create-dirs",
+                description =
+                        "Create missing directories of --db (mode 0700). Without it only the default ./data/ is created.")
         boolean create;
     }
 
     /** Options every command that touches a database shares. */
     public static final class DbOptions {
-        @Option(names = "--db", paramLabel = "FILE",
+        @Option(
+                names = "--db",
+                paramLabel = "FILE",
                 description = "Database file (default: $DIALUP_DB or ./data/dialup-deploy.db).")
         Path db;
 
@@ -119,10 +147,12 @@ public final class DialupCli implements Runnable {
         public java.nio.file.Path existingPath() {
             java.nio.file.Path p = path();
             if (!java.nio.file.Files.exists(p)) {
-                dev.dialup.deploy.db.engine.sqlite.StorageGuard.permissionProblem(p, false).ifPresent(e -> {
-                    throw e;
-                });
-                throw new dev.dialup.deploy.db.DialupDataException("No database at " + p.toAbsolutePath() + " (run 'migrate' to create it)");
+                dev.dialup.deploy.db.engine.sqlite.StorageGuard.permissionProblem(p, false)
+                        .ifPresent(e -> {
+                            throw e;
+                        });
+                throw new dev.dialup.deploy.db.DialupDataException(
+                        "No database at " + p.toAbsolutePath() + " (run 'migrate' to create it)");
             }
             return p;
         }

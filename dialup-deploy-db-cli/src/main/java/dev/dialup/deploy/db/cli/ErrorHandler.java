@@ -1,10 +1,10 @@
 package dev.dialup.deploy.db.cli;
 
+import dev.dialup.deploy.db.BackupVerificationException;
 import dev.dialup.deploy.db.DatabaseBusyException;
 import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import dev.dialup.deploy.db.StorageException;
-import dev.dialup.deploy.db.BackupVerificationException;
 import picocli.CommandLine;
 
 /**

@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db.cli;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.SchemaStatus;
 import dev.dialup.deploy.db.backup.Backup;
 import dev.dialup.deploy.db.backup.BackupService;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -16,7 +16,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "info", mixinStandardHelpOptions = true,
+@Command(
+        name = "info",
+        mixinStandardHelpOptions = true,
         description = "Show schema version, pending migrations, row counts, and file and WAL sizes. Changes nothing.")
 final class InfoCommand implements Callable<Integer> {
     @Mixin
@@ -30,7 +32,8 @@ final class InfoCommand implements Callable<Integer> {
         Path file = options.existingPath();
         PrintWriter out = spec.commandLine().getOut();
         // Opens without migrating: info reports, it never changes the schema.
-        try (DialupDatabase db = DialupDatabase.builder().path(file).migrateOnOpen(false).build()) {
+        try (DialupDatabase db =
+                DialupDatabase.builder().path(file).migrateOnOpen(false).build()) {
             SchemaStatus status = db.status();
             Map<String, Long> counts = Json.rowCounts(db.rowCounts());
             long size = Files.size(db.path());
@@ -48,19 +51,31 @@ final class InfoCommand implements Callable<Integer> {
                 json.put("fileBytes", size);
                 json.put("walBytes", walSize);
                 json.put("rowCounts", counts);
-                json.put("backupDirectory", BackupService.defaultDirectory(db.path()).toString());
+                json.put(
+                        "backupDirectory",
+                        BackupService.defaultDirectory(db.path()).toString());
                 json.put("backups", backups.size());
                 json.put("latestBackup", latest == null ? null : latest.file().toString());
-                json.put("latestBackupAt", latest == null ? null : latest.manifest().createdAt().toString());
+                json.put(
+                        "latestBackupAt",
+                        latest == null ? null : latest.manifest().createdAt().toString());
                 out.println(Json.of(json));
             } else {
                 out.printf("Database:           %s%n", db.path());
-                out.printf("Schema version:     %s (library knows up to %s)%n", status.currentVersion(), status.latestVersion());
-                out.printf("Pending migrations: %s%n", status.pending().isEmpty() ? "none" : String.join(", ", status.pending()));
+                out.printf(
+                        "Schema version:     %s (library knows up to %s)%n",
+                        status.currentVersion(), status.latestVersion());
+                out.printf(
+                        "Pending migrations: %s%n",
+                        status.pending().isEmpty() ? "none" : String.join(", ", status.pending()));
                 out.printf("File size:          %,d bytes%n", size);
                 out.printf("WAL size:           %,d bytes%n", walSize);
-                out.printf("Latest backup:      %s%n", latest == null ? "none in " + BackupService.defaultDirectory(db.path())
-                        : latest.file() + " (" + latest.manifest().createdAt() + ", " + backups.size() + " kept)");
+                out.printf(
+                        "Latest backup:      %s%n",
+                        latest == null
+                                ? "none in " + BackupService.defaultDirectory(db.path())
+                                : latest.file() + " (" + latest.manifest().createdAt() + ", " + backups.size()
+                                        + " kept)");
                 out.println("Rows per table:");
                 counts.forEach((t, n) -> out.printf("  %-28s %,d%n", t, n));
             }

@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.cli;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.SchemaStatus;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,9 +10,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "migrate", mixinStandardHelpOptions = true,
-        description = {"Create, adopt (legacy Bun database) or migrate the database, then print the schema version and row counts.",
-                "A new database is created with mode 0600 (its -wal and -shm too)."})
+@Command(
+        name = "migrate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Create, adopt (legacy Bun database) or migrate the database, then print the schema version and row counts.",
+            "A new database is created with mode 0600 (its -wal and -shm too)."
+        })
 final class MigrateCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;

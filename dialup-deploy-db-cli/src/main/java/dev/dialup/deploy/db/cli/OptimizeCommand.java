@@ -10,10 +10,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "optimize", mixinStandardHelpOptions = true,
-        description = {"Routine upkeep: PRAGMA optimize, incremental vacuum (returns pages freed by pruning),"
-                + " and wal_checkpoint(TRUNCATE). Takes the write lock briefly; safe while services run.",
-                "Does not migrate: the database must already be at a schema this CLI knows."})
+@Command(
+        name = "optimize",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Routine upkeep: PRAGMA optimize, incremental vacuum (returns pages freed by pruning),"
+                    + " and wal_checkpoint(TRUNCATE). Takes the write lock briefly; safe while services run.",
+            "Does not migrate: the database must already be at a schema this CLI knows."
+        })
 final class OptimizeCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
@@ -27,7 +31,10 @@ final class OptimizeCommand implements Callable<Integer> {
         ProgressBar bar = ProgressBar.forCommand(spec.commandLine().getErr(), options.json(), null);
         bar.update("optimize", 0, 0);
         Optimizer.Report r;
-        try (DialupDatabase db = DialupDatabase.builder().path(options.path()).migrateOnOpen(false).build()) {
+        try (DialupDatabase db = DialupDatabase.builder()
+                .path(options.path())
+                .migrateOnOpen(false)
+                .build()) {
             r = Optimizer.optimize(db);
         } finally {
             bar.finish();
@@ -49,9 +56,14 @@ final class OptimizeCommand implements Callable<Integer> {
         } else {
             out.printf("Database:     %s%n", options.path().toAbsolutePath());
             out.printf("File size:    %,d -> %,d bytes%n", r.fileBytesBefore(), r.fileBytesAfter());
-            out.printf("WAL size:     %,d -> %,d bytes%s%n", r.walBytesBefore(), r.walBytesAfter(),
+            out.printf(
+                    "WAL size:     %,d -> %,d bytes%s%n",
+                    r.walBytesBefore(),
+                    r.walBytesAfter(),
                     r.checkpointBusy() ? " (a reader kept the checkpoint from finishing; run again later)" : "");
-            out.printf("Free pages:   %,d -> %,d (auto_vacuum %s)%n", r.freePagesBefore(), r.freePagesAfter(), r.autoVacuum());
+            out.printf(
+                    "Free pages:   %,d -> %,d (auto_vacuum %s)%n",
+                    r.freePagesBefore(), r.freePagesAfter(), r.autoVacuum());
             out.printf("Took:         %d ms%n", r.took().toMillis());
         }
         return DialupCli.EXIT_OK;

@@ -94,8 +94,9 @@ final class ProgressBar implements Progress {
         }
         int pct = (int) Math.min(100, done * 100 / total);
         int filled = pct * width / 100;
-        return String.format("%-10s [%s%s] %3d%% %,.1f/%,.1f MB", step, "#".repeat(filled), ".".repeat(width - filled), pct,
-                done / 1e6, total / 1e6);
+        return String.format(
+                "%-10s [%s%s] %3d%% %,.1f/%,.1f MB",
+                step, "#".repeat(filled), ".".repeat(width - filled), pct, done / 1e6, total / 1e6);
     }
 
     private static String countLine(String step, long done, long total, String unit, int width) {
@@ -104,8 +105,9 @@ final class ProgressBar implements Progress {
         }
         int pct = (int) Math.min(100, done * 100 / total);
         int filled = pct * width / 100;
-        return String.format("%-10s [%s%s] %3d%% %,d/%,d %s", step, "#".repeat(filled), ".".repeat(width - filled), pct,
-                done, total, unit);
+        return String.format(
+                "%-10s [%s%s] %3d%% %,d/%,d %s",
+                step, "#".repeat(filled), ".".repeat(width - filled), pct, done, total, unit);
     }
 
     synchronized void finish() {

@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.cli;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.audit.AuditLogRepository;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ops.PlatformMaintenance;
 import dev.dialup.deploy.db.usage.PruneResult;
 import dev.dialup.deploy.db.usage.UsageRepository;
@@ -13,11 +13,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "prune", mixinStandardHelpOptions = true,
-        description = {"Apply the retention policies from system_config: raw usage samples (usage.raw_retention_days, 30),"
-                + " daily aggregates (usage.daily_retention_days, 365), audit rows (audit.retention_days, 365), and archive"
-                + " build logs of deployments finished more than deployments.log_archive_after_days (90) ago.",
-                "Deletes in small transactions, so services keep writing meanwhile. Run 'optimize' afterwards to return freed pages."})
+@Command(
+        name = "prune",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Apply the retention policies from system_config: raw usage samples (usage.raw_retention_days, 30),"
+                    + " daily aggregates (usage.daily_retention_days, 365), audit rows (audit.retention_days, 365), and archive"
+                    + " build logs of deployments finished more than deployments.log_archive_after_days (90) ago.",
+            "Deletes in small transactions, so services keep writing meanwhile. Run 'optimize' afterwards to return freed pages."
+        })
 final class PruneCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
@@ -32,7 +36,11 @@ final class PruneCommand implements Callable<Integer> {
         PruneResult usage;
         long audit;
         long archived;
-        try (DialupDatabase db = DialupDatabase.builder().path(options.path()).migrateOnOpen(false).allowSystemScope().build()) {
+        try (DialupDatabase db = DialupDatabase.builder()
+                .path(options.path())
+                .migrateOnOpen(false)
+                .allowSystemScope()
+                .build()) {
             bar.update("usage", 0, 3);
             usage = new UsageRepository(db).prune(PlatformMaintenance.scope(db));
             bar.update("audit", 1, 3);
@@ -54,9 +62,11 @@ final class PruneCommand implements Callable<Integer> {
             json.put("buildLogsArchived", archived);
             out.println(Json.of(json));
         } else {
-            out.printf("Usage samples:   %,d deleted (older than %s), longest transaction %d ms%n",
+            out.printf(
+                    "Usage samples:   %,d deleted (older than %s), longest transaction %d ms%n",
                     usage.samplesDeleted(), usage.rawCutoff(), usage.longestTransactionMillis());
-            out.printf("Daily usage:     %,d rows deleted (before %s)%n", usage.dailyRowsDeleted(), usage.dailyCutoff());
+            out.printf(
+                    "Daily usage:     %,d rows deleted (before %s)%n", usage.dailyRowsDeleted(), usage.dailyCutoff());
             out.printf("Audit log:       %,d rows deleted%n", audit);
             out.printf("Build logs:      %,d archived%n", archived);
         }

@@ -13,20 +13,29 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "restore", mixinStandardHelpOptions = true,
-        description = {"Replace the database with a backup. The backup is verified first (manifest SHA-256,"
-                + " integrity_check, a schema version this CLI knows); the current file is kept as"
-                + " <db>.before-restore-<time>.",
-                "Stop every service using the database first. A backup at an older schema version is migrated"
-                + " on the next open (after its own pre-migration backup)."})
+@Command(
+        name = "restore",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Replace the database with a backup. The backup is verified first (manifest SHA-256,"
+                    + " integrity_check, a schema version this CLI knows); the current file is kept as"
+                    + " <db>.before-restore-<time>.",
+            "Stop every service using the database first. A backup at an older schema version is migrated"
+                    + " on the next open (after its own pre-migration backup)."
+        })
 final class RestoreCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
 
-    @Parameters(index = "0", paramLabel = "BACKUP", description = "The backup file (its .manifest.json must sit beside it).")
+    @Parameters(
+            index = "0",
+            paramLabel = "BACKUP",
+            description = "The backup file (its .manifest.json must sit beside it).")
     Path backup;
 
-    @Option(names = "--force", description = "Restore a file that has no manifest (integrity and schema are still checked).")
+    @Option(
+            names = "--force",
+            description = "Restore a file that has no manifest (integrity and schema are still checked).")
     boolean force;
 
     @CommandLine.Spec
@@ -46,7 +55,9 @@ final class RestoreCommand implements Callable<Integer> {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("database", r.restored().toString());
             json.put("restoredFrom", r.backup().toString());
-            json.put("previousFile", r.previousFile() == null ? null : r.previousFile().toString());
+            json.put(
+                    "previousFile",
+                    r.previousFile() == null ? null : r.previousFile().toString());
             json.put("schemaVersion", Json.version(r.schemaVersion()));
             json.put("rowCounts", Json.rowCounts(r.rowCounts()));
             out.println(Json.of(json));

@@ -18,10 +18,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "rollup", mixinStandardHelpOptions = true,
-        description = {"Roll raw resource-usage samples up into site_usage_daily, one UTC day at a time.",
-                "Idempotent: re-running a day replaces its rows. Safe while ingest runs (aggregation reads a snapshot).",
-                "Default: yesterday (UTC)."})
+@Command(
+        name = "rollup",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Roll raw resource-usage samples up into site_usage_daily, one UTC day at a time.",
+            "Idempotent: re-running a day replaces its rows. Safe while ingest runs (aggregation reads a snapshot).",
+            "Default: yesterday (UTC)."
+        })
 final class RollupCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
@@ -39,11 +43,18 @@ final class RollupCommand implements Callable<Integer> {
     public Integer call() {
         options.existingPath();
         List<RollupResult> results = new ArrayList<>();
-        try (DialupDatabase db = DialupDatabase.builder().path(options.path()).migrateOnOpen(false).allowSystemScope().build()) {
-            LocalDate first = from != null ? from : LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(1);
+        try (DialupDatabase db = DialupDatabase.builder()
+                .path(options.path())
+                .migrateOnOpen(false)
+                .allowSystemScope()
+                .build()) {
+            LocalDate first = from != null
+                    ? from
+                    : LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(1);
             LocalDate last = to != null ? to : first;
             if (last.isBefore(first)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--to " + last + " is before --from " + first);
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--to " + last + " is before --from " + first);
             }
             long days = ChronoUnit.DAYS.between(first, last) + 1;
             UsageRepository usage = new UsageRepository(db);
@@ -60,8 +71,21 @@ final class RollupCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (options.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("days", results.stream().map(r -> Map.of("day", r.day().toString(), "sites", r.sites(), "samples", r.samples(),
-                    "failedSites", r.failures().stream().map(RollupResult.SiteFailure::siteId).toList())).toList());
+            json.put(
+                    "days",
+                    results.stream()
+                            .map(r -> Map.of(
+                                    "day",
+                                    r.day().toString(),
+                                    "sites",
+                                    r.sites(),
+                                    "samples",
+                                    r.samples(),
+                                    "failedSites",
+                                    r.failures().stream()
+                                            .map(RollupResult.SiteFailure::siteId)
+                                            .toList()))
+                            .toList());
             out.println(Json.of(json));
         } else {
             for (RollupResult r : results) {

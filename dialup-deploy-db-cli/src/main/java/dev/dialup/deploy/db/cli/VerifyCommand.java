@@ -9,13 +9,17 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Check the database without changing it: integrity_check, foreign_key_check and the schema"
-                + " version (current, pending migrations, or newer than this CLI).",
-                "Pending migrations and a legacy database are reported but are not problems.",
-                "Warnings (not failures): database, -wal, -shm or backup files other users can read; processes rows"
-                        + " linked to no site.",
-                "Exit 3 when the file is refused (not SQLite, newer or unrecognised schema), 4 for integrity or foreign-key problems."})
+@Command(
+        name = "verify",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Check the database without changing it: integrity_check, foreign_key_check and the schema"
+                    + " version (current, pending migrations, or newer than this CLI).",
+            "Pending migrations and a legacy database are reported but are not problems.",
+            "Warnings (not failures): database, -wal, -shm or backup files other users can read; processes rows"
+                    + " linked to no site.",
+            "Exit 3 when the file is refused (not SQLite, newer or unrecognised schema), 4 for integrity or foreign-key problems."
+        })
 final class VerifyCommand implements Callable<Integer> {
     @Mixin
     DialupCli.DbOptions options;
@@ -51,12 +55,20 @@ final class VerifyCommand implements Callable<Integer> {
         } else {
             out.printf("Database:        %s%n", r.database());
             out.printf("Integrity:       %s%n", !r.contentChecked() ? "not checked" : String.join("; ", r.integrity()));
-            out.printf("Foreign keys:    %s%n", !r.contentChecked() ? "not checked" : r.foreignKeyViolations().isEmpty() ? "ok"
-                    : r.foreignKeyViolations().size() + " violation(s)");
-            out.printf("Schema:          %s (version %s, library knows up to %s)%n", r.schemaState(), r.schemaVersion(),
-                    r.latestVersion());
+            out.printf(
+                    "Foreign keys:    %s%n",
+                    !r.contentChecked()
+                            ? "not checked"
+                            : r.foreignKeyViolations().isEmpty()
+                                    ? "ok"
+                                    : r.foreignKeyViolations().size() + " violation(s)");
+            out.printf(
+                    "Schema:          %s (version %s, library knows up to %s)%n",
+                    r.schemaState(), r.schemaVersion(), r.latestVersion());
             if (!r.pendingMigrations().isEmpty()) {
-                out.printf("Pending:         %s (applied on next open or 'migrate')%n", String.join(", ", r.pendingMigrations()));
+                out.printf(
+                        "Pending:         %s (applied on next open or 'migrate')%n",
+                        String.join(", ", r.pendingMigrations()));
             }
             out.println(r.ok() ? "Result:          OK" : "Result:          PROBLEMS FOUND");
             r.problems().forEach(p -> out.println("  - " + p));

@@ -35,7 +35,10 @@ class OperatorCliTest {
         Path typo = dir.resolve("dta/dialup.db");
         CliRun run = CliRun.of("migrate", "--db", typo.toString());
         assertThat(run.exit()).isEqualTo(DialupCli.EXIT_FAILED);
-        assertThat(run.err()).contains(typo.getParent().toString()).contains("does not exist").contains("--create-dirs");
+        assertThat(run.err())
+                .contains(typo.getParent().toString())
+                .contains("does not exist")
+                .contains("--create-dirs");
         assertThat(dir.resolve("dta")).doesNotExist();
 
         CliRun json = CliRun.of("migrate", "--db", typo.toString(), "--json");
@@ -60,8 +63,11 @@ class OperatorCliTest {
 
         CliRun human = CliRun.of("verify", "--db", junk.toString());
         assertThat(human.exit()).isEqualTo(DialupCli.EXIT_REFUSED);
-        assertThat(human.out()).contains("Integrity:       not checked").contains("Foreign keys:    not checked")
-                .doesNotContain(": ok").contains("not an SQLite database");
+        assertThat(human.out())
+                .contains("Integrity:       not checked")
+                .contains("Foreign keys:    not checked")
+                .doesNotContain(": ok")
+                .contains("not an SQLite database");
 
         CliRun json = CliRun.of("verify", "--db", junk.toString(), "--json");
         assertThat(json.exit()).isEqualTo(DialupCli.EXIT_REFUSED);
@@ -88,7 +94,10 @@ class OperatorCliTest {
             for (String command : List.of("info", "verify")) {
                 CliRun run = CliRun.of(command, "--db", file.toString());
                 assertThat(run.exit()).as(command + ": " + run.err()).isEqualTo(DialupCli.EXIT_FAILED);
-                assertThat(run.err()).as(command).contains("permission denied").contains("no write (w) permission")
+                assertThat(run.err())
+                        .as(command)
+                        .contains("permission denied")
+                        .contains("no write (w) permission")
                         .contains(sub.toString());
                 assertThat(run.out()).as(command + " reports no check as ok").doesNotContain("ok");
 
@@ -111,16 +120,21 @@ class OperatorCliTest {
         CliRun info = CliRun.of("info", "--db", file.toString(), "--json");
         CliRun verify = CliRun.of("verify", "--db", file.toString(), "--json");
         CliRun backup = CliRun.of("backup", "--db", file.toString(), "--json");
-        CliRun restore = CliRun.of("restore", "--db", dir.resolve("restored.db").toString(), "--json",
-                (String) backup.json().get("backup"));
+        CliRun restore = CliRun.of("restore", "--db", dir.resolve("restored.db").toString(), "--json", (String)
+                backup.json().get("backup"));
 
         for (CliRun run : List.of(migrate, info, verify, backup, restore)) {
             assertThat(run.json().get("schemaVersion")).as(run.out()).isInstanceOf(Long.class);
         }
-        assertThat(info.json().get("latestVersion")).isInstanceOf(Long.class).isEqualTo(info.json().get("schemaVersion"));
+        assertThat(info.json().get("latestVersion"))
+                .isInstanceOf(Long.class)
+                .isEqualTo(info.json().get("schemaVersion"));
         // Order as printed (a parsed JSON object has none).
         List<String> tables = rowCountKeys(migrate.out());
-        assertThat(tables).contains("users", "processes").doesNotContain("flyway_schema_history").isSorted();
+        assertThat(tables)
+                .contains("users", "processes")
+                .doesNotContain("flyway_schema_history")
+                .isSorted();
         for (CliRun run : List.of(info, backup, restore)) {
             assertThat(rowCountKeys(run.out())).as(run.out()).isEqualTo(tables);
         }
@@ -132,7 +146,8 @@ class OperatorCliTest {
         assertThat(start).as(json).isNotNegative();
         String object = json.substring(start + 13, json.indexOf('}', start));
         List<String> keys = new ArrayList<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"([a-z_]+)\":").matcher(object);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\"([a-z_]+)\":").matcher(object);
         while (m.find()) {
             keys.add(m.group(1));
         }
@@ -151,12 +166,24 @@ class OperatorCliTest {
 
     @Test
     void everyCommandsHelpShowsTheOneTableOfExitCodes() {
-        for (String command : List.of("migrate", "info", "backup", "restore", "verify", "optimize", "rollup", "prune",
-                "rotate-keys", "demo")) {
+        for (String command : List.of(
+                "migrate",
+                "info",
+                "backup",
+                "restore",
+                "verify",
+                "optimize",
+                "rollup",
+                "prune",
+                "rotate-keys",
+                "demo")) {
             String help = CliRun.of(command, "--help").out();
             assertThat(help).as(command).contains("Exit codes (the same for every command):");
-            DialupCli.EXIT_CODES.values().forEach(text -> assertThat(help.replaceAll("\\s+", " "))
-                    .as(command).contains(text.replaceAll("\\s+", " ")));
+            DialupCli.EXIT_CODES
+                    .values()
+                    .forEach(text -> assertThat(help.replaceAll("\\s+", " "))
+                            .as(command)
+                            .contains(text.replaceAll("\\s+", " ")));
         }
     }
 
@@ -164,14 +191,17 @@ class OperatorCliTest {
     void noProgressFramesWhenStderrIsNotATerminalOrUnderJson() throws Exception {
         Path file = database();
         // In-process runs have no console: the bar must stay silent, whatever the command takes.
-        for (String[] args : List.of(new String[] {"backup", "--db", file.toString()},
-                new String[] {"backup", "--db", file.toString(), "--json"}, new String[] {"verify", "--db", file.toString()})) {
+        for (String[] args : List.of(
+                new String[] {"backup", "--db", file.toString()},
+                new String[] {"backup", "--db", file.toString(), "--json"},
+                new String[] {"verify", "--db", file.toString()})) {
             CliRun run = CliRun.of(args);
             assertThat(run.exit()).as(run.err()).isZero();
             assertThat(run.err()).doesNotContain("\r");
         }
         StringWriter sink = new StringWriter();
-        assertThat(ProgressBar.forCommand(new PrintWriter(sink), true, null).enabled()).isFalse();
+        assertThat(ProgressBar.forCommand(new PrintWriter(sink), true, null).enabled())
+                .isFalse();
         ProgressBar off = new ProgressBar(new PrintWriter(sink), "values", false, 80);
         off.update("copy", 1, 2);
         off.finish();
@@ -181,9 +211,13 @@ class OperatorCliTest {
     @Test
     void aFrameFitsTheTerminalWidth() {
         for (int columns : new int[] {20, 40, 60, 80, 200}) {
-            assertThat(ProgressBar.frame("checksum", 12_345_678_901L, 98_765_432_109L, null, columns).length())
-                    .as("columns " + columns).isLessThan(columns);
-            assertThat(ProgressBar.frame("rotate", 123_456, 1_000_000, "values", columns).length()).isLessThan(columns);
+            assertThat(ProgressBar.frame("checksum", 12_345_678_901L, 98_765_432_109L, null, columns)
+                            .length())
+                    .as("columns " + columns)
+                    .isLessThan(columns);
+            assertThat(ProgressBar.frame("rotate", 123_456, 1_000_000, "values", columns)
+                            .length())
+                    .isLessThan(columns);
         }
         assertThat(ProgressBar.columns("132")).isEqualTo(132);
         assertThat(ProgressBar.columns(null)).isEqualTo(ProgressBar.DEFAULT_COLUMNS);
@@ -201,7 +235,9 @@ class OperatorCliTest {
                 Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-xr-xr-x"));
                 return new ReadOnly(dir, false);
             }
-            Process p = new ProcessBuilder("chattr", "+i", dir.toString()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("chattr", "+i", dir.toString())
+                    .redirectErrorStream(true)
+                    .start();
             boolean ok = p.waitFor() == 0 && !Files.isWritable(dir);
             Assumptions.assumeTrue(ok, "running as root without chattr: cannot make a read-only directory");
             return new ReadOnly(dir, true);

@@ -62,7 +62,9 @@ class OpsCommandsTest {
         databaseWithUsers("ada");
         Path target = dir.resolve("elsewhere");
         for (int i = 0; i < 3; i++) {
-            assertThat(cli("backup", "--db", db().toString(), "--dir", target.toString(), "--keep", "2").exit()).isZero();
+            assertThat(cli("backup", "--db", db().toString(), "--dir", target.toString(), "--keep", "2")
+                            .exit())
+                    .isZero();
         }
         try (var files = Files.list(target)) {
             assertThat(files.filter(p -> p.toString().endsWith(".db"))).hasSize(2);
@@ -108,7 +110,8 @@ class OpsCommandsTest {
     @Test
     void restoreOfATamperedBackupExitsFourAndLeavesTheDatabaseAlone() throws Exception {
         databaseWithUsers("ada");
-        Path backup = Path.of((String) cli("backup", "--db", db().toString(), "--json").json().get("backup"));
+        Path backup = Path.of(
+                (String) cli("backup", "--db", db().toString(), "--json").json().get("backup"));
         Files.write(backup, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
         byte[] before = Files.readAllBytes(db());
 
@@ -125,18 +128,22 @@ class OpsCommandsTest {
         Map<?, ?> backup = cli("backup", "--db", db().toString(), "--json").json();
         Files.delete(Path.of((String) backup.get("manifest")));
 
-        assertThat(cli("restore", (String) backup.get("backup"), "--db", db().toString()).exit())
+        assertThat(cli("restore", (String) backup.get("backup"), "--db", db().toString())
+                        .exit())
                 .isEqualTo(DialupCli.EXIT_VERIFY_FAILED);
-        assertThat(cli("restore", (String) backup.get("backup"), "--db", db().toString(), "--force").exit())
+        assertThat(cli("restore", (String) backup.get("backup"), "--db", db().toString(), "--force")
+                        .exit())
                 .isEqualTo(DialupCli.EXIT_OK);
     }
 
     @Test
     void restoreOfABackupFromANewerSchemaIsRefusedWithExitThree() throws Exception {
         databaseWithUsers("ada");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db()); Statement st = c.createStatement()) {
-            st.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, installed_by,"
-                    + " execution_time, success) VALUES (999, '999', 'future', 'SQL', 'V999__x.sql', 'test', 0, 1)");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
+                Statement st = c.createStatement()) {
+            st.execute(
+                    "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, installed_by,"
+                            + " execution_time, success) VALUES (999, '999', 'future', 'SQL', 'V999__x.sql', 'test', 0, 1)");
         }
         Map<?, ?> backup = cli("backup", "--db", db().toString(), "--json").json();
         Path other = dir.resolve("other.db");
@@ -156,7 +163,8 @@ class OpsCommandsTest {
         assertThat(healthy.json().get("ok")).isEqualTo(true);
         assertThat(healthy.json().get("schemaState")).isEqualTo("CURRENT");
 
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db()); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
+                Statement st = c.createStatement()) {
             st.execute("PRAGMA foreign_keys = OFF");
             st.execute("INSERT INTO usage_recent (ts, site_id) VALUES (1700000000, 777)");
         }
@@ -164,7 +172,8 @@ class OpsCommandsTest {
         assertThat(broken.exit()).isEqualTo(DialupCli.EXIT_VERIFY_FAILED);
         assertThat(broken.json().get("ok")).isEqualTo(false);
         // the orphan sample plus the latest/day-total rows its triggers derived from it
-        assertThat((List<?>) broken.json().get("foreignKeyViolations")).hasSize(3)
+        assertThat((List<?>) broken.json().get("foreignKeyViolations"))
+                .hasSize(3)
                 .anyMatch(v -> v.toString().startsWith("usage_recent"));
 
         CliRun human = cli("verify", "--db", db().toString());
@@ -176,7 +185,8 @@ class OpsCommandsTest {
     void verifyRefusesAFileThatIsNotSqliteWithExitThreeLikeEveryCommandAndOneOnAMissingFile() throws Exception {
         Path junk = Files.writeString(dir.resolve("junk.db"), "definitely not an SQLite database file, just text");
         assertThat(cli("verify", "--db", junk.toString()).exit()).isEqualTo(DialupCli.EXIT_REFUSED);
-        assertThat(cli("verify", "--db", dir.resolve("missing.db").toString()).exit()).isEqualTo(DialupCli.EXIT_FAILED);
+        assertThat(cli("verify", "--db", dir.resolve("missing.db").toString()).exit())
+                .isEqualTo(DialupCli.EXIT_FAILED);
     }
 
     @Test
@@ -214,7 +224,8 @@ class OpsCommandsTest {
     @Test
     void infoShowsTheNewestBackupForMonitoring() throws Exception {
         databaseWithUsers("ada");
-        assertThat(cli("info", "--db", db().toString(), "--json").json().get("backups")).isEqualTo(0L);
+        assertThat(cli("info", "--db", db().toString(), "--json").json().get("backups"))
+                .isEqualTo(0L);
         Map<?, ?> backup = cli("backup", "--db", db().toString(), "--json").json();
 
         Map<?, ?> info = cli("info", "--db", db().toString(), "--json").json();

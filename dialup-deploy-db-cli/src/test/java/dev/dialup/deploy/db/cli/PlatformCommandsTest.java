@@ -2,8 +2,8 @@ package dev.dialup.deploy.db.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.backup.BackupService;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ops.PlatformMaintenance;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import java.nio.file.Path;
@@ -25,12 +25,19 @@ class PlatformCommandsTest {
         Path file = dir.resolve("data/dialup-deploy.db");
         CliRun first = cli("demo", "--db", file.toString(), "--create-dirs");
         assertThat(first.exit()).as(first.err()).isZero();
-        assertThat(first.out()).contains("(created)").contains("14,400 samples").contains("== Admin dashboard ==")
-                .contains("demo-acme-shop").contains("Recent failed deployments");
+        assertThat(first.out())
+                .contains("(created)")
+                .contains("14,400 samples")
+                .contains("== Admin dashboard ==")
+                .contains("demo-acme-shop")
+                .contains("Recent failed deployments");
         java.util.Map<String, java.util.List<String>> after;
         try (DialupDatabase db = DialupDatabase.open(file)) {
             var rows = db.rowCounts();
-            assertThat(rows).containsEntry("users", 4L).containsEntry("sites", 5L).containsEntry("deployments", 15L)
+            assertThat(rows)
+                    .containsEntry("users", 4L)
+                    .containsEntry("sites", 5L)
+                    .containsEntry("deployments", 15L)
                     .containsEntry("site_usage_daily", 5L);
             // recent rows and the history together (V60 moves them between the two)
             assertThat(rows.get("usage_samples") + rows.get("usage_recent")).isEqualTo(14_400L);
@@ -44,7 +51,9 @@ class PlatformCommandsTest {
             for (String table : after.keySet()) {
                 // SQLite's AUTOINCREMENT counter advances on an upsert that updates; no row changes.
                 if (table.equals("sqlite_sequence")) continue;
-                assertThat(again.get(table)).as("re-sent usage and re-run rollup are idempotent: " + table).isEqualTo(after.get(table));
+                assertThat(again.get(table))
+                        .as("re-sent usage and re-run rollup are idempotent: " + table)
+                        .isEqualTo(after.get(table));
             }
         }
     }
@@ -68,10 +77,19 @@ class PlatformCommandsTest {
     void theNightlyMaintenanceRunsEveryTaskAndReportsEach() {
         Path file = dir.resolve("dialup.db");
         assertThat(cli("demo", "--db", file.toString()).exit()).isZero();
-        try (DialupDatabase db = DialupDatabase.builder().path(file).allowSystemScope().build()) {
-            var report = PlatformMaintenance.nightly(db, BackupService.besideDatabase(file)).run();
-            assertThat(report.outcomes()).extracting(o -> o.name())
-                    .containsExactly("usage-rollup", "usage-retention", "audit-retention", "build-log-archive", "optimize", "backup");
+        try (DialupDatabase db =
+                DialupDatabase.builder().path(file).allowSystemScope().build()) {
+            var report = PlatformMaintenance.nightly(db, BackupService.besideDatabase(file))
+                    .run();
+            assertThat(report.outcomes())
+                    .extracting(o -> o.name())
+                    .containsExactly(
+                            "usage-rollup",
+                            "usage-retention",
+                            "audit-retention",
+                            "build-log-archive",
+                            "optimize",
+                            "backup");
             assertThat(report.failures()).isEmpty();
             assertThat(report.outcomes().get(0).summary()).contains("14,400 samples");
         }

@@ -3,11 +3,11 @@ package dev.dialup.deploy.db.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretDecryptionException;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
-import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +29,11 @@ class RotateKeysCommandTest {
         SecretsKeyset original = SecretsKeyset.generate();
         original.writeTo(keyFile);
         long site;
-        try (DialupDatabase db = DialupDatabase.builder().path(dbFile).allowSystemScope().createDirectories(true).build()) {
+        try (DialupDatabase db = DialupDatabase.builder()
+                .path(dbFile)
+                .allowSystemScope()
+                .createDirectories(true)
+                .build()) {
             AccessScope sys = db.systemScope("test");
             var f = new Fixtures(db);
             site = f.personalSite("blog", f.user("ann"));
@@ -39,19 +43,32 @@ class RotateKeysCommandTest {
             env.set(sys, site, "PUBLIC_URL", "https://blog.example", false);
         }
 
-        CliRun run = cli("rotate-keys", "--db", dbFile.toString(), "--keyset-file", keyFile.toString(), "--new-key", "--retire-unused", "--json");
+        CliRun run = cli(
+                "rotate-keys",
+                "--db",
+                dbFile.toString(),
+                "--keyset-file",
+                keyFile.toString(),
+                "--new-key",
+                "--retire-unused",
+                "--json");
 
         assertThat(run.exit()).as(run.err()).isZero();
         SecretsKeyset rotated = SecretsKeyset.fromFile(keyFile);
         assertThat(rotated.primaryKeyId()).isNotEqualTo(original.primaryKeyId());
         assertThat(rotated.keyIds()).containsExactly(rotated.primaryKeyId());
-        assertThat(run.out()).contains("\"reencrypted\":2").contains("\"retiredKeys\":[\"" + Integer.toUnsignedString(original.primaryKeyId()) + "\"]");
+        assertThat(run.out())
+                .contains("\"reencrypted\":2")
+                .contains("\"retiredKeys\":[\"" + Integer.toUnsignedString(original.primaryKeyId()) + "\"]");
         assertThat(run.out() + run.err()).doesNotContain("hunter2").doesNotContain("tok-123456");
-        try (DialupDatabase db = DialupDatabase.builder().path(dbFile).allowSystemScope().build()) {
+        try (DialupDatabase db =
+                DialupDatabase.builder().path(dbFile).allowSystemScope().build()) {
             AccessScope sys = db.systemScope("test");
             var env = new EnvironmentRepository(db, rotated);
-            assertThat(env.resolveForContainer(sys, site)).containsEntry("DB_PASSWORD", "hunter2-very-secret")
-                    .containsEntry("API_TOKEN", "tok-123456").containsEntry("PUBLIC_URL", "https://blog.example");
+            assertThat(env.resolveForContainer(sys, site))
+                    .containsEntry("DB_PASSWORD", "hunter2-very-secret")
+                    .containsEntry("API_TOKEN", "tok-123456")
+                    .containsEntry("PUBLIC_URL", "https://blog.example");
             var old = new EnvironmentRepository(db, original);
             assertThatThrownBy(() -> old.resolveForContainer(sys, site)).isInstanceOf(SecretDecryptionException.class);
         }
@@ -74,7 +91,12 @@ class RotateKeysCommandTest {
     void missingKeyMaterialIsAClearFailure() {
         Path dbFile = dir.resolve("dialup.db");
         DialupDatabase.open(dbFile).close();
-        CliRun run = cli("rotate-keys", "--db", dbFile.toString(), "--keyset-file", dir.resolve("nope.json").toString());
+        CliRun run = cli(
+                "rotate-keys",
+                "--db",
+                dbFile.toString(),
+                "--keyset-file",
+                dir.resolve("nope.json").toString());
         assertThat(run.exit()).isEqualTo(DialupCli.EXIT_FAILED);
         assertThat(run.err()).contains("cannot read secrets key file").contains("nope.json");
     }

@@ -1,11 +1,11 @@
 package dev.dialup.deploy.db.bench;
 
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
-import dev.dialup.deploy.db.integration.AdminDashboard;
-import dev.dialup.deploy.db.integration.AdminDashboardQueries;
 import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
-import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.integration.AdminDashboard;
+import dev.dialup.deploy.db.integration.AdminDashboardQueries;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -69,32 +69,42 @@ public class AdminDashboardBenchmark {
     public void setUp() throws Exception {
         dir = Files.createTempDirectory("bench-dashboard");
         Path file = dir.resolve("dashboard.db");
-        db = DialupDatabase.builder().allowSystemScope().path(file).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+        db = DialupDatabase.builder()
+                .allowSystemScope()
+                .path(file)
+                .clock(Clock.fixed(NOW, ZoneOffset.UTC))
+                .build();
         seed(file);
         dashboard = new AdminDashboardQueries(db);
         admin = db.systemScope("bench");
-        raw = SqliteOnly.dataSource(file, SqliteOnly.readerConfig(Duration.ofSeconds(10))).getConnection();
+        raw = SqliteOnly.dataSource(file, SqliteOnly.readerConfig(Duration.ofSeconds(10)))
+                .getConnection();
         rawSitesActive = raw.prepareStatement("SELECT is_active, count(*) FROM sites GROUP BY is_active");
-        rawSitesByLatest = raw.prepareStatement("SELECT coalesce(d.status, 'none'), count(*) FROM sites s LEFT JOIN deployments d"
-                + " ON d.id = (SELECT max(l.id) FROM deployments l WHERE l.site_id = s.id) GROUP BY 1");
+        rawSitesByLatest =
+                raw.prepareStatement("SELECT coalesce(d.status, 'none'), count(*) FROM sites s LEFT JOIN deployments d"
+                        + " ON d.id = (SELECT max(l.id) FROM deployments l WHERE l.site_id = s.id) GROUP BY 1");
         rawPerDay = raw.prepareStatement("SELECT substr(deployed_at, 1, 10) AS day, count(*), sum(status = 'success'),"
                 + " sum(status = 'failed'), sum(status = 'cancelled'), sum(status IN ('pending', 'building'))"
                 + " FROM deployments WHERE deployed_at >= ? GROUP BY day ORDER BY day");
-        rawTopSites = raw.prepareStatement("SELECT site_id, avg(avg_memory_mb) AS avg_mem FROM site_usage_daily WHERE date >= ?"
-                + " GROUP BY site_id ORDER BY avg_mem DESC, site_id LIMIT 10");
+        rawTopSites = raw.prepareStatement(
+                "SELECT site_id, avg(avg_memory_mb) AS avg_mem FROM site_usage_daily WHERE date >= ?"
+                        + " GROUP BY site_id ORDER BY avg_mem DESC, site_id LIMIT 10");
         rawTopSiteFigures = raw.prepareStatement("SELECT u.site_id, s.name, avg(u.avg_memory_mb), max(u.max_memory_mb),"
                 + " avg(u.avg_cpu_percent), max(u.max_cpu_percent), count(*) FROM site_usage_daily u JOIN sites s ON s.id = u.site_id"
                 + " WHERE u.site_id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AND u.date >= ? GROUP BY u.site_id, s.name");
-        rawFailed = raw.prepareStatement("SELECT d.id, d.site_id, s.name, d.commit_hash, d.branch, d.deployed_by, d.deployed_at,"
-                + " d.finished_at FROM deployments d JOIN sites s ON s.id = d.site_id WHERE d.status = 'failed' ORDER BY d.id DESC LIMIT 20");
+        rawFailed = raw.prepareStatement(
+                "SELECT d.id, d.site_id, s.name, d.commit_hash, d.branch, d.deployed_by, d.deployed_at,"
+                        + " d.finished_at FROM deployments d JOIN sites s ON s.id = d.site_id WHERE d.status = 'failed' ORDER BY d.id DESC LIMIT 20");
     }
 
     private void seed(Path file) throws Exception {
-        try (Connection c = SqliteOnly.dataSource(file, SqliteOnly.writerConfig(Duration.ofSeconds(10))).getConnection()) {
+        try (Connection c = SqliteOnly.dataSource(file, SqliteOnly.writerConfig(Duration.ofSeconds(10)))
+                .getConnection()) {
             c.setAutoCommit(false);
             SplittableRandom rnd = new SplittableRandom(42);
             try (Statement st = c.createStatement()) {
-                st.executeUpdate("INSERT INTO users (username, email, password_hash) VALUES ('owner', 'owner@example.test', '!bench')");
+                st.executeUpdate(
+                        "INSERT INTO users (username, email, password_hash) VALUES ('owner', 'owner@example.test', '!bench')");
             }
             try (PreparedStatement site = c.prepareStatement(
                     "INSERT INTO sites (name, slug, owner_id, site_type, is_active) VALUES (?, ?, 1, 'dynamic', ?)")) {
@@ -106,28 +116,47 @@ public class AdminDashboardBenchmark {
                 }
                 site.executeBatch();
             }
-            String[] statuses = {"success", "success", "success", "success", "success", "success", "success", "failed", "cancelled", "success"};
-            try (PreparedStatement dep = c.prepareStatement("INSERT INTO deployments (site_id, commit_hash, branch, status, deployed_at,"
-                    + " started_at, finished_at, build_time_seconds) VALUES (?, ?, 'main', ?, ?, ?, ?, ?)")) {
+            String[] statuses = {
+                "success",
+                "success",
+                "success",
+                "success",
+                "success",
+                "success",
+                "success",
+                "failed",
+                "cancelled",
+                "success"
+            };
+            try (PreparedStatement dep =
+                    c.prepareStatement("INSERT INTO deployments (site_id, commit_hash, branch, status, deployed_at,"
+                            + " started_at, finished_at, build_time_seconds) VALUES (?, ?, 'main', ?, ?, ?, ?, ?)")) {
                 for (int i = 0; i < DEPLOYMENTS; i++) {
                     // Ids grow with time, as they do in production.
                     Instant at = NOW.minus(Duration.ofDays(365)).plusSeconds((long) i * 365 * 86400 / DEPLOYMENTS);
-                    String status = i >= DEPLOYMENTS - 50 ? (i % 2 == 0 ? "pending" : "building") : statuses[rnd.nextInt(statuses.length)];
+                    String status = i >= DEPLOYMENTS - 50
+                            ? (i % 2 == 0 ? "pending" : "building")
+                            : statuses[rnd.nextInt(statuses.length)];
                     int build = 30 + rnd.nextInt(300);
                     dep.setLong(1, 1 + rnd.nextInt(SITES));
                     dep.setString(2, Long.toHexString(rnd.nextLong()));
                     dep.setString(3, status);
                     dep.setString(4, StoredTime.format(at));
                     dep.setString(5, StoredTime.format(at.plusSeconds(5)));
-                    dep.setString(6, status.equals("pending") || status.equals("building") ? null : StoredTime.format(at.plusSeconds(5 + build)));
+                    dep.setString(
+                            6,
+                            status.equals("pending") || status.equals("building")
+                                    ? null
+                                    : StoredTime.format(at.plusSeconds(5 + build)));
                     dep.setObject(7, status.equals("pending") || status.equals("building") ? null : build);
                     dep.addBatch();
                     if (i % 10_000 == 9_999) dep.executeBatch();
                 }
                 dep.executeBatch();
             }
-            try (PreparedStatement u = c.prepareStatement("INSERT INTO site_usage_daily (site_id, date, avg_memory_mb, max_memory_mb,"
-                    + " avg_cpu_percent, max_cpu_percent, total_requests, uptime_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, 86400)")) {
+            try (PreparedStatement u = c.prepareStatement(
+                    "INSERT INTO site_usage_daily (site_id, date, avg_memory_mb, max_memory_mb,"
+                            + " avg_cpu_percent, max_cpu_percent, total_requests, uptime_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, 86400)")) {
                 LocalDate today = LocalDate.ofInstant(NOW, ZoneOffset.UTC);
                 for (int s = 1; s <= SITES; s++) {
                     for (int d = 0; d < USAGE_DAYS; d++) {
@@ -152,7 +181,9 @@ public class AdminDashboardBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        for (PreparedStatement ps : List.of(rawSitesActive, rawSitesByLatest, rawPerDay, rawTopSites, rawTopSiteFigures, rawFailed)) ps.close();
+        for (PreparedStatement ps :
+                List.of(rawSitesActive, rawSitesByLatest, rawPerDay, rawTopSites, rawTopSiteFigures, rawFailed))
+            ps.close();
         raw.close();
         db.close();
         BenchFiles.deleteRecursively(dir);
@@ -186,7 +217,10 @@ public class AdminDashboardBenchmark {
 
     @Benchmark
     public void rawDeploymentsPerDay(Blackhole bh) throws Exception {
-        rawPerDay.setString(1, StoredTime.format(NOW.truncatedTo(java.time.temporal.ChronoUnit.DAYS).minus(Duration.ofDays(29))));
+        rawPerDay.setString(
+                1,
+                StoredTime.format(
+                        NOW.truncatedTo(java.time.temporal.ChronoUnit.DAYS).minus(Duration.ofDays(29))));
         drain(rawPerDay, bh);
     }
 

@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db.bench;
 
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
-import dev.dialup.deploy.db.core.AccessScope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -44,11 +44,16 @@ public class SecretEraseBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         dir = Files.createTempDirectory("bench-secret-erase");
-        db = DialupDatabase.builder().path(dir.resolve("secrets.db")).allowSystemScope().build();
+        db = DialupDatabase.builder()
+                .path(dir.resolve("secrets.db"))
+                .allowSystemScope()
+                .build();
         SYSTEM = db.systemScope("bench-secrets");
         site = db.<Long>write(tx -> {
-            tx.execute("INSERT INTO users (username, email, password_hash) VALUES ('owner', 'owner@example.test', '!bench')");
-            tx.execute("INSERT INTO sites (name, slug, owner_id, site_type, is_active) VALUES ('s', 's', 1, 'dynamic', 1)");
+            tx.execute(
+                    "INSERT INTO users (username, email, password_hash) VALUES ('owner', 'owner@example.test', '!bench')");
+            tx.execute(
+                    "INSERT INTO sites (name, slug, owner_id, site_type, is_active) VALUES ('s', 's', 1, 'dynamic', 1)");
             return ((Number) tx.fetchValue("SELECT id FROM sites WHERE slug = 's'")).longValue();
         });
         env = new EnvironmentRepository(db, SecretsKeyset.generate());

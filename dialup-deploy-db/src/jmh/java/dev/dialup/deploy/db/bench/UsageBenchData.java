@@ -33,6 +33,7 @@ import java.util.Properties;
 final class UsageBenchData {
     /** Bump when the generator or the schema changes: the cache key. */
     static final String VERSION = "v2";
+
     static final int SITES = 1_000;
     static final int INTERVAL = 30;
     /**
@@ -40,9 +41,11 @@ final class UsageBenchData {
      * asks for a smaller one (for development on a loaded machine; the file name carries the days).
      */
     static final int DAYS = Integer.getInteger("dialup.bench.days", 7);
+
     static final int ROUNDS = DAYS * 2_880;
     /** First sample; the dataset covers [START, END). */
     static final Instant START = Instant.parse("2026-11-01T00:00:00Z");
+
     static final Instant END = START.plusSeconds((long) ROUNDS * INTERVAL);
 
     static final Path DIR = Path.of("target", "bench-data").toAbsolutePath();
@@ -50,6 +53,7 @@ final class UsageBenchData {
     static final Path STATS = DIR.resolve("usage-1000x" + DAYS + "d-" + VERSION + ".properties");
     /** Rounds of the dataset that are still in usage_recent (20 x 1,000 = the library's move threshold). */
     static final int RECENT_ROUNDS = 20;
+
     static final String PLAN_VERSION = "v1";
     static final Path PLAN_FILE = DIR.resolve("plan-1000x" + DAYS + "d-" + PLAN_VERSION + ".db");
     static final Path PLAN_STATS = DIR.resolve("plan-1000x" + DAYS + "d-" + PLAN_VERSION + ".properties");
@@ -65,13 +69,15 @@ final class UsageBenchData {
         long t0 = System.nanoTime();
         DialupDatabase.open(tmp).close(); // the library's own schema: same tables, keys and triggers
         long rows = 0;
-        try (Connection c = SqliteOnly.dataSource(tmp, SqliteOnly.writerConfig(Duration.ofSeconds(10))).getConnection()) {
+        try (Connection c = SqliteOnly.dataSource(tmp, SqliteOnly.writerConfig(Duration.ofSeconds(10)))
+                .getConnection()) {
             try (Statement st = c.createStatement()) {
                 st.execute("PRAGMA cache_size = -262144"); // 256 MiB page cache (generator only; not the forked heap)
             }
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
-                st.executeUpdate("INSERT INTO users (username, email, password_hash) VALUES ('owner', 'owner@example.test', '!bench')");
+                st.executeUpdate(
+                        "INSERT INTO users (username, email, password_hash) VALUES ('owner', 'owner@example.test', '!bench')");
             }
             try (PreparedStatement site = c.prepareStatement(
                     "INSERT INTO sites (name, slug, owner_id, site_type, is_active) VALUES (?, ?, 1, 'dynamic', 1)")) {
@@ -107,8 +113,9 @@ final class UsageBenchData {
                 }
             }
             // The history's day totals (what the recent-table trigger kept while the rows were recent).
-            try (PreparedStatement tot = c.prepareStatement("INSERT INTO usage_day_totals (day, site_id, bandwidth_mb_x1000, requests)"
-                    + " VALUES (?, ?, ?, ?)")) {
+            try (PreparedStatement tot =
+                    c.prepareStatement("INSERT INTO usage_day_totals (day, site_id, bandwidth_mb_x1000, requests)"
+                            + " VALUES (?, ?, ?, ?)")) {
                 for (int day = 0; day <= DAYS; day++) {
                     for (int site = 1; site <= SITES; site++) {
                         if (bandwidth[site][day] == 0 && requests[site][day] == 0) continue;
@@ -123,7 +130,8 @@ final class UsageBenchData {
             }
             long firstRecent = START.getEpochSecond() + (long) historyRounds * INTERVAL;
             try (Statement st = c.createStatement()) {
-                st.executeUpdate("UPDATE usage_ingest_state SET moved_before = " + firstRecent + ", recent_rows = " + (long) RECENT_ROUNDS * SITES);
+                st.executeUpdate("UPDATE usage_ingest_state SET moved_before = " + firstRecent + ", recent_rows = "
+                        + (long) RECENT_ROUNDS * SITES);
             }
             // The newest rounds through the recent table: its triggers keep usage_latest and the day totals.
             try (PreparedStatement ins = c.prepareStatement(RAW_INSERT.replace("usage_samples", "usage_recent"))) {
@@ -179,7 +187,8 @@ final class UsageBenchData {
         for (String suffix : new String[] {"", "-wal", "-shm"}) Files.deleteIfExists(Path.of(tmp + suffix));
         long t0 = System.nanoTime();
         long rows = 0;
-        try (Connection c = SqliteOnly.dataSource(tmp, SqliteOnly.writerConfig(Duration.ofSeconds(10))).getConnection()) {
+        try (Connection c = SqliteOnly.dataSource(tmp, SqliteOnly.writerConfig(Duration.ofSeconds(10)))
+                .getConnection()) {
             try (Statement st = c.createStatement()) {
                 st.execute("PRAGMA cache_size = -262144");
                 st.execute("CREATE TABLE sites (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
@@ -242,9 +251,12 @@ final class UsageBenchData {
             + " CHECK (memory_mb IS NULL OR memory_mb >= 0), CHECK (cpu_percent IS NULL OR cpu_percent >= 0),"
             + " CHECK (disk_mb IS NULL OR disk_mb >= 0), CHECK (bandwidth_mb IS NULL OR bandwidth_mb >= 0),"
             + " CHECK (active_requests IS NULL OR active_requests >= 0), CHECK (response_time_ms IS NULL OR response_time_ms >= 0))";
-    static final String PLAN_INDEX = "CREATE INDEX idx_site_resource_usage_site_id_timestamp ON site_resource_usage(site_id, timestamp)";
-    static final String PLAN_INSERT = "INSERT INTO site_resource_usage (site_id, timestamp, memory_mb, cpu_percent, disk_mb,"
-            + " bandwidth_mb, active_requests, response_time_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+    static final String PLAN_INDEX =
+            "CREATE INDEX idx_site_resource_usage_site_id_timestamp ON site_resource_usage(site_id, timestamp)";
+    static final String PLAN_INSERT =
+            "INSERT INTO site_resource_usage (site_id, timestamp, memory_mb, cpu_percent, disk_mb,"
+                    + " bandwidth_mb, active_requests, response_time_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
     private static final java.time.format.DateTimeFormatter PLAN_TIME =
             java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(java.time.ZoneOffset.UTC);
 
@@ -274,8 +286,9 @@ final class UsageBenchData {
         return target;
     }
 
-    static final String RAW_INSERT = "INSERT INTO usage_samples (site_id, ts, memory_mb_x100, cpu_percent_x100, disk_mb_x100,"
-            + " bandwidth_mb_x1000, active_requests, response_time_ms_x100) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    static final String RAW_INSERT =
+            "INSERT INTO usage_samples (site_id, ts, memory_mb_x100, cpu_percent_x100, disk_mb_x100,"
+                    + " bandwidth_mb_x1000, active_requests, response_time_ms_x100) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
     /** Binds a sample exactly as the library stores it (fixed point). */
     static void bindRaw(PreparedStatement ps, UsageSample x) throws Exception {
@@ -302,7 +315,8 @@ final class UsageBenchData {
         double bandwidth = (h >>> 38 & 0x1FF) / 1_000.0;
         int requests = (int) ((h >>> 47 & 0x1FF) % 300);
         double rt = 5 + (h >>> 56 & 0xFF) * 0.75;
-        return UsageSample.of(site, Instant.ofEpochSecond(ts), memory, cpu, Math.round(disk * 100) / 100.0, bandwidth, requests, rt);
+        return UsageSample.of(
+                site, Instant.ofEpochSecond(ts), memory, cpu, Math.round(disk * 100) / 100.0, bandwidth, requests, rt);
     }
 
     private static long mix(long z) {

@@ -1,8 +1,8 @@
 package dev.dialup.deploy.db.bench;
 
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
-import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import dev.dialup.deploy.db.usage.UsageSample;
 import java.nio.file.Files;
@@ -77,7 +77,10 @@ public class UsageIngestBenchmark {
         @Setup(Level.Trial)
         public void setUp() throws Exception {
             dir = Files.createTempDirectory("bench-usage-ingest");
-            db = DialupDatabase.builder().allowSystemScope().path(UsageBenchData.copyTo(dir)).build();
+            db = DialupDatabase.builder()
+                    .allowSystemScope()
+                    .path(UsageBenchData.copyTo(dir))
+                    .build();
             usage = new UsageRepository(db);
             system = db.systemScope("bench-monitor");
         }
@@ -99,7 +102,8 @@ public class UsageIngestBenchmark {
         @Setup(Level.Trial)
         public void setUp() throws Exception {
             dir = Files.createTempDirectory("bench-usage-plan");
-            raw = SqliteOnly.dataSource(UsageBenchData.copyPlanTo(dir), SqliteOnly.writerConfig(Duration.ofSeconds(10))).getConnection();
+            raw = SqliteOnly.dataSource(UsageBenchData.copyPlanTo(dir), SqliteOnly.writerConfig(Duration.ofSeconds(10)))
+                    .getConnection();
             raw.setAutoCommit(false);
             insert = raw.prepareStatement(UsageBenchData.PLAN_INSERT);
         }

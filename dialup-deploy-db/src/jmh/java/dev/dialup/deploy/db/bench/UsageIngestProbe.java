@@ -1,8 +1,8 @@
 package dev.dialup.deploy.db.bench;
 
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
-import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +24,13 @@ public final class UsageIngestProbe {
         int singles = Integer.parseInt(args[1]);
         int reps = Integer.parseInt(args[2]);
         Path dir = Files.createTempDirectory("usage-probe");
-        try (DialupDatabase db = DialupDatabase.builder().allowSystemScope().path(UsageBenchData.copyTo(dir)).build();
-             Connection raw = SqliteOnly.dataSource(UsageBenchData.copyPlanTo(dir), SqliteOnly.writerConfig(Duration.ofSeconds(10))).getConnection()) {
+        try (DialupDatabase db = DialupDatabase.builder()
+                        .allowSystemScope()
+                        .path(UsageBenchData.copyTo(dir))
+                        .build();
+                Connection raw = SqliteOnly.dataSource(
+                                UsageBenchData.copyPlanTo(dir), SqliteOnly.writerConfig(Duration.ofSeconds(10)))
+                        .getConnection()) {
             UsageRepository usage = new UsageRepository(db);
             AccessScope system = db.systemScope("probe");
             raw.setAutoCommit(false);
@@ -47,21 +52,31 @@ public final class UsageIngestProbe {
                 long t2 = System.nanoTime();
                 for (int i = 0; i < singles; i++) {
                     long n = lib.single++;
-                    long ts = UsageBenchData.END.getEpochSecond() + n / UsageBenchData.SITES * UsageBenchData.INTERVAL + 1;
+                    long ts = UsageBenchData.END.getEpochSecond()
+                            + n / UsageBenchData.SITES * UsageBenchData.INTERVAL
+                            + 1;
                     usage.record(system, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
                 }
                 long t3 = System.nanoTime();
                 for (int i = 0; i < singles; i++) {
                     long n = plan.single++;
-                    long ts = UsageBenchData.END.getEpochSecond() + n / UsageBenchData.SITES * UsageBenchData.INTERVAL + 1;
+                    long ts = UsageBenchData.END.getEpochSecond()
+                            + n / UsageBenchData.SITES * UsageBenchData.INTERVAL
+                            + 1;
                     UsageBenchData.bindPlan(insert, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
                     insert.executeUpdate();
                     raw.commit();
                 }
                 long t4 = System.nanoTime();
-                System.out.printf("rep %d: batch library %,.0f/s plan %,.0f/s (%.2fx); single library %,.0f/s plan %,.0f/s (%.2fx)%n", rep,
-                        rate(rounds * 1000L, t1 - t0), rate(rounds * 1000L, t2 - t1), (double) (t2 - t1) / (t1 - t0),
-                        rate(singles, t3 - t2), rate(singles, t4 - t3), (double) (t4 - t3) / (t3 - t2));
+                System.out.printf(
+                        "rep %d: batch library %,.0f/s plan %,.0f/s (%.2fx); single library %,.0f/s plan %,.0f/s (%.2fx)%n",
+                        rep,
+                        rate(rounds * 1000L, t1 - t0),
+                        rate(rounds * 1000L, t2 - t1),
+                        (double) (t2 - t1) / (t1 - t0),
+                        rate(singles, t3 - t2),
+                        rate(singles, t4 - t3),
+                        (double) (t4 - t3) / (t3 - t2));
             }
             insert.close();
         } finally {

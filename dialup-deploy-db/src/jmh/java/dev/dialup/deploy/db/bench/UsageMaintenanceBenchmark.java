@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.bench;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.usage.PruneResult;
 import dev.dialup.deploy.db.usage.RollupResult;
 import dev.dialup.deploy.db.usage.UsageRepository;
@@ -49,8 +49,11 @@ public class UsageMaintenanceBenchmark {
         @Setup(Level.Trial)
         public void setUp() throws Exception {
             dir = Files.createTempDirectory("bench-usage-rollup");
-            db = DialupDatabase.builder().allowSystemScope().path(UsageBenchData.copyTo(dir))
-                    .clock(Clock.fixed(UsageBenchData.END, ZoneOffset.UTC)).build();
+            db = DialupDatabase.builder()
+                    .allowSystemScope()
+                    .path(UsageBenchData.copyTo(dir))
+                    .clock(Clock.fixed(UsageBenchData.END, ZoneOffset.UTC))
+                    .build();
             usage = new UsageRepository(db);
             system = db.systemScope("bench-maintenance");
         }
@@ -65,8 +68,10 @@ public class UsageMaintenanceBenchmark {
     /** Daily rollup of the dataset's fourth day (its last on a smaller dataset): 1,000 sites × 2,880 samples. */
     @Benchmark
     public RollupResult rollupDay(RollupState st) {
-        return st.usage.rollupDay(st.system, LocalDate.ofInstant(UsageBenchData.START, ZoneOffset.UTC)
-                .plusDays(Math.min(3, UsageBenchData.DAYS - 1)));
+        return st.usage.rollupDay(
+                st.system,
+                LocalDate.ofInstant(UsageBenchData.START, ZoneOffset.UTC)
+                        .plusDays(Math.min(3, UsageBenchData.DAYS - 1)));
     }
 
     /**
@@ -88,22 +93,35 @@ public class UsageMaintenanceBenchmark {
         @Setup(Level.Iteration)
         public void setUp() throws Exception {
             dir = Files.createTempDirectory("bench-usage-prune");
-            db = DialupDatabase.builder().allowSystemScope().path(UsageBenchData.copyTo(dir))
-                    .clock(Clock.fixed(UsageBenchData.START.plus(Duration.ofDays(31)), ZoneOffset.UTC)).build();
+            db = DialupDatabase.builder()
+                    .allowSystemScope()
+                    .path(UsageBenchData.copyTo(dir))
+                    .clock(Clock.fixed(UsageBenchData.START.plus(Duration.ofDays(31)), ZoneOffset.UTC))
+                    .build();
             usage = new UsageRepository(db);
             system = db.systemScope("bench-maintenance");
         }
 
         @TearDown(Level.Iteration)
         public void tearDown() throws Exception {
-            String line = String.format("prune: %,d samples deleted in %d transactions in %,d ms, longest transaction %d ms;"
+            String line = String.format(
+                    "prune: %,d samples deleted in %d transactions in %,d ms, longest transaction %d ms;"
                             + " concurrent ingest: %,d single-sample records, longest record() call %.1f ms during the prune,"
                             + " %.1f ms in the %d s before it%n",
-                    result.samplesDeleted(), result.transactions(), pruneMillis, result.longestTransactionMillis(), ingested,
-                    maxStallMicros / 1000.0, maxBeforeMicros / 1000.0, BEFORE_MILLIS / 1000);
+                    result.samplesDeleted(),
+                    result.transactions(),
+                    pruneMillis,
+                    result.longestTransactionMillis(),
+                    ingested,
+                    maxStallMicros / 1000.0,
+                    maxBeforeMicros / 1000.0,
+                    BEFORE_MILLIS / 1000);
             System.out.print(System.lineSeparator() + line);
-            java.nio.file.Files.writeString(java.nio.file.Path.of("target", "jmh-prune-stalls.txt"), line,
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            java.nio.file.Files.writeString(
+                    java.nio.file.Path.of("target", "jmh-prune-stalls.txt"),
+                    line,
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
             db.close();
             BenchFiles.deleteRecursively(dir);
         }
@@ -122,17 +140,20 @@ public class UsageMaintenanceBenchmark {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong max = new AtomicLong();
         AtomicLong count = new AtomicLong();
-        Thread ingest = new Thread(() -> {
-            long n = 0;
-            while (!stop.get()) {
-                long ts = UsageBenchData.END.getEpochSecond() + n / UsageBenchData.SITES * UsageBenchData.INTERVAL;
-                long t0 = System.nanoTime();
-                st.usage.record(st.system, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
-                max.accumulateAndGet((System.nanoTime() - t0) / 1000, Math::max);
-                n++;
-            }
-            count.set(n);
-        }, "bench-ingest");
+        Thread ingest = new Thread(
+                () -> {
+                    long n = 0;
+                    while (!stop.get()) {
+                        long ts = UsageBenchData.END.getEpochSecond()
+                                + n / UsageBenchData.SITES * UsageBenchData.INTERVAL;
+                        long t0 = System.nanoTime();
+                        st.usage.record(st.system, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
+                        max.accumulateAndGet((System.nanoTime() - t0) / 1000, Math::max);
+                        n++;
+                    }
+                    count.set(n);
+                },
+                "bench-ingest");
         ingest.start();
         Thread.sleep(BEFORE_MILLIS); // ingest alone: the "before" window
         st.maxBeforeMicros = max.getAndSet(0);

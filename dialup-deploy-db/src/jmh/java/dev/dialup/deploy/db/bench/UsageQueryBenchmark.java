@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.bench;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,8 +42,11 @@ public class UsageQueryBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        db = DialupDatabase.builder().allowSystemScope().path(UsageBenchData.dataset())
-                .clock(Clock.fixed(UsageBenchData.END, ZoneOffset.UTC)).build();
+        db = DialupDatabase.builder()
+                .allowSystemScope()
+                .path(UsageBenchData.dataset())
+                .clock(Clock.fixed(UsageBenchData.END, ZoneOffset.UTC))
+                .build();
         usage = new UsageRepository(db);
         system = db.systemScope("bench-dashboard");
         allIds = LongStream.rangeClosed(1, UsageBenchData.SITES).boxed().toList();

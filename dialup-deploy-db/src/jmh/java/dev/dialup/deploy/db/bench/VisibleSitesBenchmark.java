@@ -5,19 +5,19 @@ import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
+import dev.dialup.deploy.db.Page;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import dev.dialup.deploy.db.generated.tables.OrganizationMembers;
 import dev.dialup.deploy.db.generated.tables.Organizations;
 import dev.dialup.deploy.db.generated.tables.Users;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.Page;
-import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import dev.dialup.deploy.db.sites.Site;
 import dev.dialup.deploy.db.sites.SiteFilter;
 import dev.dialup.deploy.db.sites.SiteRepository;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.AccessScopes;
-import dev.dialup.deploy.db.access.TenantFilter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -96,12 +96,15 @@ public class VisibleSitesBenchmark {
         sites = new SiteRepository(db);
         scopes = new AccessScopes(db);
         scope = scopes.forUser(userId);
-        raw = SqliteOnly.dataSource(file, SqliteOnly.readerConfig(java.time.Duration.ofSeconds(10))).getConnection();
-        orgIds = db.read(dsl -> dsl.select(ORGANIZATION_MEMBERS.ORGANIZATION_ID).from(ORGANIZATION_MEMBERS)
-                .where(ORGANIZATION_MEMBERS.USER_ID.eq(userId)).fetch(ORGANIZATION_MEMBERS.ORGANIZATION_ID));
+        raw = SqliteOnly.dataSource(file, SqliteOnly.readerConfig(java.time.Duration.ofSeconds(10)))
+                .getConnection();
+        orgIds = db.read(dsl -> dsl.select(ORGANIZATION_MEMBERS.ORGANIZATION_ID)
+                .from(ORGANIZATION_MEMBERS)
+                .where(ORGANIZATION_MEMBERS.USER_ID.eq(userId))
+                .fetch(ORGANIZATION_MEMBERS.ORGANIZATION_ID));
         String literalIds = orgIds.stream().map(String::valueOf).collect(Collectors.joining(","));
-        rawList = raw.prepareStatement("SELECT * FROM sites WHERE (owner_id = ? OR organization_id IN (" + literalIds + "))"
-                + " ORDER BY name, id LIMIT ?");
+        rawList = raw.prepareStatement("SELECT * FROM sites WHERE (owner_id = ? OR organization_id IN (" + literalIds
+                + "))" + " ORDER BY name, id LIMIT ?");
     }
 
     /** 1,000 organizations with 10 sites each; the benchmark user is a member of every 20th (50 in all). */
@@ -109,28 +112,54 @@ public class VisibleSitesBenchmark {
         return db.write(tx -> {
             List<Long> owners = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
-                owners.add(tx.insertInto(USERS).set(USERS.USERNAME, "owner" + i).set(USERS.EMAIL, "owner" + i + "@bench.test")
-                        .set(USERS.PASSWORD_HASH, "!bench").returning(USERS.ID).fetchOne().getId());
+                owners.add(tx.insertInto(USERS)
+                        .set(USERS.USERNAME, "owner" + i)
+                        .set(USERS.EMAIL, "owner" + i + "@bench.test")
+                        .set(USERS.PASSWORD_HASH, "!bench")
+                        .returning(USERS.ID)
+                        .fetchOne()
+                        .getId());
             }
-            long user = tx.insertInto(USERS).set(USERS.USERNAME, "bench").set(USERS.EMAIL, "bench@bench.test")
-                    .set(USERS.PASSWORD_HASH, "!bench").returning(USERS.ID).fetchOne().getId();
+            long user = tx.insertInto(USERS)
+                    .set(USERS.USERNAME, "bench")
+                    .set(USERS.EMAIL, "bench@bench.test")
+                    .set(USERS.PASSWORD_HASH, "!bench")
+                    .returning(USERS.ID)
+                    .fetchOne()
+                    .getId();
             for (int o = 0; o < ORGS; o++) {
-                long org = tx.insertInto(ORGANIZATIONS).set(ORGANIZATIONS.NAME, "Org " + o).set(ORGANIZATIONS.SLUG, "org-" + o)
-                        .set(ORGANIZATIONS.OWNER_ID, owners.get(o % owners.size())).returning(ORGANIZATIONS.ID).fetchOne().getId();
+                long org = tx.insertInto(ORGANIZATIONS)
+                        .set(ORGANIZATIONS.NAME, "Org " + o)
+                        .set(ORGANIZATIONS.SLUG, "org-" + o)
+                        .set(ORGANIZATIONS.OWNER_ID, owners.get(o % owners.size()))
+                        .returning(ORGANIZATIONS.ID)
+                        .fetchOne()
+                        .getId();
                 if (o % (ORGS / USER_ORGS) == 0) {
-                    tx.insertInto(ORGANIZATION_MEMBERS).set(ORGANIZATION_MEMBERS.ORGANIZATION_ID, org)
-                            .set(ORGANIZATION_MEMBERS.USER_ID, user).set(ORGANIZATION_MEMBERS.ROLE, "member").execute();
+                    tx.insertInto(ORGANIZATION_MEMBERS)
+                            .set(ORGANIZATION_MEMBERS.ORGANIZATION_ID, org)
+                            .set(ORGANIZATION_MEMBERS.USER_ID, user)
+                            .set(ORGANIZATION_MEMBERS.ROLE, "member")
+                            .execute();
                 }
                 for (int s = 0; s < SITES_PER_ORG; s++) {
                     // Names interleave organizations so visible sites are spread over the whole name order.
                     String name = String.format("site-%02d-%04d", s, o);
-                    tx.insertInto(SITES).set(SITES.NAME, name).set(SITES.SLUG, name).set(SITES.ORGANIZATION_ID, org)
-                            .set(SITES.SITE_TYPE, "dynamic").execute();
+                    tx.insertInto(SITES)
+                            .set(SITES.NAME, name)
+                            .set(SITES.SLUG, name)
+                            .set(SITES.ORGANIZATION_ID, org)
+                            .set(SITES.SITE_TYPE, "dynamic")
+                            .execute();
                 }
             }
             for (int p = 0; p < 5; p++) {
-                tx.insertInto(SITES).set(SITES.NAME, "personal-" + p).set(SITES.SLUG, "personal-" + p).set(SITES.OWNER_ID, user)
-                        .set(SITES.SITE_TYPE, "static").execute();
+                tx.insertInto(SITES)
+                        .set(SITES.NAME, "personal-" + p)
+                        .set(SITES.SLUG, "personal-" + p)
+                        .set(SITES.OWNER_ID, user)
+                        .set(SITES.SITE_TYPE, "static")
+                        .execute();
             }
             tx.execute("ANALYZE");
             return user;
@@ -160,8 +189,11 @@ public class VisibleSitesBenchmark {
     /** Baseline for issue 9: the pre-issue-9 snapshot condition (literal organization ids). */
     @Benchmark
     public List<SitesRecord> snapshotCondition() {
-        return db.read(dsl -> dsl.selectFrom(SITES).where(SITES.OWNER_ID.eq(userId).or(SITES.ORGANIZATION_ID.in(orgIds)))
-                .orderBy(SITES.NAME, SITES.ID).limit(limit + 1).fetch());
+        return db.read(dsl -> dsl.selectFrom(SITES)
+                .where(SITES.OWNER_ID.eq(userId).or(SITES.ORGANIZATION_ID.in(orgIds)))
+                .orderBy(SITES.NAME, SITES.ID)
+                .limit(limit + 1)
+                .fetch());
     }
 
     /**
@@ -170,15 +202,21 @@ public class VisibleSitesBenchmark {
      */
     @Benchmark
     public List<SitesRecord> currentFactsCondition() {
-        return db.read(dsl -> dsl.selectFrom(SITES).where(TenantFilter.siteVisible(dsl, scope, SITES))
-                .orderBy(SITES.NAME, SITES.ID).limit(limit + 1).fetch());
+        return db.read(dsl -> dsl.selectFrom(SITES)
+                .where(TenantFilter.siteVisible(dsl, scope, SITES))
+                .orderBy(SITES.NAME, SITES.ID)
+                .limit(limit + 1)
+                .fetch());
     }
 
     /** Issue 9's first design, for comparison: the current facts as sub-queries inside the condition. */
     @Benchmark
     public List<SitesRecord> subQueryCondition() {
-        return db.read(dsl -> dsl.selectFrom(SITES).where(subQueryVisible(userId))
-                .orderBy(SITES.NAME, SITES.ID).limit(limit + 1).fetch());
+        return db.read(dsl -> dsl.selectFrom(SITES)
+                .where(subQueryVisible(userId))
+                .orderBy(SITES.NAME, SITES.ID)
+                .limit(limit + 1)
+                .fetch());
     }
 
     private static final Users SU = USERS.as("scope_user");
@@ -187,10 +225,17 @@ public class VisibleSitesBenchmark {
 
     /** The condition {@code TenantFilter.siteVisible} produced before the facts query replaced it. */
     static Condition subQueryVisible(long uid) {
-        Condition activeUser = DSL.exists(DSL.selectOne().from(SU).where(SU.ID.eq(uid)).and(SU.IS_ACTIVE.isTrue()));
-        Condition activeAdmin = DSL.exists(DSL.selectOne().from(SU).where(SU.ID.eq(uid)).and(SU.IS_ACTIVE.isTrue())
+        Condition activeUser =
+                DSL.exists(DSL.selectOne().from(SU).where(SU.ID.eq(uid)).and(SU.IS_ACTIVE.isTrue()));
+        Condition activeAdmin = DSL.exists(DSL.selectOne()
+                .from(SU)
+                .where(SU.ID.eq(uid))
+                .and(SU.IS_ACTIVE.isTrue())
                 .and(SU.IS_ADMIN.isTrue()));
-        var orgs = DSL.select(SM.ORGANIZATION_ID).from(SM).join(SO).on(SO.ID.eq(SM.ORGANIZATION_ID))
+        var orgs = DSL.select(SM.ORGANIZATION_ID)
+                .from(SM)
+                .join(SO)
+                .on(SO.ID.eq(SM.ORGANIZATION_ID))
                 .where(SM.USER_ID.eq(uid).and(SO.IS_ACTIVE.isTrue()));
         return activeAdmin.or(activeUser.and(SITES.OWNER_ID.eq(uid).or(SITES.ORGANIZATION_ID.in(orgs))));
     }

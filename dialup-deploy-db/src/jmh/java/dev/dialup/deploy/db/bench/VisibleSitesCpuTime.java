@@ -3,12 +3,12 @@ package dev.dialup.deploy.db.bench;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.sites.SiteFilter;
 import dev.dialup.deploy.db.sites.SiteRepository;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.AccessScopes;
-import dev.dialup.deploy.db.access.TenantFilter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -45,28 +45,54 @@ public final class VisibleSitesCpuTime {
             long userId = VisibleSitesBenchmark.seed(db);
             SiteRepository sites = new SiteRepository(db);
             AccessScope scope = new AccessScopes(db).forUser(userId);
-            List<Long> orgIds = db.read(dsl -> dsl.select(ORGANIZATION_MEMBERS.ORGANIZATION_ID).from(ORGANIZATION_MEMBERS)
-                    .where(ORGANIZATION_MEMBERS.USER_ID.eq(userId)).fetch(ORGANIZATION_MEMBERS.ORGANIZATION_ID));
+            List<Long> orgIds = db.read(dsl -> dsl.select(ORGANIZATION_MEMBERS.ORGANIZATION_ID)
+                    .from(ORGANIZATION_MEMBERS)
+                    .where(ORGANIZATION_MEMBERS.USER_ID.eq(userId))
+                    .fetch(ORGANIZATION_MEMBERS.ORGANIZATION_ID));
             // "pre-rendered" design: the sub-query condition rendered once for this user, reused as plain SQL
             String rendered = DSL.using(SQLDialect.SQLITE).renderInlined(VisibleSitesBenchmark.subQueryVisible(userId));
             Condition preRendered = DSL.condition(rendered);
 
             Map<String, IntSupplier> variants = new LinkedHashMap<>();
-            variants.put("snapshotCondition", () -> db.read(dsl -> dsl.selectFrom(SITES)
-                    .where(SITES.OWNER_ID.eq(userId).or(SITES.ORGANIZATION_ID.in(orgIds)))
-                    .orderBy(SITES.NAME, SITES.ID).limit(limit + 1).fetch()).size());
-            variants.put("currentFactsCondition", () -> db.read(dsl -> dsl.selectFrom(SITES)
-                    .where(TenantFilter.siteVisible(dsl, scope, SITES))
-                    .orderBy(SITES.NAME, SITES.ID).limit(limit + 1).fetch()).size());
-            variants.put("subQueryCondition", () -> db.read(dsl -> dsl.selectFrom(SITES)
-                    .where(VisibleSitesBenchmark.subQueryVisible(userId))
-                    .orderBy(SITES.NAME, SITES.ID).limit(limit + 1).fetch()).size());
-            variants.put("preRenderedSubQuery", () -> db.read(dsl -> dsl.selectFrom(SITES).where(preRendered)
-                    .orderBy(SITES.NAME, SITES.ID).limit(limit + 1).fetch()).size());
-            variants.put("library", () -> sites.list(scope, SiteFilter.ALL, null, limit).items().size());
+            variants.put(
+                    "snapshotCondition",
+                    () -> db.read(dsl -> dsl.selectFrom(SITES)
+                                    .where(SITES.OWNER_ID.eq(userId).or(SITES.ORGANIZATION_ID.in(orgIds)))
+                                    .orderBy(SITES.NAME, SITES.ID)
+                                    .limit(limit + 1)
+                                    .fetch())
+                            .size());
+            variants.put(
+                    "currentFactsCondition",
+                    () -> db.read(dsl -> dsl.selectFrom(SITES)
+                                    .where(TenantFilter.siteVisible(dsl, scope, SITES))
+                                    .orderBy(SITES.NAME, SITES.ID)
+                                    .limit(limit + 1)
+                                    .fetch())
+                            .size());
+            variants.put(
+                    "subQueryCondition",
+                    () -> db.read(dsl -> dsl.selectFrom(SITES)
+                                    .where(VisibleSitesBenchmark.subQueryVisible(userId))
+                                    .orderBy(SITES.NAME, SITES.ID)
+                                    .limit(limit + 1)
+                                    .fetch())
+                            .size());
+            variants.put(
+                    "preRenderedSubQuery",
+                    () -> db.read(dsl -> dsl.selectFrom(SITES)
+                                    .where(preRendered)
+                                    .orderBy(SITES.NAME, SITES.ID)
+                                    .limit(limit + 1)
+                                    .fetch())
+                            .size());
+            variants.put(
+                    "library",
+                    () -> sites.list(scope, SiteFilter.ALL, null, limit).items().size());
 
             for (var e : variants.entrySet()) {
-                if (e.getValue().getAsInt() < limit) throw new IllegalStateException(e.getKey() + " returned too few rows");
+                if (e.getValue().getAsInt() < limit)
+                    throw new IllegalStateException(e.getKey() + " returned too few rows");
             }
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
             Map<String, List<Double>> perCall = new LinkedHashMap<>();
@@ -80,14 +106,16 @@ public final class VisibleSitesCpuTime {
                     if (b >= warmupBlocks) perCall.get(e.getKey()).add(cpu / 1e6 / calls);
                 }
             }
-            System.out.printf("CPU time per call (ms), %d blocks x %d calls after %d warm-up blocks, page of %d%n",
+            System.out.printf(
+                    "CPU time per call (ms), %d blocks x %d calls after %d warm-up blocks, page of %d%n",
                     blocks, calls, warmupBlocks, limit);
             System.out.printf("%-24s %8s %8s %8s%n", "variant", "median", "p10", "p90");
             for (var e : perCall.entrySet()) {
                 List<Double> v = new ArrayList<>(e.getValue());
                 v.sort(null);
-                System.out.printf("%-24s %8.3f %8.3f %8.3f%n", e.getKey(), v.get(v.size() / 2), v.get(v.size() / 10),
-                        v.get(v.size() * 9 / 10));
+                System.out.printf(
+                        "%-24s %8.3f %8.3f %8.3f%n",
+                        e.getKey(), v.get(v.size() / 2), v.get(v.size() / 10), v.get(v.size() * 9 / 10));
             }
         } finally {
             BenchFiles.deleteRecursively(dir);

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -47,9 +46,11 @@ public class WriteTransactionBenchmark {
         db = DialupDatabase.open(dir.resolve("lib.db"));
         Path rawFile = dir.resolve("raw.db");
         DialupDatabase.open(rawFile).close(); // same schema
-        raw = SqliteOnly.dataSource(rawFile, SqliteOnly.writerConfig(java.time.Duration.ofSeconds(10))).getConnection();
+        raw = SqliteOnly.dataSource(rawFile, SqliteOnly.writerConfig(java.time.Duration.ofSeconds(10)))
+                .getConnection();
         raw.setAutoCommit(false);
-        rawUpdate = raw.prepareStatement("UPDATE system_config SET value = ? WHERE key = 'usage.sample_interval_seconds'");
+        rawUpdate =
+                raw.prepareStatement("UPDATE system_config SET value = ? WHERE key = 'usage.sample_interval_seconds'");
     }
 
     @TearDown(Level.Trial)
@@ -63,8 +64,10 @@ public class WriteTransactionBenchmark {
     @Benchmark
     public int library() {
         String v = Long.toString(30 + (n++ & 1));
-        return db.write(tx -> tx.update(SYSTEM_CONFIG).set(SYSTEM_CONFIG.VALUE, v)
-                .where(SYSTEM_CONFIG.KEY.eq("usage.sample_interval_seconds")).execute());
+        return db.write(tx -> tx.update(SYSTEM_CONFIG)
+                .set(SYSTEM_CONFIG.VALUE, v)
+                .where(SYSTEM_CONFIG.KEY.eq("usage.sample_interval_seconds"))
+                .execute());
     }
 
     @Benchmark

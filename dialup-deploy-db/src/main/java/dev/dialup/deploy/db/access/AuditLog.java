@@ -2,8 +2,8 @@ package dev.dialup.deploy.db.access;
 
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 
-import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import java.time.Clock;
 import java.util.Map;
 import java.util.TreeMap;
@@ -22,8 +22,14 @@ public final class AuditLog {
         this.clock = clock;
     }
 
-    public void record(DSLContext tx, AccessScope actor, String action, String targetType, Object targetId,
-                       Long organizationId, Map<String, ?> details) {
+    public void record(
+            DSLContext tx,
+            AccessScope actor,
+            String action,
+            String targetType,
+            Object targetId,
+            Long organizationId,
+            Map<String, ?> details) {
         tx.insertInto(AUDIT_LOG)
                 .set(AUDIT_LOG.ACTOR_USER_ID, actor.userId().orElse(null))
                 .set(AUDIT_LOG.ACTOR_LABEL, actor.label())

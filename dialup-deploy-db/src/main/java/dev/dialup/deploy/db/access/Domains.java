@@ -2,7 +2,6 @@ package dev.dialup.deploy.db.access;
 
 import com.ibm.icu.text.IDNA;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.access.Inputs;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -20,8 +19,13 @@ public final class Domains {
     private static final Pattern CONTROL_OR_SPACE = Pattern.compile("[\\p{Cc}\\s]");
     /** The WHATWG URL parser's "ends in a number": a last label of digits, or 0x/0X and hex digits. */
     private static final Pattern NUMERIC_LABEL = Pattern.compile("^(?:[0-9]+|0x[0-9a-f]*)$");
-    private static final IDNA UTS46 = IDNA.getUTS46Instance(IDNA.NONTRANSITIONAL_TO_ASCII | IDNA.NONTRANSITIONAL_TO_UNICODE
-            | IDNA.USE_STD3_RULES | IDNA.CHECK_BIDI | IDNA.CHECK_CONTEXTJ | IDNA.CHECK_CONTEXTO);
+
+    private static final IDNA UTS46 = IDNA.getUTS46Instance(IDNA.NONTRANSITIONAL_TO_ASCII
+            | IDNA.NONTRANSITIONAL_TO_UNICODE
+            | IDNA.USE_STD3_RULES
+            | IDNA.CHECK_BIDI
+            | IDNA.CHECK_CONTEXTJ
+            | IDNA.CHECK_CONTEXTO);
 
     private Domains() {}
 
@@ -73,7 +77,8 @@ public final class Domains {
                 throw new ValidationException(field, "labels must be at most " + LABEL_MAX + " octets");
             }
             if (!LABEL.matcher(label).matches()) {
-                throw new ValidationException(field, "labels may contain only letters, digits and '-', not starting or ending with '-'");
+                throw new ValidationException(
+                        field, "labels may contain only letters, digits and '-', not starting or ending with '-'");
             }
         }
         return ascii;
@@ -86,7 +91,8 @@ public final class Domains {
         if (errors.contains(IDNA.Error.LEADING_HYPHEN) || errors.contains(IDNA.Error.TRAILING_HYPHEN)) {
             return "labels must not start or end with '-'";
         }
-        if (errors.contains(IDNA.Error.HYPHEN_3_4)) return "labels must not have '--' in the third and fourth position unless they are punycode (xn--)";
+        if (errors.contains(IDNA.Error.HYPHEN_3_4))
+            return "labels must not have '--' in the third and fourth position unless they are punycode (xn--)";
         if (errors.contains(IDNA.Error.DISALLOWED)) return "contains a character that is not allowed in host names";
         return "is not a valid internationalized host name (IDNA2008 / UTS #46)";
     }
@@ -98,7 +104,8 @@ public final class Domains {
         }
         String v = raw.strip().toLowerCase(Locale.ROOT);
         if (!LABEL.matcher(v).matches()) {
-            throw new ValidationException(field, "must be 1 to 63 of a-z, 0-9 and '-', not starting or ending with '-'");
+            throw new ValidationException(
+                    field, "must be 1 to 63 of a-z, 0-9 and '-', not starting or ending with '-'");
         }
         return v;
     }

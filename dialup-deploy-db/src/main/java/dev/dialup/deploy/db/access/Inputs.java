@@ -2,7 +2,6 @@ package dev.dialup.deploy.db.access;
 
 import com.ibm.icu.text.Normalizer2;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.access.Domains;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +23,8 @@ public final class Inputs {
     public static final int TEXT_MAX = 1000;
 
     private static final Pattern USERNAME = Pattern.compile("^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$");
-    private static final Pattern EMAIL_LOCAL = Pattern.compile("^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$");
+    private static final Pattern EMAIL_LOCAL =
+            Pattern.compile("^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$");
     private static final Pattern CONTROL = Pattern.compile("\\p{Cc}");
     private static final Pattern CONTROL_EXCEPT_TAB_NEWLINE = Pattern.compile("[\\p{Cc}&&[^\\t\\n]]");
     /** Java patterns match code points: a valid surrogate pair is one supplementary character, so this finds only lone halves. */
@@ -36,7 +36,9 @@ public final class Inputs {
      * it does not sit between two visible characters (see {@link #visibleIdentifier}).
      */
     private static final Pattern FORMAT_EXCEPT_JOINERS = Pattern.compile("[\\p{Cf}&&[^\\u200C\\u200D]]");
-    private static final Pattern DANGLING_JOINER = Pattern.compile("(?:^|[\\s\\p{Cf}])[\\u200C\\u200D]|[\\u200C\\u200D](?:$|[\\s\\p{Cf}])");
+
+    private static final Pattern DANGLING_JOINER =
+            Pattern.compile("(?:^|[\\s\\p{Cf}])[\\u200C\\u200D]|[\\u200C\\u200D](?:$|[\\s\\p{Cf}])");
     private static final Normalizer2 NFKC_CASEFOLD = Normalizer2.getNFKCCasefoldInstance();
 
     private Inputs() {}
@@ -46,10 +48,13 @@ public final class Inputs {
         String v = required("username", raw).toLowerCase(Locale.ROOT);
         noControl("username", v);
         if (v.length() < USERNAME_MIN || v.length() > USERNAME_MAX) {
-            throw new ValidationException("username", "must be " + USERNAME_MIN + " to " + USERNAME_MAX + " characters");
+            throw new ValidationException(
+                    "username", "must be " + USERNAME_MIN + " to " + USERNAME_MAX + " characters");
         }
         if (!USERNAME.matcher(v).matches()) {
-            throw new ValidationException("username", "may contain only a-z, 0-9, '.', '_' and '-', and must start and end with a letter or digit");
+            throw new ValidationException(
+                    "username",
+                    "may contain only a-z, 0-9, '.', '_' and '-', and must start and end with a letter or digit");
         }
         return v;
     }
@@ -144,7 +149,8 @@ public final class Inputs {
      * a name cannot pretend to be another ({@code "evil\u202Etxt.exe"}, {@code "admin\u200B"}).
      */
     public static void visibleIdentifier(String field, String v) {
-        if (FORMAT_EXCEPT_JOINERS.matcher(v).find() || DANGLING_JOINER.matcher(v).find()) {
+        if (FORMAT_EXCEPT_JOINERS.matcher(v).find()
+                || DANGLING_JOINER.matcher(v).find()) {
             throw new ValidationException(field, "must not contain bidi controls or invisible format characters");
         }
     }

@@ -1,15 +1,15 @@
 package dev.dialup.deploy.db.access;
 
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.OrgRole;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.generated.tables.AuditLog;
 import dev.dialup.deploy.db.generated.tables.OrganizationMembers;
 import dev.dialup.deploy.db.generated.tables.Organizations;
@@ -23,9 +23,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -119,7 +119,8 @@ public final class TenantFilter {
         Condition reach(Field<Long> owner, Field<Long> organization, boolean managedOnly) {
             if (!active) return DSL.falseCondition();
             if (admin) return DSL.trueCondition();
-            Condition viaOrg = organization == null ? DSL.falseCondition() : organization.in(organizations(managedOnly));
+            Condition viaOrg =
+                    organization == null ? DSL.falseCondition() : organization.in(organizations(managedOnly));
             return owner == null ? viaOrg : owner.eq(userId).or(viaOrg);
         }
     }
@@ -132,10 +133,16 @@ public final class TenantFilter {
      * (Rendering a larger query per call, or reading one JDBC row per membership, is what cost
      * the time — docs/PERFORMANCE.md.)
      */
-    private static final Select<?> FACTS = DSL.select(SU.IS_ACTIVE, SU.IS_ADMIN,
-                    DSL.field(DSL.select(DSL.groupConcat(DSL.concat(SM.ORGANIZATION_ID.cast(String.class), DSL.inline(":"), SM.ROLE)))
-                            .from(SM).join(SO).on(SO.ID.eq(SM.ORGANIZATION_ID))
-                            .where(SM.USER_ID.eq(SU.ID)).and(SO.IS_ACTIVE.isTrue())))
+    private static final Select<?> FACTS = DSL.select(
+                    SU.IS_ACTIVE,
+                    SU.IS_ADMIN,
+                    DSL.field(DSL.select(DSL.groupConcat(
+                                    DSL.concat(SM.ORGANIZATION_ID.cast(String.class), DSL.inline(":"), SM.ROLE)))
+                            .from(SM)
+                            .join(SO)
+                            .on(SO.ID.eq(SM.ORGANIZATION_ID))
+                            .where(SM.USER_ID.eq(SU.ID))
+                            .and(SO.IS_ACTIVE.isTrue())))
             .from(SU)
             .where(SU.ID.eq(DSL.param("uid", Long.class)));
     /** {@link #FACTS} rendered once per dialect (the engine's), then reused by every call. */
@@ -144,7 +151,8 @@ public final class TenantFilter {
     /** The user's facts, read with one indexed query on {@code dsl}'s connection, inside its running transaction. */
     static Facts facts(DSLContext dsl, long uid) {
         return dsl.connectionResult(c -> {
-            String sql = FACTS_SQL.computeIfAbsent(dsl.dialect(), d -> DSL.using(d).render(FACTS));
+            String sql =
+                    FACTS_SQL.computeIfAbsent(dsl.dialect(), d -> DSL.using(d).render(FACTS));
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setLong(1, uid);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -182,8 +190,11 @@ public final class TenantFilter {
 
     private static boolean canManage(Facts f, SitesRecord site) {
         if (!f.active()) return false;
-        return f.admin() || Objects.equals(site.getOwnerId(), f.userId())
-                || f.roles().getOrDefault(site.getOrganizationId(), OrgRole.MEMBER).canManage();
+        return f.admin()
+                || Objects.equals(site.getOwnerId(), f.userId())
+                || f.roles()
+                        .getOrDefault(site.getOrganizationId(), OrgRole.MEMBER)
+                        .canManage();
     }
 
     /** Whether the scope may manage this site row now (facts read in {@code dsl}'s transaction). */
@@ -193,7 +204,8 @@ public final class TenantFilter {
     }
 
     private static SitesRecord requireVisibleSite(DSLContext dsl, Condition visible, long siteId) {
-        SitesRecord site = dsl.selectFrom(SITES).where(SITES.ID.eq(siteId)).and(visible).fetchOne();
+        SitesRecord site =
+                dsl.selectFrom(SITES).where(SITES.ID.eq(siteId)).and(visible).fetchOne();
         if (site == null) {
             throw new NotFoundException("site", siteId);
         }
@@ -217,7 +229,8 @@ public final class TenantFilter {
         Facts f = facts(dsl, scope);
         SitesRecord site = requireVisibleSite(dsl, f.reach(SITES.OWNER_ID, SITES.ORGANIZATION_ID, false), siteId);
         if (!canManage(f, site)) {
-            throw new AccessDeniedException("managing site " + siteId + " needs its owner, an organization owner/admin or a system admin");
+            throw new AccessDeniedException(
+                    "managing site " + siteId + " needs its owner, an organization owner/admin or a system admin");
         }
         return site;
     }
@@ -295,8 +308,10 @@ public final class TenantFilter {
 
     /** The organization if visible; invisible and missing raise the same {@link NotFoundException}. */
     public static OrganizationsRecord requireVisibleOrganization(DSLContext dsl, AccessScope scope, long orgId) {
-        OrganizationsRecord org = dsl.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(orgId))
-                .and(organizationVisible(dsl, scope, ORGANIZATIONS)).fetchOne();
+        OrganizationsRecord org = dsl.selectFrom(ORGANIZATIONS)
+                .where(ORGANIZATIONS.ID.eq(orgId))
+                .and(organizationVisible(dsl, scope, ORGANIZATIONS))
+                .fetchOne();
         if (org == null) {
             throw new NotFoundException("organization", orgId);
         }

@@ -1,19 +1,18 @@
 package dev.dialup.deploy.db.audit;
 
-import dev.dialup.deploy.db.access.AuditLog;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.core.DialupDatabase;
-import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
+import dev.dialup.deploy.db.access.AuditLog;
+import dev.dialup.deploy.db.access.TenantFilter;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.internal.ConfigValues;
-import dev.dialup.deploy.db.generated.tables.records.AuditLogRecord;
-import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.generated.tables.records.AuditLogRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -54,10 +53,15 @@ public final class AuditLogRepository {
                 TenantFilter.requireOrganizationManager(dsl, scope, organizationId, "reading the audit log");
                 where = where.and(A.ORGANIZATION_ID.eq(organizationId));
             } else if (!TenantFilter.isAdmin(dsl, scope) && !TenantFilter.managesAnyOrganization(dsl, scope)) {
-                throw new AccessDeniedException("reading the audit log needs a system admin or an organization owner/admin");
+                throw new AccessDeniedException(
+                        "reading the audit log needs a system admin or an organization owner/admin");
             }
             if (after != null) where = where.and(A.ID.lt(after.id()));
-            var rows = selectBase(dsl).where(where).orderBy(A.ID.desc()).limit(n + 1).fetch(AuditLogRepository::toAuditEntry);
+            var rows = selectBase(dsl)
+                    .where(where)
+                    .orderBy(A.ID.desc())
+                    .limit(n + 1)
+                    .fetch(AuditLogRepository::toAuditEntry);
             return Page.of(rows, n, e -> PageCursor.ofId(e.id()));
         });
     }
@@ -71,19 +75,31 @@ public final class AuditLogRepository {
         TenantFilter.requireSystem(db, scope, "pruning the audit log");
         // The catalogue's definition (30 days minimum), whatever the row says; V45's trigger keeps a
         // 30-day floor in the schema too.
-        long days = db.read(dsl -> ConfigValues.get(db, dsl, ConfigSettings.AUDIT_RETENTION)).toDays();
+        long days = db.read(dsl -> ConfigValues.get(db, dsl, ConfigSettings.AUDIT_RETENTION))
+                .toDays();
         // The trigger compares with SQLite's 'now'; using the same clock keeps the prune inside what it allows.
         Instant cutoff = StoredTime.truncate(Instant.now().minus(Duration.ofDays(days)));
         long total = 0;
         while (true) {
-            int deleted = db.write(tx -> tx.deleteFrom(A).where(A.ID.in(
-                    tx.select(A.ID).from(A).where(A.CREATED_AT.lt(cutoff)).orderBy(A.ID).limit(PRUNE_BATCH))).execute());
+            int deleted = db.write(tx -> tx.deleteFrom(A)
+                    .where(A.ID.in(tx.select(A.ID)
+                            .from(A)
+                            .where(A.CREATED_AT.lt(cutoff))
+                            .orderBy(A.ID)
+                            .limit(PRUNE_BATCH)))
+                    .execute());
             total += deleted;
             if (deleted < PRUNE_BATCH) break;
         }
         if (total > 0) {
             long count = total;
-            db.writeVoid(tx -> audit.record(tx, scope, "audit.prune", "audit_log", null, null,
+            db.writeVoid(tx -> audit.record(
+                    tx,
+                    scope,
+                    "audit.prune",
+                    "audit_log",
+                    null,
+                    null,
                     Map.of("deleted", count, "retentionDays", days)));
         }
         return total;
@@ -94,7 +110,15 @@ public final class AuditLogRepository {
     }
 
     private static AuditEntry toAuditEntry(AuditLogRecord r) {
-        return new AuditEntry(r.getId(), r.getActorUserId(), r.getActorLabel(), r.getAction(), r.getTargetType(),
-                r.getTargetId(), r.getOrganizationId(), r.getCreatedAt(), r.getDetails());
+        return new AuditEntry(
+                r.getId(),
+                r.getActorUserId(),
+                r.getActorLabel(),
+                r.getAction(),
+                r.getTargetType(),
+                r.getTargetId(),
+                r.getOrganizationId(),
+                r.getCreatedAt(),
+                r.getDetails());
     }
 }

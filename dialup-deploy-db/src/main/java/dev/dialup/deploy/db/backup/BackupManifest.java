@@ -21,8 +21,16 @@ import org.jooq.tools.json.ParseException;
  * @param schemaVersion highest applied migration ("1" for a legacy, never-migrated file)
  * @param kind          {@code "backup"} or {@code "pre-migration"}
  */
-public record BackupManifest(int format, String file, String source, Instant createdAt, String kind,
-                             String schemaVersion, long bytes, String sha256, Map<String, Long> rowCounts) {
+public record BackupManifest(
+        int format,
+        String file,
+        String source,
+        Instant createdAt,
+        String kind,
+        String schemaVersion,
+        long bytes,
+        String sha256,
+        Map<String, Long> rowCounts) {
     public static final int FORMAT = 1;
     public static final String SUFFIX = ".manifest.json";
 
@@ -62,9 +70,16 @@ public record BackupManifest(int format, String file, String source, Instant cre
             Map<?, ?> m = (Map<?, ?>) new JSONParser().parse(json);
             Map<String, Long> counts = new TreeMap<>();
             ((Map<?, ?>) m.get("rowCounts")).forEach((k, v) -> counts.put((String) k, ((Number) v).longValue()));
-            return new BackupManifest(((Number) m.get("format")).intValue(), (String) m.get("file"), (String) m.get("source"),
-                    Instant.parse((String) m.get("createdAt")), (String) m.get("kind"), (String) m.get("schemaVersion"),
-                    ((Number) m.get("bytes")).longValue(), (String) m.get("sha256"), counts);
+            return new BackupManifest(
+                    ((Number) m.get("format")).intValue(),
+                    (String) m.get("file"),
+                    (String) m.get("source"),
+                    Instant.parse((String) m.get("createdAt")),
+                    (String) m.get("kind"),
+                    (String) m.get("schemaVersion"),
+                    ((Number) m.get("bytes")).longValue(),
+                    (String) m.get("sha256"),
+                    counts);
         } catch (ParseException | RuntimeException e) {
             throw new DialupDataException("Not a valid backup manifest: " + e.getMessage(), e);
         }

@@ -1,15 +1,14 @@
 package dev.dialup.deploy.db.backup;
 
+import dev.dialup.deploy.db.DialupDataException;
+import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import dev.dialup.deploy.db.Progress;
+import dev.dialup.deploy.db.ReaderConnections;
 import dev.dialup.deploy.db.engine.CopyVerifier;
+import dev.dialup.deploy.db.engine.DatabaseEngine;
 import dev.dialup.deploy.db.engine.FileOps;
 import dev.dialup.deploy.db.engine.PrivateFiles;
-import dev.dialup.deploy.db.engine.DatabaseEngine;
 import dev.dialup.deploy.db.engine.registry.Engines;
-import dev.dialup.deploy.db.ReaderConnections;
-import dev.dialup.deploy.db.DialupDataException;
-import dev.dialup.deploy.db.core.DialupDatabase;
-import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -27,7 +26,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -143,7 +141,8 @@ public final class BackupService {
                 out.add(new Backup(file, manifest, BackupManifest.read(manifest)));
             }
         }
-        out.sort(Comparator.comparing((Backup b) -> b.file().getFileName().toString()).reversed());
+        out.sort(Comparator.comparing((Backup b) -> b.file().getFileName().toString())
+                .reversed());
         return out;
     }
 
@@ -154,7 +153,9 @@ public final class BackupService {
         }
         try {
             if (!ENGINE.looksLikeDatabase(file)) {
-                throw new IncompatibleDatabaseException(IncompatibleDatabaseException.Reason.NOT_SQLITE, file,
+                throw new IncompatibleDatabaseException(
+                        IncompatibleDatabaseException.Reason.NOT_SQLITE,
+                        file,
                         "not an SQLite database, nothing to back up");
             }
         } catch (IOException e) {
@@ -176,7 +177,8 @@ public final class BackupService {
             String name;
             // Names are unique per millisecond; two backups in the same one take the next free stamp.
             while (true) {
-                name = base + "-" + STAMP.format(at) + (KIND_PRE_MIGRATION.equals(kind) ? "-" + KIND_PRE_MIGRATION : "") + ".db";
+                name = base + "-" + STAMP.format(at) + (KIND_PRE_MIGRATION.equals(kind) ? "-" + KIND_PRE_MIGRATION : "")
+                        + ".db";
                 tmp = directory.resolve("." + name + ".tmp");
                 if (!Files.exists(directory.resolve(name)) && !Files.exists(tmp)) break;
                 at = at.plusMillis(1);
@@ -199,15 +201,24 @@ public final class BackupService {
             Path file = directory.resolve(name);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             tmp = null;
-            BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT, name, dbFile.toString(), at, kind,
-                    checked.schemaVersion(), bytes, sha, checked.rowCounts());
+            BackupManifest manifest = new BackupManifest(
+                    BackupManifest.FORMAT,
+                    name,
+                    dbFile.toString(),
+                    at,
+                    kind,
+                    checked.schemaVersion(),
+                    bytes,
+                    sha,
+                    checked.rowCounts());
             Path manifestFile = BackupManifest.pathFor(file);
             FileOps.writeAtomically(manifestFile, manifest.toJson().getBytes(StandardCharsets.UTF_8));
             FileOps.fsyncDirectory(directory);
             prune(base, kind);
             return new Backup(file, manifestFile, manifest);
         } catch (IOException e) {
-            throw new DialupDataException("Backup of " + dbFile + " into " + directory + " failed: " + e.getMessage(), e);
+            throw new DialupDataException(
+                    "Backup of " + dbFile + " into " + directory + " failed: " + e.getMessage(), e);
         } finally {
             if (tmp != null) {
                 try {
@@ -269,16 +280,19 @@ public final class BackupService {
         }
 
         static SizeWatcher start(Path file, long expected, Progress progress, String step) {
-            Thread t = Thread.ofPlatform().daemon().name("dialup-backup-progress").start(() -> {
-                try {
-                    while (!Thread.currentThread().isInterrupted()) {
-                        progress.update(step, Math.min(FileOps.sizeOrZero(file), expected), expected);
-                        Thread.sleep(200);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            Thread t = Thread.ofPlatform()
+                    .daemon()
+                    .name("dialup-backup-progress")
+                    .start(() -> {
+                        try {
+                            while (!Thread.currentThread().isInterrupted()) {
+                                progress.update(step, Math.min(FileOps.sizeOrZero(file), expected), expected);
+                                Thread.sleep(200);
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
             return new SizeWatcher(t);
         }
 

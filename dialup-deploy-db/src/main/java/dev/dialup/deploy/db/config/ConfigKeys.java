@@ -9,6 +9,7 @@ public final class ConfigKeys {
     public static final String USAGE_SAMPLE_INTERVAL_SECONDS = "usage.sample_interval_seconds";
     /** How far in the future a usage sample may lie (monitoring host clock skew); seeded by V60. */
     public static final String USAGE_MAX_CLOCK_SKEW_SECONDS = "usage.max_clock_skew_seconds";
+
     public static final String DEPLOYMENT_LOG_ARCHIVE_AFTER_DAYS = "deployments.log_archive_after_days";
     public static final String AUDIT_RETENTION_DAYS = "audit.retention_days";
     public static final String BCRYPT_COST = "security.bcrypt_cost";
@@ -25,7 +26,8 @@ public final class ConfigKeys {
     public static final String ARGON2_ITERATIONS = "security.argon2_iterations";
     public static final String ARGON2_PARALLELISM = "security.argon2_parallelism";
 
-    // Login throttling per account: failures before a lockout, and the first lockout's length (doubling, capped at a day).
+    // Login throttling per account: failures before a lockout, and the first lockout's length (doubling, capped at a
+    // day).
     public static final String LOGIN_FAILURE_THRESHOLD = "security.login_failure_threshold";
     public static final String LOGIN_LOCKOUT_SECONDS = "security.login_lockout_seconds";
 }

@@ -27,8 +27,13 @@ public final class ConfigSetting<T> {
     private final Function<T, String> format;
     private final Function<T, String> problem;
 
-    private ConfigSetting(String key, Class<T> type, T defaultValue, Function<String, T> parse, Function<T, String> format,
-                          Function<T, String> problem) {
+    private ConfigSetting(
+            String key,
+            Class<T> type,
+            T defaultValue,
+            Function<String, T> parse,
+            Function<T, String> format,
+            Function<T, String> problem) {
         this.key = key;
         this.type = type;
         this.defaultValue = defaultValue;
@@ -39,42 +44,73 @@ public final class ConfigSetting<T> {
 
     /** A whole-number setting within [min, max]. */
     public static ConfigSetting<Long> integer(String key, long defaultValue, long min, long max) {
-        return new ConfigSetting<>(key, Long.class, defaultValue, s -> Long.parseLong(s.trim()), String::valueOf,
+        return new ConfigSetting<>(
+                key,
+                Long.class,
+                defaultValue,
+                s -> Long.parseLong(s.trim()),
+                String::valueOf,
                 v -> v < min || v > max ? "must be between " + min + " and " + max : null);
     }
 
     /** A duration stored as whole {@code unit}s, within [min, max]. */
-    public static ConfigSetting<Duration> duration(String key, ChronoUnit unit, Duration defaultValue, Duration min, Duration max) {
-        return new ConfigSetting<>(key, Duration.class, defaultValue,
+    public static ConfigSetting<Duration> duration(
+            String key, ChronoUnit unit, Duration defaultValue, Duration min, Duration max) {
+        return new ConfigSetting<>(
+                key,
+                Duration.class,
+                defaultValue,
                 s -> Duration.of(Long.parseLong(s.trim()), unit),
                 v -> String.valueOf(v.dividedBy(unit.getDuration())),
-                v -> v.compareTo(min) < 0 || v.compareTo(max) > 0 ? "must be between " + min + " and " + max
-                        : !v.equals(unit.getDuration().multipliedBy(v.dividedBy(unit.getDuration()))) ? "must be whole " + unit.name().toLowerCase(Locale.ROOT) : null);
+                v -> v.compareTo(min) < 0 || v.compareTo(max) > 0
+                        ? "must be between " + min + " and " + max
+                        : !v.equals(unit.getDuration().multipliedBy(v.dividedBy(unit.getDuration())))
+                                ? "must be whole " + unit.name().toLowerCase(Locale.ROOT)
+                                : null);
     }
 
     /** A boolean stored as {@code true}/{@code false}. */
     public static ConfigSetting<Boolean> bool(String key, boolean defaultValue) {
-        return new ConfigSetting<>(key, Boolean.class, defaultValue, s -> switch (s.trim().toLowerCase(Locale.ROOT)) {
-            case "true", "1" -> true;
-            case "false", "0" -> false;
-            default -> throw new IllegalArgumentException("not a boolean");
-        }, String::valueOf, v -> null);
+        return new ConfigSetting<>(
+                key,
+                Boolean.class,
+                defaultValue,
+                s -> switch (s.trim().toLowerCase(Locale.ROOT)) {
+                    case "true", "1" -> true;
+                    case "false", "0" -> false;
+                    default -> throw new IllegalArgumentException("not a boolean");
+                },
+                String::valueOf,
+                v -> null);
     }
 
     /** One of a fixed set of lower-case words (stored trimmed, compared case-insensitively). */
     public static ConfigSetting<String> oneOf(String key, String defaultValue, java.util.Set<String> allowed) {
         java.util.Set<String> words = java.util.Set.copyOf(allowed);
-        return new ConfigSetting<>(key, String.class, defaultValue, s -> s.trim().toLowerCase(Locale.ROOT), s -> s,
+        return new ConfigSetting<>(
+                key,
+                String.class,
+                defaultValue,
+                s -> s.trim().toLowerCase(Locale.ROOT),
+                s -> s,
                 v -> words.contains(v) ? null : "must be one of " + new java.util.TreeSet<>(words));
     }
 
     /** A single-line string of 1..maxLength characters: no control characters, no lone surrogates. */
     public static ConfigSetting<String> string(String key, String defaultValue, int maxLength) {
-        return new ConfigSetting<>(key, String.class, defaultValue, s -> s, s -> s,
-                v -> v.isBlank() ? "must not be blank"
-                        : v.length() > maxLength ? "must be at most " + maxLength + " characters"
-                        : v.chars().anyMatch(Character::isISOControl) ? "must not contain control characters"
-                        : problemOf(() -> Inputs.noLoneSurrogate(key, v)));
+        return new ConfigSetting<>(
+                key,
+                String.class,
+                defaultValue,
+                s -> s,
+                s -> s,
+                v -> v.isBlank()
+                        ? "must not be blank"
+                        : v.length() > maxLength
+                                ? "must be at most " + maxLength + " characters"
+                                : v.chars().anyMatch(Character::isISOControl)
+                                        ? "must not contain control characters"
+                                        : problemOf(() -> Inputs.noLoneSurrogate(key, v)));
     }
 
     /**

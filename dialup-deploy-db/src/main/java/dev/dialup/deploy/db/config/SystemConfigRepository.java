@@ -1,16 +1,15 @@
 package dev.dialup.deploy.db.config;
 
-import dev.dialup.deploy.db.config.internal.ConfigValues;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.access.AuditLog;
-import dev.dialup.deploy.db.generated.tables.SystemConfig;
-import dev.dialup.deploy.db.generated.tables.records.SystemConfigRecord;
-import dev.dialup.deploy.db.engine.jooq.StoredTime;
-import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.access.Inputs;
 import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.generated.tables.SystemConfig;
+import dev.dialup.deploy.db.generated.tables.records.SystemConfigRecord;
 import java.util.List;
 import java.util.Map;
 import org.jooq.DSLContext;
@@ -46,8 +45,10 @@ public final class SystemConfigRepository {
             TenantFilter.requireActive(dsl, scope, "reading system configuration");
             // What ConfigValues.get reads for the same database (config.internal, used by the other repositories).
             ConfigSetting<T> own = ConfigSettings.authoritative(setting, db.insecurePasswordHashingForTests());
-            return own.parseOrDefault(dsl.select(SYSTEM_CONFIG.VALUE).from(SYSTEM_CONFIG)
-                    .where(SYSTEM_CONFIG.KEY.eq(own.key())).fetchOne(SYSTEM_CONFIG.VALUE));
+            return own.parseOrDefault(dsl.select(SYSTEM_CONFIG.VALUE)
+                    .from(SYSTEM_CONFIG)
+                    .where(SYSTEM_CONFIG.KEY.eq(own.key()))
+                    .fetchOne(SYSTEM_CONFIG.VALUE));
         });
     }
 
@@ -58,18 +59,26 @@ public final class SystemConfigRepository {
         String text = own.formatValidated(value);
         db.writeVoid(tx -> {
             TenantFilter.requireAdmin(tx, scope, "changing system configuration");
-            String old = tx.select(C.VALUE).from(C).where(C.KEY.eq(setting.key())).fetchOne(C.VALUE);
+            String old =
+                    tx.select(C.VALUE).from(C).where(C.KEY.eq(setting.key())).fetchOne(C.VALUE);
             tx.insertInto(C)
                     .set(C.KEY, setting.key())
                     .set(C.VALUE, text)
                     .set(C.UPDATED_AT, StoredTime.truncate(db.clock().instant()))
-                    .onConflict(C.KEY).doUpdate()
+                    .onConflict(C.KEY)
+                    .doUpdate()
                     .set(C.VALUE, text)
                     .set(C.UPDATED_AT, StoredTime.truncate(db.clock().instant()))
                     .execute();
             String shownOld = auditable(setting.key(), old);
             String shownNew = auditable(setting.key(), text);
-            audit.record(tx, scope, "config.set", "system_config", setting.key(), null,
+            audit.record(
+                    tx,
+                    scope,
+                    "config.set",
+                    "system_config",
+                    setting.key(),
+                    null,
                     old == null ? Map.of("new", shownNew) : Map.of("old", shownOld, "new", shownNew));
         });
     }

@@ -1,6 +1,5 @@
 package dev.dialup.deploy.db.core;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import java.util.Objects;
 import java.util.Optional;
@@ -68,7 +67,9 @@ public final class AccessScope {
     /** The label if valid ({@link #COMPONENT}); {@link ValidationException} otherwise (no control, bidi or format characters, no spaces). */
     public static String validComponent(String component) {
         if (component == null || !COMPONENT.matcher(component).matches()) {
-            throw new ValidationException("component", "must be 1 to 48 of A-Z, a-z, 0-9, '.', '_', ':' and '-', starting with a letter or digit");
+            throw new ValidationException(
+                    "component",
+                    "must be 1 to 48 of A-Z, a-z, 0-9, '.', '_', ':' and '-', starting with a letter or digit");
         }
         return component;
     }

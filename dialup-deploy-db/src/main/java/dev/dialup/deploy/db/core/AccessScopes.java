@@ -1,7 +1,5 @@
 package dev.dialup.deploy.db.core;
 
-import static dev.dialup.deploy.db.generated.Tables.USERS;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import org.jooq.impl.DSL;
 
@@ -23,7 +21,9 @@ public final class AccessScopes {
     public AccessScope forUser(long userId) {
         return db.read(dsl -> {
             // By name, not through the generated classes: the core sits below the repositories.
-            if (!dsl.fetchExists(DSL.table(DSL.name("users")), DSL.field(DSL.name("id"), Long.class).eq(userId))) {
+            if (!dsl.fetchExists(
+                    DSL.table(DSL.name("users")),
+                    DSL.field(DSL.name("id"), Long.class).eq(userId))) {
                 throw new NotFoundException("user", userId);
             }
             return AccessScope.user(userId);

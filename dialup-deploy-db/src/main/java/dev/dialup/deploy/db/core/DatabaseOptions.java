@@ -31,7 +31,6 @@ abstract class DatabaseOptions<B extends DatabaseOptions<B>> {
     final DatabaseEngine engine = Engines.files();
     Boolean createDirectories;
 
-
     DatabaseOptions() {}
 
     abstract B self();
@@ -121,5 +120,4 @@ abstract class DatabaseOptions<B extends DatabaseOptions<B>> {
         this.createDirectories = create;
         return self();
     }
-
 }

@@ -1,22 +1,19 @@
 package dev.dialup.deploy.db.core;
 
-import dev.dialup.deploy.db.engine.StartupWarmup;
-import dev.dialup.deploy.db.SchemaStatus;
-import dev.dialup.deploy.db.engine.DatabaseEngine;
-import dev.dialup.deploy.db.engine.registry.Engines;
-import dev.dialup.deploy.db.engine.OpenDatabases;
 import dev.dialup.deploy.db.ReaderConnections;
-import dev.dialup.deploy.db.engine.SchemaTables;
+import dev.dialup.deploy.db.SchemaStatus;
 import dev.dialup.deploy.db.SqlFunction;
+import dev.dialup.deploy.db.engine.DatabaseEngine;
+import dev.dialup.deploy.db.engine.OpenDatabases;
+import dev.dialup.deploy.db.engine.SchemaTables;
+import dev.dialup.deploy.db.engine.StartupWarmup;
+import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.migration.Migrator;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jooq.DSLContext;
@@ -41,12 +38,14 @@ import org.slf4j.LoggerFactory;
 public final class DialupDatabase implements AutoCloseable, ReaderConnections {
     /** Environment variable that overrides the default file. */
     public static final String ENV_VAR = "DIALUP_DB";
+
     public static final Path DEFAULT_PATH = Path.of("data", "dialup-deploy.db");
     /** Flyway location of the library's own migrations (those of the file engine). */
     public static final String MIGRATIONS = Engines.files().migrationsLocation();
 
     private static final Logger log = LoggerFactory.getLogger(DialupDatabase.class);
-    private static final java.util.concurrent.atomic.AtomicBoolean INSECURE_HASHING_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.util.concurrent.atomic.AtomicBoolean INSECURE_HASHING_WARNED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     static {
         System.setProperty("org.jooq.no-logo", "true");
@@ -59,10 +58,12 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
     private final Transactions transactions;
     /** The database whose read or write transaction runs on this thread (innermost), for {@link #inTransaction()}. */
     private static final ThreadLocal<DialupDatabase> ACTIVE = new ThreadLocal<>();
+
     private final SystemGrant systemGrant;
     private final SchemaStatus statusAtOpen;
     /** Whether open() took the Flyway-free up-to-date path (tests assert it). */
     private final boolean flywaySkipped;
+
     private final Path openKey;
     private final DatabaseEngine engine;
     private final DatabaseEngine.BackgroundCheckpoints checkpointer;
@@ -230,7 +231,8 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
      */
     public dev.dialup.deploy.db.core.AccessScope systemScope(String component) {
         if (systemGrant == null) {
-            throw new IllegalStateException("this database was opened without DialupDatabase.Builder.allowSystemScope(): it mints no system scope");
+            throw new IllegalStateException(
+                    "this database was opened without DialupDatabase.Builder.allowSystemScope(): it mints no system scope");
         }
         return dev.dialup.deploy.db.core.AccessScope.system(systemGrant, component);
     }

@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** A member's role in an organization; stored lower-case in {@code organization_members.role}. */
 public enum OrgRole {
-    OWNER, ADMIN, MEMBER;
+    OWNER,
+    ADMIN,
+    MEMBER;
 
     public String dbValue() {
         return name().toLowerCase(Locale.ROOT);

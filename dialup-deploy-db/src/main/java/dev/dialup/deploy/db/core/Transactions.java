@@ -1,7 +1,5 @@
 package dev.dialup.deploy.db.core;
 
-import dev.dialup.deploy.db.engine.JooqConfig;
-import dev.dialup.deploy.db.engine.StartupWarmup;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.dialup.deploy.db.DatabaseBusyException;
@@ -10,6 +8,8 @@ import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.OperationInterruptedException;
 import dev.dialup.deploy.db.SqlFunction;
 import dev.dialup.deploy.db.engine.DatabaseEngine;
+import dev.dialup.deploy.db.engine.JooqConfig;
+import dev.dialup.deploy.db.engine.StartupWarmup;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -17,11 +17,7 @@ import java.time.Duration;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
-import org.jooq.conf.ExecuteWithoutWhere;
-import org.jooq.conf.Settings;
-import org.jooq.impl.DSL;
 import org.jooq.impl.DataSourceConnectionProvider;
-import org.jooq.impl.DefaultConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +52,8 @@ final class Transactions {
         int writers = engine.singleWriter() ? 1 : readers;
         this.writerPool = pool("dialup-writer", engine.writerDataSource(path, busyTimeout), writers, writeWait, false);
         try {
-            this.readerPool = pool("dialup-reader", engine.readerDataSource(path, busyTimeout), readers, writeWait, true);
+            this.readerPool =
+                    pool("dialup-reader", engine.readerDataSource(path, busyTimeout), readers, writeWait, true);
         } catch (RuntimeException e) {
             writerPool.close();
             throw e;
@@ -139,8 +136,10 @@ final class Transactions {
             engine.eraseOnDelete(c, false);
             DatabaseEngine.Checkpoint cp = engine.truncateLog(c);
             if (cp.busy()) {
-                log.warn("Could not truncate the WAL of {} after erasing sensitive content: readers held it;"
-                        + " it is truncated by the next checkpoint", path);
+                log.warn(
+                        "Could not truncate the WAL of {} after erasing sensitive content: readers held it;"
+                                + " it is truncated by the next checkpoint",
+                        path);
             }
         } catch (SQLException e) {
             log.warn("Could not truncate the WAL of {} after erasing sensitive content: {}", path, e.getMessage());
@@ -178,13 +177,14 @@ final class Transactions {
             if (t instanceof SQLException && engine.isBusy(t)) {
                 return new DatabaseBusyException(DatabaseBusyException.Reason.FILE_LOCKED, path, waited, e);
             }
-            if (t instanceof SQLException sql && sql.getMessage() != null && sql.getMessage().contains("has been closed")) {
+            if (t instanceof SQLException sql
+                    && sql.getMessage() != null
+                    && sql.getMessage().contains("has been closed")) {
                 return new DatabaseClosedException(path, e);
             }
         }
         return engine.translateStorageFailure(path, e);
     }
-
 
     /** A snapshot read, or the joined write when this thread is inside one. */
     <T> T read(Function<DSLContext, T> work) {
@@ -220,8 +220,10 @@ final class Transactions {
         try (Connection c = writerPool.getConnection()) {
             return work.apply(c);
         } catch (SQLException e) {
-            throw translate(new DialupDataException("Database maintenance on " + path + " failed: " + e.getMessage(), e),
-                    e, started);
+            throw translate(
+                    new DialupDataException("Database maintenance on " + path + " failed: " + e.getMessage(), e),
+                    e,
+                    started);
         } catch (RuntimeException e) {
             throw translate(e, started);
         } finally {
@@ -247,7 +249,6 @@ final class Transactions {
         RuntimeException typed = translate(new RuntimeException(e.getMessage(), e), started);
         return typed.getCause() == e ? generic : typed;
     }
-
 
     /** Closes the pools; threads queued on the writer are woken at once. */
     void close(Runnable beforePools) {
@@ -280,5 +281,4 @@ final class Transactions {
     private static DSLContext dsl(DataSource ds, DatabaseEngine engine) {
         return JooqConfig.dsl(new DataSourceConnectionProvider(ds), engine.dialect());
     }
-
 }

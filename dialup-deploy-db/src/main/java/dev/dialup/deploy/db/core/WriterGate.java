@@ -39,8 +39,11 @@ final class WriterGate {
                     return;
                 }
                 if (left <= 0) {
-                    throw new DatabaseBusyException(DatabaseBusyException.Reason.WRITER_QUEUE, path,
-                            Duration.ofNanos(System.nanoTime() - started), null);
+                    throw new DatabaseBusyException(
+                            DatabaseBusyException.Reason.WRITER_QUEUE,
+                            path,
+                            Duration.ofNanos(System.nanoTime() - started),
+                            null);
                 }
                 try {
                     left = changed.awaitNanos(left);

@@ -3,30 +3,21 @@ package dev.dialup.deploy.db.deploy;
 import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENTS;
 import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENT_LOG_ARCHIVES;
 import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENT_LOG_CHUNKS;
-import static dev.dialup.deploy.db.generated.Tables.SITES;
 
-import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
-import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.Page;
-import dev.dialup.deploy.db.PageCursor;
-import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.access.AuditLog;
-import dev.dialup.deploy.db.config.ConfigSettings;
-import dev.dialup.deploy.db.config.internal.ConfigValues;
-import dev.dialup.deploy.db.generated.tables.DeploymentLogArchives;
-import dev.dialup.deploy.db.config.ConfigKeys;
-import dev.dialup.deploy.db.generated.tables.DeploymentLogChunks;
-import dev.dialup.deploy.db.generated.tables.Deployments;
-import dev.dialup.deploy.db.generated.tables.Sites;
-import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.engine.jooq.StoredTime;
-import dev.dialup.deploy.db.sites.Branches;
-import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.access.Inputs;
 import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.access.UniqueConstraints;
+import dev.dialup.deploy.db.config.ConfigSettings;
+import dev.dialup.deploy.db.config.internal.ConfigValues;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.generated.tables.DeploymentLogArchives;
+import dev.dialup.deploy.db.generated.tables.DeploymentLogChunks;
+import dev.dialup.deploy.db.generated.tables.Deployments;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,15 +25,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.jooq.DSLContext;
 import org.jooq.Record;
-import org.jooq.SelectJoinStep;
 import org.jooq.impl.DSL;
 
 /**
@@ -73,17 +61,25 @@ final class DeploymentLogs {
     int append(AccessScope scope, long deploymentId, String chunk) {
         if (chunk == null || chunk.isEmpty()) throw new ValidationException("chunk", "must not be empty");
         byte[] bytes = chunk.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length > DeploymentRepository.MAX_CHUNK_BYTES) throw new ValidationException("chunk", "must be at most " + DeploymentRepository.MAX_CHUNK_BYTES + " bytes");
+        if (bytes.length > DeploymentRepository.MAX_CHUNK_BYTES)
+            throw new ValidationException(
+                    "chunk", "must be at most " + DeploymentRepository.MAX_CHUNK_BYTES + " bytes");
         Inputs.noLoneSurrogate("chunk", chunk);
         return db.write(tx -> {
             Record row = deployments.requireBuilder(tx, scope, deploymentId);
             if (DeploymentStatus.fromDb(row.get(D.STATUS)) != DeploymentStatus.BUILDING) {
-                throw new ConflictException("deployment " + deploymentId + " is " + row.get(D.STATUS) + "; logs are appended only while building");
+                throw new ConflictException("deployment " + deploymentId + " is " + row.get(D.STATUS)
+                        + "; logs are appended only while building");
             }
             if (Boolean.TRUE.equals(row.get(D.LOG_TRUNCATED))) return 0;
             long cap = ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_MAX_LOG_BYTES);
             long used = row.get(D.LOG_BYTES);
-            int seq = tx.select(DSL.coalesce(DSL.max(C.SEQ), -1)).from(C).where(C.DEPLOYMENT_ID.eq(deploymentId)).fetchOne().value1() + 1;
+            int seq = tx.select(DSL.coalesce(DSL.max(C.SEQ), -1))
+                            .from(C)
+                            .where(C.DEPLOYMENT_ID.eq(deploymentId))
+                            .fetchOne()
+                            .value1()
+                    + 1;
             String kept = chunk;
             boolean truncate = used + bytes.length > cap;
             if (truncate) kept = Utf8.prefix(chunk, (int) Math.max(0, cap - used));
@@ -93,7 +89,8 @@ final class DeploymentLogs {
             tx.update(D)
                     .set(D.LOG_BYTES, (int) (used + keptBytes))
                     .set(D.LOG_TRUNCATED, truncate)
-                    .where(D.ID.eq(deploymentId)).execute();
+                    .where(D.ID.eq(deploymentId))
+                    .execute();
             // Not audited: a log chunk is build output, not an administrative action, and the
             // chunk table is its own record. The deployment's status changes are audited.
             return keptBytes;
@@ -106,8 +103,10 @@ final class DeploymentLogs {
             Record row = deployments.requireVisible(dsl, scope, deploymentId);
             boolean truncated = Boolean.TRUE.equals(row.get(D.LOG_TRUNCATED));
             if (row.get(D.LOG_ARCHIVED_AT) != null) {
-                byte[] gz = dsl.select(A.COMPRESSED).from(A)
-                        .where(A.DEPLOYMENT_ID.eq(deploymentId)).fetchOne(A.COMPRESSED);
+                byte[] gz = dsl.select(A.COMPRESSED)
+                        .from(A)
+                        .where(A.DEPLOYMENT_ID.eq(deploymentId))
+                        .fetchOne(A.COMPRESSED);
                 return new BuildLog(deploymentId, gz == null ? "" : gunzip(gz), truncated, true);
             }
             return new BuildLog(deploymentId, concatenatedChunks(dsl, deploymentId), truncated, false);
@@ -123,34 +122,49 @@ final class DeploymentLogs {
      * false nothing is archived (0, no audit row): logs stay in their chunks.
      */
     int archiveOld(AccessScope scope, int batchSize) {
-        if (batchSize < 1 || batchSize > 10_000) throw new ValidationException("batchSize", "must be between 1 and 10000");
+        if (batchSize < 1 || batchSize > 10_000)
+            throw new ValidationException("batchSize", "must be between 1 and 10000");
         return db.write(tx -> {
             TenantFilter.requireAdmin(tx, scope, "archiving build logs");
             if (!ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED)) return 0;
-            long days = ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER).toDays();
+            long days = ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER)
+                    .toDays();
             Instant now = now();
             Instant cutoff = now.minus(Duration.ofDays(days));
-            List<Long> ids = tx.select(D.ID).from(D)
-                    .where(D.LOG_ARCHIVED_AT.isNull()).and(D.FINISHED_AT.isNotNull()).and(D.FINISHED_AT.lt(cutoff))
-                    .orderBy(D.FINISHED_AT).limit(batchSize)
+            List<Long> ids = tx.select(D.ID)
+                    .from(D)
+                    .where(D.LOG_ARCHIVED_AT.isNull())
+                    .and(D.FINISHED_AT.isNotNull())
+                    .and(D.FINISHED_AT.lt(cutoff))
+                    .orderBy(D.FINISHED_AT)
+                    .limit(batchSize)
                     .fetch(D.ID);
             for (long id : ids) {
                 String text = concatenatedChunks(tx, id);
                 int chunks = tx.fetchCount(C, C.DEPLOYMENT_ID.eq(id));
                 // One archive per deployment is the primary key's rule, not the select's above.
-                UniqueConstraints.conflictOn(Map.of("deployment_log_archives.deployment_id",
-                        "build logs were archived by another writer at the same time; try again"), () -> tx.insertInto(A)
-                        .set(A.DEPLOYMENT_ID, id)
-                        .set(A.COMPRESSED, gzip(text))
-                        .set(A.ORIGINAL_BYTES, text.getBytes(StandardCharsets.UTF_8).length)
-                        .set(A.CHUNK_COUNT, chunks)
-                        .set(A.ARCHIVED_AT, now)
-                        .execute());
+                UniqueConstraints.conflictOn(
+                        Map.of(
+                                "deployment_log_archives.deployment_id",
+                                "build logs were archived by another writer at the same time; try again"),
+                        () -> tx.insertInto(A)
+                                .set(A.DEPLOYMENT_ID, id)
+                                .set(A.COMPRESSED, gzip(text))
+                                .set(A.ORIGINAL_BYTES, text.getBytes(StandardCharsets.UTF_8).length)
+                                .set(A.CHUNK_COUNT, chunks)
+                                .set(A.ARCHIVED_AT, now)
+                                .execute());
                 tx.deleteFrom(C).where(C.DEPLOYMENT_ID.eq(id)).execute();
                 tx.update(D).set(D.LOG_ARCHIVED_AT, now).where(D.ID.eq(id)).execute();
             }
             if (!ids.isEmpty()) {
-                audit.record(tx, scope, "deployment.logs_archive", "deployment", null, null,
+                audit.record(
+                        tx,
+                        scope,
+                        "deployment.logs_archive",
+                        "deployment",
+                        null,
+                        null,
                         Map.of("count", ids.size(), "olderThanDays", days));
             }
             return ids.size();
@@ -159,18 +173,26 @@ final class DeploymentLogs {
 
     /** A chunk at {@code seq}: UNIQUE(deployment_id, seq) decides if another writer took that place first. */
     private void insertChunk(DSLContext tx, long deploymentId, int seq, String content) {
-        UniqueConstraints.conflictOn(Map.of("deployment_log_chunks.deployment_id",
-                "deployment " + deploymentId + ": another writer appended to the log at the same time; try again"), () -> tx.insertInto(C)
-                .set(C.DEPLOYMENT_ID, deploymentId)
-                .set(C.SEQ, seq)
-                .set(C.CONTENT, content)
-                .set(C.CREATED_AT, now())
-                .execute());
+        UniqueConstraints.conflictOn(
+                Map.of(
+                        "deployment_log_chunks.deployment_id",
+                        "deployment " + deploymentId
+                                + ": another writer appended to the log at the same time; try again"),
+                () -> tx.insertInto(C)
+                        .set(C.DEPLOYMENT_ID, deploymentId)
+                        .set(C.SEQ, seq)
+                        .set(C.CONTENT, content)
+                        .set(C.CREATED_AT, now())
+                        .execute());
     }
 
     private String concatenatedChunks(DSLContext dsl, long deploymentId) {
         StringBuilder sb = new StringBuilder();
-        dsl.select(C.CONTENT).from(C).where(C.DEPLOYMENT_ID.eq(deploymentId)).orderBy(C.SEQ).forEach(r -> sb.append(r.value1()));
+        dsl.select(C.CONTENT)
+                .from(C)
+                .where(C.DEPLOYMENT_ID.eq(deploymentId))
+                .orderBy(C.SEQ)
+                .forEach(r -> sb.append(r.value1()));
         return sb.toString();
     }
 
@@ -212,4 +234,5 @@ final class DeploymentLogs {
             }
             return s.substring(0, i);
         }
-    }}
+    }
+}

@@ -6,40 +6,29 @@ import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENT_LOG_CHUNKS;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
-import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.access.AuditLog;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
 import dev.dialup.deploy.db.config.ConfigSettings;
-import dev.dialup.deploy.db.config.internal.ConfigValues;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.generated.tables.DeploymentLogArchives;
-import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.generated.tables.DeploymentLogChunks;
 import dev.dialup.deploy.db.generated.tables.Deployments;
 import dev.dialup.deploy.db.generated.tables.Sites;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.sites.Branches;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.Inputs;
-import dev.dialup.deploy.db.access.TenantFilter;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.SelectJoinStep;
@@ -58,6 +47,7 @@ import org.jooq.impl.DSL;
 public final class DeploymentRepository {
     /** Default cap when {@code deployments.max_log_bytes} is missing: the catalogue's default. */
     public static final long DEFAULT_MAX_LOG_BYTES = ConfigSettings.DEPLOYMENT_MAX_LOG_BYTES.defaultValue();
+
     public static final int MAX_CHUNK_BYTES = 256 * 1024;
 
     private static final Deployments D = DEPLOYMENTS;
@@ -85,14 +75,16 @@ public final class DeploymentRepository {
     public Deployment create(AccessScope scope, long siteId, NewDeployment request) {
         Inputs.notNull("request", request);
         String hash = optional("commitHash", request.commitHash(), 64);
-        if (hash != null && !hash.matches("[0-9a-fA-F]{4,64}")) throw new ValidationException("commitHash", "must be 4-64 hex digits");
+        if (hash != null && !hash.matches("[0-9a-fA-F]{4,64}"))
+            throw new ValidationException("commitHash", "must be 4-64 hex digits");
         String message = optional("commitMessage", request.commitMessage(), 4096);
         String requested = Branches.optional("branch", request.branch());
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireDeployableSite(tx, scope, siteId);
             String branch = requested;
             if (branch != null && !branch.equals(site.getBranch()) && !TenantFilter.canManage(tx, scope, site)) {
-                throw new AccessDeniedException("deploying another branch than the site's configured one needs a site manager");
+                throw new AccessDeniedException(
+                        "deploying another branch than the site's configured one needs a site manager");
             }
             if (branch == null) {
                 // A branch stored before validation existed (or behind the API) is never handed on unchecked.
@@ -106,8 +98,16 @@ public final class DeploymentRepository {
                     .set(D.DEPLOYED_BY, scope.userId().orElse(null))
                     .set(D.STATUS, DeploymentStatus.PENDING.dbValue())
                     .set(D.DEPLOYED_AT, now())
-                    .returning(D.ID).fetchOne().getId();
-            audit.record(tx, scope, "deployment.create", "deployment", id, site.getOrganizationId(),
+                    .returning(D.ID)
+                    .fetchOne()
+                    .getId();
+            audit.record(
+                    tx,
+                    scope,
+                    "deployment.create",
+                    "deployment",
+                    id,
+                    site.getOrganizationId(),
                     detailsOf("siteId", siteId, "commitHash", hash, "branch", requested));
             return load(tx, id);
         });
@@ -135,12 +135,20 @@ public final class DeploymentRepository {
                 update = update.set(D.STARTED_AT, now);
             } else {
                 Instant started = row.get(D.STARTED_AT);
-                Integer seconds = started == null ? null : (int) Math.max(0, Duration.between(started, now).toSeconds());
+                Integer seconds = started == null
+                        ? null
+                        : (int) Math.max(0, Duration.between(started, now).toSeconds());
                 update = update.set(D.FINISHED_AT, now).set(D.BUILD_TIME_SECONDS, seconds);
             }
             // The status guard makes a concurrent change lose instead of overwrite.
             update.where(D.ID.eq(deploymentId)).and(D.STATUS.eq(from.dbValue())).execute();
-            audit.record(tx, scope, "deployment.status", "deployment", deploymentId, row.get(S.ORGANIZATION_ID),
+            audit.record(
+                    tx,
+                    scope,
+                    "deployment.status",
+                    "deployment",
+                    deploymentId,
+                    row.get(S.ORGANIZATION_ID),
                     Map.of("from", from.dbValue(), "to", to.dbValue()));
             return load(tx, deploymentId);
         });
@@ -184,8 +192,10 @@ public final class DeploymentRepository {
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             return selectBase(dsl)
-                    .where(D.SITE_ID.eq(siteId)).and(D.STATUS.eq(DeploymentStatus.SUCCESS.dbValue()))
-                    .orderBy(D.ID.desc()).limit(1)
+                    .where(D.SITE_ID.eq(siteId))
+                    .and(D.STATUS.eq(DeploymentStatus.SUCCESS.dbValue()))
+                    .orderBy(D.ID.desc())
+                    .limit(1)
                     .fetchOptional(this::toDeployment);
         });
     }
@@ -207,10 +217,21 @@ public final class DeploymentRepository {
     }
 
     private Deployment toDeployment(Record r) {
-        return new Deployment(r.get(D.ID), r.get(D.SITE_ID), r.get(D.COMMIT_HASH), r.get(D.COMMIT_MESSAGE), r.get(D.BRANCH),
-                r.get(D.DEPLOYED_BY), DeploymentStatus.fromDb(r.get(D.STATUS)), r.get(D.DEPLOYED_AT),
-                r.get(D.STARTED_AT), r.get(D.FINISHED_AT), r.get(D.BUILD_TIME_SECONDS), r.get(D.LOG_BYTES),
-                Boolean.TRUE.equals(r.get(D.LOG_TRUNCATED)), r.get(D.LOG_ARCHIVED_AT));
+        return new Deployment(
+                r.get(D.ID),
+                r.get(D.SITE_ID),
+                r.get(D.COMMIT_HASH),
+                r.get(D.COMMIT_MESSAGE),
+                r.get(D.BRANCH),
+                r.get(D.DEPLOYED_BY),
+                DeploymentStatus.fromDb(r.get(D.STATUS)),
+                r.get(D.DEPLOYED_AT),
+                r.get(D.STARTED_AT),
+                r.get(D.FINISHED_AT),
+                r.get(D.BUILD_TIME_SECONDS),
+                r.get(D.LOG_BYTES),
+                Boolean.TRUE.equals(r.get(D.LOG_TRUNCATED)),
+                r.get(D.LOG_ARCHIVED_AT));
     }
 
     private Deployment load(DSLContext dsl, long id) {
@@ -219,7 +240,10 @@ public final class DeploymentRepository {
 
     /** The deployment joined with its site, if the site is visible; otherwise not found. */
     Record requireVisible(DSLContext dsl, AccessScope scope, long deploymentId) {
-        Record r = selectBase(dsl).where(D.ID.eq(deploymentId)).and(TenantFilter.siteVisible(dsl, scope, S)).fetchOne();
+        Record r = selectBase(dsl)
+                .where(D.ID.eq(deploymentId))
+                .and(TenantFilter.siteVisible(dsl, scope, S))
+                .fetchOne();
         if (r == null) throw new NotFoundException("deployment", deploymentId);
         return r;
     }
@@ -250,6 +274,4 @@ public final class DeploymentRepository {
         for (int i = 0; i < kv.length; i += 2) if (kv[i + 1] != null) m.put((String) kv[i], kv[i + 1]);
         return m;
     }
-
-
 }

@@ -9,7 +9,11 @@ import java.util.Set;
  * {@code cancelled} from pending or building. Success, failed and cancelled are final.
  */
 public enum DeploymentStatus {
-    PENDING, BUILDING, SUCCESS, FAILED, CANCELLED;
+    PENDING,
+    BUILDING,
+    SUCCESS,
+    FAILED,
+    CANCELLED;
 
     /** The statuses this one may move to. */
     public Set<DeploymentStatus> next() {

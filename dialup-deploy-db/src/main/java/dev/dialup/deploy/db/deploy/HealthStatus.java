@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** A process's health as the last checks saw it; {@code unknown} until the first check. */
 public enum HealthStatus {
-    UNKNOWN, HEALTHY, UNHEALTHY;
+    UNKNOWN,
+    HEALTHY,
+    UNHEALTHY;
 
     public String dbValue() {
         return name().toLowerCase(Locale.ROOT);

@@ -13,7 +13,12 @@ public final class IllegalTransitionException extends ConflictException {
 
     public IllegalTransitionException(long deploymentId, DeploymentStatus from, DeploymentStatus to) {
         super("deployment " + deploymentId + " cannot move from " + from.dbValue() + " to " + to.dbValue()
-                + (from.isFinal() ? " (" + from.dbValue() + " is final)" : " (allowed: " + from.next().stream().map(DeploymentStatus::dbValue).toList() + ")"));
+                + (from.isFinal()
+                        ? " (" + from.dbValue() + " is final)"
+                        : " (allowed: "
+                                + from.next().stream()
+                                        .map(DeploymentStatus::dbValue)
+                                        .toList() + ")"));
         this.from = from;
         this.to = to;
     }

@@ -1,23 +1,22 @@
 package dev.dialup.deploy.db.deploy;
 
 import static dev.dialup.deploy.db.generated.Tables.PROCESSES;
-import static dev.dialup.deploy.db.generated.Tables.SITES;
 
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.access.AuditLog;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.internal.ConfigValues;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.generated.tables.Processes;
 import dev.dialup.deploy.db.generated.tables.records.ProcessesRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.engine.jooq.StoredTime;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.Inputs;
-import dev.dialup.deploy.db.access.TenantFilter;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -58,13 +57,21 @@ public final class ProcessRepository {
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, spec.siteId());
             // The primary key decides; a taken id fails the insert and nothing is written.
-            UniqueConstraints.conflictOn(Map.of("processes.id", "process " + spec.id() + " already exists"), () -> tx.insertInto(P)
-                    .set(P.ID, spec.id())
-                    .set(P.SITE, site.getName())
-                    .set(P.STARTTIME, spec.startTime())
-                    .set(columns(spec))
-                    .execute());
-            audit.record(tx, scope, "process.register", "process", spec.id(), site.getOrganizationId(),
+            UniqueConstraints.conflictOn(
+                    Map.of("processes.id", "process " + spec.id() + " already exists"),
+                    () -> tx.insertInto(P)
+                            .set(P.ID, spec.id())
+                            .set(P.SITE, site.getName())
+                            .set(P.STARTTIME, spec.startTime())
+                            .set(columns(spec))
+                            .execute());
+            audit.record(
+                    tx,
+                    scope,
+                    "process.register",
+                    "process",
+                    spec.id(),
+                    site.getOrganizationId(),
                     Map.of("siteId", spec.siteId(), "status", spec.status()));
             return load(tx, spec.id());
         });
@@ -80,9 +87,16 @@ public final class ProcessRepository {
                     .set(P.SITE, site.getName())
                     .set(P.STARTTIME, spec.startTime())
                     .set(columns(spec))
-                    .where(P.ID.eq(spec.id())).execute();
+                    .where(P.ID.eq(spec.id()))
+                    .execute();
             if (n == 0) throw new NotFoundException("process", spec.id());
-            audit.record(tx, scope, "process.update", "process", spec.id(), site.getOrganizationId(),
+            audit.record(
+                    tx,
+                    scope,
+                    "process.update",
+                    "process",
+                    spec.id(),
+                    site.getOrganizationId(),
                     Map.of("siteId", spec.siteId(), "status", spec.status()));
             return load(tx, spec.id());
         });
@@ -124,7 +138,8 @@ public final class ProcessRepository {
     public ProcessInfo recordHealthCheck(AccessScope scope, String processId, boolean healthy, String message) {
         TenantFilter.requireSystem(db, scope, "recording health checks");
         Inputs.notNull("processId", processId);
-        if (message != null && message.length() > 1024) throw new ValidationException("message", "must be at most 1024 characters");
+        if (message != null && message.length() > 1024)
+            throw new ValidationException("message", "must be at most 1024 characters");
         if (message != null) Inputs.noLoneSurrogate("message", message);
         return db.write(tx -> {
             ProcessesRecord r = selectBase(tx).where(P.ID.eq(processId)).fetchOne();
@@ -132,20 +147,27 @@ public final class ProcessRepository {
             long threshold = ConfigValues.get(db, tx, ConfigSettings.HEALTH_UNHEALTHY_AFTER_FAILURES);
             int failures = healthy ? 0 : r.getConsecutiveFailures() + 1;
             // A single failed probe does not flip a healthy process: only the threshold does.
-            HealthStatus status = healthy ? HealthStatus.HEALTHY
-                    : failures >= threshold ? HealthStatus.UNHEALTHY
-                    : HealthStatus.fromDb(r.getHealthStatus());
+            HealthStatus status = healthy
+                    ? HealthStatus.HEALTHY
+                    : failures >= threshold ? HealthStatus.UNHEALTHY : HealthStatus.fromDb(r.getHealthStatus());
             tx.update(P)
                     .set(P.LAST_HEALTH_CHECK, StoredTime.truncate(db.clock().instant()))
                     .set(P.HEALTH_STATUS, status.dbValue())
                     .set(P.CONSECUTIVE_FAILURES, failures)
                     .set(P.HEALTH_MESSAGE, message)
-                    .where(P.ID.eq(processId)).execute();
+                    .where(P.ID.eq(processId))
+                    .execute();
             // Probes run every minute per process: only a change of health status is an event
             // worth an audit row (one per flip), not every probe.
             HealthStatus previous = HealthStatus.fromDb(r.getHealthStatus());
             if (status != previous) {
-                audit.record(tx, scope, "process.health_status", "process", processId, null,
+                audit.record(
+                        tx,
+                        scope,
+                        "process.health_status",
+                        "process",
+                        processId,
+                        null,
                         Map.of("from", previous.dbValue(), "to", status.dbValue()));
             }
             return load(tx, processId);
@@ -168,13 +190,15 @@ public final class ProcessRepository {
     ResultQuery<ProcessesRecord> dueQuery(DSLContext dsl, Instant cutoff, int limit) {
         return selectBase(dsl)
                 .where(P.LAST_HEALTH_CHECK.isNull().or(P.LAST_HEALTH_CHECK.lt(cutoff)))
-                .orderBy(P.LAST_HEALTH_CHECK.asc().nullsFirst()).limit(limit);
+                .orderBy(P.LAST_HEALTH_CHECK.asc().nullsFirst())
+                .limit(limit);
     }
 
     ResultQuery<ProcessesRecord> unhealthyQuery(DSLContext dsl, int limit) {
         return selectBase(dsl)
                 .where(P.HEALTH_STATUS.eq(HealthStatus.UNHEALTHY.dbValue()))
-                .orderBy(P.LAST_HEALTH_CHECK).limit(limit);
+                .orderBy(P.LAST_HEALTH_CHECK)
+                .limit(limit);
     }
 
     /** Unhealthy processes, least recently checked first. Served by the partial index {@code idx_processes_unhealthy}. */
@@ -193,10 +217,25 @@ public final class ProcessRepository {
     }
 
     private ProcessInfo toProcessInfo(ProcessesRecord r) {
-        return new ProcessInfo(r.getId(), r.getSiteId(), r.getSite(), r.getPort(), r.getPid(), r.getStarttime(), r.getType(),
-                r.getScript(), r.getCwd(), r.getStatus(), r.getContainerId(), r.getMemoryLimitMb(), r.getCpuLimitPercent(),
-                r.getHealthCheckUrl(), r.getLastHealthCheck(), HealthStatus.fromDb(r.getHealthStatus()),
-                r.getConsecutiveFailures(), r.getHealthMessage());
+        return new ProcessInfo(
+                r.getId(),
+                r.getSiteId(),
+                r.getSite(),
+                r.getPort(),
+                r.getPid(),
+                r.getStarttime(),
+                r.getType(),
+                r.getScript(),
+                r.getCwd(),
+                r.getStatus(),
+                r.getContainerId(),
+                r.getMemoryLimitMb(),
+                r.getCpuLimitPercent(),
+                r.getHealthCheckUrl(),
+                r.getLastHealthCheck(),
+                HealthStatus.fromDb(r.getHealthStatus()),
+                r.getConsecutiveFailures(),
+                r.getHealthMessage());
     }
 
     private static Map<org.jooq.Field<?>, Object> columns(ProcessSpec spec) {
@@ -220,23 +259,30 @@ public final class ProcessRepository {
         if (spec.id() == null || !ID.matcher(spec.id()).matches()) {
             throw new ValidationException("id", "must be 1-128 characters of letters, digits, '_', '.', ':' or '-'");
         }
-        if (spec.port() < 1 || spec.port() > 65535) throw new ValidationException("port", "must be between 1 and 65535");
+        if (spec.port() < 1 || spec.port() > 65535)
+            throw new ValidationException("port", "must be between 1 and 65535");
         if (spec.pid() != null && spec.pid() < 1) throw new ValidationException("pid", "must be positive");
         if (spec.status() == null || !STATUS.matcher(spec.status()).matches()) {
             throw new ValidationException("status", "must be 1-32 lower-case letters or '_' (e.g. running, stopped)");
         }
-        if (spec.type() == null || spec.type().isBlank() || spec.type().length() > 32) throw new ValidationException("type", "must be 1-32 characters");
-        if (spec.script() == null || spec.script().length() > 4096) throw new ValidationException("script", "must be at most 4096 characters");
-        if (spec.cwd() == null || spec.cwd().isBlank() || spec.cwd().length() > 4096) throw new ValidationException("cwd", "must be 1-4096 characters");
+        if (spec.type() == null || spec.type().isBlank() || spec.type().length() > 32)
+            throw new ValidationException("type", "must be 1-32 characters");
+        if (spec.script() == null || spec.script().length() > 4096)
+            throw new ValidationException("script", "must be at most 4096 characters");
+        if (spec.cwd() == null || spec.cwd().isBlank() || spec.cwd().length() > 4096)
+            throw new ValidationException("cwd", "must be 1-4096 characters");
         Inputs.instant("startTime", spec.startTime());
         Inputs.noLoneSurrogate("type", spec.type());
         Inputs.noLoneSurrogate("script", spec.script());
         Inputs.noLoneSurrogate("cwd", spec.cwd());
         if (spec.containerId() != null && !spec.containerId().matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")) {
-            throw new ValidationException("containerId", "must be 1-128 characters of letters, digits, '_', '.' or '-'");
+            throw new ValidationException(
+                    "containerId", "must be 1-128 characters of letters, digits, '_', '.' or '-'");
         }
-        if (spec.memoryLimitMb() != null && spec.memoryLimitMb() < 1) throw new ValidationException("memoryLimitMb", "must be positive");
-        if (spec.cpuLimitPercent() != null && spec.cpuLimitPercent() < 1) throw new ValidationException("cpuLimitPercent", "must be positive");
+        if (spec.memoryLimitMb() != null && spec.memoryLimitMb() < 1)
+            throw new ValidationException("memoryLimitMb", "must be positive");
+        if (spec.cpuLimitPercent() != null && spec.cpuLimitPercent() < 1)
+            throw new ValidationException("cpuLimitPercent", "must be positive");
         if (spec.healthCheckUrl() != null) {
             try {
                 URI u = new URI(spec.healthCheckUrl());

@@ -11,8 +11,8 @@ import java.util.Optional;
 import javax.sql.DataSource;
 import org.jooq.Field;
 import org.jooq.Record;
-import org.jooq.Table;
 import org.jooq.SQLDialect;
+import org.jooq.Table;
 
 /**
  * The engine seam: everything that depends on which database engine holds the data. The core

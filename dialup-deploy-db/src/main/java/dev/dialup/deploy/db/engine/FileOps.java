@@ -38,8 +38,8 @@ public final class FileOps {
     /** Writes {@code content} to a temp file, fsyncs it and renames it over {@code target} atomically. */
     public static void writeAtomically(Path target, byte[] content) throws IOException {
         Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             ByteBuffer buf = ByteBuffer.wrap(content);
             while (buf.hasRemaining()) {
                 ch.write(buf);
@@ -80,7 +80,7 @@ public final class FileOps {
             throw new java.nio.file.FileAlreadyExistsException(to.toString());
         }
         try (InputStream in = Files.newInputStream(from);
-             OutputStream out = Files.newOutputStream(to, StandardOpenOption.WRITE)) {
+                OutputStream out = Files.newOutputStream(to, StandardOpenOption.WRITE)) {
             int n;
             while ((n = in.read(buf)) > 0) {
                 out.write(buf, 0, n);

@@ -21,9 +21,7 @@ public final class JooqConfig {
                 .withExecuteUpdateWithoutWhere(ExecuteWithoutWhere.THROW)
                 .withExecuteDeleteWithoutWhere(ExecuteWithoutWhere.THROW)
                 .withRenderFormatted(false);
-        return DSL.using(new DefaultConfiguration()
-                .set(dialect)
-                .set(connections)
-                .set(settings));
+        return DSL.using(
+                new DefaultConfiguration().set(dialect).set(connections).set(settings));
     }
 }

@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class StartupWarmup {
     /** System property that turns the warm-up off ({@code -Ddialup.db.warmup=false}). */
     public static final String PROPERTY = "dialup.db.warmup";
+
     static final String THREAD_NAME = "dialup-db-warmup";
 
     private static final Logger log = LoggerFactory.getLogger(StartupWarmup.class);
@@ -59,16 +60,18 @@ public final class StartupWarmup {
         if (!STARTED.compareAndSet(null, done)) {
             return;
         }
-        Thread t = new Thread(() -> {
-            try {
-                run(dialect);
-            } catch (RuntimeException | LinkageError e) {
-                // Only a speed-up: whatever failed here loads again on first use.
-                log.debug("Start-up warm-up of jOOQ failed (ignored): {}", e.toString());
-            } finally {
-                done.countDown();
-            }
-        }, THREAD_NAME);
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        run(dialect);
+                    } catch (RuntimeException | LinkageError e) {
+                        // Only a speed-up: whatever failed here loads again on first use.
+                        log.debug("Start-up warm-up of jOOQ failed (ignored): {}", e.toString());
+                    } finally {
+                        done.countDown();
+                    }
+                },
+                THREAD_NAME);
         t.setDaemon(true);
         t.start();
     }
@@ -102,8 +105,11 @@ public final class StartupWarmup {
         List<String> statements = new CopyOnWriteArrayList<>();
         MockConnection connection = new MockConnection(ctx -> {
             statements.add(ctx.sql());
-            return new MockResult[] {ctx.sql().startsWith("select count(*)")
-                    ? new MockResult(1, count) : new MockResult(0, DSL.using(dialect).newResult(USERS))};
+            return new MockResult[] {
+                ctx.sql().startsWith("select count(*)")
+                        ? new MockResult(1, count)
+                        : new MockResult(0, DSL.using(dialect).newResult(USERS))
+            };
         });
         DSLContext dsl = JooqConfig.dsl(new DefaultConnectionProvider(connection), dialect);
         dsl.transaction(cfg -> {

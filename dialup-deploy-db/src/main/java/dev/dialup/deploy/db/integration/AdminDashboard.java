@@ -25,15 +25,31 @@ public interface AdminDashboard {
     /** The newest failed deployments, newest first. */
     List<FailedDeployment> recentFailedDeployments(AccessScope admin, int limit);
 
-    enum ResourceMetric { MEMORY, CPU }
+    enum ResourceMetric {
+        MEMORY,
+        CPU
+    }
 
     record SiteStatusCounts(long active, long inactive, Map<String, Long> byLatestDeployment) {}
 
     record DeploymentsOnDay(LocalDate day, long total, long succeeded, long failed, long cancelled, long inProgress) {}
 
-    record SiteResourceUse(long siteId, String siteName, double avgMemoryMb, double maxMemoryMb, double avgCpuPercent,
-                           double maxCpuPercent, int daysReported) {}
+    record SiteResourceUse(
+            long siteId,
+            String siteName,
+            double avgMemoryMb,
+            double maxMemoryMb,
+            double avgCpuPercent,
+            double maxCpuPercent,
+            int daysReported) {}
 
-    record FailedDeployment(long deploymentId, long siteId, String siteName, String commitHash, String branch,
-                            Long deployedBy, Instant createdAt, Instant finishedAt) {}
+    record FailedDeployment(
+            long deploymentId,
+            long siteId,
+            String siteName,
+            String commitHash,
+            String branch,
+            Long deployedBy,
+            Instant createdAt,
+            Instant finishedAt) {}
 }

@@ -4,16 +4,16 @@ import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENTS;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.SITE_USAGE_DAILY;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.deploy.DeploymentStatus;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.generated.tables.Deployments;
 import dev.dialup.deploy.db.generated.tables.SiteUsageDaily;
 import dev.dialup.deploy.db.generated.tables.Sites;
-import dev.dialup.deploy.db.engine.registry.Engines;
-import dev.dialup.deploy.db.engine.jooq.StoredTime;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.TenantFilter;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -39,6 +39,7 @@ public final class AdminDashboardQueries implements AdminDashboard {
     private static final Deployments D = DEPLOYMENTS;
     /** Deployments a second time in one query (the latest per site). */
     private static final Deployments LATEST = DEPLOYMENTS.as("latest");
+
     private static final SiteUsageDaily U = SITE_USAGE_DAILY;
 
     private final DialupDatabase db;
@@ -53,11 +54,16 @@ public final class AdminDashboardQueries implements AdminDashboard {
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
             long active = dsl.fetchCount(S, S.IS_ACTIVE.isTrue());
             long inactive = dsl.fetchCount(S, S.IS_ACTIVE.isFalse().or(S.IS_ACTIVE.isNull()));
-            Field<Long> latestId = DSL.select(DSL.max(LATEST.ID)).from(LATEST).where(LATEST.SITE_ID.eq(S.ID)).asField();
+            Field<Long> latestId = DSL.select(DSL.max(LATEST.ID))
+                    .from(LATEST)
+                    .where(LATEST.SITE_ID.eq(S.ID))
+                    .asField();
             Field<String> status = DSL.coalesce(D.STATUS, DSL.inline("none"));
             Map<String, Long> byStatus = new TreeMap<>();
             dsl.select(status, DSL.count())
-                    .from(S).leftJoin(D).on(D.ID.eq(latestId))
+                    .from(S)
+                    .leftJoin(D)
+                    .on(D.ID.eq(latestId))
                     .groupBy(status)
                     .forEach(r -> byStatus.put(r.value1(), r.value2().longValue()));
             return new SiteStatusCounts(active, inactive, byStatus);
@@ -69,19 +75,30 @@ public final class AdminDashboardQueries implements AdminDashboard {
         checkDays(days);
         Instant from = db.clock().instant().truncatedTo(ChronoUnit.DAYS).minus(days - 1L, ChronoUnit.DAYS);
         return db.read(dsl -> {
-            // The UTC day of deployed_at, as the engine computes it from the stored time (the seam: DatabaseEngine.utcDay).
+            // The UTC day of deployed_at, as the engine computes it from the stored time (the seam:
+            // DatabaseEngine.utcDay).
             Field<String> day = Engines.forDialect(dsl.dialect()).utcDay(D.DEPLOYED_AT);
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
-            return dsl.select(day, DSL.count(),
-                                DSL.count().filterWhere(D.STATUS.eq(DeploymentStatus.SUCCESS.dbValue())),
-                                DSL.count().filterWhere(D.STATUS.eq(DeploymentStatus.FAILED.dbValue())),
-                                DSL.count().filterWhere(D.STATUS.eq(DeploymentStatus.CANCELLED.dbValue())),
-                                DSL.count().filterWhere(D.STATUS.in(DeploymentStatus.PENDING.dbValue(), DeploymentStatus.BUILDING.dbValue())))
-                        .from(D)
-                        .where(D.DEPLOYED_AT.ge(from))
-                        .groupBy(day)
-                        .orderBy(day)
-                        .fetch(r -> new DeploymentsOnDay(StoredTime.parseDate(r.value1()), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()));
+            return dsl.select(
+                            day,
+                            DSL.count(),
+                            DSL.count().filterWhere(D.STATUS.eq(DeploymentStatus.SUCCESS.dbValue())),
+                            DSL.count().filterWhere(D.STATUS.eq(DeploymentStatus.FAILED.dbValue())),
+                            DSL.count().filterWhere(D.STATUS.eq(DeploymentStatus.CANCELLED.dbValue())),
+                            DSL.count()
+                                    .filterWhere(D.STATUS.in(
+                                            DeploymentStatus.PENDING.dbValue(), DeploymentStatus.BUILDING.dbValue())))
+                    .from(D)
+                    .where(D.DEPLOYED_AT.ge(from))
+                    .groupBy(day)
+                    .orderBy(day)
+                    .fetch(r -> new DeploymentsOnDay(
+                            StoredTime.parseDate(r.value1()),
+                            r.value2(),
+                            r.value3(),
+                            r.value4(),
+                            r.value5(),
+                            r.value6()));
         });
     }
 
@@ -90,8 +107,10 @@ public final class AdminDashboardQueries implements AdminDashboard {
         checkDays(days);
         checkLimit(limit);
         if (rankBy == null) throw new ValidationException("rankBy", "must not be null");
-        LocalDate from = LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(days - 1L);
-        Field<Double> rank = DSL.avg(rankBy == ResourceMetric.MEMORY ? U.AVG_MEMORY_MB : U.AVG_CPU_PERCENT).coerce(Double.class);
+        LocalDate from =
+                LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(days - 1L);
+        Field<Double> rank = DSL.avg(rankBy == ResourceMetric.MEMORY ? U.AVG_MEMORY_MB : U.AVG_CPU_PERCENT)
+                .coerce(Double.class);
         return db.read(dsl -> {
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
             // Two steps: rank with one aggregate over the window (the costly scan), then the
@@ -105,13 +124,30 @@ public final class AdminDashboardQueries implements AdminDashboard {
                     .fetch(U.SITE_ID);
             if (top.isEmpty()) return List.<SiteResourceUse>of();
             Map<Long, SiteResourceUse> figures = new java.util.HashMap<>();
-            dsl.select(U.SITE_ID, S.NAME, DSL.avg(U.AVG_MEMORY_MB).coerce(Double.class), DSL.max(U.MAX_MEMORY_MB).coerce(Double.class),
-                            DSL.avg(U.AVG_CPU_PERCENT).coerce(Double.class), DSL.max(U.MAX_CPU_PERCENT).coerce(Double.class), DSL.count())
-                    .from(U).join(S).on(S.ID.eq(U.SITE_ID))
-                    .where(U.SITE_ID.in(top)).and(U.DATE.ge(from))
+            dsl.select(
+                            U.SITE_ID,
+                            S.NAME,
+                            DSL.avg(U.AVG_MEMORY_MB).coerce(Double.class),
+                            DSL.max(U.MAX_MEMORY_MB).coerce(Double.class),
+                            DSL.avg(U.AVG_CPU_PERCENT).coerce(Double.class),
+                            DSL.max(U.MAX_CPU_PERCENT).coerce(Double.class),
+                            DSL.count())
+                    .from(U)
+                    .join(S)
+                    .on(S.ID.eq(U.SITE_ID))
+                    .where(U.SITE_ID.in(top))
+                    .and(U.DATE.ge(from))
                     .groupBy(U.SITE_ID, S.NAME)
-                    .forEach(r -> figures.put(r.value1(), new SiteResourceUse(r.value1(), r.value2(), zero(r.value3()),
-                            zero(r.value4()), zero(r.value5()), zero(r.value6()), r.value7())));
+                    .forEach(r -> figures.put(
+                            r.value1(),
+                            new SiteResourceUse(
+                                    r.value1(),
+                                    r.value2(),
+                                    zero(r.value3()),
+                                    zero(r.value4()),
+                                    zero(r.value5()),
+                                    zero(r.value6()),
+                                    r.value7())));
             return top.stream().map(figures::get).toList();
         });
     }
@@ -121,13 +157,30 @@ public final class AdminDashboardQueries implements AdminDashboard {
         checkLimit(limit);
         return db.read(dsl -> {
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
-            return dsl.select(D.ID, D.SITE_ID, S.NAME, D.COMMIT_HASH, D.BRANCH, D.DEPLOYED_BY, D.DEPLOYED_AT, D.FINISHED_AT)
-                .from(D).join(S).on(S.ID.eq(D.SITE_ID))
-                .where(D.STATUS.eq(DeploymentStatus.FAILED.dbValue()))
-                .orderBy(D.ID.desc())
-                .limit(limit)
-                .fetch(r -> new FailedDeployment(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(),
-                        r.value6(), r.value7(), r.value8()));
+            return dsl.select(
+                            D.ID,
+                            D.SITE_ID,
+                            S.NAME,
+                            D.COMMIT_HASH,
+                            D.BRANCH,
+                            D.DEPLOYED_BY,
+                            D.DEPLOYED_AT,
+                            D.FINISHED_AT)
+                    .from(D)
+                    .join(S)
+                    .on(S.ID.eq(D.SITE_ID))
+                    .where(D.STATUS.eq(DeploymentStatus.FAILED.dbValue()))
+                    .orderBy(D.ID.desc())
+                    .limit(limit)
+                    .fetch(r -> new FailedDeployment(
+                            r.value1(),
+                            r.value2(),
+                            r.value3(),
+                            r.value4(),
+                            r.value5(),
+                            r.value6(),
+                            r.value7(),
+                            r.value8()));
         });
     }
 
@@ -140,6 +193,7 @@ public final class AdminDashboardQueries implements AdminDashboard {
     }
 
     private static void checkLimit(int limit) {
-        if (limit < 1 || limit > MAX_LIMIT) throw new ValidationException("limit", "must be between 1 and " + MAX_LIMIT);
+        if (limit < 1 || limit > MAX_LIMIT)
+            throw new ValidationException("limit", "must be between 1 and " + MAX_LIMIT);
     }
 }

@@ -2,10 +2,10 @@ package dev.dialup.deploy.db.integration;
 
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.deploy.Deployment;
 import dev.dialup.deploy.db.deploy.ProcessInfo;
 import dev.dialup.deploy.db.deploy.ProcessSpec;
-import dev.dialup.deploy.db.core.AccessScope;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

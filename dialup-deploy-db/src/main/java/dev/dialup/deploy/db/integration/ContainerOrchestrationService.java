@@ -1,10 +1,12 @@
 package dev.dialup.deploy.db.integration;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
+import dev.dialup.deploy.db.access.TenantFilter;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.SystemConfigRepository;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.deploy.Deployment;
 import dev.dialup.deploy.db.deploy.DeploymentRepository;
 import dev.dialup.deploy.db.deploy.ProcessInfo;
@@ -12,8 +14,6 @@ import dev.dialup.deploy.db.deploy.ProcessRepository;
 import dev.dialup.deploy.db.deploy.ProcessSpec;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.TenantFilter;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.integration;
 
-import dev.dialup.deploy.db.sites.ResourceLimits;
 import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.sites.ResourceLimits;
 import dev.dialup.deploy.db.usage.OverLimit;
 import dev.dialup.deploy.db.usage.UsageSample;
 import dev.dialup.deploy.db.usage.UsageVsLimits;

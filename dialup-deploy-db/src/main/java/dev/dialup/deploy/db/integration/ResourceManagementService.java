@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db.integration;
 
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.sites.ResourceLimits;
 import dev.dialup.deploy.db.sites.SiteLimitsRepository;
-import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.usage.OverLimit;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import dev.dialup.deploy.db.usage.UsageSample;

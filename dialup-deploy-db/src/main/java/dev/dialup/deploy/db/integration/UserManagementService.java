@@ -1,12 +1,12 @@
 package dev.dialup.deploy.db.integration;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.admin.AdminPanelRepository;
 import dev.dialup.deploy.db.admin.OrganizationSummary;
 import dev.dialup.deploy.db.admin.UserSummary;
 import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.tenancy.User;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 

@@ -1,6 +1,5 @@
 package dev.dialup.deploy.db.migration;
 
-import dev.dialup.deploy.db.engine.StartupWarmup;
 import dev.dialup.deploy.db.DatabaseBusyException;
 import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
@@ -8,6 +7,7 @@ import dev.dialup.deploy.db.MigrationFailedException;
 import dev.dialup.deploy.db.SchemaStatus;
 import dev.dialup.deploy.db.engine.DatabaseEngine;
 import dev.dialup.deploy.db.engine.FileShape;
+import dev.dialup.deploy.db.engine.StartupWarmup;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -98,7 +98,8 @@ public final class Migrator {
             }
         } else {
             // Read-only: the writer's connections start every transaction by taking the write lock.
-            SchemaStatus before = kind == FileShape.Kind.MANAGED ? status(inspecting().info()) : status(flyway.info());
+            SchemaStatus before =
+                    kind == FileShape.Kind.MANAGED ? status(inspecting().info()) : status(flyway.info());
             if (before.upToDate() && kind == FileShape.Kind.MANAGED) {
                 // Nothing pending: validate on a read-only connection instead of migrate, which would
                 // open a write transaction and wait for the write lock for nothing.
@@ -125,8 +126,12 @@ public final class Migrator {
         try {
             MigrateResult result = flyway.migrate();
             if (result.migrationsExecuted > 0) {
-                log.info("Migrated {} to schema version {} ({} migrations{})", path, result.targetSchemaVersion,
-                        result.migrationsExecuted, kind == FileShape.Kind.LEGACY ? ", adopted legacy database" : "");
+                log.info(
+                        "Migrated {} to schema version {} ({} migrations{})",
+                        path,
+                        result.targetSchemaVersion,
+                        result.migrationsExecuted,
+                        kind == FileShape.Kind.LEGACY ? ", adopted legacy database" : "");
             }
         } catch (FlywayException e) {
             if (kind == FileShape.Kind.LEGACY) {
@@ -151,8 +156,9 @@ public final class Migrator {
             refuseNewer();
             return new Outcome(status(inspecting().info()), false);
         }
-        throw new DialupDataException("Database " + path + " is " + (kind == FileShape.Kind.NEW ? "empty" : "a legacy database")
-                + " and migrate-on-open is off: run the 'migrate' command (or DialupDatabase.migrate) first");
+        throw new DialupDataException(
+                "Database " + path + " is " + (kind == FileShape.Kind.NEW ? "empty" : "a legacy database")
+                        + " and migrate-on-open is off: run the 'migrate' command (or DialupDatabase.migrate) first");
     }
 
     /** Schema status of the stored database, read-only and without refusing a newer schema. */
@@ -163,10 +169,14 @@ public final class Migrator {
     /** NEW, LEGACY or MANAGED; a foreign or unrecognised database is refused and left unchanged. */
     private FileShape.Kind refuseForeign(FileShape shape) {
         return switch (shape.kind()) {
-            case FOREIGN -> throw new IncompatibleDatabaseException(IncompatibleDatabaseException.Reason.NOT_SQLITE, path,
-                    shape.detail());
-            case UNRECOGNISED -> throw new IncompatibleDatabaseException(IncompatibleDatabaseException.Reason.UNRECOGNISED_SCHEMA,
-                    path, "no migration history and tables this library does not recognise: " + shape.tables());
+            case FOREIGN ->
+                throw new IncompatibleDatabaseException(
+                        IncompatibleDatabaseException.Reason.NOT_SQLITE, path, shape.detail());
+            case UNRECOGNISED ->
+                throw new IncompatibleDatabaseException(
+                        IncompatibleDatabaseException.Reason.UNRECOGNISED_SCHEMA,
+                        path,
+                        "no migration history and tables this library does not recognise: " + shape.tables());
             default -> shape.kind();
         };
     }
@@ -203,9 +213,11 @@ public final class Migrator {
             }
         }
         if (!future.isEmpty()) {
-            throw new IncompatibleDatabaseException(IncompatibleDatabaseException.Reason.NEWER_SCHEMA, path,
-                    "schema is newer than this library (applied " + future + ", newest known "
-                            + latest(info) + "); upgrade dialup-deploy-db");
+            throw new IncompatibleDatabaseException(
+                    IncompatibleDatabaseException.Reason.NEWER_SCHEMA,
+                    path,
+                    "schema is newer than this library (applied " + future + ", newest known " + latest(info)
+                            + "); upgrade dialup-deploy-db");
         }
     }
 
@@ -224,7 +236,9 @@ public final class Migrator {
             MigrationInfo m = fme.getMigration();
             name = "V" + m.getVersion() + " (" + m.getDescription() + ")";
         }
-        String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+        String detail = e.getMessage() == null
+                ? e.getClass().getSimpleName()
+                : e.getMessage().lines().findFirst().orElse("");
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
@@ -282,7 +296,8 @@ public final class Migrator {
 
     /** True when {@code version} is above {@code latestKnown}. */
     public static boolean isNewer(String version, String latestKnown) {
-        return version != null && latestKnown != null
+        return version != null
+                && latestKnown != null
                 && MigrationVersion.fromVersion(version).compareTo(MigrationVersion.fromVersion(latestKnown)) > 0;
     }
 }

@@ -54,8 +54,8 @@ public final class UpToDateCheck {
         Map<Version, Entry> applied = new TreeMap<>();
         Version baseline = null;
         try (Statement st = readOnly.createStatement();
-             ResultSet rs = st.executeQuery("SELECT version, type, script, checksum, success FROM "
-                     + DatabaseEngine.HISTORY_TABLE + " ORDER BY installed_rank")) {
+                ResultSet rs = st.executeQuery("SELECT version, type, script, checksum, success FROM "
+                        + DatabaseEngine.HISTORY_TABLE + " ORDER BY installed_rank")) {
             while (rs.next()) {
                 String version = rs.getString(1);
                 String type = rs.getString(2);
@@ -84,8 +84,11 @@ public final class UpToDateCheck {
         if (!new ArrayList<>(applied.values()).equals(wanted)) {
             return null;
         }
-        String latest = ((TreeMap<Version, Entry>) expected).lastEntry().getValue().version();
-        String current = applied.isEmpty() ? (baseline == null ? null : baseline.text) : ((TreeMap<Version, Entry>) applied).lastEntry().getValue().version();
+        String latest =
+                ((TreeMap<Version, Entry>) expected).lastEntry().getValue().version();
+        String current = applied.isEmpty()
+                ? (baseline == null ? null : baseline.text)
+                : ((TreeMap<Version, Entry>) applied).lastEntry().getValue().version();
         return new SchemaStatus(current, latest, List.of());
     }
 
@@ -121,7 +124,9 @@ public final class UpToDateCheck {
         }
         for (var java : Migrator.javaMigrations()) {
             String version = java.getVersion().getVersion();
-            entries.put(Version.parse(version), new Entry(version, "JDBC", java.getClass().getName(), java.getChecksum()));
+            entries.put(
+                    Version.parse(version),
+                    new Entry(version, "JDBC", java.getClass().getName(), java.getChecksum()));
         }
         return entries;
     }
@@ -129,7 +134,7 @@ public final class UpToDateCheck {
     /** Flyway's checksum of a SQL script: CRC32 over each line's UTF-8 bytes, without BOM or line breaks. */
     static int checksum(ClassLoader cl, String resource) throws IOException {
         try (InputStream in = Objects.requireNonNull(cl.getResourceAsStream(resource), resource);
-             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             CRC32 crc = new CRC32();
             String line = r.readLine();
             boolean first = true;

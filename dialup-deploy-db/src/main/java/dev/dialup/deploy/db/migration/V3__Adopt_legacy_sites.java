@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -12,7 +13,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
-import java.text.Normalizer;
 import org.flywaydb.core.api.migration.BaseJavaMigration;
 import org.flywaydb.core.api.migration.Context;
 
@@ -48,9 +48,10 @@ public class V3__Adopt_legacy_sites extends BaseJavaMigration {
         long adminId = createAdmin(c);
         Set<String> taken = new HashSet<>();
         try (PreparedStatement site = c.prepareStatement(
-                     "INSERT INTO sites (name, slug, owner_id, site_type, port) VALUES (?, ?, ?, ?, ?) RETURNING id");
-             PreparedStatement link = c.prepareStatement("UPDATE processes SET site_id = ? WHERE site = ?");
-             PreparedStatement limits = c.prepareStatement("INSERT INTO site_resource_limits (site_id) VALUES (?)")) {
+                        "INSERT INTO sites (name, slug, owner_id, site_type, port) VALUES (?, ?, ?, ?, ?) RETURNING id");
+                PreparedStatement link = c.prepareStatement("UPDATE processes SET site_id = ? WHERE site = ?");
+                PreparedStatement limits =
+                        c.prepareStatement("INSERT INTO site_resource_limits (site_id) VALUES (?)")) {
             for (LegacySite s : legacy) {
                 String slug = FrozenSlugs.unique(FrozenSlugs.slugify(s.name()), taken::contains);
                 taken.add(slug);
@@ -81,7 +82,7 @@ public class V3__Adopt_legacy_sites extends BaseJavaMigration {
     private static List<LegacySite> legacySites(Connection c) throws SQLException {
         List<LegacySite> out = new ArrayList<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("""
+                ResultSet rs = st.executeQuery("""
                      SELECT site, type, port FROM (
                        SELECT site, type, port,
                               row_number() OVER (PARTITION BY site ORDER BY startTime DESC, id DESC) AS rn
@@ -132,7 +133,8 @@ public class V3__Adopt_legacy_sites extends BaseJavaMigration {
         private FrozenSlugs() {}
 
         static String slugify(String name) {
-            String folded = MARKS.matcher(Normalizer.normalize(name == null ? "" : name, Normalizer.Form.NFKD)).replaceAll("");
+            String folded = MARKS.matcher(Normalizer.normalize(name == null ? "" : name, Normalizer.Form.NFKD))
+                    .replaceAll("");
             String slug = NON_ALNUM.matcher(folded.toLowerCase(Locale.ROOT)).replaceAll("-");
             slug = trimDashes(slug);
             if (slug.length() > MAX_LENGTH) {

@@ -40,6 +40,7 @@ public class V51__Backfill_input_keys extends BaseJavaMigration {
     private static final class Casefold {
         static final Normalizer2 NFKC_CASEFOLD = Normalizer2.getNFKCCasefoldInstance();
     }
+
     private static final int NAME_MAX = 100;
 
     private record Row(long id, String value, Long organizationId) {}
@@ -57,13 +58,15 @@ public class V51__Backfill_input_keys extends BaseJavaMigration {
         return Casefold.NFKC_CASEFOLD.normalize(name);
     }
 
-    private static void backfillNames(Connection c, String table, String targetType, String orgColumn) throws SQLException {
+    private static void backfillNames(Connection c, String table, String targetType, String orgColumn)
+            throws SQLException {
         List<Row> rows = rows(c, "SELECT id, name, " + orgColumn + " FROM " + table + " ORDER BY id");
         Set<String> taken = new HashSet<>();
         for (Row r : rows) taken.add(key(r.value()));
         Set<String> kept = new HashSet<>();
         try (PreparedStatement setKey = c.prepareStatement("UPDATE " + table + " SET name_key = ? WHERE id = ?");
-             PreparedStatement rename = c.prepareStatement("UPDATE " + table + " SET name = ?, name_key = ? WHERE id = ?")) {
+                PreparedStatement rename =
+                        c.prepareStatement("UPDATE " + table + " SET name = ?, name_key = ? WHERE id = ?")) {
             for (Row r : rows) {
                 String k = key(r.value());
                 if (kept.add(k)) {
@@ -76,7 +79,8 @@ public class V51__Backfill_input_keys extends BaseJavaMigration {
                 for (int n = 2; renamed == null; n++) {
                     String suffix = " (" + n + ")";
                     String base = r.value().length() + suffix.length() > NAME_MAX
-                            ? r.value().substring(0, NAME_MAX - suffix.length()) : r.value();
+                            ? r.value().substring(0, NAME_MAX - suffix.length())
+                            : r.value();
                     String candidate = base + suffix;
                     String ck = key(candidate);
                     if (!taken.contains(ck) && !kept.contains(ck)) renamed = candidate;
@@ -88,20 +92,41 @@ public class V51__Backfill_input_keys extends BaseJavaMigration {
                 rename.setString(2, rk);
                 rename.setLong(3, r.id());
                 rename.executeUpdate();
-                audit(c, targetType + ".rename", targetType, r.id(), r.organizationId(),
-                        "from", r.value(), "to", renamed, "reason", "name equal to an older " + targetType + "'s ignoring case and Unicode form");
+                audit(
+                        c,
+                        targetType + ".rename",
+                        targetType,
+                        r.id(),
+                        r.organizationId(),
+                        "from",
+                        r.value(),
+                        "to",
+                        renamed,
+                        "reason",
+                        "name equal to an older " + targetType + "'s ignoring case and Unicode form");
             }
         }
     }
 
     private static void dedupeSubdomains(Connection c) throws SQLException {
-        List<Row> rows = rows(c, "SELECT id, subdomain, organization_id FROM sites WHERE subdomain IS NOT NULL ORDER BY id");
+        List<Row> rows =
+                rows(c, "SELECT id, subdomain, organization_id FROM sites WHERE subdomain IS NOT NULL ORDER BY id");
         Set<String> seen = new HashSet<>();
         for (Row r : rows) {
             if (seen.add(r.value().toLowerCase(Locale.ROOT))) continue;
             clear(c, "subdomain", r);
-            audit(c, "site.update", "site", r.id(), r.organizationId(),
-                    "cleared", "subdomain", "value", r.value(), "reason", "subdomain held by an older site");
+            audit(
+                    c,
+                    "site.update",
+                    "site",
+                    r.id(),
+                    r.organizationId(),
+                    "cleared",
+                    "subdomain",
+                    "value",
+                    r.value(),
+                    "reason",
+                    "subdomain held by an older site");
         }
     }
 
@@ -112,7 +137,8 @@ public class V51__Backfill_input_keys extends BaseJavaMigration {
         }
         List<Row> rows = rows(c, "SELECT id, domain, organization_id FROM sites WHERE domain IS NOT NULL ORDER BY id");
         try (PreparedStatement exists = c.prepareStatement("SELECT 1 FROM site_host_names WHERE host = ?");
-             PreparedStatement claim = c.prepareStatement("INSERT INTO site_host_names (host, site_id) VALUES (?, ?)")) {
+                PreparedStatement claim =
+                        c.prepareStatement("INSERT INTO site_host_names (host, site_id) VALUES (?, ?)")) {
             for (Row r : rows) {
                 String host = r.value().toLowerCase(Locale.ROOT);
                 exists.setString(1, host);
@@ -127,8 +153,18 @@ public class V51__Backfill_input_keys extends BaseJavaMigration {
                     continue;
                 }
                 clear(c, "domain", r);
-                audit(c, "site.update", "site", r.id(), r.organizationId(),
-                        "cleared", "domain", "value", r.value(), "reason", "host name claimed by a custom domain or an older site");
+                audit(
+                        c,
+                        "site.update",
+                        "site",
+                        r.id(),
+                        r.organizationId(),
+                        "cleared",
+                        "domain",
+                        "value",
+                        r.value(),
+                        "reason",
+                        "host name claimed by a custom domain or an older site");
             }
         }
     }
@@ -142,7 +178,8 @@ public class V51__Backfill_input_keys extends BaseJavaMigration {
 
     private static List<Row> rows(Connection c, String sql) throws SQLException {
         List<Row> out = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
                 long org = rs.getLong(3);
                 Long organizationId = rs.wasNull() ? null : org;
@@ -153,13 +190,15 @@ public class V51__Backfill_input_keys extends BaseJavaMigration {
     }
 
     /** One audit row; details built by SQLite's json_object from key/value pairs. */
-    private static void audit(Connection c, String action, String targetType, long targetId, Long organizationId,
-                              String... details) throws SQLException {
+    private static void audit(
+            Connection c, String action, String targetType, long targetId, Long organizationId, String... details)
+            throws SQLException {
         StringBuilder json = new StringBuilder("json_object(");
         for (int i = 0; i < details.length; i++) json.append(i == 0 ? "?" : ", ?");
         json.append(')');
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_log (actor_label, action, target_type, target_id, organization_id, details) "
-                + "VALUES (?, ?, ?, ?, ?, " + json + ")")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO audit_log (actor_label, action, target_type, target_id, organization_id, details) "
+                        + "VALUES (?, ?, ?, ?, ?, " + json + ")")) {
             ps.setString(1, ACTOR);
             ps.setString(2, action);
             ps.setString(3, targetType);

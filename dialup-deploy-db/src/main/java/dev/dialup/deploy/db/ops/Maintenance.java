@@ -49,16 +49,23 @@ public final class Maintenance {
     public static MaintenanceTask optimizeTask(DialupDatabase db) {
         return task("optimize", () -> {
             Optimizer.Report r = Optimizer.optimize(db);
-            return String.format("file %,d -> %,d bytes, WAL %,d -> %,d bytes, free pages %,d -> %,d%s",
-                    r.fileBytesBefore(), r.fileBytesAfter(), r.walBytesBefore(), r.walBytesAfter(),
-                    r.freePagesBefore(), r.freePagesAfter(), r.checkpointBusy() ? " (checkpoint busy)" : "");
+            return String.format(
+                    "file %,d -> %,d bytes, WAL %,d -> %,d bytes, free pages %,d -> %,d%s",
+                    r.fileBytesBefore(),
+                    r.fileBytesAfter(),
+                    r.walBytesBefore(),
+                    r.walBytesAfter(),
+                    r.freePagesBefore(),
+                    r.freePagesAfter(),
+                    r.checkpointBusy() ? " (checkpoint busy)" : "");
         });
     }
 
     public static MaintenanceTask backupTask(DialupDatabase db, BackupService backups) {
         return task("backup", () -> {
             Backup b = backups.backup(db);
-            return "wrote " + b.file() + " (" + b.manifest().bytes() + " bytes, schema " + b.manifest().schemaVersion() + ")";
+            return "wrote " + b.file() + " (" + b.manifest().bytes() + " bytes, schema "
+                    + b.manifest().schemaVersion() + ")";
         });
     }
 
@@ -97,8 +104,12 @@ public final class Maintenance {
             long s = System.nanoTime();
             try {
                 MaintenanceTask.TaskResult result = task.run();
-                outcomes.add(new Outcome(task.name(), true, Duration.ofNanos(System.nanoTime() - s),
-                        result == null ? "" : result.summary(), null));
+                outcomes.add(new Outcome(
+                        task.name(),
+                        true,
+                        Duration.ofNanos(System.nanoTime() - s),
+                        result == null ? "" : result.summary(),
+                        null));
             } catch (Exception | LinkageError | AssertionError e) {
                 String error = e.getClass().getSimpleName() + ": " + e.getMessage();
                 log.warn("Maintenance task {} failed: {}", task.name(), error);

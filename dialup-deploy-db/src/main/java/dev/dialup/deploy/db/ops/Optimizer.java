@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.engine.DatabaseEngine;
-import dev.dialup.deploy.db.engine.registry.Engines;
-import dev.dialup.deploy.db.engine.FileOps;
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.DatabaseEngine;
+import dev.dialup.deploy.db.engine.FileOps;
+import dev.dialup.deploy.db.engine.registry.Engines;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -19,9 +19,16 @@ public final class Optimizer {
     /**
      * @param checkpointBusy true when a reader kept the checkpoint from finishing (run it again later)
      */
-    public record Report(long fileBytesBefore, long fileBytesAfter, long walBytesBefore, long walBytesAfter,
-                         long freePagesBefore, long freePagesAfter, String autoVacuum, boolean checkpointBusy,
-                         Duration took) {}
+    public record Report(
+            long fileBytesBefore,
+            long fileBytesAfter,
+            long walBytesBefore,
+            long walBytesAfter,
+            long freePagesBefore,
+            long freePagesAfter,
+            String autoVacuum,
+            boolean checkpointBusy,
+            Duration took) {}
 
     private Optimizer() {}
 
@@ -33,8 +40,16 @@ public final class Optimizer {
         long walBefore = FileOps.sizeOrZero(wal);
         return db.withWriterConnection(c -> {
             DatabaseEngine.OptimizeResult r = ENGINE.optimize(c);
-            return new Report(fileBefore, FileOps.sizeOrZero(file), walBefore, FileOps.sizeOrZero(wal), r.freePagesBefore(),
-                    r.freePagesAfter(), r.autoVacuum(), r.checkpointBusy(), Duration.ofNanos(System.nanoTime() - start));
+            return new Report(
+                    fileBefore,
+                    FileOps.sizeOrZero(file),
+                    walBefore,
+                    FileOps.sizeOrZero(wal),
+                    r.freePagesBefore(),
+                    r.freePagesAfter(),
+                    r.autoVacuum(),
+                    r.checkpointBusy(),
+                    Duration.ofNanos(System.nanoTime() - start));
         });
     }
 }

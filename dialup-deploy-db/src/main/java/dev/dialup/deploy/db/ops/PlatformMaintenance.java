@@ -1,10 +1,10 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.backup.BackupService;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.audit.AuditLogRepository;
-import dev.dialup.deploy.db.deploy.DeploymentRepository;
+import dev.dialup.deploy.db.backup.BackupService;
 import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.deploy.DeploymentRepository;
 import dev.dialup.deploy.db.usage.PruneResult;
 import dev.dialup.deploy.db.usage.RollupResult;
 import dev.dialup.deploy.db.usage.UsageRepository;
@@ -22,6 +22,7 @@ import java.time.ZoneOffset;
 public final class PlatformMaintenance {
     /** The audit label maintenance runs under: {@code system:maintenance}. */
     public static final String COMPONENT = "maintenance";
+
     private static final int ARCHIVE_BATCH = 200;
 
     private PlatformMaintenance() {}
@@ -62,8 +63,11 @@ public final class PlatformMaintenance {
                 if (summary.length() > 0) summary.append("; ");
                 summary.append(String.format("%s: %,d sites from %,d samples", r.day(), r.sites(), r.samples()));
                 if (!r.failures().isEmpty()) {
-                    summary.append(String.format(" (%d sites failed, first: site %d: %s)", r.failures().size(),
-                            r.failures().get(0).siteId(), r.failures().get(0).reason()));
+                    summary.append(String.format(
+                            " (%d sites failed, first: site %d: %s)",
+                            r.failures().size(),
+                            r.failures().get(0).siteId(),
+                            r.failures().get(0).reason()));
                 }
             }
             return summary.toString();
@@ -73,18 +77,27 @@ public final class PlatformMaintenance {
     public static MaintenanceTask usagePruneTask(DialupDatabase db) {
         return Maintenance.task("usage-retention", () -> {
             PruneResult r = new UsageRepository(db).prune(scope(db));
-            return String.format("%,d samples before %s and %,d daily rows before %s deleted in %,d transactions (longest %d ms)",
-                    r.samplesDeleted(), r.rawCutoff(), r.dailyRowsDeleted(), r.dailyCutoff(), r.transactions(), r.longestTransactionMillis());
+            return String.format(
+                    "%,d samples before %s and %,d daily rows before %s deleted in %,d transactions (longest %d ms)",
+                    r.samplesDeleted(),
+                    r.rawCutoff(),
+                    r.dailyRowsDeleted(),
+                    r.dailyCutoff(),
+                    r.transactions(),
+                    r.longestTransactionMillis());
         });
     }
 
     public static MaintenanceTask auditPruneTask(DialupDatabase db) {
-        return Maintenance.task("audit-retention", () -> String.format("%,d audit rows past retention deleted",
-                new AuditLogRepository(db).prune(scope(db))));
+        return Maintenance.task(
+                "audit-retention",
+                () -> String.format(
+                        "%,d audit rows past retention deleted", new AuditLogRepository(db).prune(scope(db))));
     }
 
     public static MaintenanceTask logArchiveTask(DialupDatabase db) {
-        return Maintenance.task("build-log-archive", () -> String.format("%,d build logs archived", archiveAllOldLogs(db)));
+        return Maintenance.task(
+                "build-log-archive", () -> String.format("%,d build logs archived", archiveAllOldLogs(db)));
     }
 
     /** Archives every build log past {@code deployments.log_archive_after_days}, a batch per transaction. */

@@ -1,20 +1,20 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.backup.BackupManifest;
 import dev.dialup.deploy.db.BackupVerificationException;
+import dev.dialup.deploy.db.DialupDataException;
+import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import dev.dialup.deploy.db.Progress;
-import dev.dialup.deploy.db.engine.FileOps;
-import dev.dialup.deploy.db.engine.OpenDatabases;
-import dev.dialup.deploy.db.engine.PrivateFiles;
+import dev.dialup.deploy.db.SchemaStatus;
+import dev.dialup.deploy.db.backup.BackupManifest;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.engine.CopyVerifier;
 import dev.dialup.deploy.db.engine.DatabaseEngine;
-import dev.dialup.deploy.db.engine.registry.Engines;
+import dev.dialup.deploy.db.engine.FileOps;
 import dev.dialup.deploy.db.engine.FileShape;
+import dev.dialup.deploy.db.engine.OpenDatabases;
+import dev.dialup.deploy.db.engine.PrivateFiles;
+import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.migration.Migrator;
-import dev.dialup.deploy.db.DialupDataException;
-import dev.dialup.deploy.db.core.DialupDatabase;
-import dev.dialup.deploy.db.IncompatibleDatabaseException;
-import dev.dialup.deploy.db.SchemaStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -68,14 +67,15 @@ public final class RestoreService {
      *
      * @param manifest null only when verified without one ({@code allowMissingManifest})
      */
-    public record VerifiedBackup(Path file, BackupManifest manifest, String schemaVersion, Map<String, Long> rowCounts) {}
+    public record VerifiedBackup(
+            Path file, BackupManifest manifest, String schemaVersion, Map<String, Long> rowCounts) {}
 
     /**
      * @param restored       the database file that now holds the backup
      * @param previousFile   where the file it replaced was kept, or null if there was none
      */
-    public record RestoreResult(Path restored, Path backup, Path previousFile, String schemaVersion,
-                                Map<String, Long> rowCounts) {}
+    public record RestoreResult(
+            Path restored, Path backup, Path previousFile, String schemaVersion, Map<String, Long> rowCounts) {}
 
     /**
      * Checks a backup without changing anything: its manifest exists (unless
@@ -102,7 +102,8 @@ public final class RestoreService {
                             + " (the file changed after it was written)");
                 }
             } else if (!allowMissingManifest) {
-                problems.add("no manifest " + manifestFile.getFileName() + " beside it (use --force to restore a file without one)");
+                problems.add("no manifest " + manifestFile.getFileName()
+                        + " beside it (use --force to restore a file without one)");
             }
             if (!problems.isEmpty()) {
                 throw new BackupVerificationException(file, problems);
@@ -118,18 +119,25 @@ public final class RestoreService {
         CopyVerifier.Verified schema = CopyVerifier.verify(ENGINE, file);
         Map<String, Long> counts = schema.rowCounts();
         if (schema.shape().kind() == FileShape.Kind.UNRECOGNISED) {
-            throw new IncompatibleDatabaseException(IncompatibleDatabaseException.Reason.UNRECOGNISED_SCHEMA, file,
+            throw new IncompatibleDatabaseException(
+                    IncompatibleDatabaseException.Reason.UNRECOGNISED_SCHEMA,
+                    file,
                     "the backup holds tables this library does not recognise and no migration history");
         }
         SchemaStatus library = DialupDatabase.statusOf(file);
         if (Migrator.isNewer(schema.schemaVersion(), library.latestVersion())) {
-            throw new IncompatibleDatabaseException(IncompatibleDatabaseException.Reason.NEWER_SCHEMA, file,
-                    "the backup is at schema version " + schema.schemaVersion() + ", newer than this library (knows up to "
-                            + library.latestVersion() + "); restore it with a newer dialup-deploy-db");
+            throw new IncompatibleDatabaseException(
+                    IncompatibleDatabaseException.Reason.NEWER_SCHEMA,
+                    file,
+                    "the backup is at schema version " + schema.schemaVersion()
+                            + ", newer than this library (knows up to " + library.latestVersion()
+                            + "); restore it with a newer dialup-deploy-db");
         }
         if (manifest != null && !Objects.equals(manifest.schemaVersion(), schema.schemaVersion())) {
-            throw new BackupVerificationException(file, List.of("schema version " + schema.schemaVersion()
-                    + " does not match the manifest's " + manifest.schemaVersion()));
+            throw new BackupVerificationException(
+                    file,
+                    List.of("schema version " + schema.schemaVersion() + " does not match the manifest's "
+                            + manifest.schemaVersion()));
         }
         return new VerifiedBackup(file, manifest, schema.schemaVersion(), counts);
     }
@@ -159,7 +167,9 @@ public final class RestoreService {
                 keepPrevious(live, previous);
             } else if (Files.exists(FileOps.sidecar(live, "-wal"))) {
                 // A WAL without its database would be replayed into the restored file: move it aside.
-                Files.move(FileOps.sidecar(live, "-wal"), FileOps.sidecar(live, ".orphan-" + stamp + "-wal"),
+                Files.move(
+                        FileOps.sidecar(live, "-wal"),
+                        FileOps.sidecar(live, ".orphan-" + stamp + "-wal"),
                         StandardCopyOption.ATOMIC_MOVE);
             }
             Files.deleteIfExists(FileOps.sidecar(live, "-shm"));
@@ -167,8 +177,10 @@ public final class RestoreService {
             tmp = null;
             FileOps.fsyncDirectory(live.getParent());
         } catch (IOException e) {
-            throw new DialupDataException("Restore of " + live + " from " + verified.file() + " failed: " + e.getMessage()
-                    + (previous != null ? " (the previous file is kept at " + previous + ")" : ""), e);
+            throw new DialupDataException(
+                    "Restore of " + live + " from " + verified.file() + " failed: " + e.getMessage()
+                            + (previous != null ? " (the previous file is kept at " + previous + ")" : ""),
+                    e);
         } finally {
             if (tmp != null) {
                 try {

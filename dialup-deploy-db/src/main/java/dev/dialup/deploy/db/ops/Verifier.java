@@ -1,16 +1,16 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.backup.BackupService;
-import dev.dialup.deploy.db.engine.FileOps;
-import dev.dialup.deploy.db.engine.PrivateFiles;
-import dev.dialup.deploy.db.engine.DatabaseEngine;
-import dev.dialup.deploy.db.engine.registry.Engines;
-import dev.dialup.deploy.db.engine.FileShape;
-import dev.dialup.deploy.db.migration.Migrator;
 import dev.dialup.deploy.db.DialupDataException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.SchemaStatus;
 import dev.dialup.deploy.db.StorageException;
+import dev.dialup.deploy.db.backup.BackupService;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.DatabaseEngine;
+import dev.dialup.deploy.db.engine.FileOps;
+import dev.dialup.deploy.db.engine.FileShape;
+import dev.dialup.deploy.db.engine.PrivateFiles;
+import dev.dialup.deploy.db.engine.registry.Engines;
+import dev.dialup.deploy.db.migration.Migrator;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -55,9 +55,16 @@ public final class Verifier {
      * @param warnings             worth an operator's attention but not a failure: file modes looser than
      *                             {@code 0600}, processes rows linked to no site
      */
-    public record Report(Path database, List<String> integrity, List<String> foreignKeyViolations, SchemaState schemaState,
-                         String schemaVersion, String latestVersion, List<String> pendingMigrations, List<String> problems,
-                         List<String> warnings) {
+    public record Report(
+            Path database,
+            List<String> integrity,
+            List<String> foreignKeyViolations,
+            SchemaState schemaState,
+            String schemaVersion,
+            String latestVersion,
+            List<String> pendingMigrations,
+            List<String> problems,
+            List<String> warnings) {
         public boolean ok() {
             return problems.isEmpty();
         }
@@ -69,7 +76,8 @@ public final class Verifier {
 
         /** The file is one this library refuses to touch: not SQLite, a newer schema, or unrecognised tables. */
         public boolean refused() {
-            return schemaState == SchemaState.NOT_SQLITE || schemaState == SchemaState.NEWER
+            return schemaState == SchemaState.NOT_SQLITE
+                    || schemaState == SchemaState.NEWER
                     || schemaState == SchemaState.UNRECOGNISED;
         }
     }
@@ -94,7 +102,8 @@ public final class Verifier {
         try {
             if (Files.size(file) > 0 && !ENGINE.looksLikeDatabase(file)) {
                 problems.add("not an SQLite database (bad file header)");
-                return new Report(file, List.of(), List.of(), SchemaState.NOT_SQLITE, null, null, List.of(), problems, warnings);
+                return new Report(
+                        file, List.of(), List.of(), SchemaState.NOT_SQLITE, null, null, List.of(), problems, warnings);
             }
         } catch (IOException e) {
             ENGINE.permissionProblem(file, false).ifPresent(p -> {
@@ -106,7 +115,8 @@ public final class Verifier {
         List<String> fk;
         FileShape schema;
         long unlinkedProcesses;
-        try (Connection c = ENGINE.readerDataSource(file, Duration.ofSeconds(10)).getConnection()) {
+        try (Connection c =
+                ENGINE.readerDataSource(file, Duration.ofSeconds(10)).getConnection()) {
             integrity = ENGINE.integrityCheck(c, MAX_INTEGRITY_LINES);
             fk = ENGINE.foreignKeyViolations(c);
             schema = ENGINE.classify(c);
@@ -116,7 +126,8 @@ public final class Verifier {
                 throw p;
             });
             problems.add("not a readable SQLite database: " + e.getMessage());
-            return new Report(file, List.of(), List.of(), SchemaState.NOT_SQLITE, null, null, List.of(), problems, warnings);
+            return new Report(
+                    file, List.of(), List.of(), SchemaState.NOT_SQLITE, null, null, List.of(), problems, warnings);
         }
         if (unlinkedProcesses > 0) {
             warnings.add(unlinkedProcesses + " row(s) in processes name a site that does not exist (site_id is NULL):"
@@ -135,8 +146,10 @@ public final class Verifier {
             case FOREIGN -> SchemaState.NOT_SQLITE;
             case LEGACY -> SchemaState.LEGACY;
             case UNRECOGNISED -> SchemaState.UNRECOGNISED;
-            case MANAGED -> Migrator.isNewer(schema.version(), status.latestVersion()) ? SchemaState.NEWER
-                    : status.upToDate() ? SchemaState.CURRENT : SchemaState.PENDING;
+            case MANAGED ->
+                Migrator.isNewer(schema.version(), status.latestVersion())
+                        ? SchemaState.NEWER
+                        : status.upToDate() ? SchemaState.CURRENT : SchemaState.PENDING;
         };
         if (state == SchemaState.NEWER) {
             problems.add("schema version " + schema.version() + " is newer than this library (knows up to "
@@ -145,7 +158,8 @@ public final class Verifier {
             problems.add("tables this library does not recognise and no migration history");
         }
         List<String> pending = state == SchemaState.NEWER ? List.of() : status.pending();
-        return new Report(file, integrity, fk, state, schema.version(), status.latestVersion(), pending, problems, warnings);
+        return new Report(
+                file, integrity, fk, state, schema.version(), status.latestVersion(), pending, problems, warnings);
     }
 
     /** The database, its sidecars and the backups beside it should be {@code 0600}: warn about each looser one. */
@@ -160,8 +174,9 @@ public final class Verifier {
             }
         }
         for (Path f : files) {
-            PrivateFiles.looseMode(f).ifPresent(mode -> warnings.add("file mode " + mode + " on " + f
-                    + " lets other users read it; it should be rw------- (chmod 600)"));
+            PrivateFiles.looseMode(f)
+                    .ifPresent(mode -> warnings.add("file mode " + mode + " on " + f
+                            + " lets other users read it; it should be rw------- (chmod 600)"));
         }
     }
 }

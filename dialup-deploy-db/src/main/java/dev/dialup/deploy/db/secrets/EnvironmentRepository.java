@@ -2,17 +2,17 @@ package dev.dialup.deploy.db.secrets;
 
 import static dev.dialup.deploy.db.generated.Tables.SITE_ENVIRONMENT_VARIABLES;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.access.AuditLog;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.generated.tables.SiteEnvironmentVariables;
 import dev.dialup.deploy.db.generated.tables.records.SiteEnvironmentVariablesRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.engine.jooq.StoredTime;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.Inputs;
-import dev.dialup.deploy.db.access.TenantFilter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +65,11 @@ public final class EnvironmentRepository {
             var now = StoredTime.truncate(db.clock().instant());
             String stored = secret ? cipher.encrypt(siteId, key, value) : value;
             Long keyId = secret ? (long) cipher.primaryKeyId() : null;
-            Boolean wasSecret = tx.select(V.IS_SECRET).from(V).where(V.SITE_ID.eq(siteId)).and(V.KEY.eq(key)).fetchOne(V.IS_SECRET);
+            Boolean wasSecret = tx.select(V.IS_SECRET)
+                    .from(V)
+                    .where(V.SITE_ID.eq(siteId))
+                    .and(V.KEY.eq(key))
+                    .fetchOne(V.IS_SECRET);
             boolean existed = wasSecret != null;
             if (secret && existed && !wasSecret) {
                 // The plain value being replaced must not survive in free space or the WAL.
@@ -87,9 +91,20 @@ public final class EnvironmentRepository {
                     .set(V.UPDATED_AT, now)
                     .execute();
             // Never the value: only which key changed and whether it is secret.
-            audit.record(tx, scope, existed ? "env.update" : "env.create", "site_environment_variable", siteId + "/" + key,
-                    site.getOrganizationId(), Map.of("key", key, "secret", secret));
-            return toEnvironmentVariable(selectBase(tx).where(V.SITE_ID.eq(siteId)).and(V.KEY.eq(key)).fetchOne(), true);
+            audit.record(
+                    tx,
+                    scope,
+                    existed ? "env.update" : "env.create",
+                    "site_environment_variable",
+                    siteId + "/" + key,
+                    site.getOrganizationId(),
+                    Map.of("key", key, "secret", secret));
+            return toEnvironmentVariable(
+                    selectBase(tx)
+                            .where(V.SITE_ID.eq(siteId))
+                            .and(V.KEY.eq(key))
+                            .fetchOne(),
+                    true);
         });
     }
 
@@ -98,7 +113,10 @@ public final class EnvironmentRepository {
         validateKey(key);
         return db.read(dsl -> {
             SitesRecord site = TenantFilter.requireVisibleSite(dsl, scope, siteId);
-            SiteEnvironmentVariablesRecord r = selectBase(dsl).where(V.SITE_ID.eq(siteId)).and(V.KEY.eq(key)).fetchOne();
+            SiteEnvironmentVariablesRecord r = selectBase(dsl)
+                    .where(V.SITE_ID.eq(siteId))
+                    .and(V.KEY.eq(key))
+                    .fetchOne();
             if (r == null) throw new NotFoundException("environment variable", siteId + "/" + key);
             return toEnvironmentVariable(r, TenantFilter.canReadSecrets(dsl, scope, site));
         });
@@ -109,7 +127,10 @@ public final class EnvironmentRepository {
         return db.read(dsl -> {
             SitesRecord site = TenantFilter.requireVisibleSite(dsl, scope, siteId);
             boolean reveal = TenantFilter.canReadSecrets(dsl, scope, site);
-            return selectBase(dsl).where(V.SITE_ID.eq(siteId)).orderBy(V.KEY).fetch(r -> toEnvironmentVariable(r, reveal));
+            return selectBase(dsl)
+                    .where(V.SITE_ID.eq(siteId))
+                    .orderBy(V.KEY)
+                    .fetch(r -> toEnvironmentVariable(r, reveal));
         });
     }
 
@@ -119,10 +140,18 @@ public final class EnvironmentRepository {
         db.writeVoid(tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
             int n = tx.deleteFrom(V)
-                    .where(V.SITE_ID.eq(siteId)).and(V.KEY.eq(key)).execute();
+                    .where(V.SITE_ID.eq(siteId))
+                    .and(V.KEY.eq(key))
+                    .execute();
             if (n == 0) throw new NotFoundException("environment variable", siteId + "/" + key);
-            audit.record(tx, scope, "env.delete", "site_environment_variable", siteId + "/" + key,
-                    site.getOrganizationId(), Map.of("key", key));
+            audit.record(
+                    tx,
+                    scope,
+                    "env.delete",
+                    "site_environment_variable",
+                    siteId + "/" + key,
+                    site.getOrganizationId(),
+                    Map.of("key", key));
         });
     }
 
@@ -135,9 +164,14 @@ public final class EnvironmentRepository {
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             Map<String, String> env = new LinkedHashMap<>();
-            for (SiteEnvironmentVariablesRecord r : selectBase(dsl).where(V.SITE_ID.eq(siteId)).orderBy(V.KEY).fetch()) {
-                env.put(r.getKey(), Boolean.TRUE.equals(r.getIsSecret())
-                        ? cipher.decrypt(r.getSiteId(), r.getKey(), r.getValue()).reveal() : r.getValue());
+            for (SiteEnvironmentVariablesRecord r :
+                    selectBase(dsl).where(V.SITE_ID.eq(siteId)).orderBy(V.KEY).fetch()) {
+                env.put(
+                        r.getKey(),
+                        Boolean.TRUE.equals(r.getIsSecret())
+                                ? cipher.decrypt(r.getSiteId(), r.getKey(), r.getValue())
+                                        .reveal()
+                                : r.getValue());
             }
             return env;
         });
@@ -152,16 +186,22 @@ public final class EnvironmentRepository {
      * System admins and the system scope only.
      */
     public ReencryptProgress reencryptSecrets(AccessScope scope, int batchSize, Consumer<ReencryptProgress> progress) {
-        if (batchSize < 1 || batchSize > 10_000) throw new ValidationException("batchSize", "must be between 1 and 10000");
+        if (batchSize < 1 || batchSize > 10_000)
+            throw new ValidationException("batchSize", "must be between 1 and 10000");
         int primary = cipher.primaryKeyId();
         long moved = 0;
         int batches = 0;
         while (true) {
             int n = db.write(tx -> {
                 TenantFilter.requireAdmin(tx, scope, "re-encrypting secrets");
-                var rows = selectBase(tx).where(needsReencryption(primary)).orderBy(V.ID).limit(batchSize).fetch();
+                var rows = selectBase(tx)
+                        .where(needsReencryption(primary))
+                        .orderBy(V.ID)
+                        .limit(batchSize)
+                        .fetch();
                 for (SiteEnvironmentVariablesRecord r : rows) {
-                    String plain = cipher.decrypt(r.getSiteId(), r.getKey(), r.getValue()).reveal();
+                    String plain = cipher.decrypt(r.getSiteId(), r.getKey(), r.getValue())
+                            .reveal();
                     tx.update(V)
                             .set(V.VALUE, cipher.encrypt(r.getSiteId(), r.getKey(), plain))
                             .set(V.KEY_ID, (long) primary)
@@ -169,7 +209,13 @@ public final class EnvironmentRepository {
                             .execute();
                 }
                 if (!rows.isEmpty()) {
-                    audit.record(tx, scope, "secrets.reencrypt_batch", "secrets_keyset", Integer.toUnsignedString(primary), null,
+                    audit.record(
+                            tx,
+                            scope,
+                            "secrets.reencrypt_batch",
+                            "secrets_keyset",
+                            Integer.toUnsignedString(primary),
+                            null,
                             Map.of("values", rows.size(), "toKeyId", Integer.toUnsignedString(primary)));
                 }
                 return rows.size();
@@ -179,7 +225,11 @@ public final class EnvironmentRepository {
             batches++;
             long remaining = db.read(dsl -> (long) dsl.fetchCount(V, needsReencryption(primary)));
             ReencryptProgress p = new ReencryptProgress(primary, moved, remaining, batches);
-            LOG.info("Re-encrypted {} secret values to key {} ({} remaining)", n, Integer.toUnsignedString(primary), remaining);
+            LOG.info(
+                    "Re-encrypted {} secret values to key {} ({} remaining)",
+                    n,
+                    Integer.toUnsignedString(primary),
+                    remaining);
             if (progress != null) progress.accept(p);
             if (remaining == 0) return p;
         }
@@ -191,8 +241,14 @@ public final class EnvironmentRepository {
         return db.read(dsl -> {
             TenantFilter.requireAdmin(dsl, scope, "listing secret keys in use");
             Map<String, Long> out = new TreeMap<>();
-            dsl.select(V.KEY_ID, DSL.count()).from(V).where(V.IS_SECRET.isTrue()).groupBy(V.KEY_ID)
-                    .forEach(r -> out.put(r.value1() == null ? "unknown" : Integer.toUnsignedString(r.value1().intValue()),
+            dsl.select(V.KEY_ID, DSL.count())
+                    .from(V)
+                    .where(V.IS_SECRET.isTrue())
+                    .groupBy(V.KEY_ID)
+                    .forEach(r -> out.put(
+                            r.value1() == null
+                                    ? "unknown"
+                                    : Integer.toUnsignedString(r.value1().intValue()),
                             r.value2().longValue()));
             return out;
         });
@@ -206,8 +262,10 @@ public final class EnvironmentRepository {
         return db.read(dsl -> {
             TenantFilter.requireAdmin(dsl, scope, "checking whether a secret key can be retired");
             if (keyId == cipher.primaryKeyId()) return false;
-            return !dsl.fetchExists(dsl.selectOne().from(V)
-                .where(V.IS_SECRET.isTrue()).and(V.KEY_ID.eq((long) keyId).or(V.KEY_ID.isNull())));
+            return !dsl.fetchExists(dsl.selectOne()
+                    .from(V)
+                    .where(V.IS_SECRET.isTrue())
+                    .and(V.KEY_ID.eq((long) keyId).or(V.KEY_ID.isNull())));
         });
     }
 
@@ -222,24 +280,29 @@ public final class EnvironmentRepository {
     private EnvironmentVariable toEnvironmentVariable(SiteEnvironmentVariablesRecord r, boolean revealSecrets) {
         boolean secret = Boolean.TRUE.equals(r.getIsSecret());
         if (!secret) {
-            return new EnvironmentVariable(r.getSiteId(), r.getKey(), false, r.getValue(), null, false, r.getCreatedAt(), r.getUpdatedAt());
+            return new EnvironmentVariable(
+                    r.getSiteId(), r.getKey(), false, r.getValue(), null, false, r.getCreatedAt(), r.getUpdatedAt());
         }
         SecretValue value = revealSecrets ? cipher.decrypt(r.getSiteId(), r.getKey(), r.getValue()) : null;
-        return new EnvironmentVariable(r.getSiteId(), r.getKey(), true, null, value, !revealSecrets, r.getCreatedAt(), r.getUpdatedAt());
+        return new EnvironmentVariable(
+                r.getSiteId(), r.getKey(), true, null, value, !revealSecrets, r.getCreatedAt(), r.getUpdatedAt());
     }
 
     static void validateKey(String key) {
         if (key == null || key.isEmpty()) throw new ValidationException("key", "must not be empty");
-        if (key.length() > MAX_KEY_LENGTH) throw new ValidationException("key", "must be at most " + MAX_KEY_LENGTH + " characters");
+        if (key.length() > MAX_KEY_LENGTH)
+            throw new ValidationException("key", "must be at most " + MAX_KEY_LENGTH + " characters");
         if (!KEY.matcher(key).matches()) {
-            throw new ValidationException("key", "must look like a shell identifier: a letter or _ followed by letters, digits or _");
+            throw new ValidationException(
+                    "key", "must look like a shell identifier: a letter or _ followed by letters, digits or _");
         }
     }
 
     private static void validateValue(String value) {
         // The message never quotes the value: it may be a secret.
         if (value == null) throw new ValidationException("value", "must not be null");
-        if (value.length() > MAX_VALUE_LENGTH) throw new ValidationException("value", "must be at most " + MAX_VALUE_LENGTH + " characters");
+        if (value.length() > MAX_VALUE_LENGTH)
+            throw new ValidationException("value", "must be at most " + MAX_VALUE_LENGTH + " characters");
         if (value.indexOf('\0') >= 0) throw new ValidationException("value", "must not contain NUL characters");
         Inputs.noLoneSurrogate("value", value);
     }

@@ -31,8 +31,9 @@ final class SecretCipher {
             byte[] ct = keyset.aead().encrypt(plaintext.getBytes(StandardCharsets.UTF_8), associatedData(siteId, key));
             return Base64.getEncoder().encodeToString(ct);
         } catch (GeneralSecurityException e) {
-            throw new SecretKeyMaterialException("cannot encrypt secret " + key + " of site " + siteId
-                    + " with the keyset from " + keyset.source() + " (" + e.getClass().getSimpleName() + ")");
+            throw new SecretKeyMaterialException(
+                    "cannot encrypt secret " + key + " of site " + siteId + " with the keyset from " + keyset.source()
+                            + " (" + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -48,14 +49,24 @@ final class SecretCipher {
         }
         int keyId = keyIdOf(ct);
         if (!keyset.keyIds().contains(keyId)) {
-            throw new SecretDecryptionException(siteId, key, "it was encrypted with key " + Integer.toUnsignedString(keyId)
-                    + ", which is not in the keyset from " + keyset.source());
+            throw new SecretDecryptionException(
+                    siteId,
+                    key,
+                    "it was encrypted with key " + Integer.toUnsignedString(keyId)
+                            + ", which is not in the keyset from " + keyset.source());
         }
         try {
-            return SecretValue.of(new String(keyset.aead().decrypt(ct, associatedData(siteId, key)), StandardCharsets.UTF_8));
+            return SecretValue.of(
+                    new String(keyset.aead().decrypt(ct, associatedData(siteId, key)), StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
-            LOG.warn("Secret {} of site {} failed authentication under key {}", key, siteId, Integer.toUnsignedString(keyId));
-            throw new SecretDecryptionException(siteId, key,
+            LOG.warn(
+                    "Secret {} of site {} failed authentication under key {}",
+                    key,
+                    siteId,
+                    Integer.toUnsignedString(keyId));
+            throw new SecretDecryptionException(
+                    siteId,
+                    key,
                     "authentication failed (tampered ciphertext, or one copied from another variable or site)");
         }
     }

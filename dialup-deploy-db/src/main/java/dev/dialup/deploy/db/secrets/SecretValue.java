@@ -34,8 +34,9 @@ public final class SecretValue {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SecretValue other && MessageDigest.isEqual(
-                value.getBytes(StandardCharsets.UTF_8), other.value.getBytes(StandardCharsets.UTF_8));
+        return o instanceof SecretValue other
+                && MessageDigest.isEqual(
+                        value.getBytes(StandardCharsets.UTF_8), other.value.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -4,13 +4,13 @@ import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.InsecureSecretKeyAccess;
 import com.google.crypto.tink.KeyStatus;
 import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.Parameters;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
-import com.google.crypto.tink.Parameters;
 import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.aead.AeadKey;
-import com.google.crypto.tink.util.Bytes;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
+import com.google.crypto.tink.util.Bytes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -78,8 +78,8 @@ public final class SecretsKeyset {
             KeysetHandle.Entry entry = handle.getAt(i);
             String which = "key " + Integer.toUnsignedString(entry.getId()) + " of the keyset from " + source;
             if (!(entry.getKey() instanceof AeadKey aeadKey)) {
-                throw new SecretKeyMaterialException(which + " is not an AEAD key (" + kindOf(entry.getKey().getParameters())
-                        + "); secrets need AEAD keys such as AES256_GCM");
+                throw new SecretKeyMaterialException(which + " is not an AEAD key ("
+                        + kindOf(entry.getKey().getParameters()) + "); secrets need AEAD keys such as AES256_GCM");
             }
             Bytes prefix = aeadKey.getOutputPrefix();
             if (prefix.size() == 0) {
@@ -88,8 +88,9 @@ public final class SecretsKeyset {
                         + " e.g. AES256_GCM");
             }
             if (prefix.size() != 5 || prefix.toByteArray()[0] != 0x01) {
-                throw new SecretKeyMaterialException(which + " uses the CRUNCHY/LEGACY output prefix; only TINK-prefixed keys"
-                        + " are supported. Generate keys with a TINK variant, e.g. AES256_GCM");
+                throw new SecretKeyMaterialException(
+                        which + " uses the CRUNCHY/LEGACY output prefix; only TINK-prefixed keys"
+                                + " are supported. Generate keys with a TINK variant, e.g. AES256_GCM");
             }
         }
     }
@@ -115,7 +116,9 @@ public final class SecretsKeyset {
         Path file = (fileName == null || fileName.isBlank() ? DEFAULT_FILE : Path.of(fileName)).toAbsolutePath();
         if (!Files.isRegularFile(file)) {
             throw new SecretKeyMaterialException(ENV_KEYSET + " is not set and no key file at " + file
-                    + (fileName == null ? " (set " + ENV_KEYSET_FILE + " to the keyset file, or " + ENV_KEYSET + " to its JSON)" : ""));
+                    + (fileName == null
+                            ? " (set " + ENV_KEYSET_FILE + " to the keyset file, or " + ENV_KEYSET + " to its JSON)"
+                            : ""));
         }
         return fromFile(file);
     }
@@ -126,7 +129,8 @@ public final class SecretsKeyset {
         try {
             json = Files.readString(abs, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new SecretKeyMaterialException("cannot read secrets key file " + abs + " (" + e.getClass().getSimpleName() + ")");
+            throw new SecretKeyMaterialException(
+                    "cannot read secrets key file " + abs + " (" + e.getClass().getSimpleName() + ")");
         }
         return fromJson(json, "key file " + abs);
     }
@@ -148,7 +152,8 @@ public final class SecretsKeyset {
         try {
             return new SecretsKeyset(KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM), "generated keyset");
         } catch (GeneralSecurityException e) {
-            throw new SecretKeyMaterialException("cannot generate an AES256_GCM keyset (" + e.getClass().getSimpleName() + ")");
+            throw new SecretKeyMaterialException(
+                    "cannot generate an AES256_GCM keyset (" + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -156,11 +161,14 @@ public final class SecretsKeyset {
     public SecretsKeyset withNewPrimaryKey() {
         try {
             KeysetHandle rotated = KeysetHandle.newBuilder(handle)
-                    .addEntry(KeysetHandle.generateEntryFromParameters(PredefinedAeadParameters.AES256_GCM).withRandomId().makePrimary())
+                    .addEntry(KeysetHandle.generateEntryFromParameters(PredefinedAeadParameters.AES256_GCM)
+                            .withRandomId()
+                            .makePrimary())
                     .build();
             return new SecretsKeyset(rotated, source + " (rotated)");
         } catch (GeneralSecurityException e) {
-            throw new SecretKeyMaterialException("cannot add a key to the keyset from " + source + " (" + e.getClass().getSimpleName() + ")");
+            throw new SecretKeyMaterialException("cannot add a key to the keyset from " + source + " ("
+                    + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -170,7 +178,8 @@ public final class SecretsKeyset {
      */
     public SecretsKeyset withoutKey(int keyId) {
         if (keyId == primaryKeyId()) {
-            throw new IllegalArgumentException("key " + keyId + " is the primary key; add a new primary before retiring it");
+            throw new IllegalArgumentException(
+                    "key " + keyId + " is the primary key; add a new primary before retiring it");
         }
         KeysetHandle.Builder b = KeysetHandle.newBuilder(handle);
         for (int i = 0; i < b.size(); i++) {
@@ -179,7 +188,8 @@ public final class SecretsKeyset {
                 try {
                     return new SecretsKeyset(b.build(), source + " (key " + keyId + " retired)");
                 } catch (GeneralSecurityException e) {
-                    throw new SecretKeyMaterialException("cannot remove key " + keyId + " (" + e.getClass().getSimpleName() + ")");
+                    throw new SecretKeyMaterialException(
+                            "cannot remove key " + keyId + " (" + e.getClass().getSimpleName() + ")");
                 }
             }
         }
@@ -209,7 +219,8 @@ public final class SecretsKeyset {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException | GeneralSecurityException e) {
-            throw new SecretKeyMaterialException("cannot write secrets key file " + file.toAbsolutePath() + " (" + e.getClass().getSimpleName() + ")");
+            throw new SecretKeyMaterialException("cannot write secrets key file " + file.toAbsolutePath() + " ("
+                    + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -222,7 +233,8 @@ public final class SecretsKeyset {
     public Set<Integer> keyIds() {
         Set<Integer> ids = new TreeSet<>();
         for (int i = 0; i < handle.size(); i++) {
-            if (handle.getAt(i).getStatus() == KeyStatus.ENABLED) ids.add(handle.getAt(i).getId());
+            if (handle.getAt(i).getStatus() == KeyStatus.ENABLED)
+                ids.add(handle.getAt(i).getId());
         }
         return ids;
     }

@@ -32,7 +32,10 @@ public final class Branches {
         for (int i = 0; i < b.length(); ) {
             int cp = b.codePointAt(i);
             int type = Character.getType(cp);
-            if (Character.isWhitespace(cp) || Character.isSpaceChar(cp) || type == Character.CONTROL || type == Character.FORMAT
+            if (Character.isWhitespace(cp)
+                    || Character.isSpaceChar(cp)
+                    || type == Character.CONTROL
+                    || type == Character.FORMAT
                     || cp == 0x7f) {
                 throw invalid(field, "must not contain whitespace, control or formatting characters");
             }
@@ -41,7 +44,8 @@ public final class Branches {
         }
         if (b.contains("..")) throw invalid(field, "must not contain '..'");
         if (b.contains("@{")) throw invalid(field, "must not contain '@{'");
-        if (b.startsWith("/") || b.endsWith("/") || b.contains("//")) throw invalid(field, "must not start or end with '/' or contain '//'");
+        if (b.startsWith("/") || b.endsWith("/") || b.contains("//"))
+            throw invalid(field, "must not start or end with '/' or contain '//'");
         if (b.endsWith(".")) throw invalid(field, "must not end with '.'");
         for (String component : b.split("/")) {
             if (component.startsWith(".")) throw invalid(field, "must not have a component starting with '.'");

@@ -24,7 +24,9 @@ public final class RepositoryUrls {
     private static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*)(://|::|:)");
     /** scp-like: no "://", an optional user, a host, ':' and a path (git reads it so when no '/' comes before the first ':'). */
     private static final Pattern SCP = Pattern.compile("^(?:([^@/:]+)@)?([^@/:]+):(.+)$");
-    private static final Pattern HOST = Pattern.compile("^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$");
+
+    private static final Pattern HOST = Pattern.compile(
+            "^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$");
     private static final Pattern USER = Pattern.compile("^[A-Za-z0-9._~-]+$");
     private static final String SHAPES = "must be an https://, ssh:// or user@host:path URL";
 
@@ -42,7 +44,8 @@ public final class RepositoryUrls {
         }
         Matcher scheme = SCHEME.matcher(url);
         if (scheme.find()) {
-            if (scheme.group(2).equals("://")) return checkUrl(url, scheme.group(1).toLowerCase(Locale.ROOT));
+            if (scheme.group(2).equals("://"))
+                return checkUrl(url, scheme.group(1).toLowerCase(Locale.ROOT));
             if (scheme.group(2).equals("::")) {
                 throw new ValidationException(FIELD, SHAPES + " (remote helpers such as ext:: are refused)");
             }
@@ -59,7 +62,8 @@ public final class RepositoryUrls {
 
     private static String checkUrl(String url, String scheme) {
         if (!SCHEMES.contains(scheme)) {
-            throw new ValidationException(FIELD, SHAPES + " (the scheme " + scheme + ":// is not cloned by the platform)");
+            throw new ValidationException(
+                    FIELD, SHAPES + " (the scheme " + scheme + ":// is not cloned by the platform)");
         }
         // The authority as git and ssh see it (before any URL parsing that could reject or reinterpret it).
         String afterScheme = url.substring(url.indexOf("://") + 3);

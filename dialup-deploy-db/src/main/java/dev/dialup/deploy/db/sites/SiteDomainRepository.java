@@ -1,19 +1,18 @@
 package dev.dialup.deploy.db.sites;
 
-import dev.dialup.deploy.db.access.Domains;
 import static dev.dialup.deploy.db.generated.Tables.SITE_DOMAINS;
 
-import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.access.AuditLog;
+import dev.dialup.deploy.db.access.Domains;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.access.UniqueConstraints;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.generated.tables.SiteDomains;
 import dev.dialup.deploy.db.generated.tables.records.SiteDomainsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.engine.jooq.StoredTime;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.TenantFilter;
 import java.util.List;
 import java.util.Map;
 import org.jooq.DSLContext;
@@ -45,11 +44,24 @@ public final class SiteDomainRepository {
             // Uniqueness is the schema's: site_domains' own index and the site_host_names claim
             // shared with sites.domain. Same message whoever holds it: reveals no owner.
             String claimed = "domain " + d + " is already claimed";
-            long id = UniqueConstraints.conflictOn(Map.of("site_domains.domain", claimed, "site_host_names.host", claimed),
-                    () -> tx.insertInto(D).set(D.SITE_ID, siteId).set(D.DOMAIN, d).set(D.IS_PRIMARY, first).set(D.SSL_ENABLED, true)
+            long id = UniqueConstraints.conflictOn(
+                    Map.of("site_domains.domain", claimed, "site_host_names.host", claimed),
+                    () -> tx.insertInto(D)
+                            .set(D.SITE_ID, siteId)
+                            .set(D.DOMAIN, d)
+                            .set(D.IS_PRIMARY, first)
+                            .set(D.SSL_ENABLED, true)
                             .set(D.CREATED_AT, StoredTime.truncate(db.clock().instant()))
-                            .returning(D.ID).fetchOne().getId());
-            audit.record(tx, scope, "domain.add", "site_domain", id, site.getOrganizationId(),
+                            .returning(D.ID)
+                            .fetchOne()
+                            .getId());
+            audit.record(
+                    tx,
+                    scope,
+                    "domain.add",
+                    "site_domain",
+                    id,
+                    site.getOrganizationId(),
                     Map.of("siteId", siteId, "domain", d, "primary", first));
             return toSiteDomain(selectBase(tx).where(D.ID.eq(id)).fetchOne());
         });
@@ -59,7 +71,9 @@ public final class SiteDomainRepository {
     public List<SiteDomain> list(AccessScope scope, long siteId) {
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
-            return selectBase(dsl).where(D.SITE_ID.eq(siteId)).orderBy(D.IS_PRIMARY.desc(), D.DOMAIN, D.ID)
+            return selectBase(dsl)
+                    .where(D.SITE_ID.eq(siteId))
+                    .orderBy(D.IS_PRIMARY.desc(), D.DOMAIN, D.ID)
                     .fetch(SiteDomainRepository::toSiteDomain);
         });
     }
@@ -69,9 +83,20 @@ public final class SiteDomainRepository {
         return db.write(tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
             SiteDomainsRecord dom = requireDomain(tx, siteId, domainId);
-            tx.update(D).set(D.IS_PRIMARY, false).where(D.SITE_ID.eq(siteId)).and(D.IS_PRIMARY.isTrue()).and(D.ID.ne(domainId)).execute();
+            tx.update(D)
+                    .set(D.IS_PRIMARY, false)
+                    .where(D.SITE_ID.eq(siteId))
+                    .and(D.IS_PRIMARY.isTrue())
+                    .and(D.ID.ne(domainId))
+                    .execute();
             tx.update(D).set(D.IS_PRIMARY, true).where(D.ID.eq(domainId)).execute();
-            audit.record(tx, scope, "domain.set_primary", "site_domain", domainId, site.getOrganizationId(),
+            audit.record(
+                    tx,
+                    scope,
+                    "domain.set_primary",
+                    "site_domain",
+                    domainId,
+                    site.getOrganizationId(),
                     Map.of("siteId", siteId, "domain", dom.getDomain()));
             return toSiteDomain(selectBase(tx).where(D.ID.eq(domainId)).fetchOne());
         });
@@ -83,8 +108,17 @@ public final class SiteDomainRepository {
             SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, siteId);
             TenantFilter.requireAdmin(tx, scope, "marking a domain verified");
             SiteDomainsRecord dom = requireDomain(tx, siteId, domainId);
-            tx.update(D).set(D.VERIFIED_AT, StoredTime.truncate(db.clock().instant())).where(D.ID.eq(domainId)).execute();
-            audit.record(tx, scope, "domain.verify", "site_domain", domainId, site.getOrganizationId(),
+            tx.update(D)
+                    .set(D.VERIFIED_AT, StoredTime.truncate(db.clock().instant()))
+                    .where(D.ID.eq(domainId))
+                    .execute();
+            audit.record(
+                    tx,
+                    scope,
+                    "domain.verify",
+                    "site_domain",
+                    domainId,
+                    site.getOrganizationId(),
                     Map.of("siteId", siteId, "domain", dom.getDomain()));
             return toSiteDomain(selectBase(tx).where(D.ID.eq(domainId)).fetchOne());
         });
@@ -96,13 +130,22 @@ public final class SiteDomainRepository {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
             SiteDomainsRecord dom = requireDomain(tx, siteId, domainId);
             tx.deleteFrom(D).where(D.ID.eq(domainId)).execute();
-            audit.record(tx, scope, "domain.remove", "site_domain", domainId, site.getOrganizationId(),
+            audit.record(
+                    tx,
+                    scope,
+                    "domain.remove",
+                    "site_domain",
+                    domainId,
+                    site.getOrganizationId(),
                     Map.of("siteId", siteId, "domain", dom.getDomain()));
         });
     }
 
     private static SiteDomainsRecord requireDomain(DSLContext dsl, long siteId, long domainId) {
-        SiteDomainsRecord r = selectBase(dsl).where(D.ID.eq(domainId)).and(D.SITE_ID.eq(siteId)).fetchOne();
+        SiteDomainsRecord r = selectBase(dsl)
+                .where(D.ID.eq(domainId))
+                .and(D.SITE_ID.eq(siteId))
+                .fetchOne();
         if (r == null) throw new NotFoundException("domain", domainId);
         return r;
     }
@@ -112,7 +155,13 @@ public final class SiteDomainRepository {
     }
 
     private static SiteDomain toSiteDomain(SiteDomainsRecord r) {
-        return new SiteDomain(r.getId(), r.getSiteId(), r.getDomain(), Boolean.TRUE.equals(r.getIsPrimary()),
-                !Boolean.FALSE.equals(r.getSslEnabled()), r.getVerifiedAt(), r.getCreatedAt());
+        return new SiteDomain(
+                r.getId(),
+                r.getSiteId(),
+                r.getDomain(),
+                Boolean.TRUE.equals(r.getIsPrimary()),
+                !Boolean.FALSE.equals(r.getSslEnabled()),
+                r.getVerifiedAt(),
+                r.getCreatedAt());
     }
 }

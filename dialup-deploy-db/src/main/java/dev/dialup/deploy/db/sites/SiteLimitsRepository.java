@@ -2,22 +2,19 @@ package dev.dialup.deploy.db.sites;
 
 import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_LIMITS;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.access.AuditLog;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
 import dev.dialup.deploy.db.config.ConfigSetting;
 import dev.dialup.deploy.db.config.ConfigSettings;
-import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.config.internal.ConfigValues;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
 import dev.dialup.deploy.db.generated.tables.records.SiteResourceLimitsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.Inputs;
-import dev.dialup.deploy.db.access.TenantFilter;
-import dev.dialup.deploy.db.config.ConfigKeys;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import org.jooq.DSLContext;
 import org.jooq.SelectWhereStep;
@@ -56,13 +53,19 @@ public final class SiteLimitsRepository {
             check(tx, "requestsPerMinute", limits.requestsPerMinute(), ConfigSettings.LIMITS_MAX_REQUESTS_PER_MINUTE);
             ResourceLimits before = current(tx, siteId);
             // The trigger creates the row with the site; upsert covers rows removed by hand.
-            tx.insertInto(L).set(L.SITE_ID, siteId)
-                    .set(L.MAX_MEMORY_MB, limits.memoryMb()).set(L.MAX_CPU_PERCENT, limits.cpuPercent())
-                    .set(L.MAX_DISK_MB, limits.diskMb()).set(L.MAX_BANDWIDTH_MB, limits.bandwidthMb())
+            tx.insertInto(L)
+                    .set(L.SITE_ID, siteId)
+                    .set(L.MAX_MEMORY_MB, limits.memoryMb())
+                    .set(L.MAX_CPU_PERCENT, limits.cpuPercent())
+                    .set(L.MAX_DISK_MB, limits.diskMb())
+                    .set(L.MAX_BANDWIDTH_MB, limits.bandwidthMb())
                     .set(L.MAX_REQUESTS_PER_MINUTE, limits.requestsPerMinute())
-                    .onConflict(L.SITE_ID).doUpdate()
-                    .set(L.MAX_MEMORY_MB, limits.memoryMb()).set(L.MAX_CPU_PERCENT, limits.cpuPercent())
-                    .set(L.MAX_DISK_MB, limits.diskMb()).set(L.MAX_BANDWIDTH_MB, limits.bandwidthMb())
+                    .onConflict(L.SITE_ID)
+                    .doUpdate()
+                    .set(L.MAX_MEMORY_MB, limits.memoryMb())
+                    .set(L.MAX_CPU_PERCENT, limits.cpuPercent())
+                    .set(L.MAX_DISK_MB, limits.diskMb())
+                    .set(L.MAX_BANDWIDTH_MB, limits.bandwidthMb())
                     .set(L.MAX_REQUESTS_PER_MINUTE, limits.requestsPerMinute())
                     .execute();
             Map<String, Object> details = new TreeMap<>();
@@ -77,7 +80,8 @@ public final class SiteLimitsRepository {
         long max = ConfigValues.get(db, tx, maxSetting);
         String maxKey = maxSetting.key();
         if (value <= 0) throw new ValidationException(field, "must be positive");
-        if (value > max) throw new ValidationException(field, "must be at most " + max + " (system maximum " + maxKey + ")");
+        if (value > max)
+            throw new ValidationException(field, "must be at most " + max + " (system maximum " + maxKey + ")");
     }
 
     /** The site's limits row, or the column defaults when the row was removed by hand. */
@@ -92,12 +96,25 @@ public final class SiteLimitsRepository {
     }
 
     private static ResourceLimits toResourceLimits(SiteResourceLimitsRecord r) {
-        return new ResourceLimits(r.getMaxMemoryMb(), r.getMaxCpuPercent(), r.getMaxDiskMb(), r.getMaxBandwidthMb(),
+        return new ResourceLimits(
+                r.getMaxMemoryMb(),
+                r.getMaxCpuPercent(),
+                r.getMaxDiskMb(),
+                r.getMaxBandwidthMb(),
                 r.getMaxRequestsPerMinute());
     }
 
     private static Map<String, Integer> asMap(ResourceLimits l) {
-        return new TreeMap<>(Map.of("memoryMb", l.memoryMb(), "cpuPercent", l.cpuPercent(), "diskMb", l.diskMb(),
-                "bandwidthMb", l.bandwidthMb(), "requestsPerMinute", l.requestsPerMinute()));
+        return new TreeMap<>(Map.of(
+                "memoryMb",
+                l.memoryMb(),
+                "cpuPercent",
+                l.cpuPercent(),
+                "diskMb",
+                l.diskMb(),
+                "bandwidthMb",
+                l.bandwidthMb(),
+                "requestsPerMinute",
+                l.requestsPerMinute()));
     }
 }

@@ -1,22 +1,21 @@
 package dev.dialup.deploy.db.sites;
 
-import dev.dialup.deploy.db.access.Domains;
 import static dev.dialup.deploy.db.generated.Tables.PROCESSES;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 
-import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
-import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.access.AuditLog;
-import dev.dialup.deploy.db.generated.tables.Sites;
-import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
-import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.access.Domains;
 import dev.dialup.deploy.db.access.Inputs;
 import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.access.UniqueConstraints;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.generated.tables.Sites;
+import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -57,21 +56,38 @@ public final class SiteRepository {
         return db.write(tx -> {
             Long owner = null;
             if (site.organizationId() == null) {
-                owner = TenantFilter.requireActiveUser(tx, scope, "a personal site (the system scope creates organization sites only)");
+                owner = TenantFilter.requireActiveUser(
+                        tx, scope, "a personal site (the system scope creates organization sites only)");
             } else {
                 TenantFilter.requireVisibleOrganization(tx, scope, site.organizationId());
-                TenantFilter.requireOrganizationManager(tx, scope, site.organizationId(), "creating an organization site");
+                TenantFilter.requireOrganizationManager(
+                        tx, scope, site.organizationId(), "creating an organization site");
             }
             // A derived slug skips the ones taken; every uniqueness rule itself is a UNIQUE constraint.
-            String finalSlug = slug != null ? slug : Slugs.unique(Slugs.slugify(name), c -> tx.fetchExists(S, S.SLUG.equalIgnoreCase(c)));
+            String finalSlug = slug != null
+                    ? slug
+                    : Slugs.unique(Slugs.slugify(name), c -> tx.fetchExists(S, S.SLUG.equalIgnoreCase(c)));
             Long ownerId = owner;
-            long id = UniqueConstraints.conflictOn(conflicts(config), () -> tx.insertInto(S)
-                    .set(S.NAME, name).set(S.NAME_KEY, Inputs.nameKey(name)).set(S.SLUG, finalSlug).set(S.OWNER_ID, ownerId)
-                    .set(S.ORGANIZATION_ID, site.organizationId())
-                    .set(S.SITE_TYPE, site.type().dbValue())
-                    .set(configValues(config))
-                    .returning(S.ID).fetchOne().getId());
-            audit.record(tx, scope, "site.create", "site", id, site.organizationId(),
+            long id = UniqueConstraints.conflictOn(
+                    conflicts(config),
+                    () -> tx.insertInto(S)
+                            .set(S.NAME, name)
+                            .set(S.NAME_KEY, Inputs.nameKey(name))
+                            .set(S.SLUG, finalSlug)
+                            .set(S.OWNER_ID, ownerId)
+                            .set(S.ORGANIZATION_ID, site.organizationId())
+                            .set(S.SITE_TYPE, site.type().dbValue())
+                            .set(configValues(config))
+                            .returning(S.ID)
+                            .fetchOne()
+                            .getId());
+            audit.record(
+                    tx,
+                    scope,
+                    "site.create",
+                    "site",
+                    id,
+                    site.organizationId(),
                     Map.of("name", name, "slug", finalSlug, "type", site.type().dbValue()));
             return toSite(selectBase(tx).where(S.ID.eq(id)).fetchOne());
         });
@@ -86,7 +102,10 @@ public final class SiteRepository {
     public Site findBySlug(AccessScope scope, String slug) {
         String s = Inputs.required("slug", slug).toLowerCase(Locale.ROOT);
         return db.read(dsl -> {
-            SitesRecord r = selectBase(dsl).where(S.SLUG.equalIgnoreCase(s)).and(TenantFilter.siteVisible(dsl, scope, S)).fetchOne();
+            SitesRecord r = selectBase(dsl)
+                    .where(S.SLUG.equalIgnoreCase(s))
+                    .and(TenantFilter.siteVisible(dsl, scope, S))
+                    .fetchOne();
             if (r == null) throw new NotFoundException("site", s);
             return toSite(r);
         });
@@ -107,7 +126,11 @@ public final class SiteRepository {
             if (f.active() != null) where = where.and(S.IS_ACTIVE.eq(f.active()));
             if (contains != null) where = where.and(S.NAME.containsIgnoreCase(contains));
             if (after != null) where = where.and(DSL.row(S.NAME, S.ID).gt(after.key(), after.id()));
-            var rows = selectBase(dsl).where(where).orderBy(S.NAME, S.ID).limit(n + 1).fetch(SiteRepository::toSite);
+            var rows = selectBase(dsl)
+                    .where(where)
+                    .orderBy(S.NAME, S.ID)
+                    .limit(n + 1)
+                    .fetch(SiteRepository::toSite);
             return Page.of(rows, n, s -> new PageCursor(s.name(), s.id()));
         });
     }
@@ -118,8 +141,20 @@ public final class SiteRepository {
         return db.write(tx -> {
             SitesRecord before = TenantFilter.requireManageableSite(tx, scope, siteId);
             SiteConfig old = toSite(before).config();
-            UniqueConstraints.conflictOn(conflicts(c), () -> tx.update(S).set(configValues(c)).where(S.ID.eq(siteId)).execute());
-            audit.record(tx, scope, "site.update", "site", siteId, before.getOrganizationId(), Map.of("changed", changedFields(old, c)));
+            UniqueConstraints.conflictOn(
+                    conflicts(c),
+                    () -> tx.update(S)
+                            .set(configValues(c))
+                            .where(S.ID.eq(siteId))
+                            .execute());
+            audit.record(
+                    tx,
+                    scope,
+                    "site.update",
+                    "site",
+                    siteId,
+                    before.getOrganizationId(),
+                    Map.of("changed", changedFields(old, c)));
             return toSite(selectBase(tx).where(S.ID.eq(siteId)).fetchOne());
         });
     }
@@ -132,9 +167,18 @@ public final class SiteRepository {
     public void delete(AccessScope scope, long siteId) {
         db.writeVoid(tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
-            int unlinked = tx.update(PROCESSES).setNull(PROCESSES.SITE_ID).where(PROCESSES.SITE_ID.eq(siteId)).execute();
+            int unlinked = tx.update(PROCESSES)
+                    .setNull(PROCESSES.SITE_ID)
+                    .where(PROCESSES.SITE_ID.eq(siteId))
+                    .execute();
             tx.deleteFrom(S).where(S.ID.eq(siteId)).execute();
-            audit.record(tx, scope, "site.delete", "site", siteId, site.getOrganizationId(),
+            audit.record(
+                    tx,
+                    scope,
+                    "site.delete",
+                    "site",
+                    siteId,
+                    site.getOrganizationId(),
                     Map.of("name", site.getName(), "slug", site.getSlug(), "processesUnlinked", unlinked));
         });
     }
@@ -145,10 +189,14 @@ public final class SiteRepository {
      */
     private static Map<String, String> conflicts(SiteConfig c) {
         return Map.of(
-                "sites.name", "site name is taken",
-                "sites.slug", "site slug is taken",
-                "sites.subdomain", "subdomain " + c.subdomain() + " is already taken",
-                "site_host_names.host", "domain " + c.domain() + " is already claimed");
+                "sites.name",
+                "site name is taken",
+                "sites.slug",
+                "site slug is taken",
+                "sites.subdomain",
+                "subdomain " + c.subdomain() + " is already taken",
+                "site_host_names.host",
+                "domain " + c.domain() + " is already claimed");
     }
 
     private static Map<org.jooq.Field<?>, Object> configValues(SiteConfig c) {
@@ -170,16 +218,21 @@ public final class SiteRepository {
         String url = RepositoryUrls.normalize(c.repositoryUrl());
         String branch = Branches.optional("branch", c.branch());
         Integer port = c.port();
-        if (port != null && (port < 1 || port > 65535)) throw new ValidationException("port", "must be between 1 and 65535");
+        if (port != null && (port < 1 || port > 65535))
+            throw new ValidationException("port", "must be between 1 and 65535");
         String domain = c.domain() == null || c.domain().isBlank() ? null : Domains.normalize(c.domain());
-        String sub = c.subdomain() == null || c.subdomain().isBlank() ? null : Domains.label("subdomain", c.subdomain());
+        String sub =
+                c.subdomain() == null || c.subdomain().isBlank() ? null : Domains.label("subdomain", c.subdomain());
         return new SiteConfig(
                 Inputs.optionalText("description", c.description(), Inputs.TEXT_MAX),
                 url,
                 branch == null ? "main" : branch,
                 Inputs.optionalText("buildCommand", c.buildCommand(), COMMAND_MAX),
                 Inputs.optionalText("startCommand", c.startCommand(), COMMAND_MAX),
-                port, domain, sub, c.active());
+                port,
+                domain,
+                sub,
+                c.active());
     }
 
     private static java.util.List<String> changedFields(SiteConfig a, SiteConfig b) {
@@ -196,15 +249,30 @@ public final class SiteRepository {
         return out;
     }
 
-
     private static SelectWhereStep<SitesRecord> selectBase(DSLContext dsl) {
         return dsl.selectFrom(S);
     }
 
     static Site toSite(SitesRecord r) {
-        SiteConfig config = new SiteConfig(r.getDescription(), r.getRepositoryUrl(), r.getBranch(), r.getBuildCommand(),
-                r.getStartCommand(), r.getPort(), r.getDomain(), r.getSubdomain(), !Boolean.FALSE.equals(r.getIsActive()));
-        return new Site(r.getId(), r.getName(), r.getSlug(), r.getOwnerId(), r.getOrganizationId(), SiteType.fromDb(r.getSiteType()),
-                config, r.getCreatedAt(), r.getUpdatedAt());
+        SiteConfig config = new SiteConfig(
+                r.getDescription(),
+                r.getRepositoryUrl(),
+                r.getBranch(),
+                r.getBuildCommand(),
+                r.getStartCommand(),
+                r.getPort(),
+                r.getDomain(),
+                r.getSubdomain(),
+                !Boolean.FALSE.equals(r.getIsActive()));
+        return new Site(
+                r.getId(),
+                r.getName(),
+                r.getSlug(),
+                r.getOwnerId(),
+                r.getOrganizationId(),
+                SiteType.fromDb(r.getSiteType()),
+                config,
+                r.getCreatedAt(),
+                r.getUpdatedAt());
     }
 }

@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** {@code sites.site_type}: the schema CHECK allows exactly these. */
 public enum SiteType {
-    STATIC, DYNAMIC, DOCKER;
+    STATIC,
+    DYNAMIC,
+    DOCKER;
 
     public String dbValue() {
         return name().toLowerCase(Locale.ROOT);

@@ -16,7 +16,8 @@ public final class Slugs {
 
     /** "Café Déjà Vu!" becomes "cafe-deja-vu"; a name with nothing left becomes "site". */
     public static String slugify(String name) {
-        String folded = MARKS.matcher(Normalizer.normalize(name == null ? "" : name, Normalizer.Form.NFKD)).replaceAll("");
+        String folded = MARKS.matcher(Normalizer.normalize(name == null ? "" : name, Normalizer.Form.NFKD))
+                .replaceAll("");
         String slug = NON_ALNUM.matcher(folded.toLowerCase(Locale.ROOT)).replaceAll("-");
         // Cut to the limit, then trim dashes left at either end (a cut never needs its own branch:
         // cutting a slug already within the limit changes nothing).
@@ -59,7 +60,8 @@ public final class Slugs {
         }
         String s = raw.strip().toLowerCase(Locale.ROOT);
         if (!isValid(s)) {
-            throw new dev.dialup.deploy.db.ValidationException("slug",
+            throw new dev.dialup.deploy.db.ValidationException(
+                    "slug",
                     "must be 1 to " + MAX_LENGTH + " of a-z, 0-9 and single '-', not starting or ending with '-'");
         }
         return s;

@@ -10,12 +10,23 @@ import java.util.Locale;
  *
  * @param invitee the normalised (lower-case) username or email the inviter typed
  */
-public record Invitation(long id, long organizationId, String organizationName, String invitee, OrgRole role,
-                         Status status, Instant createdAt, Instant expiresAt) {
+public record Invitation(
+        long id,
+        long organizationId,
+        String organizationName,
+        String invitee,
+        OrgRole role,
+        Status status,
+        Instant createdAt,
+        Instant expiresAt) {
 
     /** Where an invitation stands; {@code EXPIRED} is also reported for a pending row past its expiry. */
     public enum Status {
-        PENDING, ACCEPTED, DECLINED, REVOKED, EXPIRED;
+        PENDING,
+        ACCEPTED,
+        DECLINED,
+        REVOKED,
+        EXPIRED;
 
         public String dbValue() {
             return name().toLowerCase(Locale.ROOT);

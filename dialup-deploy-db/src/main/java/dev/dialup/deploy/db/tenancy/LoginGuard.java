@@ -1,11 +1,10 @@
 package dev.dialup.deploy.db.tenancy;
 
-
 /**
  * The calling service's hook around {@link UserRepository#authenticate(AccessScope, String, String, String)}
  * for limits the library cannot keep itself — per client address, per network, per device.
  * The library throttles per account (docs/tenancy.md, "Login throttling"); import dev.dialup.deploy.db.core.AccessScope;
-an address that
+ * an address that
  * sprays many accounts is the service's to stop, e.g. with a token bucket keyed by address.
  *
  * <p>Both methods run on the caller's thread, outside any database transaction. Implementations

@@ -1,14 +1,14 @@
 package dev.dialup.deploy.db.tenancy;
 
-import dev.dialup.deploy.db.core.AccessScope;
 import static dev.dialup.deploy.db.generated.Tables.LOGIN_THROTTLE;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.access.AuditLog;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.internal.ConfigValues;
-import dev.dialup.deploy.db.generated.tables.records.LoginThrottleRecord;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.engine.jooq.StoredTime;
+import dev.dialup.deploy.db.generated.tables.records.LoginThrottleRecord;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -42,7 +42,8 @@ final class LoginThrottle {
     /** Unknown names are stored only as a SHA-256 of the lower-cased name. */
     static String unknownSubject(String login) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(login.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(login.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
             return "login:" + HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by the JDK", e);
@@ -50,7 +51,9 @@ final class LoginThrottle {
     }
 
     boolean isLocked(DSLContext tx, String subject) {
-        LoginThrottleRecord row = tx.selectFrom(LOGIN_THROTTLE).where(LOGIN_THROTTLE.SUBJECT.eq(subject)).fetchOne();
+        LoginThrottleRecord row = tx.selectFrom(LOGIN_THROTTLE)
+                .where(LOGIN_THROTTLE.SUBJECT.eq(subject))
+                .fetchOne();
         return row != null && row.getLockedUntil() != null && now().isBefore(row.getLockedUntil());
     }
 
@@ -67,8 +70,12 @@ final class LoginThrottle {
      */
     void recordFailure(DSLContext tx, AccessScope scope, String subject, Long userId, boolean locked) {
         Instant now = now();
-        LoginThrottleRecord row = tx.selectFrom(LOGIN_THROTTLE).where(LOGIN_THROTTLE.SUBJECT.eq(subject)).fetchOne();
-        boolean stale = row != null && !locked && row.getLastFailureAt().plus(MAX_LOCKOUT).isBefore(now);
+        LoginThrottleRecord row = tx.selectFrom(LOGIN_THROTTLE)
+                .where(LOGIN_THROTTLE.SUBJECT.eq(subject))
+                .fetchOne();
+        boolean stale = row != null
+                && !locked
+                && row.getLastFailureAt().plus(MAX_LOCKOUT).isBefore(now);
         int failures = row == null || stale ? 0 : row.getFailures();
         int lockouts = row == null || stale ? 0 : row.getLockouts();
         Instant lockedUntil = row == null || stale ? null : row.getLockedUntil();
@@ -82,7 +89,13 @@ final class LoginThrottle {
                 failures = 0;
                 lockedUntil = now.plus(length);
                 if (userId != null) {
-                    audit.record(tx, scope, "user.login_lockout", "user", userId, null,
+                    audit.record(
+                            tx,
+                            scope,
+                            "user.login_lockout",
+                            "user",
+                            userId,
+                            null,
                             Map.of("failures", threshold, "lockoutSeconds", length.toSeconds(), "lockouts", lockouts));
                 }
             }
@@ -94,14 +107,16 @@ final class LoginThrottle {
                 .set(LOGIN_THROTTLE.LOCKOUTS, lockouts)
                 .set(LOGIN_THROTTLE.LOCKED_UNTIL, lockedUntil)
                 .set(LOGIN_THROTTLE.LAST_FAILURE_AT, StoredTime.truncate(now))
-                .onConflict(LOGIN_THROTTLE.SUBJECT).doUpdate()
+                .onConflict(LOGIN_THROTTLE.SUBJECT)
+                .doUpdate()
                 .set(LOGIN_THROTTLE.FAILURES, failures)
                 .set(LOGIN_THROTTLE.LOCKOUTS, lockouts)
                 .set(LOGIN_THROTTLE.LOCKED_UNTIL, lockedUntil)
                 .set(LOGIN_THROTTLE.LAST_FAILURE_AT, StoredTime.truncate(now))
                 .execute();
         // Unknown names leave no row behind once stale: the table cannot grow without bound.
-        tx.deleteFrom(LOGIN_THROTTLE).where(LOGIN_THROTTLE.USER_ID.isNull())
+        tx.deleteFrom(LOGIN_THROTTLE)
+                .where(LOGIN_THROTTLE.USER_ID.isNull())
                 .and(LOGIN_THROTTLE.LAST_FAILURE_AT.lt(StoredTime.truncate(now.minus(MAX_LOCKOUT))))
                 .and(LOGIN_THROTTLE.LOCKED_UNTIL.isNull().or(LOGIN_THROTTLE.LOCKED_UNTIL.lt(now)))
                 .execute();

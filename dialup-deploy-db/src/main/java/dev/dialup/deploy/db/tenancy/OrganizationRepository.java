@@ -1,27 +1,25 @@
 package dev.dialup.deploy.db.tenancy;
 
-import dev.dialup.deploy.db.core.OrgRole;
-import dev.dialup.deploy.db.access.Inputs;
-import dev.dialup.deploy.db.access.TenantFilter;
-import dev.dialup.deploy.db.core.AccessScope;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.access.AuditLog;
-import dev.dialup.deploy.db.generated.tables.OrganizationInvitations;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.access.UniqueConstraints;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.generated.tables.OrganizationMembers;
 import dev.dialup.deploy.db.generated.tables.Organizations;
 import dev.dialup.deploy.db.generated.tables.Users;
 import dev.dialup.deploy.db.generated.tables.records.OrganizationsRecord;
 import dev.dialup.deploy.db.sites.Slugs;
-import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +53,7 @@ public final class OrganizationRepository {
 
     /** How long an invitation stays acceptable unless configured otherwise: 7 days. */
     public static final Duration DEFAULT_INVITATION_LIFETIME = Duration.ofDays(7);
+
     static final Duration MIN_INVITATION_LIFETIME = Duration.ofMinutes(5);
     static final Duration MAX_INVITATION_LIFETIME = Duration.ofDays(90);
 
@@ -70,7 +69,8 @@ public final class OrganizationRepository {
     public OrganizationRepository(DialupDatabase db, Duration invitationLifetime) {
         this.db = db;
         this.audit = new AuditLog(db.clock());
-        if (invitationLifetime == null || invitationLifetime.compareTo(MIN_INVITATION_LIFETIME) < 0
+        if (invitationLifetime == null
+                || invitationLifetime.compareTo(MIN_INVITATION_LIFETIME) < 0
                 || invitationLifetime.compareTo(MAX_INVITATION_LIFETIME) > 0) {
             throw new ValidationException("invitationLifetime", "must be between 5 minutes and 90 days");
         }
@@ -87,12 +87,22 @@ public final class OrganizationRepository {
         String d = Inputs.optionalText("description", description, Inputs.TEXT_MAX);
         return db.write(tx -> {
             long owner = TenantFilter.requireActiveUser(tx, scope, "creating an organization");
-            String finalSlug = s != null ? s : Slugs.unique(Slugs.slugify(n), c -> tx.fetchExists(O, O.SLUG.equalIgnoreCase(c)));
-            long id = UniqueConstraints.conflictOn(CONFLICTS, () -> tx.insertInto(O)
-                    .set(O.NAME, n).set(O.NAME_KEY, Inputs.nameKey(n)).set(O.SLUG, finalSlug).set(O.DESCRIPTION, d)
-                    .set(O.OWNER_ID, owner).set(O.IS_ACTIVE, true)
-                    .returning(O.ID).fetchOne().getId());
-            audit.record(tx, scope, "organization.create", "organization", id, id, Map.of("name", n, "slug", finalSlug));
+            String finalSlug =
+                    s != null ? s : Slugs.unique(Slugs.slugify(n), c -> tx.fetchExists(O, O.SLUG.equalIgnoreCase(c)));
+            long id = UniqueConstraints.conflictOn(
+                    CONFLICTS,
+                    () -> tx.insertInto(O)
+                            .set(O.NAME, n)
+                            .set(O.NAME_KEY, Inputs.nameKey(n))
+                            .set(O.SLUG, finalSlug)
+                            .set(O.DESCRIPTION, d)
+                            .set(O.OWNER_ID, owner)
+                            .set(O.IS_ACTIVE, true)
+                            .returning(O.ID)
+                            .fetchOne()
+                            .getId());
+            audit.record(
+                    tx, scope, "organization.create", "organization", id, id, Map.of("name", n, "slug", finalSlug));
             return toOrganization(selectBase(tx).where(O.ID.eq(id)).fetchOne());
         });
     }
@@ -107,8 +117,10 @@ public final class OrganizationRepository {
         Inputs.notNull("scope", scope);
         if (scope.isSystem()) return List.of();
         long uid = scope.userId().orElseThrow();
-        return db.read(dsl -> selectBase(dsl).where(O.ID.in(TenantFilter.organizationIds(dsl, uid)))
-                .orderBy(O.NAME, O.ID).fetch(OrganizationRepository::toOrganization));
+        return db.read(dsl -> selectBase(dsl)
+                .where(O.ID.in(TenantFilter.organizationIds(dsl, uid)))
+                .orderBy(O.NAME, O.ID)
+                .fetch(OrganizationRepository::toOrganization));
     }
 
     /** Renames the organization: owner/admin or system admin. The slug stays (links keep working). */
@@ -117,9 +129,21 @@ public final class OrganizationRepository {
         return db.write(tx -> {
             OrganizationsRecord org = TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireOrganizationManager(tx, scope, orgId, "renaming an organization");
-            UniqueConstraints.conflictOn(CONFLICTS,
-                    () -> tx.update(O).set(O.NAME, n).set(O.NAME_KEY, Inputs.nameKey(n)).where(O.ID.eq(orgId)).execute());
-            audit.record(tx, scope, "organization.rename", "organization", orgId, orgId, Map.of("from", org.getName(), "to", n));
+            UniqueConstraints.conflictOn(
+                    CONFLICTS,
+                    () -> tx.update(O)
+                            .set(O.NAME, n)
+                            .set(O.NAME_KEY, Inputs.nameKey(n))
+                            .where(O.ID.eq(orgId))
+                            .execute());
+            audit.record(
+                    tx,
+                    scope,
+                    "organization.rename",
+                    "organization",
+                    orgId,
+                    orgId,
+                    Map.of("from", org.getName(), "to", n));
             return toOrganization(selectBase(tx).where(O.ID.eq(orgId)).fetchOne());
         });
     }
@@ -150,8 +174,13 @@ public final class OrganizationRepository {
     public List<Member> members(AccessScope scope, long orgId) {
         return db.read(dsl -> {
             TenantFilter.requireVisibleOrganization(dsl, scope, orgId);
-            return Memberships.selectBase(dsl).where(M.ORGANIZATION_ID.eq(orgId))
-                    .orderBy(DSL.when(M.ROLE.eq("owner"), 0).when(M.ROLE.eq("admin"), 1).otherwise(2), U.USERNAME)
+            return Memberships.selectBase(dsl)
+                    .where(M.ORGANIZATION_ID.eq(orgId))
+                    .orderBy(
+                            DSL.when(M.ROLE.eq("owner"), 0)
+                                    .when(M.ROLE.eq("admin"), 1)
+                                    .otherwise(2),
+                            U.USERNAME)
                     .fetch(Memberships::toMember);
         });
     }
@@ -168,7 +197,8 @@ public final class OrganizationRepository {
         return db.write(tx -> {
             TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireAdmin(tx, scope, "adding a member by id (organization owners and admins invite)");
-            if (!tx.fetchExists(U, U.ID.eq(userId).and(U.IS_ACTIVE.isTrue()))) throw new NotFoundException("user", userId);
+            if (!tx.fetchExists(U, U.ID.eq(userId).and(U.IS_ACTIVE.isTrue())))
+                throw new NotFoundException("user", userId);
             Memberships.add(tx, orgId, userId, r, "user " + userId + " is already a member");
             audit.record(tx, scope, "organization.member_add", "user", userId, orgId, Map.of("role", r.dbValue()));
             return Memberships.require(tx, orgId, userId);
@@ -187,8 +217,18 @@ public final class OrganizationRepository {
             if (!self) TenantFilter.requireOrganizationManager(tx, scope, orgId, "removing a member");
             Member target = Memberships.require(tx, orgId, userId);
             guardOwner(tx, scope, org, target, "removed; transfer ownership first");
-            tx.deleteFrom(M).where(M.ORGANIZATION_ID.eq(orgId)).and(M.USER_ID.eq(userId)).execute();
-            audit.record(tx, scope, "organization.member_remove", "user", userId, orgId, Map.of("role", target.role().dbValue()));
+            tx.deleteFrom(M)
+                    .where(M.ORGANIZATION_ID.eq(orgId))
+                    .and(M.USER_ID.eq(userId))
+                    .execute();
+            audit.record(
+                    tx,
+                    scope,
+                    "organization.member_remove",
+                    "user",
+                    userId,
+                    orgId,
+                    Map.of("role", target.role().dbValue()));
         });
     }
 
@@ -200,8 +240,18 @@ public final class OrganizationRepository {
             TenantFilter.requireOrganizationManager(tx, scope, orgId, "changing a member's role");
             Member target = Memberships.require(tx, orgId, userId);
             guardOwner(tx, scope, org, target, "given another role; transfer ownership instead");
-            tx.update(M).set(M.ROLE, r.dbValue()).where(M.ORGANIZATION_ID.eq(orgId)).and(M.USER_ID.eq(userId)).execute();
-            audit.record(tx, scope, "organization.member_role", "user", userId, orgId,
+            tx.update(M)
+                    .set(M.ROLE, r.dbValue())
+                    .where(M.ORGANIZATION_ID.eq(orgId))
+                    .and(M.USER_ID.eq(userId))
+                    .execute();
+            audit.record(
+                    tx,
+                    scope,
+                    "organization.member_role",
+                    "user",
+                    userId,
+                    orgId,
                     Map.of("from", target.role().dbValue(), "to", r.dbValue()));
             return Memberships.require(tx, orgId, userId);
         });
@@ -217,22 +267,32 @@ public final class OrganizationRepository {
         return db.write(tx -> {
             OrganizationsRecord org = TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireOrganizationOwner(tx, scope, orgId, "transferring ownership");
-            if (!tx.fetchExists(M.join(U).on(U.ID.eq(M.USER_ID)),
+            if (!tx.fetchExists(
+                    M.join(U).on(U.ID.eq(M.USER_ID)),
                     M.ORGANIZATION_ID.eq(orgId).and(M.USER_ID.eq(newOwnerId)).and(U.IS_ACTIVE.isTrue()))) {
                 throw new NotFoundException("member", newOwnerId);
             }
-            if (org.getOwnerId() == newOwnerId) throw new ConflictException("user " + newOwnerId + " already owns the organization");
+            if (org.getOwnerId() == newOwnerId)
+                throw new ConflictException("user " + newOwnerId + " already owns the organization");
             tx.update(O).set(O.OWNER_ID, newOwnerId).where(O.ID.eq(orgId)).execute();
-            audit.record(tx, scope, "organization.transfer_ownership", "organization", orgId, orgId,
+            audit.record(
+                    tx,
+                    scope,
+                    "organization.transfer_ownership",
+                    "organization",
+                    orgId,
+                    orgId,
                     Map.of("from", org.getOwnerId(), "to", newOwnerId));
             return toOrganization(selectBase(tx).where(O.ID.eq(orgId)).fetchOne());
         });
     }
 
     // Admins cannot change or remove the owner; the owner cannot drop their own owner role either.
-    private static void guardOwner(DSLContext tx, AccessScope scope, OrganizationsRecord org, Member target, String what) {
+    private static void guardOwner(
+            DSLContext tx, AccessScope scope, OrganizationsRecord org, Member target, String what) {
         if (target.role() != OrgRole.OWNER) return;
-        boolean actorIsOwner = scope.userId().map(id -> id.equals(org.getOwnerId())).orElse(false);
+        boolean actorIsOwner =
+                scope.userId().map(id -> id.equals(org.getOwnerId())).orElse(false);
         if (!actorIsOwner && !TenantFilter.isAdmin(tx, scope)) {
             throw new AccessDeniedException("only the owner's own transfer changes the organization owner");
         }
@@ -296,7 +356,14 @@ public final class OrganizationRepository {
     }
 
     private static Organization toOrganization(OrganizationsRecord r) {
-        return new Organization(r.getId(), r.getName(), r.getSlug(), r.getDescription(), r.getOwnerId(),
-                Boolean.TRUE.equals(r.getIsActive()), r.getCreatedAt(), r.getUpdatedAt());
+        return new Organization(
+                r.getId(),
+                r.getName(),
+                r.getSlug(),
+                r.getDescription(),
+                r.getOwnerId(),
+                Boolean.TRUE.equals(r.getIsActive()),
+                r.getCreatedAt(),
+                r.getUpdatedAt());
     }
 }

@@ -7,9 +7,9 @@ import com.password4j.BcryptFunction;
 import com.password4j.HashingFunction;
 import com.password4j.types.Argon2;
 import com.password4j.types.Bcrypt;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.internal.ConfigValues;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +36,8 @@ final class PasswordHashing {
     static final String BCRYPT = "bcrypt";
     static final String ARGON2ID = "argon2id";
     private static final Pattern BCRYPT_HASH = Pattern.compile("^\\$2[abxy]\\$[0-9][0-9]\\$.*", Pattern.DOTALL);
-    private static final Pattern ARGON2_HASH = Pattern.compile("^\\$argon2.*\\$v=.*\\$m=.*,t=.*,p=.*\\$.*", Pattern.DOTALL);
+    private static final Pattern ARGON2_HASH =
+            Pattern.compile("^\\$argon2.*\\$v=.*\\$m=.*,t=.*,p=.*\\$.*", Pattern.DOTALL);
     private static final String DUMMY_PASSWORD = "dummy-password-for-timing";
     private static final int ARGON2_OUTPUT_BYTES = 32;
 
@@ -52,10 +53,14 @@ final class PasswordHashing {
         static Policy read(DialupDatabase db, DSLContext dsl) {
             String algorithm = ConfigValues.get(db, dsl, ConfigSettings.PASSWORD_ALGORITHM);
             if (ARGON2ID.equals(algorithm)) {
-                int memory = ConfigValues.get(db, dsl, ConfigSettings.ARGON2_MEMORY_KIB).intValue();
-                int iterations = ConfigValues.get(db, dsl, ConfigSettings.ARGON2_ITERATIONS).intValue();
-                int lanes = ConfigValues.get(db, dsl, ConfigSettings.ARGON2_PARALLELISM).intValue();
-                return new Policy(Argon2Function.getInstance(memory, iterations, lanes, ARGON2_OUTPUT_BYTES, Argon2.ID));
+                int memory = ConfigValues.get(db, dsl, ConfigSettings.ARGON2_MEMORY_KIB)
+                        .intValue();
+                int iterations = ConfigValues.get(db, dsl, ConfigSettings.ARGON2_ITERATIONS)
+                        .intValue();
+                int lanes = ConfigValues.get(db, dsl, ConfigSettings.ARGON2_PARALLELISM)
+                        .intValue();
+                return new Policy(
+                        Argon2Function.getInstance(memory, iterations, lanes, ARGON2_OUTPUT_BYTES, Argon2.ID));
             }
             int cost = ConfigValues.get(db, dsl, ConfigSettings.BCRYPT_COST).intValue();
             return new Policy(BcryptFunction.getInstance(Bcrypt.B, cost));
@@ -85,8 +90,11 @@ final class PasswordHashing {
      */
     static List<Step> plan(DSLContext dsl, Policy policy) {
         List<Step> steps = new ArrayList<>();
-        for (String params : dsl.select(PASSWORD_HASH_PARAMS.PARAMS).from(PASSWORD_HASH_PARAMS)
-                .where(PASSWORD_HASH_PARAMS.USERS.gt(0)).orderBy(PASSWORD_HASH_PARAMS.PARAMS).fetch(PASSWORD_HASH_PARAMS.PARAMS)) {
+        for (String params : dsl.select(PASSWORD_HASH_PARAMS.PARAMS)
+                .from(PASSWORD_HASH_PARAMS)
+                .where(PASSWORD_HASH_PARAMS.USERS.gt(0))
+                .orderBy(PASSWORD_HASH_PARAMS.PARAMS)
+                .fetch(PASSWORD_HASH_PARAMS.PARAMS)) {
             HashingFunction fn = functionOfParams(params);
             if (fn != null) steps.add(new Step(params, fn));
         }
@@ -136,7 +144,8 @@ final class PasswordHashing {
     }
 
     private static String dummyFor(Step step) {
-        return DUMMIES.computeIfAbsent(step.params(), p -> step.function().hash(DUMMY_PASSWORD).getResult());
+        return DUMMIES.computeIfAbsent(
+                step.params(), p -> step.function().hash(DUMMY_PASSWORD).getResult());
     }
 
     /** Whether a stored hash was made with another algorithm or other parameters than the policy. */

@@ -1,18 +1,17 @@
 package dev.dialup.deploy.db.tenancy;
 
-import dev.dialup.deploy.db.core.AccessScopes;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
-import dev.dialup.deploy.db.access.Inputs;
-import dev.dialup.deploy.db.access.TenantFilter;
-import dev.dialup.deploy.db.core.AccessScope;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.access.AuditLog;
+import dev.dialup.deploy.db.access.Inputs;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.access.UniqueConstraints;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.generated.tables.Organizations;
 import dev.dialup.deploy.db.generated.tables.Users;
 import java.util.List;
@@ -48,7 +47,9 @@ public final class UserRepository {
     private static final String USERNAME_TAKEN = "username is taken";
     private static final String EMAIL_TAKEN = "email is already registered";
     /** Unique constraints of users: username and email, each also case-insensitively (V2 NOCASE indexes). */
-    private static final Map<String, String> CONFLICTS = Map.of("users.username", USERNAME_TAKEN, "users.email", EMAIL_TAKEN);
+    private static final Map<String, String> CONFLICTS =
+            Map.of("users.username", USERNAME_TAKEN, "users.email", EMAIL_TAKEN);
+
     private static final Organizations O = ORGANIZATIONS;
 
     private final DialupDatabase db;
@@ -96,14 +97,18 @@ public final class UserRepository {
             // The look-ups only pick the message when both are taken; the UNIQUE indexes decide.
             if (tx.fetchExists(U, U.USERNAME.equalIgnoreCase(u))) throw new ConflictException(USERNAME_TAKEN);
             if (tx.fetchExists(U, U.EMAIL.equalIgnoreCase(e))) throw new ConflictException(EMAIL_TAKEN);
-            long id = UniqueConstraints.conflictOn(CONFLICTS, () -> tx.insertInto(U)
-                    .set(U.USERNAME, u)
-                    .set(U.EMAIL, e)
-                    .set(U.PASSWORD_HASH, hash)
-                    .set(U.DISPLAY_NAME, dn)
-                    .set(U.IS_ACTIVE, true)
-                    .set(U.IS_ADMIN, false)
-                    .returning(U.ID).fetchOne().getId());
+            long id = UniqueConstraints.conflictOn(
+                    CONFLICTS,
+                    () -> tx.insertInto(U)
+                            .set(U.USERNAME, u)
+                            .set(U.EMAIL, e)
+                            .set(U.PASSWORD_HASH, hash)
+                            .set(U.DISPLAY_NAME, dn)
+                            .set(U.IS_ACTIVE, true)
+                            .set(U.IS_ADMIN, false)
+                            .returning(U.ID)
+                            .fetchOne()
+                            .getId());
             audit.record(tx, scope, "user.register", "user", id, null, Map.of("username", u));
             return toUser(selectBase(tx).and(U.ID.eq(id)).fetchOne());
         });
@@ -162,7 +167,8 @@ public final class UserRepository {
         Read read = db.read(tx -> {
             TenantFilter.requireAdmin(tx, scope, "authenticating a user");
             PasswordHashing.Policy policy = PasswordHashing.Policy.read(db, tx);
-            Candidate c = tx.select(U.ID, U.PASSWORD_HASH, U.IS_ACTIVE).from(U)
+            Candidate c = tx.select(U.ID, U.PASSWORD_HASH, U.IS_ACTIVE)
+                    .from(U)
                     .where(key.contains("@") ? U.EMAIL.equalIgnoreCase(key) : U.USERNAME.equalIgnoreCase(key))
                     .fetchOne(r -> new Candidate(r.value1(), r.value2(), Boolean.TRUE.equals(r.value3())));
             return new Read(policy, PasswordHashing.plan(tx, policy), c);
@@ -171,7 +177,9 @@ public final class UserRepository {
         boolean matched = PasswordHashing.verify(pw, c == null ? null : c.hash(), read.plan(), verifier);
         boolean usable = c != null && matched && c.active();
         // Slow hashing happens before taking the writer; the upgrade is used only if the login succeeds.
-        String upgraded = usable && PasswordHashing.needsRehash(c.hash(), read.policy()) ? PasswordHashing.hash(pw, read.policy()) : null;
+        String upgraded = usable && PasswordHashing.needsRehash(c.hash(), read.policy())
+                ? PasswordHashing.hash(pw, read.policy())
+                : null;
         boolean success = db.write(tx -> {
             TenantFilter.requireAdmin(tx, scope, "authenticating a user");
             String subject = c == null ? LoginThrottle.unknownSubject(key) : LoginThrottle.userSubject(c.id());
@@ -180,10 +188,19 @@ public final class UserRepository {
                 throttle.reset(tx, subject);
                 if (upgraded != null) {
                     // Compare-and-set: a password changed meanwhile is left alone.
-                    int n = tx.update(U).set(U.PASSWORD_HASH, upgraded)
-                            .where(U.ID.eq(c.id())).and(U.PASSWORD_HASH.eq(c.hash())).execute();
+                    int n = tx.update(U)
+                            .set(U.PASSWORD_HASH, upgraded)
+                            .where(U.ID.eq(c.id()))
+                            .and(U.PASSWORD_HASH.eq(c.hash()))
+                            .execute();
                     if (n == 1) {
-                        audit.record(tx, scope, "user.password_rehash", "user", c.id(), null,
+                        audit.record(
+                                tx,
+                                scope,
+                                "user.password_rehash",
+                                "user",
+                                c.id(),
+                                null,
                                 Map.of("algorithm", algorithmOf(upgraded)));
                     }
                 }
@@ -222,7 +239,11 @@ public final class UserRepository {
             if (!isSelf(scope, userId)) {
                 throw new AccessDeniedException("only the user can change their own password; admins reset it");
             }
-            int n = tx.update(U).set(U.PASSWORD_HASH, hash).where(U.ID.eq(userId)).and(U.PASSWORD_HASH.eq(stored)).execute();
+            int n = tx.update(U)
+                    .set(U.PASSWORD_HASH, hash)
+                    .where(U.ID.eq(userId))
+                    .and(U.PASSWORD_HASH.eq(stored))
+                    .execute();
             if (n != 1) throw new ConflictException("password changed concurrently; try again");
             audit.record(tx, scope, "user.password_change", "user", userId, null, Map.of());
         });
@@ -276,7 +297,8 @@ public final class UserRepository {
             User target = requireVisible(tx, scope, userId);
             TenantFilter.requireAdmin(tx, scope, "changing the system-admin flag");
             if (!admin && isSelf(scope, userId)) {
-                throw new AccessDeniedException("system admins cannot revoke their own admin rights; another admin must");
+                throw new AccessDeniedException(
+                        "system admins cannot revoke their own admin rights; another admin must");
             }
             if (!admin) requireNotLastAdmin(tx, target, "demoted");
             tx.update(U).set(U.IS_ADMIN, admin).where(U.ID.eq(userId)).execute();
@@ -293,12 +315,18 @@ public final class UserRepository {
             } else {
                 boolean self = isSelf(scope, userId);
                 if (self && target.admin()) {
-                    throw new AccessDeniedException("system admins cannot deactivate their own account; another admin must");
+                    throw new AccessDeniedException(
+                            "system admins cannot deactivate their own account; another admin must");
                 }
                 requireNotLastAdmin(tx, target, "deactivated");
                 if (self) {
-                    String owned = tx.select(O.SLUG).from(O).where(O.OWNER_ID.eq(userId)).and(O.IS_ACTIVE.isTrue())
-                            .orderBy(O.ID).limit(1).fetchOne(O.SLUG);
+                    String owned = tx.select(O.SLUG)
+                            .from(O)
+                            .where(O.OWNER_ID.eq(userId))
+                            .and(O.IS_ACTIVE.isTrue())
+                            .orderBy(O.ID)
+                            .limit(1)
+                            .fetchOne(O.SLUG);
                     if (owned != null) {
                         throw new ConflictException("you own the active organization '" + owned
                                 + "': transfer its ownership or deactivate it before deactivating your account");
@@ -312,7 +340,10 @@ public final class UserRepository {
     }
 
     private User requireVisible(DSLContext dsl, AccessScope scope, long userId) {
-        Record r = selectBase(dsl).and(U.ID.eq(userId)).and(TenantFilter.userVisible(dsl, scope, U)).fetchOne();
+        Record r = selectBase(dsl)
+                .and(U.ID.eq(userId))
+                .and(TenantFilter.userVisible(dsl, scope, U))
+                .fetchOne();
         if (r == null) throw new NotFoundException("user", userId);
         return toUser(r);
     }
@@ -320,9 +351,11 @@ public final class UserRepository {
     /** Refuses to leave the platform without an active system admin. */
     private static void requireNotLastAdmin(DSLContext tx, User target, String what) {
         if (!target.active() || !target.admin()) return;
-        int others = tx.fetchCount(U, U.IS_ACTIVE.isTrue().and(U.IS_ADMIN.isTrue()).and(U.ID.ne(target.id())));
+        int others =
+                tx.fetchCount(U, U.IS_ACTIVE.isTrue().and(U.IS_ADMIN.isTrue()).and(U.ID.ne(target.id())));
         if (others == 0) {
-            throw new ConflictException("the last active system admin cannot be " + what + "; make another user admin first");
+            throw new ConflictException(
+                    "the last active system admin cannot be " + what + "; make another user admin first");
         }
     }
 
@@ -331,14 +364,22 @@ public final class UserRepository {
     }
 
     private SelectConditionStep<? extends Record> selectBase(DSLContext dsl) {
-        return dsl.select(U.ID, U.USERNAME, U.EMAIL, U.DISPLAY_NAME, U.IS_ACTIVE, U.IS_ADMIN, U.CREATED_AT, U.UPDATED_AT)
-                .from(U).where(DSL.noCondition());
+        return dsl.select(
+                        U.ID, U.USERNAME, U.EMAIL, U.DISPLAY_NAME, U.IS_ACTIVE, U.IS_ADMIN, U.CREATED_AT, U.UPDATED_AT)
+                .from(U)
+                .where(DSL.noCondition());
     }
 
     private static User toUser(Record r) {
-        return new User(r.get(U.ID), r.get(U.USERNAME), r.get(U.EMAIL), r.get(U.DISPLAY_NAME),
-                Boolean.TRUE.equals(r.get(U.IS_ACTIVE)), Boolean.TRUE.equals(r.get(U.IS_ADMIN)),
-                r.get(U.CREATED_AT), r.get(U.UPDATED_AT));
+        return new User(
+                r.get(U.ID),
+                r.get(U.USERNAME),
+                r.get(U.EMAIL),
+                r.get(U.DISPLAY_NAME),
+                Boolean.TRUE.equals(r.get(U.IS_ACTIVE)),
+                Boolean.TRUE.equals(r.get(U.IS_ADMIN)),
+                r.get(U.CREATED_AT),
+                r.get(U.UPDATED_AT));
     }
 
     private static String algorithmOf(String hash) {

@@ -27,16 +27,28 @@ final class FixedPoint {
      * the timestamp is dropped.
      */
     static StoredSample encode(String where, UsageSample x) {
-        return new StoredSample(x.siteId(), x.timestamp().getEpochSecond(),
-                encode(where, "memoryMb", x.memoryMb(), LEVEL_SCALE), encode(where, "cpuPercent", x.cpuPercent(), LEVEL_SCALE),
-                encode(where, "diskMb", x.diskMb(), LEVEL_SCALE), encode(where, "bandwidthMb", x.bandwidthMb(), BANDWIDTH_SCALE),
-                count(where, x.activeRequests()), encode(where, "responseTimeMs", x.responseTimeMs(), LEVEL_SCALE));
+        return new StoredSample(
+                x.siteId(),
+                x.timestamp().getEpochSecond(),
+                encode(where, "memoryMb", x.memoryMb(), LEVEL_SCALE),
+                encode(where, "cpuPercent", x.cpuPercent(), LEVEL_SCALE),
+                encode(where, "diskMb", x.diskMb(), LEVEL_SCALE),
+                encode(where, "bandwidthMb", x.bandwidthMb(), BANDWIDTH_SCALE),
+                count(where, x.activeRequests()),
+                encode(where, "responseTimeMs", x.responseTimeMs(), LEVEL_SCALE));
     }
 
     /** The sample a stored row stands for. */
     static UsageSample decode(StoredSample s) {
-        return new UsageSample(s.siteId(), Instant.ofEpochSecond(s.ts()), level(s.memory()), level(s.cpu()), level(s.disk()),
-                bandwidth(s.bandwidth()), s.activeRequests() == null ? null : s.activeRequests().intValue(), level(s.responseTime()));
+        return new UsageSample(
+                s.siteId(),
+                Instant.ofEpochSecond(s.ts()),
+                level(s.memory()),
+                level(s.cpu()),
+                level(s.disk()),
+                bandwidth(s.bandwidth()),
+                s.activeRequests() == null ? null : s.activeRequests().intValue(),
+                level(s.responseTime()));
     }
 
     /** A stored level (memory, CPU, disk, response time) in its unit, or null. */
@@ -52,7 +64,8 @@ final class FixedPoint {
     private static Long encode(String where, String field, Double v, int scale) {
         if (v == null) return null;
         if (!Double.isFinite(v) || v < 0 || v > MAX_VALUE) {
-            throw new ValidationException(where, field + " must be a finite number between 0 and " + (long) MAX_VALUE + ", got " + v);
+            throw new ValidationException(
+                    where, field + " must be a finite number between 0 and " + (long) MAX_VALUE + ", got " + v);
         }
         return Math.round(v * scale);
     }

@@ -8,5 +8,10 @@ import java.time.LocalDate;
  * {@code dailyCutoff}, in {@code transactions} small write transactions; {@code longestTransactionMillis}
  * is the longest time the writer was held (what concurrent ingest could have waited).
  */
-public record PruneResult(Instant rawCutoff, long samplesDeleted, LocalDate dailyCutoff, long dailyRowsDeleted,
-                          int transactions, long longestTransactionMillis) {}
+public record PruneResult(
+        Instant rawCutoff,
+        long samplesDeleted,
+        LocalDate dailyCutoff,
+        long dailyRowsDeleted,
+        int transactions,
+        long longestTransactionMillis) {}

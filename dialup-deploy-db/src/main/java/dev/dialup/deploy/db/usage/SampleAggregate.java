@@ -84,7 +84,8 @@ final class SampleAggregate {
             Long c = r.get(name + "_count", Long.class);
             if (c == null || c == 0) return;
             count += c;
-            if (exact) exactSum += r.get(name + "_sum", Long.class); else sum += r.get(name + "_sum", Double.class);
+            if (exact) exactSum += r.get(name + "_sum", Long.class);
+            else sum += r.get(name + "_sum", Double.class);
             Long mx = r.get(name + "_max", Long.class);
             if (mx != null && (max == null || mx > max)) max = mx;
         }

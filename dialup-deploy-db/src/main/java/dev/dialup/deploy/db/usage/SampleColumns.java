@@ -13,22 +13,54 @@ import org.jooq.Table;
  * {@code usage_samples}, the recent {@code usage_recent} and {@code usage_latest} — by name,
  * so queries and mappers read {@code r.get(c.memory())} instead of a position.
  */
-record SampleColumns(Table<?> table, Field<Long> siteId, Field<Long> ts, Field<Long> memory, Field<Long> cpu, Field<Long> disk,
-                     Field<Long> bandwidth, Field<Long> activeRequests, Field<Long> responseTime) {
+record SampleColumns(
+        Table<?> table,
+        Field<Long> siteId,
+        Field<Long> ts,
+        Field<Long> memory,
+        Field<Long> cpu,
+        Field<Long> disk,
+        Field<Long> bandwidth,
+        Field<Long> activeRequests,
+        Field<Long> responseTime) {
 
     static SampleColumns of(UsageSamples t) {
-        return new SampleColumns(t, t.SITE_ID, t.TS, t.MEMORY_MB_X100, t.CPU_PERCENT_X100, t.DISK_MB_X100, t.BANDWIDTH_MB_X1000,
-                t.ACTIVE_REQUESTS, t.RESPONSE_TIME_MS_X100);
+        return new SampleColumns(
+                t,
+                t.SITE_ID,
+                t.TS,
+                t.MEMORY_MB_X100,
+                t.CPU_PERCENT_X100,
+                t.DISK_MB_X100,
+                t.BANDWIDTH_MB_X1000,
+                t.ACTIVE_REQUESTS,
+                t.RESPONSE_TIME_MS_X100);
     }
 
     static SampleColumns of(UsageRecent t) {
-        return new SampleColumns(t, t.SITE_ID, t.TS, t.MEMORY_MB_X100, t.CPU_PERCENT_X100, t.DISK_MB_X100, t.BANDWIDTH_MB_X1000,
-                t.ACTIVE_REQUESTS, t.RESPONSE_TIME_MS_X100);
+        return new SampleColumns(
+                t,
+                t.SITE_ID,
+                t.TS,
+                t.MEMORY_MB_X100,
+                t.CPU_PERCENT_X100,
+                t.DISK_MB_X100,
+                t.BANDWIDTH_MB_X1000,
+                t.ACTIVE_REQUESTS,
+                t.RESPONSE_TIME_MS_X100);
     }
 
     static SampleColumns of(UsageLatest t) {
-        return new SampleColumns(t, t.SITE_ID, t.TS, t.MEMORY_MB_X100, t.CPU_PERCENT_X100, t.DISK_MB_X100, t.BANDWIDTH_MB_X1000,
-                t.ACTIVE_REQUESTS, t.RESPONSE_TIME_MS_X100);
+        return new SampleColumns(
+                t,
+                t.SITE_ID,
+                t.TS,
+                t.MEMORY_MB_X100,
+                t.CPU_PERCENT_X100,
+                t.DISK_MB_X100,
+                t.BANDWIDTH_MB_X1000,
+                t.ACTIVE_REQUESTS,
+                t.RESPONSE_TIME_MS_X100);
     }
 
     /** The eight columns in {@link StoredSample} order. */
@@ -38,8 +70,15 @@ record SampleColumns(Table<?> table, Field<Long> siteId, Field<Long> ts, Field<L
 
     /** The stored sample in a record that selected {@link #all()}. */
     StoredSample stored(Record r) {
-        return new StoredSample(r.get(siteId), r.get(ts), r.get(memory), r.get(cpu), r.get(disk), r.get(bandwidth),
-                r.get(activeRequests), r.get(responseTime));
+        return new StoredSample(
+                r.get(siteId),
+                r.get(ts),
+                r.get(memory),
+                r.get(cpu),
+                r.get(disk),
+                r.get(bandwidth),
+                r.get(activeRequests),
+                r.get(responseTime));
     }
 
     /** The sample in a record that selected {@link #all()}. */

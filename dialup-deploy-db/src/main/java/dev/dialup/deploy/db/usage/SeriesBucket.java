@@ -7,9 +7,17 @@ import java.time.Instant;
  * {@code samples == 0} and null aggregates. Averages and maxima ignore unmeasured (null) values;
  * {@code totalBandwidthMb} and {@code totalRequests} are sums.
  */
-public record SeriesBucket(Instant start, Instant end, long samples,
-                           Double avgMemoryMb, Double maxMemoryMb,
-                           Double avgCpuPercent, Double maxCpuPercent,
-                           Double avgDiskMb, Double maxDiskMb,
-                           Double totalBandwidthMb, Long totalRequests,
-                           Double avgResponseTimeMs, Double maxResponseTimeMs) {}
+public record SeriesBucket(
+        Instant start,
+        Instant end,
+        long samples,
+        Double avgMemoryMb,
+        Double maxMemoryMb,
+        Double avgCpuPercent,
+        Double maxCpuPercent,
+        Double avgDiskMb,
+        Double maxDiskMb,
+        Double totalBandwidthMb,
+        Long totalRequests,
+        Double avgResponseTimeMs,
+        Double maxResponseTimeMs) {}

@@ -13,8 +13,15 @@ import java.sql.Types;
  * <p>The JDBC glue of the ingest path binds and reads the eight columns in the order of
  * {@link SampleColumns#all()}.
  */
-record StoredSample(long siteId, long ts, Long memory, Long cpu, Long disk, Long bandwidth, Long activeRequests,
-                    Long responseTime) {
+record StoredSample(
+        long siteId,
+        long ts,
+        Long memory,
+        Long cpu,
+        Long disk,
+        Long bandwidth,
+        Long activeRequests,
+        Long responseTime) {
 
     /** Binds the eight columns, in {@link SampleColumns#all()} order, to parameters 1–8. */
     void bind(PreparedStatement ps) throws SQLException {
@@ -30,11 +37,13 @@ record StoredSample(long siteId, long ts, Long memory, Long cpu, Long disk, Long
 
     /** The current row of a query selecting {@link SampleColumns#all()}. */
     static StoredSample read(ResultSet rs) throws SQLException {
-        return new StoredSample(rs.getLong(1), rs.getLong(2), get(rs, 3), get(rs, 4), get(rs, 5), get(rs, 6), get(rs, 7), get(rs, 8));
+        return new StoredSample(
+                rs.getLong(1), rs.getLong(2), get(rs, 3), get(rs, 4), get(rs, 5), get(rs, 6), get(rs, 7), get(rs, 8));
     }
 
     private static void bind(PreparedStatement ps, int index, Long v) throws SQLException {
-        if (v == null) ps.setNull(index, Types.BIGINT); else ps.setLong(index, v);
+        if (v == null) ps.setNull(index, Types.BIGINT);
+        else ps.setLong(index, v);
     }
 
     private static Long get(ResultSet rs, int index) throws SQLException {

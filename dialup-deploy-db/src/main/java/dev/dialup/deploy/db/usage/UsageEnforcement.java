@@ -1,17 +1,17 @@
 package dev.dialup.deploy.db.usage;
 
-import dev.dialup.deploy.db.engine.registry.Engines;
 import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_LIMITS;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_DAY_TOTALS;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
 import dev.dialup.deploy.db.generated.tables.UsageDayTotals;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.TenantFilter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -49,7 +49,9 @@ final class UsageEnforcement {
     List<OverLimit> sitesOverLimit(AccessScope scope, Duration window) {
         TenantFilter.requireSystem(db, scope, "the over-limit query");
         if (window == null) throw new ValidationException("window", "is required");
-        if (window.isNegative() || window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(Duration.ofDays(31)) > 0) {
+        if (window.isNegative()
+                || window.compareTo(Duration.ofSeconds(1)) < 0
+                || window.compareTo(Duration.ofDays(31)) > 0) {
             throw new ValidationException("window", "must be between 1 second and 31 days, got " + window);
         }
         long now = db.clock().instant().getEpochSecond();
@@ -60,13 +62,20 @@ final class UsageEnforcement {
             // Each table reports the sites it holds over a limit, with its maxima; a site over in
             // either table is over, and its observed value is the larger of the two.
             Map<Long, Maxima> bySite = new TreeMap<>();
-            dsl.select(limitsAndMaxima(u)).from(Engines.forDialect(dsl.dialect()).seekPerRow(lim, u.table()))
-                    .where(u.siteId().eq(lim.SITE_ID)).and(u.ts().ge(since))
-                    .groupBy(lim.SITE_ID).having(over(u, interval))
+            dsl.select(limitsAndMaxima(u))
+                    .from(Engines.forDialect(dsl.dialect()).seekPerRow(lim, u.table()))
+                    .where(u.siteId().eq(lim.SITE_ID))
+                    .and(u.ts().ge(since))
+                    .groupBy(lim.SITE_ID)
+                    .having(over(u, interval))
                     .forEach(r -> bySite.merge(r.get(lim.SITE_ID), Maxima.of(r), Maxima::max));
-            dsl.select(limitsAndMaxima(rc)).from(rc.table()).join(lim).on(lim.SITE_ID.eq(rc.siteId()))
+            dsl.select(limitsAndMaxima(rc))
+                    .from(rc.table())
+                    .join(lim)
+                    .on(lim.SITE_ID.eq(rc.siteId()))
                     .where(rc.ts().ge(since))
-                    .groupBy(rc.siteId()).having(over(rc, interval))
+                    .groupBy(rc.siteId())
+                    .having(over(rc, interval))
                     .forEach(r -> bySite.merge(r.get(lim.SITE_ID), Maxima.of(r), Maxima::max));
             List<OverLimit> out = new ArrayList<>();
             bySite.forEach((site, m) -> {
@@ -74,13 +83,22 @@ final class UsageEnforcement {
                 over(out, site, UsageDimension.MEMORY, FixedPoint.level(m.memory()), limits.get(lim.MAX_MEMORY_MB));
                 over(out, site, UsageDimension.CPU, FixedPoint.level(m.cpu()), limits.get(lim.MAX_CPU_PERCENT));
                 over(out, site, UsageDimension.DISK, FixedPoint.level(m.disk()), limits.get(lim.MAX_DISK_MB));
-                over(out, site, UsageDimension.REQUESTS_PER_MINUTE, m.requests() == null ? null : m.requests() * 60.0 / interval,
+                over(
+                        out,
+                        site,
+                        UsageDimension.REQUESTS_PER_MINUTE,
+                        m.requests() == null ? null : m.requests() * 60.0 / interval,
                         limits.get(lim.MAX_REQUESTS_PER_MINUTE));
             });
             dsl.select(lim.SITE_ID, lim.MAX_BANDWIDTH_MB, t.BANDWIDTH_MB_X1000)
-                    .from(lim).join(t).on(t.DAY.eq(today)).and(t.SITE_ID.eq(lim.SITE_ID))
-                    .where(t.BANDWIDTH_MB_X1000.gt(lim.MAX_BANDWIDTH_MB.mul(FixedPoint.BANDWIDTH_SCALE).coerce(Long.class)))
-                    .forEach(r -> over(out, r.value1(), UsageDimension.BANDWIDTH, FixedPoint.bandwidth(r.value3()), r.value2()));
+                    .from(lim)
+                    .join(t)
+                    .on(t.DAY.eq(today))
+                    .and(t.SITE_ID.eq(lim.SITE_ID))
+                    .where(t.BANDWIDTH_MB_X1000.gt(
+                            lim.MAX_BANDWIDTH_MB.mul(FixedPoint.BANDWIDTH_SCALE).coerce(Long.class)))
+                    .forEach(r -> over(
+                            out, r.value1(), UsageDimension.BANDWIDTH, FixedPoint.bandwidth(r.value3()), r.value2()));
             out.sort(Comparator.comparing(OverLimit::siteId).thenComparing(OverLimit::dimension));
             return out;
         });
@@ -89,12 +107,21 @@ final class UsageEnforcement {
     /** A site's limits (the row's {@code lim} columns) and its maxima in one table, fixed point. */
     private record Maxima(Record limits, Long memory, Long cpu, Long disk, Long requests) {
         static Maxima of(Record r) {
-            return new Maxima(r, r.get(MAX_MEMORY, Long.class), r.get(MAX_CPU, Long.class), r.get(MAX_DISK, Long.class),
+            return new Maxima(
+                    r,
+                    r.get(MAX_MEMORY, Long.class),
+                    r.get(MAX_CPU, Long.class),
+                    r.get(MAX_DISK, Long.class),
                     r.get(MAX_REQUESTS, Long.class));
         }
 
         Maxima max(Maxima o) {
-            return new Maxima(limits, larger(memory, o.memory), larger(cpu, o.cpu), larger(disk, o.disk), larger(requests, o.requests));
+            return new Maxima(
+                    limits,
+                    larger(memory, o.memory),
+                    larger(cpu, o.cpu),
+                    larger(disk, o.disk),
+                    larger(requests, o.requests));
         }
 
         private static Long larger(Long a, Long b) {
@@ -103,17 +130,27 @@ final class UsageEnforcement {
     }
 
     private List<SelectField<?>> limitsAndMaxima(SampleColumns c) {
-        return List.of(lim.SITE_ID, lim.MAX_MEMORY_MB, lim.MAX_CPU_PERCENT, lim.MAX_DISK_MB, lim.MAX_REQUESTS_PER_MINUTE,
-                DSL.max(c.memory()).as(MAX_MEMORY), DSL.max(c.cpu()).as(MAX_CPU), DSL.max(c.disk()).as(MAX_DISK),
+        return List.of(
+                lim.SITE_ID,
+                lim.MAX_MEMORY_MB,
+                lim.MAX_CPU_PERCENT,
+                lim.MAX_DISK_MB,
+                lim.MAX_REQUESTS_PER_MINUTE,
+                DSL.max(c.memory()).as(MAX_MEMORY),
+                DSL.max(c.cpu()).as(MAX_CPU),
+                DSL.max(c.disk()).as(MAX_DISK),
                 DSL.max(c.activeRequests()).as(MAX_REQUESTS));
     }
 
     /** Some maximum of the group above its limit (limits scaled to fixed point; requests as a per-minute rate). */
     private Condition over(SampleColumns c, long interval) {
-        return DSL.max(c.memory()).gt(scaled(lim.MAX_MEMORY_MB))
+        return DSL.max(c.memory())
+                .gt(scaled(lim.MAX_MEMORY_MB))
                 .or(DSL.max(c.cpu()).gt(scaled(lim.MAX_CPU_PERCENT)))
                 .or(DSL.max(c.disk()).gt(scaled(lim.MAX_DISK_MB)))
-                .or(DSL.max(c.activeRequests()).mul(60L).gt(lim.MAX_REQUESTS_PER_MINUTE.mul(interval).coerce(Long.class)));
+                .or(DSL.max(c.activeRequests())
+                        .mul(60L)
+                        .gt(lim.MAX_REQUESTS_PER_MINUTE.mul(interval).coerce(Long.class)));
     }
 
     private static Field<Long> scaled(Field<Integer> limit) {

@@ -1,6 +1,5 @@
 package dev.dialup.deploy.db.usage;
 
-import dev.dialup.deploy.db.engine.registry.Engines;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_INGEST_STATE;
@@ -8,19 +7,20 @@ import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.config.ConfigKeys;
-import dev.dialup.deploy.db.generated.tables.UsageIngestState;
-import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.registry.Engines;
+import dev.dialup.deploy.db.generated.tables.UsageIngestState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -46,7 +46,13 @@ final class UsageIngest {
     private final SampleColumns recent = SampleColumns.of(USAGE_RECENT);
     private final SampleColumns history = SampleColumns.of(USAGE_SAMPLES);
 
-    private enum Sql { STATE, INSERT, ADD_RECENT_ROWS, HISTORY_LOOKUP, RECENT_LOOKUP }
+    private enum Sql {
+        STATE,
+        INSERT,
+        ADD_RECENT_ROWS,
+        HISTORY_LOOKUP,
+        RECENT_LOOKUP
+    }
 
     private final DialupDatabase db;
     private final UsageMover mover;
@@ -60,27 +66,43 @@ final class UsageIngest {
         // Rendered once with jOOQ in the database's dialect, executed with plain JDBC: the ingest hot path.
         DSLContext render = DSL.using(db.readDsl().dialect());
         Map<Sql, String> sql = new EnumMap<>(Sql.class);
-        sql.put(Sql.INSERT, render.insertInto(recent.table()).columns(recent.all())
-                .values(recent.all().stream().map(f -> DSL.param(f.getName(), SQLDataType.BIGINT)).toList())
-                .onConflictDoNothing()
-                .getSQL(ParamType.INDEXED));
-        sql.put(Sql.STATE, render.select(st.MOVED_BEFORE, DSL.field(DSL.select(SYSTEM_CONFIG.VALUE).from(SYSTEM_CONFIG)
-                        .where(SYSTEM_CONFIG.KEY.eq(DSL.inline(ConfigKeys.USAGE_MAX_CLOCK_SKEW_SECONDS)))))
-                .from(st).where(st.ID.eq(DSL.inline(1L)))
-                .getSQL(ParamType.INDEXED));
-        sql.put(Sql.ADD_RECENT_ROWS, render.update(st)
-                .set(st.RECENT_ROWS, st.RECENT_ROWS.plus(DSL.param("n", SQLDataType.BIGINT)))
-                .where(st.ID.eq(DSL.inline(1L)))
-                .returningResult(st.RECENT_ROWS)
-                .getSQL(ParamType.INDEXED));
+        sql.put(
+                Sql.INSERT,
+                render.insertInto(recent.table())
+                        .columns(recent.all())
+                        .values(recent.all().stream()
+                                .map(f -> DSL.param(f.getName(), SQLDataType.BIGINT))
+                                .toList())
+                        .onConflictDoNothing()
+                        .getSQL(ParamType.INDEXED));
+        sql.put(
+                Sql.STATE,
+                render.select(
+                                st.MOVED_BEFORE,
+                                DSL.field(DSL.select(SYSTEM_CONFIG.VALUE)
+                                        .from(SYSTEM_CONFIG)
+                                        .where(SYSTEM_CONFIG.KEY.eq(
+                                                DSL.inline(ConfigKeys.USAGE_MAX_CLOCK_SKEW_SECONDS)))))
+                        .from(st)
+                        .where(st.ID.eq(DSL.inline(1L)))
+                        .getSQL(ParamType.INDEXED));
+        sql.put(
+                Sql.ADD_RECENT_ROWS,
+                render.update(st)
+                        .set(st.RECENT_ROWS, st.RECENT_ROWS.plus(DSL.param("n", SQLDataType.BIGINT)))
+                        .where(st.ID.eq(DSL.inline(1L)))
+                        .returningResult(st.RECENT_ROWS)
+                        .getSQL(ParamType.INDEXED));
         sql.put(Sql.HISTORY_LOOKUP, lookupSql(render, history));
         sql.put(Sql.RECENT_LOOKUP, lookupSql(render, recent));
         this.statements = new WriterStatements<>(Sql.class, sql);
     }
 
     private static String lookupSql(DSLContext render, SampleColumns c) {
-        return render.select(c.all()).from(c.table())
-                .where(c.siteId().eq(DSL.param("s", SQLDataType.BIGINT))).and(c.ts().eq(DSL.param("t", SQLDataType.BIGINT)))
+        return render.select(c.all())
+                .from(c.table())
+                .where(c.siteId().eq(DSL.param("s", SQLDataType.BIGINT)))
+                .and(c.ts().eq(DSL.param("t", SQLDataType.BIGINT)))
                 .getSQL(ParamType.INDEXED);
     }
 
@@ -88,7 +110,8 @@ final class UsageIngest {
         TenantFilter.requireSystem(db, scope, "recording resource usage");
         Objects.requireNonNull(samples, "samples");
         if (samples.size() > UsageRepository.MAX_BATCH) {
-            throw new ValidationException("samples", "at most " + UsageRepository.MAX_BATCH + " samples per batch, got " + samples.size());
+            throw new ValidationException(
+                    "samples", "at most " + UsageRepository.MAX_BATCH + " samples per batch, got " + samples.size());
         }
         StoredSample[] rows = validate(samples);
         if (rows.length == 0) return 0;
@@ -101,7 +124,9 @@ final class UsageIngest {
                     // failing step is undone alone and retried by a later call, the batch stays.
                     db.write(step -> step.connectionResult(mover::step));
                 } catch (RuntimeException e) {
-                    log.warn("Moving recent usage samples into the history failed (a later call retries): {}", e.getMessage());
+                    log.warn(
+                            "Moving recent usage samples into the history failed (a later call retries): {}",
+                            e.getMessage());
                 }
             }
             return inserted;
@@ -126,8 +151,10 @@ final class UsageIngest {
         long latestAllowed = now.getEpochSecond() + skew;
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].ts() > latestAllowed) {
-                throw new ValidationException(where(i, samples.get(i)), "timestamp is more than " + skew + " s after now (" + now
-                        + "; " + ConfigKeys.USAGE_MAX_CLOCK_SKEW_SECONDS + ")");
+                throw new ValidationException(
+                        where(i, samples.get(i)),
+                        "timestamp is more than " + skew + " s after now (" + now + "; "
+                                + ConfigKeys.USAGE_MAX_CLOCK_SKEW_SECONDS + ")");
             }
         }
         // A late sample may already be in the history: only there below moved_before.
@@ -186,12 +213,14 @@ final class UsageIngest {
             UsageSample x = samples.get(i);
             String where = "samples[" + i + "]";
             if (x == null) throw new ValidationException(where, "is null");
-            if (x.timestamp() == null) throw new ValidationException(where + " (site " + x.siteId() + ")", "timestamp is missing");
+            if (x.timestamp() == null)
+                throw new ValidationException(where + " (site " + x.siteId() + ")", "timestamp is missing");
             where = where(i, x);
             long ts = x.timestamp().getEpochSecond();
             if (ts < 0) throw new ValidationException(where, "timestamp must not be before 1970");
             if (!seen.add(x.siteId() + ":" + ts)) {
-                throw new ValidationException(where, "duplicate (site, timestamp) in the batch (timestamps are stored to the second)");
+                throw new ValidationException(
+                        where, "duplicate (site, timestamp) in the batch (timestamps are stored to the second)");
             }
             rows[i] = FixedPoint.encode(where, x);
         }
@@ -201,7 +230,8 @@ final class UsageIngest {
     private static void requireSitesExist(DSLContext tx, List<UsageSample> samples, StoredSample[] rows) {
         Set<Long> wanted = new TreeSet<>();
         for (StoredSample r : rows) wanted.add(r.siteId());
-        Set<Long> found = new HashSet<>(tx.select(SITES.ID).from(SITES).where(SITES.ID.in(wanted)).fetch(SITES.ID));
+        Set<Long> found = new HashSet<>(
+                tx.select(SITES.ID).from(SITES).where(SITES.ID.in(wanted)).fetch(SITES.ID));
         for (int i = 0; i < rows.length; i++) {
             if (!found.contains(rows[i].siteId())) {
                 throw new ValidationException(where(i, samples.get(i)), "site " + rows[i].siteId() + " does not exist");

@@ -14,7 +14,9 @@ final class UsageInputs {
     static void requireInstant(String name, Instant v) {
         if (v == null) throw new ValidationException(name, "is required");
         if (v.isBefore(UsageRepository.MIN_QUERY_INSTANT) || v.isAfter(UsageRepository.MAX_QUERY_INSTANT)) {
-            throw new ValidationException(name, "must be between " + UsageRepository.MIN_QUERY_INSTANT + " and 9999-12-31T23:59:59Z, got " + v);
+            throw new ValidationException(
+                    name,
+                    "must be between " + UsageRepository.MIN_QUERY_INSTANT + " and 9999-12-31T23:59:59Z, got " + v);
         }
     }
 

@@ -4,10 +4,10 @@ import static dev.dialup.deploy.db.generated.Tables.USAGE_INGEST_STATE;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.generated.tables.UsageIngestState;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.TenantFilter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -32,7 +32,16 @@ import org.jooq.impl.SQLDataType;
  * connection ({@link WriterStatements}).
  */
 final class UsageMover {
-    private enum Sql { MOVED_BEFORE, FIRST_SITE, NEWEST, SET_MOVED_BEFORE, RECOUNT, COPY, DELETE, SUBTRACT }
+    private enum Sql {
+        MOVED_BEFORE,
+        FIRST_SITE,
+        NEWEST,
+        SET_MOVED_BEFORE,
+        RECOUNT,
+        COPY,
+        DELETE,
+        SUBTRACT
+    }
 
     private final WriterStatements<Sql> statements;
     private final DialupDatabase db;
@@ -46,24 +55,55 @@ final class UsageMover {
         SampleColumns history = SampleColumns.of(USAGE_SAMPLES);
         UsageIngestState st = USAGE_INGEST_STATE;
         Param<Long> before = DSL.param("before", SQLDataType.BIGINT);
-        Condition chunk = recent.ts().lt(before).and(recent.siteId().ge(DSL.param("a", SQLDataType.BIGINT)))
+        Condition chunk = recent.ts()
+                .lt(before)
+                .and(recent.siteId().ge(DSL.param("a", SQLDataType.BIGINT)))
                 .and(recent.siteId().lt(DSL.param("b", SQLDataType.BIGINT)));
         Condition row = st.ID.eq(DSL.inline(1L));
         Map<Sql, String> sql = new EnumMap<>(Sql.class);
-        sql.put(Sql.MOVED_BEFORE, render.select(st.MOVED_BEFORE).from(st).where(row).getSQL(ParamType.INDEXED));
-        sql.put(Sql.FIRST_SITE, render.select(DSL.min(recent.siteId())).from(recent.table()).where(recent.ts().lt(before)).getSQL(ParamType.INDEXED));
-        sql.put(Sql.NEWEST, render.select(DSL.max(recent.ts())).from(recent.table()).getSQL(ParamType.INDEXED));
-        sql.put(Sql.SET_MOVED_BEFORE, render.update(st).set(st.MOVED_BEFORE, before).where(row).getSQL(ParamType.INDEXED));
+        sql.put(
+                Sql.MOVED_BEFORE,
+                render.select(st.MOVED_BEFORE).from(st).where(row).getSQL(ParamType.INDEXED));
+        sql.put(
+                Sql.FIRST_SITE,
+                render.select(DSL.min(recent.siteId()))
+                        .from(recent.table())
+                        .where(recent.ts().lt(before))
+                        .getSQL(ParamType.INDEXED));
+        sql.put(
+                Sql.NEWEST,
+                render.select(DSL.max(recent.ts())).from(recent.table()).getSQL(ParamType.INDEXED));
+        sql.put(
+                Sql.SET_MOVED_BEFORE,
+                render.update(st).set(st.MOVED_BEFORE, before).where(row).getSQL(ParamType.INDEXED));
         // Nothing below the mark: re-count (the counter may have drifted, e.g. a deleted site's rows).
-        sql.put(Sql.RECOUNT, render.update(st).set(st.RECENT_ROWS, DSL.field(DSL.selectCount().from(recent.table())).coerce(Long.class))
-                .where(row).getSQL(ParamType.INDEXED));
-        sql.put(Sql.COPY, render.insertInto(history.table()).columns(history.all())
-                .select(render.select(recent.all()).from(recent.table()).where(chunk).orderBy(recent.siteId(), recent.ts()))
-                .getSQL(ParamType.INDEXED));
+        sql.put(
+                Sql.RECOUNT,
+                render.update(st)
+                        .set(
+                                st.RECENT_ROWS,
+                                DSL.field(DSL.selectCount().from(recent.table()))
+                                        .coerce(Long.class))
+                        .where(row)
+                        .getSQL(ParamType.INDEXED));
+        sql.put(
+                Sql.COPY,
+                render.insertInto(history.table())
+                        .columns(history.all())
+                        .select(render.select(recent.all())
+                                .from(recent.table())
+                                .where(chunk)
+                                .orderBy(recent.siteId(), recent.ts()))
+                        .getSQL(ParamType.INDEXED));
         sql.put(Sql.DELETE, render.deleteFrom(recent.table()).where(chunk).getSQL(ParamType.INDEXED));
-        sql.put(Sql.SUBTRACT, render.update(st)
-                .set(st.RECENT_ROWS, DSL.greatest(DSL.inline(0L), st.RECENT_ROWS.minus(DSL.param("n", SQLDataType.BIGINT))))
-                .where(row).getSQL(ParamType.INDEXED));
+        sql.put(
+                Sql.SUBTRACT,
+                render.update(st)
+                        .set(
+                                st.RECENT_ROWS,
+                                DSL.greatest(DSL.inline(0L), st.RECENT_ROWS.minus(DSL.param("n", SQLDataType.BIGINT))))
+                        .where(row)
+                        .getSQL(ParamType.INDEXED));
         this.statements = new WriterStatements<>(Sql.class, sql);
     }
 

@@ -8,17 +8,17 @@ import static dev.dialup.deploy.db.generated.Tables.USAGE_LATEST;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
 import dev.dialup.deploy.db.generated.tables.SiteUsageDaily;
 import dev.dialup.deploy.db.generated.tables.Sites;
 import dev.dialup.deploy.db.generated.tables.UsageDayTotals;
 import dev.dialup.deploy.db.generated.tables.records.SiteUsageDailyRecord;
 import dev.dialup.deploy.db.sites.ResourceLimits;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.TenantFilter;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -33,7 +33,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
@@ -66,12 +65,17 @@ final class UsageQueries {
         Objects.requireNonNull(siteIds, "siteIds");
         Set<Long> ids = new TreeSet<>(siteIds);
         return db.read(dsl -> {
-            Set<Long> visible = new HashSet<>(dsl.select(s.ID).from(s).where(s.ID.in(ids)).and(TenantFilter.siteVisible(dsl, scope, s)).fetch(s.ID));
+            Set<Long> visible = new HashSet<>(dsl.select(s.ID)
+                    .from(s)
+                    .where(s.ID.in(ids))
+                    .and(TenantFilter.siteVisible(dsl, scope, s))
+                    .fetch(s.ID));
             for (long id : ids) {
                 if (!visible.contains(id)) throw new NotFoundException("site", id);
             }
             Map<Long, UsageSample> out = new LinkedHashMap<>();
-            for (UsageSample x : fetchAndMap(l, selectBase(dsl, l).where(l.siteId().in(ids)).orderBy(l.siteId()))) {
+            for (UsageSample x :
+                    fetchAndMap(l, selectBase(dsl, l).where(l.siteId().in(ids)).orderBy(l.siteId()))) {
                 out.put(x.siteId(), x);
             }
             return out;
@@ -79,8 +83,13 @@ final class UsageQueries {
     }
 
     List<UsageSample> latestForVisibleSites(AccessScope scope) {
-        return db.read(dsl -> fetchAndMap(l, selectBase(dsl, l).join(s).on(s.ID.eq(l.siteId()))
-                .where(TenantFilter.siteVisible(dsl, scope, s)).orderBy(l.siteId())));
+        return db.read(dsl -> fetchAndMap(
+                l,
+                selectBase(dsl, l)
+                        .join(s)
+                        .on(s.ID.eq(l.siteId()))
+                        .where(TenantFilter.siteVisible(dsl, scope, s))
+                        .orderBy(l.siteId())));
     }
 
     List<UsageSample> series(AccessScope scope, long siteId, Instant from, Instant to) {
@@ -88,10 +97,20 @@ final class UsageQueries {
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             // History and recent rows, each in time order; a (site, second) is in only one of them.
-            List<UsageSample> history = fetchAndMap(u, selectBase(dsl, u)
-                    .where(u.siteId().eq(siteId)).and(u.ts().ge(range.from())).and(u.ts().lt(range.to())).orderBy(u.ts()));
-            List<UsageSample> recent = fetchAndMap(rc, selectBase(dsl, rc)
-                    .where(rc.ts().ge(range.from())).and(rc.ts().lt(range.to())).and(rc.siteId().eq(siteId)).orderBy(rc.ts()));
+            List<UsageSample> history = fetchAndMap(
+                    u,
+                    selectBase(dsl, u)
+                            .where(u.siteId().eq(siteId))
+                            .and(u.ts().ge(range.from()))
+                            .and(u.ts().lt(range.to()))
+                            .orderBy(u.ts()));
+            List<UsageSample> recent = fetchAndMap(
+                    rc,
+                    selectBase(dsl, rc)
+                            .where(rc.ts().ge(range.from()))
+                            .and(rc.ts().lt(range.to()))
+                            .and(rc.siteId().eq(siteId))
+                            .orderBy(rc.ts()));
             return merge(history, recent);
         });
     }
@@ -114,7 +133,8 @@ final class UsageQueries {
         int i = 0;
         int j = 0;
         while (i < a.size() || j < b.size()) {
-            if (j == b.size() || (i < a.size() && a.get(i).timestamp().isBefore(b.get(j).timestamp()))) out.add(a.get(i++));
+            if (j == b.size()
+                    || (i < a.size() && a.get(i).timestamp().isBefore(b.get(j).timestamp()))) out.add(a.get(i++));
             else out.add(b.get(j++));
         }
         return out;
@@ -133,11 +153,16 @@ final class UsageQueries {
             Map<Long, SampleAggregate> byBucket = new TreeMap<>();
             for (SampleColumns c : List.of(u, rc)) {
                 // bucket = floor((t - from) * buckets / span), milliseconds, integer division
-                Field<Long> bucket = c.ts().mul(1000L).sub(fromMs).mul((long) buckets).div(spanMs);
-                dsl.select(SampleAggregate.fields(c, bucket)).from(c.table())
-                        .where(c.ts().ge(range.from())).and(c.ts().lt(range.to())).and(c.siteId().eq(siteId))
+                Field<Long> bucket =
+                        c.ts().mul(1000L).sub(fromMs).mul((long) buckets).div(spanMs);
+                dsl.select(SampleAggregate.fields(c, bucket))
+                        .from(c.table())
+                        .where(c.ts().ge(range.from()))
+                        .and(c.ts().lt(range.to()))
+                        .and(c.siteId().eq(siteId))
                         .groupBy(DSL.field(DSL.name(SampleAggregate.KEY)))
-                        .forEach(r -> byBucket.computeIfAbsent(SampleAggregate.key(r), k -> new SampleAggregate()).add(r));
+                        .forEach(r -> byBucket.computeIfAbsent(SampleAggregate.key(r), k -> new SampleAggregate())
+                                .add(r));
             }
             List<SeriesBucket> out = new ArrayList<>(buckets);
             for (int b = 0; b < buckets; b++) {
@@ -145,10 +170,22 @@ final class UsageQueries {
                 Instant end = Instant.ofEpochMilli(fromMs + Math.floorDiv(spanMs * (b + 1), buckets));
                 SampleAggregate a = byBucket.get((long) b);
                 if (a == null) {
-                    out.add(new SeriesBucket(start, end, 0, null, null, null, null, null, null, null, null, null, null));
+                    out.add(new SeriesBucket(
+                            start, end, 0, null, null, null, null, null, null, null, null, null, null));
                 } else {
-                    out.add(new SeriesBucket(start, end, a.samples, a.memory.avg(), a.memory.max(), a.cpu.avg(), a.cpu.max(),
-                            a.disk.avg(), a.disk.max(), a.bandwidth.total(), a.requests.exactTotal(), a.responseTime.avg(),
+                    out.add(new SeriesBucket(
+                            start,
+                            end,
+                            a.samples,
+                            a.memory.avg(),
+                            a.memory.max(),
+                            a.cpu.avg(),
+                            a.cpu.max(),
+                            a.disk.avg(),
+                            a.disk.max(),
+                            a.bandwidth.total(),
+                            a.requests.exactTotal(),
+                            a.responseTime.avg(),
                             a.responseTime.max()));
                 }
             }
@@ -161,11 +198,22 @@ final class UsageQueries {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             long interval = UsageSettings.sampleIntervalSeconds(dsl);
             var limitsRow = dsl.selectFrom(lim).where(lim.SITE_ID.eq(siteId)).fetchOne();
-            ResourceLimits limits = new ResourceLimits(limitsRow.getMaxMemoryMb(), limitsRow.getMaxCpuPercent(), limitsRow.getMaxDiskMb(),
-                    limitsRow.getMaxBandwidthMb(), limitsRow.getMaxRequestsPerMinute());
-            UsageSample latest = fetchAndMap(l, selectBase(dsl, l).where(l.siteId().eq(siteId))).stream().findFirst().orElse(null);
+            ResourceLimits limits = new ResourceLimits(
+                    limitsRow.getMaxMemoryMb(),
+                    limitsRow.getMaxCpuPercent(),
+                    limitsRow.getMaxDiskMb(),
+                    limitsRow.getMaxBandwidthMb(),
+                    limitsRow.getMaxRequestsPerMinute());
+            UsageSample latest = fetchAndMap(
+                            l, selectBase(dsl, l).where(l.siteId().eq(siteId)))
+                    .stream()
+                    .findFirst()
+                    .orElse(null);
             long today = Math.floorDiv(db.clock().instant().getEpochSecond(), UsageInputs.DAY) * UsageInputs.DAY;
-            Long bandwidth = dsl.select(t.BANDWIDTH_MB_X1000).from(t).where(t.SITE_ID.eq(siteId)).and(t.DAY.eq(today))
+            Long bandwidth = dsl.select(t.BANDWIDTH_MB_X1000)
+                    .from(t)
+                    .where(t.SITE_ID.eq(siteId))
+                    .and(t.DAY.eq(today))
                     .fetchOne(t.BANDWIDTH_MB_X1000);
             Map<UsageDimension, Double> current = new EnumMap<>(UsageDimension.class);
             if (latest != null) {
@@ -187,13 +235,26 @@ final class UsageQueries {
         if (to.isBefore(from)) throw new ValidationException("to", "must be on or after from");
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
-            return dsl.selectFrom(d).where(d.SITE_ID.eq(siteId)).and(d.DATE.between(from, to)).orderBy(d.DATE).fetch(UsageQueries::toDaily);
+            return dsl.selectFrom(d)
+                    .where(d.SITE_ID.eq(siteId))
+                    .and(d.DATE.between(from, to))
+                    .orderBy(d.DATE)
+                    .fetch(UsageQueries::toDaily);
         });
     }
 
     private static DailyUsage toDaily(SiteUsageDailyRecord r) {
-        return new DailyUsage(r.getSiteId(), r.getDate(), r.getAvgMemoryMb(), r.getMaxMemoryMb(), r.getAvgCpuPercent(), r.getMaxCpuPercent(),
-                r.getTotalBandwidthMb(), r.getTotalRequests(), r.getAvgResponseTimeMs(), r.getUptimeSeconds() == null ? 0 : r.getUptimeSeconds());
+        return new DailyUsage(
+                r.getSiteId(),
+                r.getDate(),
+                r.getAvgMemoryMb(),
+                r.getMaxMemoryMb(),
+                r.getAvgCpuPercent(),
+                r.getMaxCpuPercent(),
+                r.getTotalBandwidthMb(),
+                r.getTotalRequests(),
+                r.getAvgResponseTimeMs(),
+                r.getUptimeSeconds() == null ? 0 : r.getUptimeSeconds());
     }
 
     private static void putIfPresent(Map<UsageDimension, Double> m, UsageDimension k, Double v) {

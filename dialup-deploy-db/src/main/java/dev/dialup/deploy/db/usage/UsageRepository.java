@@ -1,39 +1,9 @@
 package dev.dialup.deploy.db.usage;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.access.TenantFilter;
-import static dev.dialup.deploy.db.generated.Tables.SITES;
-import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_LIMITS;
-import static dev.dialup.deploy.db.generated.Tables.SITE_USAGE_DAILY;
-import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
-import static dev.dialup.deploy.db.generated.Tables.USAGE_DAY_TOTALS;
-import static dev.dialup.deploy.db.generated.Tables.USAGE_INGEST_STATE;
-import static dev.dialup.deploy.db.generated.Tables.USAGE_LATEST;
-import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
-import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
-import dev.dialup.deploy.db.ConflictException;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
-import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.ValidationException;
-import dev.dialup.deploy.db.config.ConfigKeys;
-import dev.dialup.deploy.db.config.internal.ConfigValues;
-import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
-import dev.dialup.deploy.db.generated.tables.SiteUsageDaily;
-import dev.dialup.deploy.db.generated.tables.Sites;
-import dev.dialup.deploy.db.generated.tables.UsageDayTotals;
-import dev.dialup.deploy.db.generated.tables.UsageLatest;
-import dev.dialup.deploy.db.generated.tables.UsageRecent;
-import dev.dialup.deploy.db.generated.tables.UsageSamples;
-import dev.dialup.deploy.db.sites.ResourceLimits;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.TenantFilter;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -75,9 +45,11 @@ public final class UsageRepository {
     public static final int MAX_BATCH = 100_000;
     /** Largest accepted measurement value (keeps fixed-point arithmetic far from overflow). */
     public static final double MAX_VALUE = FixedPoint.MAX_VALUE;
+
     public static final int MAX_BUCKETS = 10_000;
     /** Query instants must lie in [0001-01-01, 9999-12-31] (UTC): what every database's time type holds. */
     public static final Instant MIN_QUERY_INSTANT = Instant.parse("0001-01-01T00:00:00Z");
+
     public static final Instant MAX_QUERY_INSTANT = Instant.parse("9999-12-31T23:59:59.999999999Z");
     /** Rows {@code usage_recent} may hold before ingest calls start moving them (about 20 rounds of 1,000 sites). */
     static final int DEFAULT_RECENT_ROWS = 20_000;

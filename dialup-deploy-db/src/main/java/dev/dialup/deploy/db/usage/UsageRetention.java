@@ -7,12 +7,12 @@ import static dev.dialup.deploy.db.generated.Tables.USAGE_INGEST_STATE;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.generated.tables.SiteUsageDaily;
 import dev.dialup.deploy.db.generated.tables.Sites;
 import dev.dialup.deploy.db.generated.tables.UsageDayTotals;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.TenantFilter;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -67,15 +67,21 @@ final class UsageRetention {
         Instant cutoff = UsageSettings.rawCutoff(db);
         long cut = cutoff.getEpochSecond();
         long dailyDays = db.read(UsageSettings::dailyRetentionDays);
-        LocalDate dailyCutoff = LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(dailyDays);
+        LocalDate dailyCutoff =
+                LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(dailyDays);
         Steps steps = new Steps();
         long deleted = pruneHistory(steps, cut) + pruneRecent(steps, cut);
         long cutDay = Math.floorDiv(cut, UsageInputs.DAY) * UsageInputs.DAY;
         steps.write(tx -> tx.deleteFrom(t).where(t.DAY.lt(cutDay)).execute());
         long dailyDeleted = 0;
-        List<LocalDate> oldDates = db.read(dsl -> dsl.selectDistinct(d.DATE).from(d).where(d.DATE.lt(dailyCutoff)).orderBy(d.DATE).fetch(d.DATE));
+        List<LocalDate> oldDates = db.read(dsl -> dsl.selectDistinct(d.DATE)
+                .from(d)
+                .where(d.DATE.lt(dailyCutoff))
+                .orderBy(d.DATE)
+                .fetch(d.DATE));
         for (LocalDate date : oldDates) {
-            dailyDeleted += steps.write(tx -> tx.deleteFrom(d).where(d.DATE.eq(date)).execute());
+            dailyDeleted +=
+                    steps.write(tx -> tx.deleteFrom(d).where(d.DATE.eq(date)).execute());
         }
         return new PruneResult(cutoff, deleted, dailyCutoff, dailyDeleted, steps.transactions, steps.longestMillis);
     }
@@ -83,16 +89,25 @@ final class UsageRetention {
     /** History samples before {@code cut}: at most one site and UTC day per transaction. */
     private long pruneHistory(Steps steps, long cut) {
         // Oldest history sample per site: one seek per site on the (site_id, ts) key.
-        List<long[]> oldest = db.read(dsl -> dsl.select(s.ID, DSL.field(DSL.select(DSL.min(u.ts())).from(u.table()).where(u.siteId().eq(s.ID))))
-                .from(s).fetch(r -> new long[] {r.value1(), r.value2() == null ? Long.MAX_VALUE : r.value2()}));
+        List<long[]> oldest = db.read(dsl -> dsl.select(
+                        s.ID,
+                        DSL.field(DSL.select(DSL.min(u.ts()))
+                                .from(u.table())
+                                .where(u.siteId().eq(s.ID))))
+                .from(s)
+                .fetch(r -> new long[] {r.value1(), r.value2() == null ? Long.MAX_VALUE : r.value2()}));
         long deleted = 0;
         for (long[] site : oldest) {
             long siteId = site[0];
             for (long start = site[1]; start < cut; ) {
                 long sliceStart = start;
-                long sliceEnd = Math.min(cut, Math.floorDiv(start, UsageInputs.DAY) * UsageInputs.DAY + UsageInputs.DAY);
-                deleted += steps.write(tx -> tx.deleteFrom(history.table()).where(history.siteId().eq(siteId))
-                        .and(history.ts().ge(sliceStart)).and(history.ts().lt(sliceEnd)).execute());
+                long sliceEnd =
+                        Math.min(cut, Math.floorDiv(start, UsageInputs.DAY) * UsageInputs.DAY + UsageInputs.DAY);
+                deleted += steps.write(tx -> tx.deleteFrom(history.table())
+                        .where(history.siteId().eq(siteId))
+                        .and(history.ts().ge(sliceStart))
+                        .and(history.ts().lt(sliceEnd))
+                        .execute());
                 start = sliceEnd;
             }
         }
@@ -103,17 +118,29 @@ final class UsageRetention {
     private long pruneRecent(Steps steps, long cut) {
         long deleted = 0;
         while (true) {
-            int n = steps.write(tx -> {
-                Long bound = tx.select(recent.ts()).from(recent.table()).where(recent.ts().lt(cut))
-                        .orderBy(recent.ts()).limit(1).offset(UsageRepository.PRUNE_RECENT_ROWS_PER_STEP).fetchOne(recent.ts());
-                long upTo = bound == null ? cut : bound;
-                if (!tx.fetchExists(recent.table(), recent.ts().lt(upTo))) return 0;
-                int removed = tx.deleteFrom(recent.table()).where(recent.ts().lt(upTo)).execute();
-                tx.update(USAGE_INGEST_STATE)
-                        .set(USAGE_INGEST_STATE.RECENT_ROWS, DSL.greatest(DSL.val(0L), USAGE_INGEST_STATE.RECENT_ROWS.minus(removed)))
-                        .where(USAGE_INGEST_STATE.ID.eq(1L)).execute();
-                return removed;
-            }, removed -> removed > 0); // the last, empty look is not a deleting transaction
+            int n = steps.write(
+                    tx -> {
+                        Long bound = tx.select(recent.ts())
+                                .from(recent.table())
+                                .where(recent.ts().lt(cut))
+                                .orderBy(recent.ts())
+                                .limit(1)
+                                .offset(UsageRepository.PRUNE_RECENT_ROWS_PER_STEP)
+                                .fetchOne(recent.ts());
+                        long upTo = bound == null ? cut : bound;
+                        if (!tx.fetchExists(recent.table(), recent.ts().lt(upTo))) return 0;
+                        int removed = tx.deleteFrom(recent.table())
+                                .where(recent.ts().lt(upTo))
+                                .execute();
+                        tx.update(USAGE_INGEST_STATE)
+                                .set(
+                                        USAGE_INGEST_STATE.RECENT_ROWS,
+                                        DSL.greatest(DSL.val(0L), USAGE_INGEST_STATE.RECENT_ROWS.minus(removed)))
+                                .where(USAGE_INGEST_STATE.ID.eq(1L))
+                                .execute();
+                        return removed;
+                    },
+                    removed -> removed > 0); // the last, empty look is not a deleting transaction
             if (n == 0) return deleted;
             deleted += n;
         }

@@ -1,17 +1,17 @@
 package dev.dialup.deploy.db.usage;
 
-import dev.dialup.deploy.db.engine.registry.Engines;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.generated.Tables.SITE_USAGE_DAILY;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.generated.tables.SiteUsageDaily;
 import dev.dialup.deploy.db.generated.tables.Sites;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.access.TenantFilter;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -57,15 +57,22 @@ final class UsageRollup {
         Map<Long, SampleAggregate> bySite = db.read(dsl -> {
             Map<Long, SampleAggregate> out = new TreeMap<>();
             // History: one range seek per site on (site_id, ts), aggregated inside the database.
-            dsl.select(SampleAggregate.fields(u, s.ID)).from(Engines.forDialect(dsl.dialect()).seekPerRow(s, u.table()))
-                    .where(u.siteId().eq(s.ID)).and(u.ts().ge(from)).and(u.ts().lt(to))
+            dsl.select(SampleAggregate.fields(u, s.ID))
+                    .from(Engines.forDialect(dsl.dialect()).seekPerRow(s, u.table()))
+                    .where(u.siteId().eq(s.ID))
+                    .and(u.ts().ge(from))
+                    .and(u.ts().lt(to))
                     .groupBy(s.ID)
-                    .forEach(r -> out.computeIfAbsent(SampleAggregate.key(r), k -> new SampleAggregate()).add(r));
+                    .forEach(r -> out.computeIfAbsent(SampleAggregate.key(r), k -> new SampleAggregate())
+                            .add(r));
             // Recent rows of the day: a time range of usage_recent.
-            dsl.select(SampleAggregate.fields(rc, rc.siteId())).from(rc.table())
-                    .where(rc.ts().ge(from)).and(rc.ts().lt(to))
+            dsl.select(SampleAggregate.fields(rc, rc.siteId()))
+                    .from(rc.table())
+                    .where(rc.ts().ge(from))
+                    .and(rc.ts().lt(to))
                     .groupBy(rc.siteId())
-                    .forEach(r -> out.computeIfAbsent(SampleAggregate.key(r), k -> new SampleAggregate()).add(r));
+                    .forEach(r -> out.computeIfAbsent(SampleAggregate.key(r), k -> new SampleAggregate())
+                            .add(r));
             return out;
         });
         long interval = db.read(UsageSettings::sampleIntervalSeconds);
@@ -99,7 +106,10 @@ final class UsageRollup {
             }
             // A site whose samples for the day are gone (deleted site rows cascade; this covers a
             // re-run after samples were removed) must not keep a stale row.
-            tx.deleteFrom(d).where(d.DATE.eq(day)).and(d.SITE_ID.notIn(bySite.keySet())).execute();
+            tx.deleteFrom(d)
+                    .where(d.DATE.eq(day))
+                    .and(d.SITE_ID.notIn(bySite.keySet()))
+                    .execute();
             return new RollupResult(day, written, total, failures);
         });
     }

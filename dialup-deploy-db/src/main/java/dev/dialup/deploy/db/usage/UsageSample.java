@@ -11,12 +11,27 @@ import java.time.Instant;
  * @param bandwidthMb    MB transferred during the sample interval (a delta, not a counter)
  * @param activeRequests requests served during the sample interval
  */
-public record UsageSample(long siteId, Instant timestamp, Double memoryMb, Double cpuPercent, Double diskMb,
-                          Double bandwidthMb, Integer activeRequests, Double responseTimeMs) {
+public record UsageSample(
+        long siteId,
+        Instant timestamp,
+        Double memoryMb,
+        Double cpuPercent,
+        Double diskMb,
+        Double bandwidthMb,
+        Integer activeRequests,
+        Double responseTimeMs) {
 
     /** A sample with every measurement set. */
-    public static UsageSample of(long siteId, Instant timestamp, double memoryMb, double cpuPercent, double diskMb,
-                                 double bandwidthMb, int activeRequests, double responseTimeMs) {
-        return new UsageSample(siteId, timestamp, memoryMb, cpuPercent, diskMb, bandwidthMb, activeRequests, responseTimeMs);
+    public static UsageSample of(
+            long siteId,
+            Instant timestamp,
+            double memoryMb,
+            double cpuPercent,
+            double diskMb,
+            double bandwidthMb,
+            int activeRequests,
+            double responseTimeMs) {
+        return new UsageSample(
+                siteId, timestamp, memoryMb, cpuPercent, diskMb, bandwidthMb, activeRequests, responseTimeMs);
     }
 }

@@ -1,8 +1,8 @@
 package dev.dialup.deploy.db.usage;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.config.internal.ConfigValues;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.time.Instant;
 import org.jooq.DSLContext;
 

@@ -9,7 +9,8 @@ import java.util.Optional;
  * limits, and per dimension the current value in the limit's unit (memory, CPU and disk from
  * the latest sample; bandwidth as today's total; requests per minute from the latest sample).
  */
-public record UsageVsLimits(long siteId, Optional<UsageSample> latest, ResourceLimits limits, Map<UsageDimension, Double> current) {
+public record UsageVsLimits(
+        long siteId, Optional<UsageSample> latest, ResourceLimits limits, Map<UsageDimension, Double> current) {
 
     /** current / limit per dimension (0 when nothing is measured). */
     public double ratio(UsageDimension d) {

@@ -24,7 +24,8 @@ final class WriterStatements<K extends Enum<K>> {
     WriterStatements(Class<K> keys, Map<K, String> sql) {
         this.keys = keys;
         this.sql = new EnumMap<>(sql);
-        if (this.sql.size() != keys.getEnumConstants().length) throw new IllegalArgumentException("SQL missing for a statement of " + keys);
+        if (this.sql.size() != keys.getEnumConstants().length)
+            throw new IllegalArgumentException("SQL missing for a statement of " + keys);
     }
 
     /** The statements on {@code c}'s physical connection, prepared now if it is a new one. */

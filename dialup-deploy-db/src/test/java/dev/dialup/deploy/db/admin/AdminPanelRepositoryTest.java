@@ -3,13 +3,13 @@ package dev.dialup.deploy.db.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.sites.SiteConfig;
 import dev.dialup.deploy.db.sites.SiteRepository;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.ArrayList;
@@ -23,6 +23,7 @@ class AdminPanelRepositoryTest {
 
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();
+
     DialupDatabase db;
     AdminPanelRepository panel;
     Fixtures f;
@@ -47,7 +48,8 @@ class AdminPanelRepositoryTest {
 
         List<UserSummary> users = panel.users(PANEL, null, 10).items();
 
-        assertThat(users).extracting(UserSummary::username, UserSummary::personalSiteCount, UserSummary::organizationCount)
+        assertThat(users)
+                .extracting(UserSummary::username, UserSummary::personalSiteCount, UserSummary::organizationCount)
                 .containsExactly(tuple("alice", 2, 1), tuple("bob", 0, 2));
     }
 
@@ -64,8 +66,12 @@ class AdminPanelRepositoryTest {
 
         List<OrganizationSummary> orgs = panel.organizations(PANEL, null, 10).items();
 
-        assertThat(orgs).extracting(OrganizationSummary::name, OrganizationSummary::memberCount,
-                        OrganizationSummary::activeSiteCount, OrganizationSummary::inactiveSiteCount)
+        assertThat(orgs)
+                .extracting(
+                        OrganizationSummary::name,
+                        OrganizationSummary::memberCount,
+                        OrganizationSummary::activeSiteCount,
+                        OrganizationSummary::inactiveSiteCount)
                 .containsExactly(tuple("Acme", 2, 2, 1), tuple("Empty", 1, 0, 0));
     }
 

@@ -4,16 +4,16 @@ import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.sites.NewSite;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
@@ -29,6 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AuditLogRepositoryTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();
+
     DialupDatabase db;
     AuditLogRepository auditLog;
     Fixtures f;
@@ -43,9 +44,14 @@ class AuditLogRepositoryTest {
     void insert(int n, Long org, Instant at) {
         db.writeVoid(tx -> {
             for (int i = 0; i < n; i++) {
-                tx.insertInto(AUDIT_LOG).set(AUDIT_LOG.ACTOR_LABEL, "system:test").set(AUDIT_LOG.ACTION, "test.row")
-                        .set(AUDIT_LOG.TARGET_TYPE, "test").set(AUDIT_LOG.TARGET_ID, String.valueOf(i))
-                        .set(AUDIT_LOG.ORGANIZATION_ID, org).set(AUDIT_LOG.CREATED_AT, at).execute();
+                tx.insertInto(AUDIT_LOG)
+                        .set(AUDIT_LOG.ACTOR_LABEL, "system:test")
+                        .set(AUDIT_LOG.ACTION, "test.row")
+                        .set(AUDIT_LOG.TARGET_TYPE, "test")
+                        .set(AUDIT_LOG.TARGET_ID, String.valueOf(i))
+                        .set(AUDIT_LOG.ORGANIZATION_ID, org)
+                        .set(AUDIT_LOG.CREATED_AT, at)
+                        .execute();
             }
         });
     }
@@ -55,7 +61,10 @@ class AuditLogRepositoryTest {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         insert(47, null, now);
         AccessScope admin = new AccessScopes(db).forUser(f.admin("root"));
-        List<Long> all = db.read(dsl -> dsl.select(AUDIT_LOG.ID).from(AUDIT_LOG).orderBy(AUDIT_LOG.ID.desc()).fetch(AUDIT_LOG.ID));
+        List<Long> all = db.read(dsl -> dsl.select(AUDIT_LOG.ID)
+                .from(AUDIT_LOG)
+                .orderBy(AUDIT_LOG.ID.desc())
+                .fetch(AUDIT_LOG.ID));
 
         List<Long> seen = new ArrayList<>();
         PageCursor cursor = null;
@@ -98,7 +107,10 @@ class AuditLogRepositoryTest {
         long deleted = auditLog.prune(db.systemScope("retention"));
 
         assertThat(deleted).isEqualTo(AuditLogRepository.PRUNE_BATCH * 2 + 7);
-        List<String> left = db.read(dsl -> dsl.select(AUDIT_LOG.ACTION).from(AUDIT_LOG).orderBy(AUDIT_LOG.ID).fetch(AUDIT_LOG.ACTION));
+        List<String> left = db.read(dsl -> dsl.select(AUDIT_LOG.ACTION)
+                .from(AUDIT_LOG)
+                .orderBy(AUDIT_LOG.ID)
+                .fetch(AUDIT_LOG.ACTION));
         assertThat(left).containsExactly("test.row", "test.row", "test.row", "test.row", "test.row", "audit.prune");
         assertThat(auditLog.prune(db.systemScope("retention"))).isZero();
     }
@@ -108,9 +120,13 @@ class AuditLogRepositoryTest {
         insert(1, null, Instant.now().truncatedTo(ChronoUnit.MILLIS));
         var before = DbSnapshot.of(db);
 
-        assertThatThrownBy(() -> db.writeVoid(tx -> tx.update(AUDIT_LOG).set(AUDIT_LOG.ACTION, "forged").where(AUDIT_LOG.ID.gt(0L)).execute()))
+        assertThatThrownBy(() -> db.writeVoid(tx -> tx.update(AUDIT_LOG)
+                        .set(AUDIT_LOG.ACTION, "forged")
+                        .where(AUDIT_LOG.ID.gt(0L))
+                        .execute()))
                 .hasMessageContaining("append-only");
-        assertThatThrownBy(() -> db.writeVoid(tx -> tx.deleteFrom(AUDIT_LOG).where(AUDIT_LOG.ID.gt(0L)).execute()))
+        assertThatThrownBy(() -> db.writeVoid(tx ->
+                        tx.deleteFrom(AUDIT_LOG).where(AUDIT_LOG.ID.gt(0L)).execute()))
                 .hasMessageContaining("younger than 30 days can never be deleted");
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
     }

@@ -1,16 +1,16 @@
 package dev.dialup.deploy.db.config;
 
-import dev.dialup.deploy.db.config.internal.ConfigValues;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.audit.AuditLogRepository;
+import dev.dialup.deploy.db.config.internal.ConfigValues;
 import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -35,6 +35,7 @@ class ConfigAttackTest {
 
     @RegisterExtension
     final TempDatabase temp = TempDatabase.production();
+
     DialupDatabase db;
     SystemConfigRepository config;
     AuditLogRepository auditLog;
@@ -51,18 +52,28 @@ class ConfigAttackTest {
         Instant at = Instant.now().minus(daysAgo, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MILLIS);
         db.writeVoid(tx -> {
             for (int i = 0; i < count; i++) {
-                tx.insertInto(AUDIT_LOG).set(AUDIT_LOG.ACTOR_LABEL, "system:seed").set(AUDIT_LOG.ACTION, "seed." + daysAgo)
-                        .set(AUDIT_LOG.TARGET_TYPE, "seed").set(AUDIT_LOG.CREATED_AT, at).execute();
+                tx.insertInto(AUDIT_LOG)
+                        .set(AUDIT_LOG.ACTOR_LABEL, "system:seed")
+                        .set(AUDIT_LOG.ACTION, "seed." + daysAgo)
+                        .set(AUDIT_LOG.TARGET_TYPE, "seed")
+                        .set(AUDIT_LOG.CREATED_AT, at)
+                        .execute();
             }
         });
     }
 
     private List<String> auditActions() {
-        return db.read(dsl -> dsl.select(AUDIT_LOG.ACTION).from(AUDIT_LOG).orderBy(AUDIT_LOG.ID).fetch(AUDIT_LOG.ACTION));
+        return db.read(dsl -> dsl.select(AUDIT_LOG.ACTION)
+                .from(AUDIT_LOG)
+                .orderBy(AUDIT_LOG.ID)
+                .fetch(AUDIT_LOG.ACTION));
     }
 
     private void rawConfig(String key, String value) {
-        db.writeVoid(tx -> tx.update(SYSTEM_CONFIG).set(SYSTEM_CONFIG.VALUE, value).where(SYSTEM_CONFIG.KEY.eq(key)).execute());
+        db.writeVoid(tx -> tx.update(SYSTEM_CONFIG)
+                .set(SYSTEM_CONFIG.VALUE, value)
+                .where(SYSTEM_CONFIG.KEY.eq(key))
+                .execute());
     }
 
     @ParameterizedTest
@@ -74,24 +85,31 @@ class ConfigAttackTest {
         rawConfig(ConfigKeys.AUDIT_RETENTION_DAYS, retention);
         var before = DbSnapshot.of(db);
 
-        assertThatThrownBy(() -> db.writeVoid(tx -> tx.deleteFrom(AUDIT_LOG).where(AUDIT_LOG.ID.gt(0L)).execute()))
+        assertThatThrownBy(() -> db.writeVoid(tx ->
+                        tx.deleteFrom(AUDIT_LOG).where(AUDIT_LOG.ID.gt(0L)).execute()))
                 .hasMessageContaining("younger than 30 days can never be deleted");
-        assertThatThrownBy(() -> db.withWriterConnection(c -> c.createStatement().executeUpdate("DELETE FROM audit_log")))
+        assertThatThrownBy(
+                        () -> db.withWriterConnection(c -> c.createStatement().executeUpdate("DELETE FROM audit_log")))
                 .hasMessageContaining("younger than 30 days can never be deleted");
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
 
         // Only rows past the floor may go (V5's own check reads these values as "no retention").
         int deleted = db.write(tx -> tx.deleteFrom(AUDIT_LOG)
-                .where(AUDIT_LOG.CREATED_AT.lt(Instant.now().minus(30, ChronoUnit.DAYS))).execute());
+                .where(AUDIT_LOG.CREATED_AT.lt(Instant.now().minus(30, ChronoUnit.DAYS)))
+                .execute());
         assertThat(deleted).isEqualTo(1);
         assertThat(auditActions()).containsExactly("seed.0", "seed.0", "seed.29", "seed.29");
     }
 
     @Test
     void aRowWithAnUnreadableTimeCanNeverBeDeleted() {
-        db.withWriterConnection(c -> c.createStatement().executeUpdate(
-                "INSERT INTO audit_log (actor_label, action, target_type, created_at) VALUES ('x', 'odd', 'seed', 'yesterday-ish')"));
-        assertThatThrownBy(() -> db.writeVoid(tx -> tx.deleteFrom(AUDIT_LOG).where(AUDIT_LOG.ACTION.eq("odd")).execute()))
+        db.withWriterConnection(
+                c -> c.createStatement()
+                        .executeUpdate(
+                                "INSERT INTO audit_log (actor_label, action, target_type, created_at) VALUES ('x', 'odd', 'seed', 'yesterday-ish')"));
+        assertThatThrownBy(() -> db.writeVoid(tx -> tx.deleteFrom(AUDIT_LOG)
+                        .where(AUDIT_LOG.ACTION.eq("odd"))
+                        .execute()))
                 .hasMessageContaining("can never be deleted");
     }
 
@@ -101,12 +119,14 @@ class ConfigAttackTest {
         auditRows(100, 2);
         auditRows(400, 1);
         var before = DbSnapshot.of(db);
-        ConfigSetting<Duration> forged = ConfigSetting.duration(ConfigKeys.AUDIT_RETENTION_DAYS, ChronoUnit.DAYS,
-                Duration.ZERO, Duration.ZERO, Duration.ofDays(36500));
+        ConfigSetting<Duration> forged = ConfigSetting.duration(
+                ConfigKeys.AUDIT_RETENTION_DAYS, ChronoUnit.DAYS, Duration.ZERO, Duration.ZERO, Duration.ofDays(36500));
 
-        assertThatThrownBy(() -> config.set(SYSTEM, forged, Duration.ZERO)).isInstanceOf(ValidationException.class)
+        assertThatThrownBy(() -> config.set(SYSTEM, forged, Duration.ZERO))
+                .isInstanceOf(ValidationException.class)
                 .hasMessage("audit.retention_days: must be between PT720H and PT876000H");
-        assertThatThrownBy(() -> config.set(SYSTEM, forged, Duration.ofDays(29))).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> config.set(SYSTEM, forged, Duration.ofDays(29)))
+                .isInstanceOf(ValidationException.class);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
 
         // Even a value stored behind the API reads as the catalogue default (365 days) everywhere.
@@ -121,16 +141,23 @@ class ConfigAttackTest {
     void aCallerMadeBcryptCostBelowTheCatalogueIsRefusedAndAStoredOneIsIgnoredByHashingAndTheGetterAlike() {
         var before = DbSnapshot.of(db);
         ConfigSetting<Long> forged = ConfigSetting.integer(ConfigKeys.BCRYPT_COST, 4, 0, 31);
-        assertThatThrownBy(() -> config.set(SYSTEM, forged, 4L)).isInstanceOf(ValidationException.class)
+        assertThatThrownBy(() -> config.set(SYSTEM, forged, 4L))
+                .isInstanceOf(ValidationException.class)
                 .hasMessage("security.bcrypt_cost: must be between 10 and 16");
-        assertThatThrownBy(() -> config.set(SYSTEM, ConfigSettings.BCRYPT_COST, 17L)).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> config.set(SYSTEM, ConfigSettings.BCRYPT_COST, 17L))
+                .isInstanceOf(ValidationException.class);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
 
         rawConfig(ConfigKeys.BCRYPT_COST, "4");
         assertThat(config.get(SYSTEM, ConfigSettings.BCRYPT_COST)).isEqualTo(12L);
         assertThat(config.get(SYSTEM, forged)).isEqualTo(12L);
-        long id = new UserRepository(db).register(SYSTEM, "alice", "alice@example.com", "s3cret password", null).id();
-        String hash = db.read(dsl -> dsl.select(USERS.PASSWORD_HASH).from(USERS).where(USERS.ID.eq(id)).fetchOne(USERS.PASSWORD_HASH));
+        long id = new UserRepository(db)
+                .register(SYSTEM, "alice", "alice@example.com", "s3cret password", null)
+                .id();
+        String hash = db.read(dsl -> dsl.select(USERS.PASSWORD_HASH)
+                .from(USERS)
+                .where(USERS.ID.eq(id))
+                .fetchOne(USERS.PASSWORD_HASH));
         assertThat(hash).startsWith("$2b$12$");
     }
 
@@ -141,14 +168,18 @@ class ConfigAttackTest {
         config.set(SYSTEM, ConfigSettings.BCRYPT_COST, 16L);
         assertThat(config.get(SYSTEM, ConfigSettings.BCRYPT_COST)).isEqualTo(16L);
         config.set(SYSTEM, ConfigSettings.AUDIT_RETENTION, Duration.ofDays(30));
-        assertThat(ConfigValues.readLong(db.readDsl(), ConfigKeys.AUDIT_RETENTION_DAYS, -1)).isEqualTo(30);
+        assertThat(ConfigValues.readLong(db.readDsl(), ConfigKeys.AUDIT_RETENTION_DAYS, -1))
+                .isEqualTo(30);
         var before = DbSnapshot.of(db);
         assertThatThrownBy(() -> config.set(SYSTEM, ConfigSetting.string(ConfigKeys.BCRYPT_COST, "4", 10), "4"))
-                .isInstanceOf(ValidationException.class).hasMessage("security.bcrypt_cost: is a Long setting");
+                .isInstanceOf(ValidationException.class)
+                .hasMessage("security.bcrypt_cost: is a Long setting");
         assertThatThrownBy(() -> config.set(SYSTEM, ConfigSettings.PASSWORD_ALGORITHM, "md5"))
-                .isInstanceOf(ValidationException.class).hasMessage("security.password_algorithm: must be one of [argon2id, bcrypt]");
+                .isInstanceOf(ValidationException.class)
+                .hasMessage("security.password_algorithm: must be one of [argon2id, bcrypt]");
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
-        config.set(SYSTEM, ConfigSettings.PASSWORD_ALGORITHM, " ARGON2ID ".trim().toLowerCase());
+        config.set(
+                SYSTEM, ConfigSettings.PASSWORD_ALGORITHM, " ARGON2ID ".trim().toLowerCase());
         assertThat(config.get(SYSTEM, ConfigSettings.PASSWORD_ALGORITHM)).isEqualTo("argon2id");
     }
 
@@ -156,12 +187,18 @@ class ConfigAttackTest {
     void readLongReadsCatalogueKeysThroughTheCatalogue() {
         rawConfig(ConfigKeys.USAGE_SAMPLE_INTERVAL_SECONDS, "0");
         rawConfig(ConfigKeys.LIMITS_MAX_CPU_PERCENT, "-3");
-        assertThat(ConfigValues.readLong(db.readDsl(), ConfigKeys.USAGE_SAMPLE_INTERVAL_SECONDS, 99)).isEqualTo(30);
-        assertThat(ConfigValues.readLong(db.readDsl(), ConfigKeys.LIMITS_MAX_CPU_PERCENT, 99)).isEqualTo(800);
+        assertThat(ConfigValues.readLong(db.readDsl(), ConfigKeys.USAGE_SAMPLE_INTERVAL_SECONDS, 99))
+                .isEqualTo(30);
+        assertThat(ConfigValues.readLong(db.readDsl(), ConfigKeys.LIMITS_MAX_CPU_PERCENT, 99))
+                .isEqualTo(800);
         rawConfig(ConfigKeys.USAGE_SAMPLE_INTERVAL_SECONDS, "45");
-        assertThat(ConfigValues.readLong(db.readDsl(), ConfigKeys.USAGE_SAMPLE_INTERVAL_SECONDS, 99)).isEqualTo(45);
+        assertThat(ConfigValues.readLong(db.readDsl(), ConfigKeys.USAGE_SAMPLE_INTERVAL_SECONDS, 99))
+                .isEqualTo(45);
         // Keys outside the catalogue keep the old rules.
-        db.writeVoid(tx -> tx.insertInto(SYSTEM_CONFIG).set(SYSTEM_CONFIG.KEY, "ext.counter").set(SYSTEM_CONFIG.VALUE, " 7 ").execute());
+        db.writeVoid(tx -> tx.insertInto(SYSTEM_CONFIG)
+                .set(SYSTEM_CONFIG.KEY, "ext.counter")
+                .set(SYSTEM_CONFIG.VALUE, " 7 ")
+                .execute());
         assertThat(ConfigValues.readLong(db.readDsl(), "ext.counter", 99)).isEqualTo(7);
         assertThat(ConfigValues.readLong(db.readDsl(), "ext.missing", 99)).isEqualTo(99);
     }
@@ -171,14 +208,18 @@ class ConfigAttackTest {
         config.set(SYSTEM, ConfigSettings.LOGIN_FAILURE_THRESHOLD, 10L);
         config.set(SYSTEM, ConfigSetting.string("integration.webhook_token", "x", 100), "tok-123456");
         config.set(SYSTEM, ConfigSetting.string("integration.webhook_token", "x", 100), "tok-654321");
-        List<String> rows = db.read(dsl -> dsl.select(AUDIT_LOG.ACTOR_LABEL, AUDIT_LOG.TARGET_ID, AUDIT_LOG.DETAILS).from(AUDIT_LOG)
-                .where(AUDIT_LOG.ACTION.eq("config.set")).orderBy(AUDIT_LOG.ID)
+        List<String> rows = db.read(dsl -> dsl.select(AUDIT_LOG.ACTOR_LABEL, AUDIT_LOG.TARGET_ID, AUDIT_LOG.DETAILS)
+                .from(AUDIT_LOG)
+                .where(AUDIT_LOG.ACTION.eq("config.set"))
+                .orderBy(AUDIT_LOG.ID)
                 .fetch(r -> r.value1() + " " + r.value2() + " " + r.value3()));
-        assertThat(rows).containsExactly(
-                SYSTEM.label() + " security.login_failure_threshold {\"new\":\"10\",\"old\":\"5\"}",
-                SYSTEM.label() + " integration.webhook_token {\"new\":\"[redacted]\"}",
-                SYSTEM.label() + " integration.webhook_token {\"new\":\"[redacted]\",\"old\":\"[redacted]\"}");
-        assertThat(SystemConfigRepository.auditable("security.password_algorithm", "bcrypt")).isEqualTo("bcrypt");
+        assertThat(rows)
+                .containsExactly(
+                        SYSTEM.label() + " security.login_failure_threshold {\"new\":\"10\",\"old\":\"5\"}",
+                        SYSTEM.label() + " integration.webhook_token {\"new\":\"[redacted]\"}",
+                        SYSTEM.label() + " integration.webhook_token {\"new\":\"[redacted]\",\"old\":\"[redacted]\"}");
+        assertThat(SystemConfigRepository.auditable("security.password_algorithm", "bcrypt"))
+                .isEqualTo("bcrypt");
         assertThat(SystemConfigRepository.auditable("smtp.password", "p")).isEqualTo("[redacted]");
         assertThat(SystemConfigRepository.auditable("api.signing_key", "k")).isEqualTo("[redacted]");
         assertThat(SystemConfigRepository.auditable("api.secret", null)).isNull();

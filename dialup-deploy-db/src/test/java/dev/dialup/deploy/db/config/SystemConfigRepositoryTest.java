@@ -1,18 +1,18 @@
 package dev.dialup.deploy.db.config;
 
-import dev.dialup.deploy.db.config.internal.ConfigValues;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.config.internal.ConfigValues;
 import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.testing.DbSnapshot;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
+import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Duration;
 import java.util.List;
@@ -23,6 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SystemConfigRepositoryTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.production();
+
     DialupDatabase db;
     ActorWorld actors;
     SystemConfigRepository repo;
@@ -39,10 +40,12 @@ class SystemConfigRepositoryTest {
     @Test
     void seededSettingsReadAsTypedValues() {
         AccessScope member = actors.scope(Actor.ORG_MEMBER);
-        assertThat(repo.get(member, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER)).isEqualTo(Duration.ofDays(90));
+        assertThat(repo.get(member, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER))
+                .isEqualTo(Duration.ofDays(90));
         assertThat(repo.get(member, ConfigSettings.USAGE_SAMPLE_INTERVAL)).isEqualTo(Duration.ofSeconds(30));
         assertThat(repo.get(member, ConfigSettings.BCRYPT_COST)).isEqualTo(12L);
-        assertThat(repo.get(member, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED)).isTrue();
+        assertThat(repo.get(member, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED))
+                .isTrue();
         assertThat(repo.get(member, ConfigSettings.PLATFORM_NAME)).isEqualTo("dialup");
     }
 
@@ -72,13 +75,20 @@ class SystemConfigRepositoryTest {
     @Test
     void everyKnownSettingIsSeeded() {
         List<String> stored = repo.list(admin).stream().map(ConfigEntry::key).toList();
-        assertThat(stored).containsAll(ConfigSettings.all().stream().map(ConfigSetting::key).toList());
+        assertThat(stored)
+                .containsAll(
+                        ConfigSettings.all().stream().map(ConfigSetting::key).toList());
     }
 
     @Test
     void aMissingOrUnreadableRowFallsBackToTheDefault() {
-        db.writeVoid(tx -> tx.deleteFrom(SYSTEM_CONFIG).where(SYSTEM_CONFIG.KEY.eq("platform.name")).execute());
-        db.writeVoid(tx -> tx.update(SYSTEM_CONFIG).set(SYSTEM_CONFIG.VALUE, "ninety").where(SYSTEM_CONFIG.KEY.eq("deployments.log_archive_after_days")).execute());
+        db.writeVoid(tx -> tx.deleteFrom(SYSTEM_CONFIG)
+                .where(SYSTEM_CONFIG.KEY.eq("platform.name"))
+                .execute());
+        db.writeVoid(tx -> tx.update(SYSTEM_CONFIG)
+                .set(SYSTEM_CONFIG.VALUE, "ninety")
+                .where(SYSTEM_CONFIG.KEY.eq("deployments.log_archive_after_days"))
+                .execute());
         assertThat(repo.get(admin, ConfigSettings.PLATFORM_NAME)).isEqualTo("dialup");
         assertThat(repo.get(admin, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER)).isEqualTo(Duration.ofDays(90));
     }
@@ -89,34 +99,50 @@ class SystemConfigRepositoryTest {
         repo.set(actors.system(), ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED, false);
         repo.set(admin, ConfigSettings.PLATFORM_NAME, "Hosting Co");
         assertThat(repo.get(admin, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER)).isEqualTo(Duration.ofDays(30));
-        assertThat(ConfigValues.readLong(db.readDsl(), ConfigKeys.DEPLOYMENT_LOG_ARCHIVE_AFTER_DAYS, -1)).isEqualTo(30);
-        assertThat(repo.get(admin, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED)).isFalse();
+        assertThat(ConfigValues.readLong(db.readDsl(), ConfigKeys.DEPLOYMENT_LOG_ARCHIVE_AFTER_DAYS, -1))
+                .isEqualTo(30);
+        assertThat(repo.get(admin, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED))
+                .isFalse();
         assertThat(repo.get(admin, ConfigSettings.PLATFORM_NAME)).isEqualTo("Hosting Co");
-        List<String> details = db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS).from(AUDIT_LOG).where(AUDIT_LOG.ACTION.eq("config.set"))
-                .orderBy(AUDIT_LOG.ID).fetch(AUDIT_LOG.DETAILS));
-        assertThat(details).containsExactly("{\"new\":\"30\",\"old\":\"90\"}", "{\"new\":\"false\",\"old\":\"true\"}",
-                "{\"new\":\"Hosting Co\",\"old\":\"dialup\"}");
+        List<String> details = db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS)
+                .from(AUDIT_LOG)
+                .where(AUDIT_LOG.ACTION.eq("config.set"))
+                .orderBy(AUDIT_LOG.ID)
+                .fetch(AUDIT_LOG.DETAILS));
+        assertThat(details)
+                .containsExactly(
+                        "{\"new\":\"30\",\"old\":\"90\"}",
+                        "{\"new\":\"false\",\"old\":\"true\"}",
+                        "{\"new\":\"Hosting Co\",\"old\":\"dialup\"}");
     }
 
     @Test
     void invalidValuesAreRejectedAndNothingIsWritten() {
         var before = DbSnapshot.of(db);
-        assertThatThrownBy(() -> repo.set(admin, ConfigSettings.BCRYPT_COST, 4L)).isInstanceOf(ValidationException.class)
+        assertThatThrownBy(() -> repo.set(admin, ConfigSettings.BCRYPT_COST, 4L))
+                .isInstanceOf(ValidationException.class)
                 .hasMessage("security.bcrypt_cost: must be between 10 and 16");
         assertThatThrownBy(() -> repo.set(admin, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER, Duration.ofHours(36)))
-                .isInstanceOf(ValidationException.class).hasMessageContaining("whole days");
-        assertThatThrownBy(() -> repo.set(admin, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER, Duration.ZERO)).isInstanceOf(ValidationException.class);
-        assertThatThrownBy(() -> repo.set(admin, ConfigSettings.PLATFORM_NAME, " ")).isInstanceOf(ValidationException.class);
-        assertThatThrownBy(() -> repo.set(admin, ConfigSettings.PLATFORM_NAME, "a\nb")).isInstanceOf(ValidationException.class);
-        assertThatThrownBy(() -> repo.set(admin, ConfigSettings.PLATFORM_NAME, null)).isInstanceOf(ValidationException.class);
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("whole days");
+        assertThatThrownBy(() -> repo.set(admin, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER, Duration.ZERO))
+                .isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> repo.set(admin, ConfigSettings.PLATFORM_NAME, " "))
+                .isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> repo.set(admin, ConfigSettings.PLATFORM_NAME, "a\nb"))
+                .isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> repo.set(admin, ConfigSettings.PLATFORM_NAME, null))
+                .isInstanceOf(ValidationException.class);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
     }
 
     @Test
     void onlySystemAdminsAndTheSystemScopeWriteAndDeactivatedUsersCannotRead() {
         var before = DbSnapshot.of(db);
-        assertThatThrownBy(() -> repo.set(actors.scope(Actor.ORG_OWNER), ConfigSettings.BCRYPT_COST, 13L)).isInstanceOf(AccessDeniedException.class);
-        assertThatThrownBy(() -> repo.get(actors.scope(Actor.DEACTIVATED_USER), ConfigSettings.BCRYPT_COST)).isInstanceOf(AccessDeniedException.class);
+        assertThatThrownBy(() -> repo.set(actors.scope(Actor.ORG_OWNER), ConfigSettings.BCRYPT_COST, 13L))
+                .isInstanceOf(AccessDeniedException.class);
+        assertThatThrownBy(() -> repo.get(actors.scope(Actor.DEACTIVATED_USER), ConfigSettings.BCRYPT_COST))
+                .isInstanceOf(AccessDeniedException.class);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
     }
 }

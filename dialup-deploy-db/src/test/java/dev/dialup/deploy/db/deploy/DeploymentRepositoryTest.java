@@ -1,31 +1,31 @@
 package dev.dialup.deploy.db.deploy;
 
-import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
-import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENTS;
-import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENT_LOG_CHUNKS;
-import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static dev.dialup.deploy.db.deploy.DeploymentStatus.BUILDING;
 import static dev.dialup.deploy.db.deploy.DeploymentStatus.CANCELLED;
 import static dev.dialup.deploy.db.deploy.DeploymentStatus.FAILED;
 import static dev.dialup.deploy.db.deploy.DeploymentStatus.PENDING;
 import static dev.dialup.deploy.db.deploy.DeploymentStatus.SUCCESS;
+import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
+import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENTS;
+import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENT_LOG_CHUNKS;
+import static dev.dialup.deploy.db.generated.Tables.SITES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.SystemConfigRepository;
-import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.testing.DbSnapshot;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.jooq.StoredTime;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
+import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.MutableClock;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Duration;
@@ -44,12 +44,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DeploymentRepositoryTest {
     private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
     /** The legal moves, written out independently of DeploymentStatus.next(). */
-    private static final Set<String> LEGAL = Set.of("PENDING->BUILDING", "PENDING->CANCELLED",
-            "BUILDING->SUCCESS", "BUILDING->FAILED", "BUILDING->CANCELLED");
+    private static final Set<String> LEGAL = Set.of(
+            "PENDING->BUILDING", "PENDING->CANCELLED", "BUILDING->SUCCESS", "BUILDING->FAILED", "BUILDING->CANCELLED");
 
     final MutableClock clock = new MutableClock(T0);
+
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create().clock(clock);
+
     DialupDatabase db;
     ActorWorld actors;
     DeploymentRepository repo;
@@ -73,9 +75,10 @@ class DeploymentRepositoryTest {
 
     /** A deployment brought to {@code status} through legal moves. */
     private long deploymentIn(DeploymentStatus status) {
-        long id = repo.create(sys, actors.orgSite, new NewDeployment("abc1234", "msg", "main")).id();
+        long id = repo.create(sys, actors.orgSite, new NewDeployment("abc1234", "msg", "main"))
+                .id();
         switch (status) {
-            case PENDING -> { }
+            case PENDING -> {}
             case BUILDING -> repo.transition(sys, id, BUILDING);
             case SUCCESS, FAILED -> {
                 repo.transition(sys, id, BUILDING);
@@ -112,7 +115,8 @@ class DeploymentRepositoryTest {
 
     @Test
     void buildTimeIsComputedFromTheRecordedStartAndFinishTimes() {
-        long id = repo.create(sys, actors.orgSite, new NewDeployment(null, null, null)).id();
+        long id = repo.create(sys, actors.orgSite, new NewDeployment(null, null, null))
+                .id();
         clock.advance(Duration.ofSeconds(5));
         repo.transition(sys, id, BUILDING);
         clock.advance(Duration.ofSeconds(95));
@@ -126,7 +130,8 @@ class DeploymentRepositoryTest {
     @Test
     void orgMembersMayDeployAndTheDeployerIsRecorded() {
         // Members deploy the site's configured branch (another branch needs a manager: BranchAttackTest).
-        Deployment d = repo.create(actors.scope(Actor.ORG_MEMBER), actors.orgSite, new NewDeployment("ABCDEF12", "Add login", "main"));
+        Deployment d = repo.create(
+                actors.scope(Actor.ORG_MEMBER), actors.orgSite, new NewDeployment("ABCDEF12", "Add login", "main"));
         assertThat(d.status()).isEqualTo(PENDING);
         assertThat(d.deployedBy()).isEqualTo(actors.id(Actor.ORG_MEMBER));
         assertThat(d.commitHash()).isEqualTo("abcdef12");
@@ -139,20 +144,24 @@ class DeploymentRepositoryTest {
     void orgMembersCannotChangeTheStatusOfADeployment() {
         long id = deploymentIn(PENDING);
         var before = DbSnapshot.of(db);
-        assertThatThrownBy(() -> repo.transition(actors.scope(Actor.ORG_MEMBER), id, BUILDING)).isInstanceOf(AccessDeniedException.class);
+        assertThatThrownBy(() -> repo.transition(actors.scope(Actor.ORG_MEMBER), id, BUILDING))
+                .isInstanceOf(AccessDeniedException.class);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
     }
 
     @Test
     void aBranchDefaultsToTheSitesBranch() {
-        assertThat(repo.create(sys, actors.orgSite, new NewDeployment(null, null, " ")).branch()).isEqualTo("main");
+        assertThat(repo.create(sys, actors.orgSite, new NewDeployment(null, null, " "))
+                        .branch())
+                .isEqualTo("main");
     }
 
     @Test
     void badCommitHashIsRejectedAndNothingIsWritten() {
         var before = DbSnapshot.of(db);
         assertThatThrownBy(() -> repo.create(sys, actors.orgSite, new NewDeployment("not-a-hash!", null, null)))
-                .isInstanceOf(ValidationException.class).hasMessageStartingWith("commitHash:");
+                .isInstanceOf(ValidationException.class)
+                .hasMessageStartingWith("commitHash:");
         assertThatThrownBy(() -> repo.create(sys, actors.orgSite, new NewDeployment(null, "x".repeat(5000), null)))
                 .isInstanceOf(ValidationException.class);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
@@ -177,8 +186,12 @@ class DeploymentRepositoryTest {
         assertThat(log.text()).isEqualTo("Cloning...\nnpm install\nBuild OK ✓\n");
         assertThat(log.truncated()).isFalse();
         assertThat(log.archived()).isFalse();
-        assertThat(count(DEPLOYMENT_LOG_CHUNKS, DEPLOYMENT_LOG_CHUNKS.DEPLOYMENT_ID.eq(id))).isEqualTo(3);
-        assertThat(repo.find(sys, id).logBytes()).isEqualTo("Cloning...\nnpm install\nBuild OK ✓\n".getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        assertThat(count(DEPLOYMENT_LOG_CHUNKS, DEPLOYMENT_LOG_CHUNKS.DEPLOYMENT_ID.eq(id)))
+                .isEqualTo(3);
+        assertThat(repo.find(sys, id).logBytes())
+                .isEqualTo("Cloning...\nnpm install\nBuild OK ✓\n"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                        .length);
     }
 
     @Test
@@ -230,7 +243,9 @@ class DeploymentRepositoryTest {
         long newestSuccess = deploymentIn(SUCCESS);
         deploymentIn(FAILED);
         deploymentIn(BUILDING);
-        assertThat(repo.latestSuccessful(actors.scope(Actor.ORG_MEMBER), actors.orgSite)).map(Deployment::id).contains(newestSuccess);
+        assertThat(repo.latestSuccessful(actors.scope(Actor.ORG_MEMBER), actors.orgSite))
+                .map(Deployment::id)
+                .contains(newestSuccess);
     }
 
     @Test
@@ -252,7 +267,8 @@ class DeploymentRepositoryTest {
         BuildLog archived = repo.readLog(actors.scope(Actor.ORG_MEMBER), old);
         assertThat(archived.archived()).isTrue();
         assertThat(archived.text()).isEqualTo("line 1\nline 2\n");
-        assertThat(count(DEPLOYMENT_LOG_CHUNKS, DEPLOYMENT_LOG_CHUNKS.DEPLOYMENT_ID.eq(old))).isZero();
+        assertThat(count(DEPLOYMENT_LOG_CHUNKS, DEPLOYMENT_LOG_CHUNKS.DEPLOYMENT_ID.eq(old)))
+                .isZero();
         assertThat(repo.find(sys, old).status()).isEqualTo(FAILED);
         assertThat(repo.readLog(sys, recent).archived()).isFalse();
         assertThat(repo.find(sys, running).logArchivedAt()).isNull();
@@ -284,20 +300,29 @@ class DeploymentRepositoryTest {
 
     @Test
     void everyDeploymentChangeWritesExactlyOneAuditRowAndLogOutputWritesNone() {
-        long id = repo.create(sys, actors.orgSite, new NewDeployment(null, null, null)).id();
+        long id = repo.create(sys, actors.orgSite, new NewDeployment(null, null, null))
+                .id();
         repo.transition(sys, id, BUILDING);
         repo.appendLog(sys, id, "x");
         repo.transition(sys, id, SUCCESS);
         assertThat(auditActions()).containsExactly("deployment.create", "deployment.status", "deployment.status");
-        List<String> details = db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS).from(AUDIT_LOG).where(AUDIT_LOG.ACTION.eq("deployment.status")).fetch(AUDIT_LOG.DETAILS));
-        assertThat(details).containsExactly("{\"from\":\"pending\",\"to\":\"building\"}", "{\"from\":\"building\",\"to\":\"success\"}");
+        List<String> details = db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS)
+                .from(AUDIT_LOG)
+                .where(AUDIT_LOG.ACTION.eq("deployment.status"))
+                .fetch(AUDIT_LOG.DETAILS));
+        assertThat(details)
+                .containsExactly(
+                        "{\"from\":\"pending\",\"to\":\"building\"}", "{\"from\":\"building\",\"to\":\"success\"}");
     }
 
     @Test
     void storedTimesUseTheDatabaseTextFormat() {
         long id = deploymentIn(BUILDING);
         // Compared as raw text so the check does not go through the binding under test.
-        assertThat(count(DEPLOYMENTS, org.jooq.impl.DSL.condition("id = ? and started_at = ?", id, StoredTime.format(T0)))).isEqualTo(1);
+        assertThat(count(
+                        DEPLOYMENTS,
+                        org.jooq.impl.DSL.condition("id = ? and started_at = ?", id, StoredTime.format(T0))))
+                .isEqualTo(1);
         assertThat(StoredTime.format(T0)).isEqualTo("2026-03-01 10:00:00.000");
     }
 
@@ -306,7 +331,10 @@ class DeploymentRepositoryTest {
     }
 
     private List<String> auditActions() {
-        return db.read(dsl -> dsl.select(AUDIT_LOG.ACTION).from(AUDIT_LOG).orderBy(AUDIT_LOG.ID).fetch(AUDIT_LOG.ACTION));
+        return db.read(dsl -> dsl.select(AUDIT_LOG.ACTION)
+                .from(AUDIT_LOG)
+                .orderBy(AUDIT_LOG.ID)
+                .fetch(AUDIT_LOG.ACTION));
     }
 
     private static String messageOf(Runnable r) {
@@ -317,5 +345,4 @@ class DeploymentRepositoryTest {
         }
         throw new AssertionError("expected NotFoundException");
     }
-
 }

@@ -69,7 +69,8 @@ class SqliteEngineTest {
     void reportsTheViolatedUniqueKeyAsTableDotColumn() throws Exception {
         Path file = dir.resolve("u.db");
         execute(file, "CREATE TABLE t (a TEXT UNIQUE)");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement st = c.createStatement()) {
             st.execute("INSERT INTO t VALUES ('x')");
             try {
                 st.execute("INSERT INTO t VALUES ('x')");
@@ -83,7 +84,8 @@ class SqliteEngineTest {
     }
 
     private static void execute(Path file, String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement st = c.createStatement()) {
             st.execute(sql);
         }
     }

@@ -5,12 +5,14 @@ import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.DatabaseBusyException;
 import dev.dialup.deploy.db.DatabaseClosedException;
 import dev.dialup.deploy.db.DialupDataException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.OperationInterruptedException;
 import dev.dialup.deploy.db.StorageException;
 import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.deploy.Deployment;
 import dev.dialup.deploy.db.deploy.DeploymentRepository;
 import dev.dialup.deploy.db.deploy.IllegalTransitionException;
@@ -23,8 +25,6 @@ import dev.dialup.deploy.db.sites.Site;
 import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.tenancy.Organization;
 import dev.dialup.deploy.db.tenancy.OrganizationRepository;
 import dev.dialup.deploy.db.tenancy.User;
@@ -56,7 +56,8 @@ public final class GuideSnippets {
     static long lifecycle(Path file) {
         // snippet: lifecycle
         // At service start-up: one DialupDatabase per process (it owns the single writer connection).
-        DialupDatabase db = DialupDatabase.builder().path(file).allowSystemScope().build();
+        DialupDatabase db =
+                DialupDatabase.builder().path(file).allowSystemScope().build();
         // Repositories are stateless and thread-safe: create each once and share it (singletons).
         UserRepository users = new UserRepository(db);
         SiteRepository sites = new SiteRepository(db);
@@ -71,7 +72,8 @@ public final class GuideSnippets {
     /** The keyset a service passes to EnvironmentRepository; here generated into a private file. */
     static SecretsKeyset keyset(Path dir) {
         SecretsKeyset.generate().writeTo(dir.resolve("secrets-keyset.json"));
-        Map<String, String> environment = Map.of("DIALUP_SECRETS_KEYSET_FILE", dir.resolve("secrets-keyset.json").toString());
+        Map<String, String> environment = Map.of(
+                "DIALUP_SECRETS_KEYSET_FILE", dir.resolve("secrets-keyset.json").toString());
         // snippet: keyset
         // DIALUP_SECRETS_KEYSET (the JSON) or DIALUP_SECRETS_KEYSET_FILE (a 0600 file) names the keyset;
         // SecretsKeyset.fromEnvironment() reads System.getenv(), this overload a map you pass.
@@ -90,8 +92,12 @@ public final class GuideSnippets {
         private final SiteLimitsRepository limits;
         private final DeploymentRepository deployments;
 
-        public SiteService(UserRepository users, AccessScopes scopes, SiteRepository sites,
-                           SiteLimitsRepository limits, DeploymentRepository deployments) {
+        public SiteService(
+                UserRepository users,
+                AccessScopes scopes,
+                SiteRepository sites,
+                SiteLimitsRepository limits,
+                DeploymentRepository deployments) {
             this.users = users;
             this.scopes = scopes;
             this.sites = sites;
@@ -113,10 +119,12 @@ public final class GuideSnippets {
                 // 3. repositories: every call is checked against the scope
                 Site site = sites.findBySlug(scope, slug);
                 ResourceLimits siteLimits = limits.get(scope, site.id());
-                Deployment deployment = deployments.create(scope, site.id(), new NewDeployment(commit, "deploy " + commit, "main"));
+                Deployment deployment =
+                        deployments.create(scope, site.id(), new NewDeployment(commit, "deploy " + commit, "main"));
                 // 4. response
-                return new Response(201, "deployment " + deployment.id() + " of " + site.slug()
-                        + " (" + siteLimits.memoryMb() + " MB)");
+                return new Response(
+                        201,
+                        "deployment " + deployment.id() + " of " + site.slug() + " (" + siteLimits.memoryMb() + " MB)");
             } catch (DialupDataException e) {
                 return ErrorMapping.toResponse(e);
             }
@@ -130,17 +138,17 @@ public final class GuideSnippets {
         // snippet: error-mapping
         static Response toResponse(DialupDataException e) {
             int status = switch (e) {
-                case ValidationException v -> 400;          // bad input; nothing was written
-                case NotFoundException n -> 404;            // missing OR not visible to the caller (same message)
-                case AccessDeniedException a -> 403;        // visible, but the caller's role may not do this
-                case IllegalTransitionException t -> 409;   // a ConflictException: deployment status change not allowed
-                case ConflictException c -> 409;            // taken name/slug/domain/username, state forbids it, stale
-                case DatabaseBusyException b -> 503;        // another process held the write lock; retry later
-                case DatabaseClosedException x -> 503;      // the database was closed: shutting down
+                case ValidationException v -> 400; // bad input; nothing was written
+                case NotFoundException n -> 404; // missing OR not visible to the caller (same message)
+                case AccessDeniedException a -> 403; // visible, but the caller's role may not do this
+                case IllegalTransitionException t -> 409; // a ConflictException: deployment status change not allowed
+                case ConflictException c -> 409; // taken name/slug/domain/username, state forbids it, stale
+                case DatabaseBusyException b -> 503; // another process held the write lock; retry later
+                case DatabaseClosedException x -> 503; // the database was closed: shutting down
                 case OperationInterruptedException x -> 503; // the request thread was interrupted
-                case StorageException s -> 507;             // disk full / file gone / not writable
+                case StorageException s -> 507; // disk full / file gone / not writable
                 case IncompatibleDatabaseException i -> 500; // start-up only: wrong file, newer schema
-                default -> 500;                             // MigrationFailedException, secrets, other failures
+                default -> 500; // MigrationFailedException, secrets, other failures
             };
             return new Response(status, e.getMessage()); // messages never contain secret values
         }
@@ -154,9 +162,12 @@ public final class GuideSnippets {
         User owner = users.register(auth, "guide-owner", "owner@guide.example", "correct horse battery", "Guide Owner");
         users.register(auth, "guide-outsider", "outsider@guide.example", "correct horse battery", "Guide Outsider");
         AccessScopes scopes = new AccessScopes(db);
-        Organization org = new OrganizationRepository(db).create(scopes.forUser(owner.id()), "Guide Org", null, "for the guide");
-        Site site = new SiteRepository(db).create(scopes.forUser(owner.id()), NewSite.forOrganization(org.id(), "guide-shop", SiteType.DYNAMIC));
-        new SiteLimitsRepository(db).set(scopes.forUser(owner.id()), site.id(), new ResourceLimits(512, 100, 1024, 10_240, 600));
+        Organization org =
+                new OrganizationRepository(db).create(scopes.forUser(owner.id()), "Guide Org", null, "for the guide");
+        Site site = new SiteRepository(db)
+                .create(scopes.forUser(owner.id()), NewSite.forOrganization(org.id(), "guide-shop", SiteType.DYNAMIC));
+        new SiteLimitsRepository(db)
+                .set(scopes.forUser(owner.id()), site.id(), new ResourceLimits(512, 100, 1024, 10_240, 600));
         return site.id();
     }
 

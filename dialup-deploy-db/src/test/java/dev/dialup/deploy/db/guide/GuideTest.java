@@ -3,6 +3,7 @@ package dev.dialup.deploy.db.guide;
 import static dev.dialup.deploy.db.generated.Tables.DEPLOYMENTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.deploy.DeploymentRepository;
 import dev.dialup.deploy.db.guide.GuideSnippets.Response;
@@ -10,7 +11,6 @@ import dev.dialup.deploy.db.guide.GuideSnippets.SiteService;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
 import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
-import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.usage.OverLimit;
 import dev.dialup.deploy.db.usage.UsageDimension;
@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** docs/guide.md cannot rot: its java blocks are GuideSnippets' regions, which compile and run here. */
 class GuideTest {
     private static final Pattern BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
-    private static final Pattern REGION = Pattern.compile("// snippet: ([a-z-]+)\\n(.*?)// end snippet", Pattern.DOTALL);
+    private static final Pattern REGION =
+            Pattern.compile("// snippet: ([a-z-]+)\\n(.*?)// end snippet", Pattern.DOTALL);
 
     @TempDir
     Path dir;
@@ -62,16 +63,22 @@ class GuideTest {
     @Test
     void everyJavaBlockOfTheGuideIsASnippetThatCompilesInGuideSnippets() throws Exception {
         String guide = Files.readString(repoFile("docs/guide.md"), StandardCharsets.UTF_8);
-        String source = Files.readString(repoFile("src/test/java/dev/dialup/deploy/db/guide/GuideSnippets.java"), StandardCharsets.UTF_8);
+        String source = Files.readString(
+                repoFile("src/test/java/dev/dialup/deploy/db/guide/GuideSnippets.java"), StandardCharsets.UTF_8);
         Map<String, List<String>> snippets = regions(source, REGION, 1, 2);
         Matcher blocks = BLOCK.matcher(guide);
         int count = 0;
         while (blocks.find()) {
             String block = blocks.group(1);
             Matcher named = REGION.matcher(block + "// end snippet");
-            assertThat(named.find()).as("every ```java block of docs/guide.md starts with // snippet: NAME:%n%s", block).isTrue();
-            assertThat(snippets).as("GuideSnippets has the region %s", named.group(1)).containsKey(named.group(1));
-            assertThat(normalized(named.group(2))).as("guide block %s equals GuideSnippets' region", named.group(1))
+            assertThat(named.find())
+                    .as("every ```java block of docs/guide.md starts with // snippet: NAME:%n%s", block)
+                    .isTrue();
+            assertThat(snippets)
+                    .as("GuideSnippets has the region %s", named.group(1))
+                    .containsKey(named.group(1));
+            assertThat(normalized(named.group(2)))
+                    .as("guide block %s equals GuideSnippets' region", named.group(1))
                     .isEqualTo(snippets.get(named.group(1)));
             count++;
         }
@@ -83,20 +90,31 @@ class GuideTest {
         GuideSnippets.lifecycle(dir.resolve("lifecycle.db"));
         SecretsKeyset keyset = GuideSnippets.keyset(dir);
         assertThat(keyset.keyIds()).contains(keyset.primaryKeyId());
-        try (DialupDatabase db = DialupDatabase.builder().path(dir.resolve("lifecycle.db")).allowSystemScope().build()) {
+        try (DialupDatabase db = DialupDatabase.builder()
+                .path(dir.resolve("lifecycle.db"))
+                .allowSystemScope()
+                .build()) {
             long site = GuideSnippets.seed(db);
             var env = GuideSnippets.environment(db, keyset);
             env.set(GuideSnippets.authService(db), site, "API_TOKEN", "s3cret-value", true);
-            assertThat(env.get(GuideSnippets.authService(db), site, "API_TOKEN").toString()).doesNotContain("s3cret-value");
+            assertThat(env.get(GuideSnippets.authService(db), site, "API_TOKEN").toString())
+                    .doesNotContain("s3cret-value");
         }
     }
 
     @Test
     void theRequestFlowAnswersMemberOutsiderAndStrangerAsDocumented() {
-        try (DialupDatabase db = DialupDatabase.builder().path(dir.resolve("flow.db")).allowSystemScope().build()) {
+        try (DialupDatabase db = DialupDatabase.builder()
+                .path(dir.resolve("flow.db"))
+                .allowSystemScope()
+                .build()) {
             GuideSnippets.seed(db);
-            SiteService service = new SiteService(new UserRepository(db), new AccessScopes(db), new SiteRepository(db),
-                    new SiteLimitsRepository(db), new DeploymentRepository(db));
+            SiteService service = new SiteService(
+                    new UserRepository(db),
+                    new AccessScopes(db),
+                    new SiteRepository(db),
+                    new SiteLimitsRepository(db),
+                    new DeploymentRepository(db));
             var auth = GuideSnippets.authService(db);
 
             Response ok = service.deploy(auth, "guide-owner", "correct horse battery", "guide-shop", "abc1234");
@@ -104,24 +122,39 @@ class GuideTest {
             assertThat(ok.body()).startsWith("deployment ").endsWith(" of guide-shop (512 MB)");
 
             int deploymentsBefore = db.read(dsl -> dsl.fetchCount(DEPLOYMENTS));
-            assertThat(service.deploy(auth, "guide-owner", "wrong password", "guide-shop", "abc1234").status()).isEqualTo(401);
-            Response outsider = service.deploy(auth, "guide-outsider", "correct horse battery", "guide-shop", "abc1234");
+            assertThat(service.deploy(auth, "guide-owner", "wrong password", "guide-shop", "abc1234")
+                            .status())
+                    .isEqualTo(401);
+            Response outsider =
+                    service.deploy(auth, "guide-outsider", "correct horse battery", "guide-shop", "abc1234");
             Response missing = service.deploy(auth, "guide-owner", "correct horse battery", "no-such-site", "abc1234");
             assertThat(outsider.status()).isEqualTo(404);
             assertThat(missing.status()).isEqualTo(404);
-            assertThat(service.deploy(auth, "guide-owner", "correct horse battery", "guide-shop", "not a commit!").status()).isEqualTo(400);
-            assertThat((int) db.read(dsl -> dsl.fetchCount(DEPLOYMENTS))).as("refused requests wrote no deployment").isEqualTo(deploymentsBefore);
+            assertThat(service.deploy(auth, "guide-owner", "correct horse battery", "guide-shop", "not a commit!")
+                            .status())
+                    .isEqualTo(400);
+            assertThat((int) db.read(dsl -> dsl.fetchCount(DEPLOYMENTS)))
+                    .as("refused requests wrote no deployment")
+                    .isEqualTo(deploymentsBefore);
         }
     }
 
     @Test
     void theUsageSnippetRecordsARoundAndReportsTheSiteOverItsMemoryLimit() {
-        try (DialupDatabase db = DialupDatabase.builder().path(dir.resolve("usage.db")).allowSystemScope().build()) {
+        try (DialupDatabase db = DialupDatabase.builder()
+                .path(dir.resolve("usage.db"))
+                .allowSystemScope()
+                .build()) {
             long site = GuideSnippets.seed(db); // limits: 512 MB memory
             UsageRepository usage = new UsageRepository(db);
-            List<UsageSample> round = List.of(UsageSample.of(site, Instant.now().minusSeconds(1), 600, 10, 100, 0.5, 20, 12));
-            assertThat(GuideSnippets.monitoringRound(db, usage, round)).extracting(OverLimit::dimension).containsExactly(UsageDimension.MEMORY);
-            assertThat(usage.recordBatch(db.systemScope("monitoring"), round)).as("a re-sent round writes nothing").isZero();
+            List<UsageSample> round =
+                    List.of(UsageSample.of(site, Instant.now().minusSeconds(1), 600, 10, 100, 0.5, 20, 12));
+            assertThat(GuideSnippets.monitoringRound(db, usage, round))
+                    .extracting(OverLimit::dimension)
+                    .containsExactly(UsageDimension.MEMORY);
+            assertThat(usage.recordBatch(db.systemScope("monitoring"), round))
+                    .as("a re-sent round writes nothing")
+                    .isZero();
         }
     }
 }

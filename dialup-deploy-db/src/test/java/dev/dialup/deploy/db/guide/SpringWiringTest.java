@@ -3,13 +3,13 @@ package dev.dialup.deploy.db.guide;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.deploy.DeploymentRepository;
 import dev.dialup.deploy.db.guide.GuideSnippets.Response;
 import dev.dialup.deploy.db.guide.GuideSnippets.SiteService;
 import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
-import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -36,15 +36,38 @@ class SpringWiringTest {
             return DialupDatabase.builder().path(file).allowSystemScope().build();
         }
 
-        @Bean UserRepository users(DialupDatabase db) { return new UserRepository(db); }
-        @Bean AccessScopes scopes(DialupDatabase db) { return new AccessScopes(db); }
-        @Bean SiteRepository sites(DialupDatabase db) { return new SiteRepository(db); }
-        @Bean SiteLimitsRepository limits(DialupDatabase db) { return new SiteLimitsRepository(db); }
-        @Bean DeploymentRepository deployments(DialupDatabase db) { return new DeploymentRepository(db); }
+        @Bean
+        UserRepository users(DialupDatabase db) {
+            return new UserRepository(db);
+        }
 
         @Bean
-        SiteService siteService(UserRepository users, AccessScopes scopes, SiteRepository sites,
-                                SiteLimitsRepository limits, DeploymentRepository deployments) {
+        AccessScopes scopes(DialupDatabase db) {
+            return new AccessScopes(db);
+        }
+
+        @Bean
+        SiteRepository sites(DialupDatabase db) {
+            return new SiteRepository(db);
+        }
+
+        @Bean
+        SiteLimitsRepository limits(DialupDatabase db) {
+            return new SiteLimitsRepository(db);
+        }
+
+        @Bean
+        DeploymentRepository deployments(DialupDatabase db) {
+            return new DeploymentRepository(db);
+        }
+
+        @Bean
+        SiteService siteService(
+                UserRepository users,
+                AccessScopes scopes,
+                SiteRepository sites,
+                SiteLimitsRepository limits,
+                DeploymentRepository deployments) {
             return new SiteService(users, scopes, sites, limits, deployments);
         }
     }
@@ -60,7 +83,12 @@ class SpringWiringTest {
             GuideSnippets.seed(db);
 
             Response response = context.getBean(SiteService.class)
-                    .deploy(GuideSnippets.authService(db), "guide-owner", "correct horse battery", "guide-shop", "cafe1234");
+                    .deploy(
+                            GuideSnippets.authService(db),
+                            "guide-owner",
+                            "correct horse battery",
+                            "guide-shop",
+                            "cafe1234");
             assertThat(response.status()).isEqualTo(201);
             assertThat(response.body()).endsWith(" of guide-shop (512 MB)");
         }
@@ -68,8 +96,12 @@ class SpringWiringTest {
         assertThatThrownBy(() -> db.read(dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.USERS)))
                 .isInstanceOf(RuntimeException.class);
         // ...and released the file: a new instance opens it and sees the committed request.
-        try (DialupDatabase again = DialupDatabase.builder().path(DataConfig.file).allowSystemScope().build()) {
-            assertThat((int) again.read(dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.DEPLOYMENTS))).isEqualTo(1);
+        try (DialupDatabase again = DialupDatabase.builder()
+                .path(DataConfig.file)
+                .allowSystemScope()
+                .build()) {
+            assertThat((int) again.read(dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.DEPLOYMENTS)))
+                    .isEqualTo(1);
         }
     }
 }

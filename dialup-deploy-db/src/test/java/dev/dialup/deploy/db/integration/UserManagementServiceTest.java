@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.admin.UserSummary;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
@@ -23,6 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class UserManagementServiceTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();
+
     DialupDatabase db;
     UserManagement management;
     AccessScope admin;
@@ -32,7 +33,10 @@ class UserManagementServiceTest {
     @BeforeEach
     void setUp() {
         db = temp.db();
-        db.writeVoid(tx -> tx.update(SYSTEM_CONFIG).set(SYSTEM_CONFIG.VALUE, "4").where(SYSTEM_CONFIG.KEY.eq("security.bcrypt_cost")).execute());
+        db.writeVoid(tx -> tx.update(SYSTEM_CONFIG)
+                .set(SYSTEM_CONFIG.VALUE, "4")
+                .where(SYSTEM_CONFIG.KEY.eq("security.bcrypt_cost"))
+                .execute());
         var f = new Fixtures(db);
         long adminId = f.admin("root");
         userId = f.user("carol");
@@ -72,7 +76,8 @@ class UserManagementServiceTest {
         assertThat(new UserRepository(db).find(held, userId).id()).isEqualTo(userId);
         management.deactivate(admin, userId);
         assertThat(management.user(admin, userId).active()).isFalse();
-        assertThatThrownBy(() -> new UserRepository(db).find(held, userId)).isInstanceOf(dev.dialup.deploy.db.NotFoundException.class);
+        assertThatThrownBy(() -> new UserRepository(db).find(held, userId))
+                .isInstanceOf(dev.dialup.deploy.db.NotFoundException.class);
         management.reactivate(admin, userId);
         assertThat(new UserRepository(db).find(held, userId).active()).isTrue();
     }
@@ -81,9 +86,12 @@ class UserManagementServiceTest {
     void aNonAdminIsRefusedAndNothingChanges() {
         var before = DbSnapshot.of(db);
         assertThatThrownBy(() -> management.listUsers(plainUser, null, 10)).isInstanceOf(AccessDeniedException.class);
-        assertThatThrownBy(() -> management.listOrganizations(plainUser, null, 10)).isInstanceOf(AccessDeniedException.class);
-        assertThatThrownBy(() -> management.setSystemAdmin(plainUser, userId + 1, true)).isInstanceOf(NotFoundException.class);
-        assertThatThrownBy(() -> management.resetPassword(plainUser, userId + 1, "whatever123")).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> management.listOrganizations(plainUser, null, 10))
+                .isInstanceOf(AccessDeniedException.class);
+        assertThatThrownBy(() -> management.setSystemAdmin(plainUser, userId + 1, true))
+                .isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> management.resetPassword(plainUser, userId + 1, "whatever123"))
+                .isInstanceOf(NotFoundException.class);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
     }
 }

@@ -1,13 +1,13 @@
 package dev.dialup.deploy.db.ops;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dialup.deploy.db.Progress;
 import dev.dialup.deploy.db.backup.Backup;
 import dev.dialup.deploy.db.backup.BackupManifest;
 import dev.dialup.deploy.db.backup.BackupService;
-import dev.dialup.deploy.db.Progress;
-import dev.dialup.deploy.db.engine.FileOps;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.FileOps;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.nio.file.Files;
@@ -41,8 +41,12 @@ class BackupServiceTest {
         assertThat(Files.readString(backup.manifestFile())).contains("\"sha256\"");
         BackupManifest m = BackupManifest.read(backup.manifestFile());
         assertThat(m).isEqualTo(backup.manifest());
-        assertThat(m.schemaVersion()).isEqualTo(DialupDatabase.statusOf(temp.file()).latestVersion());
-        assertThat(m.rowCounts()).containsEntry("users", 1L).containsEntry("sites", 1L).containsEntry("site_resource_limits", 1L);
+        assertThat(m.schemaVersion())
+                .isEqualTo(DialupDatabase.statusOf(temp.file()).latestVersion());
+        assertThat(m.rowCounts())
+                .containsEntry("users", 1L)
+                .containsEntry("sites", 1L)
+                .containsEntry("site_resource_limits", 1L);
         assertThat(m.sha256()).isEqualTo(FileOps.sha256(backup.file(), Progress.NONE, "test"));
         assertThat(m.bytes()).isEqualTo(Files.size(backup.file()));
         assertThat(m.kind()).isEqualTo(BackupService.KIND_BACKUP);
@@ -76,7 +80,9 @@ class BackupServiceTest {
                 clock.now = clock.now.plusSeconds(3600);
             }
         }
-        assertThat(service.list()).extracting(Backup::file).containsExactly(taken.get(3).file(), taken.get(2).file());
+        assertThat(service.list())
+                .extracting(Backup::file)
+                .containsExactly(taken.get(3).file(), taken.get(2).file());
         assertThat(taken.get(0).file()).doesNotExist();
         assertThat(taken.get(0).manifestFile()).doesNotExist();
         assertThat(taken.get(1).file()).doesNotExist();
@@ -143,14 +149,17 @@ class BackupServiceTest {
         long distinct = OpsTestFiles.count(restored, "SELECT count(DISTINCT active_requests) FROM site_resource_usage");
         long max = OpsTestFiles.count(restored, "SELECT max(active_requests) FROM site_resource_usage");
         long min = OpsTestFiles.count(restored, "SELECT min(active_requests) FROM site_resource_usage");
-        long counter = OpsTestFiles.count(restored, "SELECT CAST(value AS INTEGER) FROM system_config WHERE key = 'test.seq'");
+        long counter =
+                OpsTestFiles.count(restored, "SELECT CAST(value AS INTEGER) FROM system_config WHERE key = 'test.seq'");
         assertThat(rows).isGreaterThanOrEqualTo(300).isLessThan(committed.get());
         assertThat(min).isEqualTo(1);
         assertThat(distinct).isEqualTo(rows);
         assertThat(max).isEqualTo(rows);
         assertThat(counter).isEqualTo(rows);
         // Samples live in usage_recent until moved into the usage_samples history (V60): together they are the view.
-        assertThat(backup.manifest().rowCounts().get("usage_samples") + backup.manifest().rowCounts().get("usage_recent")).isEqualTo(rows);
+        assertThat(backup.manifest().rowCounts().get("usage_samples")
+                        + backup.manifest().rowCounts().get("usage_recent"))
+                .isEqualTo(rows);
     }
 
     static final class MutableClock extends Clock {

@@ -1,14 +1,12 @@
 package dev.dialup.deploy.db.ops;
 
-
 import dev.dialup.deploy.db.core.DialupDatabase;
-import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import dev.dialup.deploy.db.usage.UsageSample;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.nio.file.Path;
 
 /**
  * The child JVM of {@link CrashSafetyTest}: ingests usage in batches, one write transaction
@@ -25,7 +23,11 @@ public final class CrashIngestChild {
         Path file = Path.of(args[0]);
         long siteId = Long.parseLong(args[1]);
         int batch = Integer.parseInt(args[2]);
-        try (DialupDatabase db = DialupDatabase.builder().path(file).beforeMigrate(null).allowSystemScope().build()) {
+        try (DialupDatabase db = DialupDatabase.builder()
+                .path(file)
+                .beforeMigrate(null)
+                .allowSystemScope()
+                .build()) {
             while (true) {
                 ingestBatch(db, siteId, batch);
                 System.out.println("COMMITTED " + batch);

@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.io.BufferedReader;
@@ -56,7 +56,8 @@ class CrashSafetyTest {
             Process child = startChild(file, site, nextBatch);
             CountDownLatch firstCommit = new CountDownLatch(1);
             Thread reader = Thread.ofPlatform().daemon().start(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                try (BufferedReader in =
+                        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                     String line;
                     while ((line = in.readLine()) != null) {
                         if (line.startsWith("COMMITTED ")) {
@@ -69,7 +70,9 @@ class CrashSafetyTest {
                 }
             });
             try {
-                assertThat(firstCommit.await(60, TimeUnit.SECONDS)).as("child started committing (seed %d)", seed).isTrue();
+                assertThat(firstCommit.await(60, TimeUnit.SECONDS))
+                        .as("child started committing (seed %d)", seed)
+                        .isTrue();
                 Thread.sleep(random.nextInt(400));
             } finally {
                 child.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no close, no checkpoint
@@ -78,10 +81,16 @@ class CrashSafetyTest {
             assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(SIGKILL_EXIT);
             reader.join(5_000);
 
-            assertThat(OpsTestFiles.integrity(file)).as("integrity after kill %d (seed %d)", kill, seed).containsExactly("ok");
-            long partial = OpsTestFiles.count(file, "SELECT count(*) FROM (SELECT active_requests FROM site_resource_usage"
-                    + " GROUP BY active_requests HAVING count(*) <> " + CrashIngestChild.BATCH_ROWS + ")");
-            assertThat(partial).as("batches with a partial row set after kill %d", kill).isZero();
+            assertThat(OpsTestFiles.integrity(file))
+                    .as("integrity after kill %d (seed %d)", kill, seed)
+                    .containsExactly("ok");
+            long partial = OpsTestFiles.count(
+                    file,
+                    "SELECT count(*) FROM (SELECT active_requests FROM site_resource_usage"
+                            + " GROUP BY active_requests HAVING count(*) <> " + CrashIngestChild.BATCH_ROWS + ")");
+            assertThat(partial)
+                    .as("batches with a partial row set after kill %d", kill)
+                    .isZero();
             Map<Integer, Long> rowsPerBatch = rowsPerBatch(file);
             synchronized (reported) {
                 for (int batch : reported) {
@@ -90,19 +99,24 @@ class CrashSafetyTest {
                             .isEqualTo(CrashIngestChild.BATCH_ROWS);
                 }
             }
-            nextBatch = (int) OpsTestFiles.count(file, "SELECT coalesce(max(active_requests), 0) FROM site_resource_usage") + 1;
+            nextBatch =
+                    (int) OpsTestFiles.count(file, "SELECT coalesce(max(active_requests), 0) FROM site_resource_usage")
+                            + 1;
         }
         assertThat(reported).hasSizeGreaterThanOrEqualTo(KILLS);
         try (DialupDatabase db = temp.open()) {
             assertThat(Verifier.verify(db.path()).ok()).isTrue();
-            assertThat(db.rowCounts().get("site_resource_usage")).isEqualTo((long) (nextBatch - 1) * CrashIngestChild.BATCH_ROWS);
+            assertThat(db.rowCounts().get("site_resource_usage"))
+                    .isEqualTo((long) (nextBatch - 1) * CrashIngestChild.BATCH_ROWS);
         }
     }
 
     private static Map<Integer, Long> rowsPerBatch(Path file) throws Exception {
         Map<Integer, Long> rows = new HashMap<>();
-        try (Connection c = DriverManager.getConnection(SqliteOnly.jdbcUrl(file)); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT active_requests, count(*) FROM site_resource_usage GROUP BY active_requests")) {
+        try (Connection c = DriverManager.getConnection(SqliteOnly.jdbcUrl(file));
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT active_requests, count(*) FROM site_resource_usage GROUP BY active_requests")) {
             while (rs.next()) {
                 rows.put(rs.getInt(1), rs.getLong(2));
             }
@@ -112,9 +126,18 @@ class CrashSafetyTest {
 
     private Process startChild(Path file, long site, int firstBatch) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), CrashIngestChild.class.getName(),
-                file.toString(), String.valueOf(site), String.valueOf(firstBatch))
+        return new ProcessBuilder(
+                        java,
+                        "-Xmx128m",
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        CrashIngestChild.class.getName(),
+                        file.toString(),
+                        String.valueOf(site),
+                        String.valueOf(firstBatch))
                 .redirectError(temp.dir().resolve("child-stderr.txt").toFile())
                 .start();
     }

@@ -1,13 +1,11 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.backup.BackupService;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dialup.deploy.db.backup.BackupService;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.CapturedLog;
 import dev.dialup.deploy.db.testing.TempDatabase;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,6 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class MaintenanceTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create().manual();
+
     @RegisterExtension
     final CapturedLog log = new CapturedLog();
 
@@ -41,15 +40,20 @@ class MaintenanceTest {
 
         assertThat(ran).containsExactly("rollup", "prune", "archive");
         assertThat(report.ok()).isFalse();
-        assertThat(report.outcomes()).extracting(Maintenance.Outcome::name).containsExactly("rollup", "prune", "archive");
+        assertThat(report.outcomes())
+                .extracting(Maintenance.Outcome::name)
+                .containsExactly("rollup", "prune", "archive");
         assertThat(report.outcomes()).extracting(Maintenance.Outcome::ok).containsExactly(true, false, true);
         assertThat(report.failures()).singleElement().satisfies(f -> {
             assertThat(f.error()).isEqualTo("IllegalStateException: disk on fire");
             assertThat(f.summary()).isNull();
         });
-        assertThat(log.text()).as("the failure is logged").contains("Maintenance task prune failed: IllegalStateException: disk on fire");
+        assertThat(log.text())
+                .as("the failure is logged")
+                .contains("Maintenance task prune failed: IllegalStateException: disk on fire");
         assertThat(report.outcomes().get(0).summary()).isEqualTo("rolled up 3 days");
-        assertThat(report.outcomes()).allSatisfy(o -> assertThat(o.took().isNegative()).isFalse());
+        assertThat(report.outcomes())
+                .allSatisfy(o -> assertThat(o.took().isNegative()).isFalse());
     }
 
     @Test
@@ -63,7 +67,8 @@ class MaintenanceTest {
 
             assertThat(report.ok()).as(report.toString()).isTrue();
             assertThat(backups.list()).hasSize(1);
-            assertThat(report.outcomes().get(1).summary()).contains(backups.list().get(0).file().toString());
+            assertThat(report.outcomes().get(1).summary())
+                    .contains(backups.list().get(0).file().toString());
         }
     }
 }

@@ -20,11 +20,16 @@ class OptimizerTest {
             long site = f.personalSite("Busy", f.user("ada"));
             db.writeVoid(tx -> {
                 for (int i = 0; i < 5_000; i++) {
-                    tx.insertInto(USAGE_SAMPLES).set(USAGE_SAMPLES.SITE_ID, site).set(USAGE_SAMPLES.TS, 1_700_000_000L + i)
-                            .set(USAGE_SAMPLES.ACTIVE_REQUESTS, (long) i).execute();
+                    tx.insertInto(USAGE_SAMPLES)
+                            .set(USAGE_SAMPLES.SITE_ID, site)
+                            .set(USAGE_SAMPLES.TS, 1_700_000_000L + i)
+                            .set(USAGE_SAMPLES.ACTIVE_REQUESTS, (long) i)
+                            .execute();
                 }
             });
-            db.writeVoid(tx -> tx.deleteFrom(USAGE_SAMPLES).where(USAGE_SAMPLES.SITE_ID.eq(site)).execute());
+            db.writeVoid(tx -> tx.deleteFrom(USAGE_SAMPLES)
+                    .where(USAGE_SAMPLES.SITE_ID.eq(site))
+                    .execute());
 
             Optimizer.Report r = Optimizer.optimize(db);
 

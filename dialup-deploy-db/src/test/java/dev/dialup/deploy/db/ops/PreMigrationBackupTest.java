@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.backup.Backup;
-import dev.dialup.deploy.db.backup.BackupService;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dialup.deploy.db.backup.Backup;
+import dev.dialup.deploy.db.backup.BackupService;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +34,9 @@ class PreMigrationBackupTest {
         assertThat(pre.manifest().rowCounts()).containsOnlyKeys("processes").containsEntry("processes", 5L);
         // The legacy file itself: same content (VACUUM INTO rewrites pages, so compare rows, not bytes).
         Path copyOfOriginal = Files.write(dir.resolve("original.db"), legacyBytes);
-        assertThat(OpsTestFiles.count(pre.file(), "SELECT count(*) FROM sqlite_master WHERE name = 'flyway_schema_history'")).isZero();
+        assertThat(OpsTestFiles.count(
+                        pre.file(), "SELECT count(*) FROM sqlite_master WHERE name = 'flyway_schema_history'"))
+                .isZero();
         assertThat(OpsTestFiles.count(pre.file(), "SELECT total(port) + total(startTime) FROM processes"))
                 .isEqualTo(OpsTestFiles.count(copyOfOriginal, "SELECT total(port) + total(startTime) FROM processes"));
     }
@@ -71,15 +73,19 @@ class PreMigrationBackupTest {
         Path legacyB = OpsTestFiles.legacyFile(dir.resolve("b.db"), 2);
         Path elsewhere = dir.resolve("elsewhere");
 
-        try (DialupDatabase db = DialupDatabase.builder().path(legacyA)
-                .beforeMigrate(BackupService.preMigrationHook(elsewhere, 2)).build()) {
+        try (DialupDatabase db = DialupDatabase.builder()
+                .path(legacyA)
+                .beforeMigrate(BackupService.preMigrationHook(elsewhere, 2))
+                .build()) {
             assertThat(db.rowCounts()).containsEntry("processes", 2L);
         }
-        try (DialupDatabase db = DialupDatabase.builder().path(legacyB).beforeMigrate(null).build()) {
+        try (DialupDatabase db =
+                DialupDatabase.builder().path(legacyB).beforeMigrate(null).build()) {
             assertThat(db.rowCounts()).containsEntry("processes", 2L);
         }
 
-        assertThat(new BackupService(elsewhere, 2).list()).singleElement()
+        assertThat(new BackupService(elsewhere, 2).list())
+                .singleElement()
                 .satisfies(b -> assertThat(b.file().getFileName().toString()).startsWith("a-"));
         assertThat(dir.resolve("backups")).doesNotExist();
     }

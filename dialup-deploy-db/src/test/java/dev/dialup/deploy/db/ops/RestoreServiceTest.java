@@ -1,14 +1,14 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.backup.Backup;
-import dev.dialup.deploy.db.backup.BackupService;
-import dev.dialup.deploy.db.BackupVerificationException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.dialup.deploy.db.BackupVerificationException;
 import dev.dialup.deploy.db.DialupDataException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.IncompatibleDatabaseException;
+import dev.dialup.deploy.db.backup.Backup;
+import dev.dialup.deploy.db.backup.BackupService;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.nio.file.Files;
@@ -46,7 +46,8 @@ class RestoreServiceTest {
         assertThat(OpsTestFiles.count(live(), "SELECT count(*) FROM users")).isEqualTo(1);
         assertThat(result.previousFile()).exists();
         assertThat(result.previousFile().getFileName().toString()).startsWith("test.db.before-restore-");
-        assertThat(OpsTestFiles.count(result.previousFile(), "SELECT count(*) FROM users")).isEqualTo(2);
+        assertThat(OpsTestFiles.count(result.previousFile(), "SELECT count(*) FROM users"))
+                .isEqualTo(2);
         assertThat(live().resolveSibling("test.db-wal")).doesNotExist();
         assertThat(result.rowCounts()).containsEntry("users", 1L);
         try (DialupDatabase reopened = temp.open()) {
@@ -114,8 +115,10 @@ class RestoreServiceTest {
     @Test
     void aBackupFromANewerSchemaIsRefused() throws Exception {
         try (DialupDatabase db = temp.open()) {
-            db.writeVoid(tx -> tx.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
-                    + " installed_by, execution_time, success) VALUES (999, '999', 'from the future', 'SQL', 'V999__x.sql', 'test', 0, 1)"));
+            db.writeVoid(
+                    tx -> tx.execute(
+                            "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
+                                    + " installed_by, execution_time, success) VALUES (999, '999', 'from the future', 'SQL', 'V999__x.sql', 'test', 0, 1)"));
         }
         Backup future = new BackupService(temp.dir().resolve("backups"), 3).backup(live());
         Path other = temp.dir().resolve("other").resolve("other.db");

@@ -1,13 +1,13 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.backup.Backup;
-import dev.dialup.deploy.db.backup.BackupService;
-import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.StorageException;
+import dev.dialup.deploy.db.backup.Backup;
+import dev.dialup.deploy.db.backup.BackupService;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.io.IOException;
@@ -61,12 +61,14 @@ class StorageFailureTest {
             db.withWriterConnection(c -> SqliteOnly.maxPageCount(c, SqliteOnly.pragmaLong(c, "page_count") + 2));
 
             assertThatThrownBy(() -> {
-                for (int batch = 4; batch <= 50; batch++) {
-                    ingest(db, site, batch);
-                }
-            }).isInstanceOf(StorageException.class)
+                        for (int batch = 4; batch <= 50; batch++) {
+                            ingest(db, site, batch);
+                        }
+                    })
+                    .isInstanceOf(StorageException.class)
                     .hasMessageContaining("no room to write")
-                    .extracting(e -> ((StorageException) e).reason()).isEqualTo(StorageException.Reason.DISK_FULL);
+                    .extracting(e -> ((StorageException) e).reason())
+                    .isEqualTo(StorageException.Reason.DISK_FULL);
             long afterFailure = rows(db);
             assertThat(afterFailure % CrashIngestChild.BATCH_ROWS).isZero();
             assertThat(afterFailure).isGreaterThanOrEqualTo(3L * CrashIngestChild.BATCH_ROWS);
@@ -82,13 +84,15 @@ class StorageFailureTest {
     @Test
     void aDatabaseOnAFilledTmpfsReportsDiskFullAndRecoversOnceSpaceIsFreed() throws Exception {
         Path mount = Files.createDirectory(temp.dir().resolve("tmpfs"));
-        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount.toString()) == 0,
+        Assumptions.assumeTrue(
+                run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount.toString()) == 0,
                 "mounting a tmpfs is not allowed here; the max_page_count test covers SQLITE_FULL");
         mounted = mount;
         Path file = mount.resolve("dialup-deploy.db");
         int committed = 0;
         long site;
-        try (DialupDatabase db = DialupDatabase.builder().path(file).allowSystemScope().build()) {
+        try (DialupDatabase db =
+                DialupDatabase.builder().path(file).allowSystemScope().build()) {
             Fixtures f = new Fixtures(db);
             site = f.personalSite("Tmpfs", f.user("ada"));
             StorageException full = null;
@@ -105,7 +109,8 @@ class StorageFailureTest {
             assertThat(committed).isPositive();
         }
         assertThat(run("mount", "-o", "remount,size=16m", mount.toString())).isZero();
-        try (DialupDatabase db = DialupDatabase.builder().path(file).allowSystemScope().build()) {
+        try (DialupDatabase db =
+                DialupDatabase.builder().path(file).allowSystemScope().build()) {
             assertThat(rows(db)).isEqualTo((long) committed * CrashIngestChild.BATCH_ROWS);
             ingest(db, site, committed + 1);
         }
@@ -117,7 +122,8 @@ class StorageFailureTest {
         Path home = Files.createDirectory(temp.dir().resolve("home"));
         Path file = home.resolve("dialup-deploy.db");
         BackupService backups = new BackupService(temp.dir().resolve("backups"), 3);
-        try (DialupDatabase db = DialupDatabase.builder().path(file).allowSystemScope().build()) {
+        try (DialupDatabase db =
+                DialupDatabase.builder().path(file).allowSystemScope().build()) {
             Fixtures f = new Fixtures(db);
             long site = f.personalSite("Gone", f.user("ada"));
             ingest(db, site, 1);
@@ -129,11 +135,13 @@ class StorageFailureTest {
             assertThatThrownBy(() -> ingest(db, site, 3))
                     .isInstanceOf(StorageException.class)
                     .hasMessageContaining("deleted while the database was open")
-                    .extracting(e -> ((StorageException) e).reason()).isEqualTo(StorageException.Reason.FILE_MISSING);
+                    .extracting(e -> ((StorageException) e).reason())
+                    .isEqualTo(StorageException.Reason.FILE_MISSING);
         }
         Backup latest = backups.list().get(0);
         new RestoreService().restore(latest.file(), file, false);
-        try (DialupDatabase db = DialupDatabase.builder().path(file).allowSystemScope().build()) {
+        try (DialupDatabase db =
+                DialupDatabase.builder().path(file).allowSystemScope().build()) {
             assertThat(rows(db)).isEqualTo(2L * CrashIngestChild.BATCH_ROWS);
         }
         assertThat(Verifier.verify(file).ok()).isTrue();
@@ -149,7 +157,10 @@ class StorageFailureTest {
 
     private static int run(String... command) throws Exception {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             return p.waitFor(20, TimeUnit.SECONDS) ? p.exitValue() : -1;
         } catch (IOException e) {
             return -1;

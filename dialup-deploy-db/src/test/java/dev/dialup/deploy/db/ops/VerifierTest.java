@@ -1,11 +1,10 @@
 package dev.dialup.deploy.db.ops;
 
-import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import dev.dialup.deploy.db.testing.TempDatabase;
-import dev.dialup.deploy.db.testing.TestDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -49,7 +48,8 @@ class VerifierTest {
         }
         Path file = temp.file();
         // Only possible with foreign keys off: what a buggy tool or a manual edit leaves behind.
-        try (Connection c = DriverManager.getConnection(SqliteOnly.jdbcUrl(file)); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(SqliteOnly.jdbcUrl(file));
+                Statement st = c.createStatement()) {
             st.execute("PRAGMA foreign_keys = OFF");
             st.execute("INSERT INTO usage_samples (site_id, ts, memory_mb_x100) VALUES (4242, 1700000000, 100)");
         }
@@ -63,14 +63,17 @@ class VerifierTest {
     @Test
     void aNewerSchemaIsAProblemAndALegacyFileIsNot() throws Exception {
         try (DialupDatabase db = temp.open()) {
-            db.writeVoid(tx -> tx.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
-                    + " installed_by, execution_time, success) VALUES (999, '999', 'future', 'SQL', 'V999__x.sql', 'test', 0, 1)"));
+            db.writeVoid(
+                    tx -> tx.execute(
+                            "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
+                                    + " installed_by, execution_time, success) VALUES (999, '999', 'future', 'SQL', 'V999__x.sql', 'test', 0, 1)"));
         }
         Verifier.Report newer = Verifier.verify(temp.file());
         assertThat(newer.schemaState()).isEqualTo(Verifier.SchemaState.NEWER);
         assertThat(newer.problems()).anyMatch(p -> p.contains("newer than this library"));
 
-        Verifier.Report legacy = Verifier.verify(OpsTestFiles.legacyFile(temp.dir().resolve("legacy.db"), 2));
+        Verifier.Report legacy =
+                Verifier.verify(OpsTestFiles.legacyFile(temp.dir().resolve("legacy.db"), 2));
         assertThat(legacy.schemaState()).isEqualTo(Verifier.SchemaState.LEGACY);
         assertThat(legacy.ok()).isTrue();
         assertThat(legacy.pendingMigrations()).isNotEmpty();
@@ -78,7 +81,8 @@ class VerifierTest {
 
     @Test
     void aFileThatIsNotSqliteIsAProblem() throws Exception {
-        Path junk = Files.writeString(temp.dir().resolve("junk.db"), "this is not a database, just some text long enough");
+        Path junk =
+                Files.writeString(temp.dir().resolve("junk.db"), "this is not a database, just some text long enough");
         Verifier.Report r = Verifier.verify(junk);
         assertThat(r.ok()).isFalse();
         assertThat(r.problems()).singleElement().asString().contains("not an SQLite database");

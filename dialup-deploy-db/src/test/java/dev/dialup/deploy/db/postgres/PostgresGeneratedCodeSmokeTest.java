@@ -68,45 +68,72 @@ class PostgresGeneratedCodeSmokeTest {
     private long user(String name) {
         return dsl.insertInto(USERS, USERS.USERNAME, USERS.EMAIL, USERS.PASSWORD_HASH, USERS.IS_ADMIN)
                 .values(name, name + "@example.com", "$2b$12$abcdefghijklmnopqrstuv", false)
-                .returning(USERS.ID).fetchOne(USERS.ID);
+                .returning(USERS.ID)
+                .fetchOne(USERS.ID);
     }
 
     @Test
     void userInsertAndReadWithoutTimeColumns() {
         long id = user("alice");
-        Record r = dsl.select(USERS.USERNAME, USERS.IS_ACTIVE, USERS.IS_ADMIN).from(USERS).where(USERS.ID.eq(id)).fetchOne();
+        Record r = dsl.select(USERS.USERNAME, USERS.IS_ACTIVE, USERS.IS_ADMIN)
+                .from(USERS)
+                .where(USERS.ID.eq(id))
+                .fetchOne();
         assertThat(r.get(USERS.USERNAME)).isEqualTo("alice");
-        assertThat(r.get(USERS.IS_ACTIVE)).isTrue();          // DEFAULT TRUE, boolean on both engines
+        assertThat(r.get(USERS.IS_ACTIVE)).isTrue(); // DEFAULT TRUE, boolean on both engines
         assertThat(r.get(USERS.IS_ADMIN)).isFalse();
         // PL/pgSQL twin of the V46 triggers: the parameter set of the new hash is counted.
-        assertThat(dsl.select(PASSWORD_HASH_PARAMS.USERS).from(PASSWORD_HASH_PARAMS)
-                .where(PASSWORD_HASH_PARAMS.PARAMS.eq("$2b$12$")).fetchOne(PASSWORD_HASH_PARAMS.USERS)).isEqualTo(1);
+        assertThat(dsl.select(PASSWORD_HASH_PARAMS.USERS)
+                        .from(PASSWORD_HASH_PARAMS)
+                        .where(PASSWORD_HASH_PARAMS.PARAMS.eq("$2b$12$"))
+                        .fetchOne(PASSWORD_HASH_PARAMS.USERS))
+                .isEqualTo(1);
     }
 
     @Test
     void organizationAndSiteInsertRunTheTriggers() {
         long owner = user("owner");
         long org = dsl.insertInto(ORGANIZATIONS, ORGANIZATIONS.NAME, ORGANIZATIONS.SLUG, ORGANIZATIONS.OWNER_ID)
-                .values("Ärzte Team", "aerzte", owner).returning(ORGANIZATIONS.ID).fetchOne(ORGANIZATIONS.ID);
-        assertThat(dsl.select(ORGANIZATIONS.NAME_KEY).from(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(org)).fetchOne(ORGANIZATIONS.NAME_KEY))
-                .isEqualTo("ärzte team");                   // trg_organizations_name_key_default: lower(name)
-        assertThat(dsl.select(ORGANIZATION_MEMBERS.USER_ID, ORGANIZATION_MEMBERS.ROLE).from(ORGANIZATION_MEMBERS)
-                .where(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(org)).fetch().map(x -> x.value1() + ":" + x.value2()))
-                .containsExactly(owner + ":owner");          // trg_organizations_owner_member
+                .values("Ärzte Team", "aerzte", owner)
+                .returning(ORGANIZATIONS.ID)
+                .fetchOne(ORGANIZATIONS.ID);
+        assertThat(dsl.select(ORGANIZATIONS.NAME_KEY)
+                        .from(ORGANIZATIONS)
+                        .where(ORGANIZATIONS.ID.eq(org))
+                        .fetchOne(ORGANIZATIONS.NAME_KEY))
+                .isEqualTo("ärzte team"); // trg_organizations_name_key_default: lower(name)
+        assertThat(dsl.select(ORGANIZATION_MEMBERS.USER_ID, ORGANIZATION_MEMBERS.ROLE)
+                        .from(ORGANIZATION_MEMBERS)
+                        .where(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(org))
+                        .fetch()
+                        .map(x -> x.value1() + ":" + x.value2()))
+                .containsExactly(owner + ":owner"); // trg_organizations_owner_member
 
-        long site = dsl.insertInto(SITES, SITES.NAME, SITES.SLUG, SITES.ORGANIZATION_ID, SITES.SITE_TYPE, SITES.PORT, SITES.DOMAIN)
-                .values("Shop", "shop", org, "dynamic", 8080, "Shop.Example.COM").returning(SITES.ID).fetchOne(SITES.ID);
-        Record s = dsl.select(SITES.NAME, SITES.PORT, SITES.ORGANIZATION_ID, SITES.OWNER_ID, SITES.BRANCH).from(SITES).where(SITES.ID.eq(site)).fetchOne();
+        long site = dsl.insertInto(
+                        SITES, SITES.NAME, SITES.SLUG, SITES.ORGANIZATION_ID, SITES.SITE_TYPE, SITES.PORT, SITES.DOMAIN)
+                .values("Shop", "shop", org, "dynamic", 8080, "Shop.Example.COM")
+                .returning(SITES.ID)
+                .fetchOne(SITES.ID);
+        Record s = dsl.select(SITES.NAME, SITES.PORT, SITES.ORGANIZATION_ID, SITES.OWNER_ID, SITES.BRANCH)
+                .from(SITES)
+                .where(SITES.ID.eq(site))
+                .fetchOne();
         assertThat(s.get(SITES.PORT)).isEqualTo(8080);
         assertThat(s.get(SITES.ORGANIZATION_ID)).isEqualTo(org);
         assertThat(s.get(SITES.OWNER_ID)).isNull();
         assertThat(s.get(SITES.BRANCH)).isEqualTo("main");
-        assertThat(dsl.fetchCount(SITE_RESOURCE_LIMITS, SITE_RESOURCE_LIMITS.SITE_ID.eq(site))).isEqualTo(1);   // trg_sites_default_limits
-        assertThat(dsl.select(SITE_HOST_NAMES.HOST).from(SITE_HOST_NAMES).where(SITE_HOST_NAMES.SITE_ID.eq(site)).fetch(SITE_HOST_NAMES.HOST))
-                .containsExactly("shop.example.com");        // trg_sites_host_name_insert
+        assertThat(dsl.fetchCount(SITE_RESOURCE_LIMITS, SITE_RESOURCE_LIMITS.SITE_ID.eq(site)))
+                .isEqualTo(1); // trg_sites_default_limits
+        assertThat(dsl.select(SITE_HOST_NAMES.HOST)
+                        .from(SITE_HOST_NAMES)
+                        .where(SITE_HOST_NAMES.SITE_ID.eq(site))
+                        .fetch(SITE_HOST_NAMES.HOST))
+                .containsExactly("shop.example.com"); // trg_sites_host_name_insert
 
         // The owner guard (V4) raises check_violation with SQLite's message.
-        assertThatThrownBy(() -> dsl.deleteFrom(ORGANIZATION_MEMBERS).where(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(org)).execute())
+        assertThatThrownBy(() -> dsl.deleteFrom(ORGANIZATION_MEMBERS)
+                        .where(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(org))
+                        .execute())
                 .isInstanceOf(DataAccessException.class)
                 .hasMessageContaining("the organization owner cannot be removed; transfer ownership first")
                 .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).isEqualTo("23514"));
@@ -115,10 +142,22 @@ class PostgresGeneratedCodeSmokeTest {
     @Test
     void epochMillisBindingWorksOnBigint() {
         Instant start = Instant.parse("2026-01-02T03:04:05.678Z");
-        dsl.insertInto(PROCESSES, PROCESSES.ID, PROCESSES.SITE, PROCESSES.PORT, PROCESSES.STARTTIME, PROCESSES.TYPE,
-                        PROCESSES.SCRIPT, PROCESSES.CWD, PROCESSES.STATUS)
-                .values("p1", "legacy", 3000, start, "node", "server.js", "/srv", "running").execute();
-        assertThat(dsl.select(PROCESSES.STARTTIME).from(PROCESSES).where(PROCESSES.ID.eq("p1")).fetchOne(PROCESSES.STARTTIME))
+        dsl.insertInto(
+                        PROCESSES,
+                        PROCESSES.ID,
+                        PROCESSES.SITE,
+                        PROCESSES.PORT,
+                        PROCESSES.STARTTIME,
+                        PROCESSES.TYPE,
+                        PROCESSES.SCRIPT,
+                        PROCESSES.CWD,
+                        PROCESSES.STATUS)
+                .values("p1", "legacy", 3000, start, "node", "server.js", "/srv", "running")
+                .execute();
+        assertThat(dsl.select(PROCESSES.STARTTIME)
+                        .from(PROCESSES)
+                        .where(PROCESSES.ID.eq("p1"))
+                        .fetchOne(PROCESSES.STARTTIME))
                 .isEqualTo(start);
     }
 
@@ -128,7 +167,10 @@ class PostgresGeneratedCodeSmokeTest {
     @Test
     void utcInstantBindingCannotReadTimestamptz() {
         long id = user("reader");
-        assertThatThrownBy(() -> dsl.select(USERS.CREATED_AT).from(USERS).where(USERS.ID.eq(id)).fetchOne(USERS.CREATED_AT))
+        assertThatThrownBy(() -> dsl.select(USERS.CREATED_AT)
+                        .from(USERS)
+                        .where(USERS.ID.eq(id))
+                        .fetchOne(USERS.CREATED_AT))
                 .hasStackTraceContaining("Unreadable timestamp in database");
         // ... so whole-record reads of any table with a DATETIME column fail too.
         assertThatThrownBy(() -> dsl.selectFrom(USERS).where(USERS.ID.eq(id)).fetchOne())
@@ -139,7 +181,10 @@ class PostgresGeneratedCodeSmokeTest {
     @Test
     void utcInstantBindingCannotWriteTimestamptz() {
         long id = user("writer");
-        assertThatThrownBy(() -> dsl.update(USERS).set(USERS.UPDATED_AT, Instant.parse("2026-01-01T00:00:00Z")).where(USERS.ID.eq(id)).execute())
+        assertThatThrownBy(() -> dsl.update(USERS)
+                        .set(USERS.UPDATED_AT, Instant.parse("2026-01-01T00:00:00Z"))
+                        .where(USERS.ID.eq(id))
+                        .execute())
                 .isInstanceOf(DataAccessException.class)
                 .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).isEqualTo("42804"));
     }
@@ -149,9 +194,12 @@ class PostgresGeneratedCodeSmokeTest {
     void isoDateBindingCannotWriteDate() {
         long owner = user("dated");
         long site = dsl.insertInto(SITES, SITES.NAME, SITES.SLUG, SITES.OWNER_ID, SITES.SITE_TYPE)
-                .values("Dated", "dated", owner, "static").returning(SITES.ID).fetchOne(SITES.ID);
+                .values("Dated", "dated", owner, "static")
+                .returning(SITES.ID)
+                .fetchOne(SITES.ID);
         assertThatThrownBy(() -> dsl.insertInto(SITE_USAGE_DAILY, SITE_USAGE_DAILY.SITE_ID, SITE_USAGE_DAILY.DATE)
-                        .values(site, LocalDate.parse("2026-01-01")).execute())
+                        .values(site, LocalDate.parse("2026-01-01"))
+                        .execute())
                 .isInstanceOf(DataAccessException.class)
                 .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).isEqualTo("42804"));
     }
@@ -166,11 +214,15 @@ class PostgresGeneratedCodeSmokeTest {
         user("taken");
         conn.setAutoCommit(true); // the failed statement must not poison the test's transaction
         try {
-            assertThatThrownBy(() -> UniqueConstraints.conflictOn(Map.of("users.username", "username taken"),
-                    () -> dsl.insertInto(USERS, USERS.USERNAME, USERS.EMAIL, USERS.PASSWORD_HASH).values("TAKEN", "other@example.com", "x").execute()))
+            assertThatThrownBy(() -> UniqueConstraints.conflictOn(
+                            Map.of("users.username", "username taken"),
+                            () -> dsl.insertInto(USERS, USERS.USERNAME, USERS.EMAIL, USERS.PASSWORD_HASH)
+                                    .values("TAKEN", "other@example.com", "x")
+                                    .execute()))
                     .isNotInstanceOf(ConflictException.class)
                     .isInstanceOf(DataAccessException.class)
-                    .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).isEqualTo("23505"))
+                    .satisfies(e ->
+                            assertThat(((DataAccessException) e).sqlState()).isEqualTo("23505"))
                     .hasMessageContaining("ux_users_username_nocase");
         } finally {
             dsl.deleteFrom(USERS).where(USERS.USERNAME.eq("taken")).execute();

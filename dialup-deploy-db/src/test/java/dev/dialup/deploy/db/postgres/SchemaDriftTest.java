@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,11 +31,13 @@ class SchemaDriftTest {
      * "PostgreSQL triggers"). Every other trigger has a PL/pgSQL twin of the same name on the same table.
      */
     private static final Set<String> SQLITE_ONLY_TRIGGERS = Set.of(
-            "trg_processes_limits_insert on processes",   // CHECK ck_processes_limits (SQLite cannot add a CHECK to the legacy table)
-            "trg_processes_limits_update on processes");  // the same CHECK
+            "trg_processes_limits_insert on processes", // CHECK ck_processes_limits (SQLite cannot add a CHECK to the
+            // legacy table)
+            "trg_processes_limits_update on processes"); // the same CHECK
 
     @TempDir
     static Path dir;
+
     static PgTestServer.Database pg;
     static SortedSet<String> sqliteFacts;
     static SortedSet<String> postgresFacts;
@@ -63,36 +64,49 @@ class SchemaDriftTest {
     @Test
     void postgresqlSchemaHasNoDriftFromSqlite() {
         List<String> drift = SchemaFacts.drift("sqlite", sqliteFacts, "postgresql", postgresFacts);
-        assertThat(drift).as("schema drift between db/migration/sqlite and db/migration/postgresql").isEmpty();
+        assertThat(drift)
+                .as("schema drift between db/migration/sqlite and db/migration/postgresql")
+                .isEmpty();
         // The comparison saw the whole schema, not an empty one.
-        assertThat(sqliteFacts).contains(
-                "table users (TABLE)", "table site_resource_usage (VIEW)",
-                "column users.id #1 int64 not null identity",
-                "index site_domains.ux_site_domains_domain_nocase unique (lower(domain))",
-                "index site_domains.ux_site_domains_one_primary unique (site_id) partial",
-                "foreign key site_host_names (site_domain_id) -> site_domains (id) on delete CASCADE",
-                "primary key usage_day_totals (day, site_id)");
+        assertThat(sqliteFacts)
+                .contains(
+                        "table users (TABLE)",
+                        "table site_resource_usage (VIEW)",
+                        "column users.id #1 int64 not null identity",
+                        "index site_domains.ux_site_domains_domain_nocase unique (lower(domain))",
+                        "index site_domains.ux_site_domains_one_primary unique (site_id) partial",
+                        "foreign key site_host_names (site_domain_id) -> site_domains (id) on delete CASCADE",
+                        "primary key usage_day_totals (day, site_id)");
         assertThat(sqliteFacts.stream().filter(f -> f.startsWith("table "))).hasSizeGreaterThan(20);
     }
 
     @Test
     void sameMigrationVersionsAndDescriptions() {
-        List<String> sqlite = versions(Flyway.configure().dataSource(sqliteUrl, null, null).locations(EngineMigrations.SQLITE).load());
-        List<String> postgres = versions(Flyway.configure().dataSource(pg.dataSource()).locations(EngineMigrations.POSTGRESQL).load());
+        List<String> sqlite = versions(Flyway.configure()
+                .dataSource(sqliteUrl, null, null)
+                .locations(EngineMigrations.SQLITE)
+                .load());
+        List<String> postgres = versions(Flyway.configure()
+                .dataSource(pg.dataSource())
+                .locations(EngineMigrations.POSTGRESQL)
+                .load());
         assertThat(postgres).isEqualTo(sqlite).isNotEmpty();
     }
 
     @Test
     void everySqliteTriggerHasAPostgresqlTwinOrAListedReplacement() throws SQLException {
         Set<String> sqlite = new TreeSet<>();
-        try (Connection c = DriverManager.getConnection(sqliteUrl); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")) {
+        try (Connection c = DriverManager.getConnection(sqliteUrl);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")) {
             while (rs.next()) sqlite.add(rs.getString(1) + " on " + rs.getString(2));
         }
         Set<String> postgres = new TreeSet<>();
-        try (Connection c = pg.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                     + "WHERE NOT t.tgisinternal")) {
+        try (Connection c = pg.connect();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                                + "WHERE NOT t.tgisinternal")) {
             while (rs.next()) postgres.add(rs.getString(1) + " on " + rs.getString(2));
         }
         Set<String> expected = new TreeSet<>(sqlite);
@@ -106,20 +120,22 @@ class SchemaDriftTest {
     void aChangedColumnIsReportedAsDrift() throws SQLException {
         try (PgTestServer.Database other = PgTestServer.freshMigratedDatabase("drift_changed")) {
             SortedSet<String> changed;
-            try (Connection c = other.connect(); Statement st = c.createStatement()) {
+            try (Connection c = other.connect();
+                    Statement st = c.createStatement()) {
                 st.execute("ALTER TABLE users ALTER COLUMN display_name SET NOT NULL");
                 st.execute("ALTER TABLE sites ALTER COLUMN port TYPE bigint");
                 st.execute("DROP INDEX ux_site_domains_domain_nocase");
                 st.execute("CREATE INDEX ux_site_domains_domain_nocase ON site_domains(domain)");
                 changed = SchemaFacts.of(c);
             }
-            assertThat(SchemaFacts.drift("sqlite", sqliteFacts, "postgresql", changed)).containsExactlyInAnyOrder(
-                    "only in sqlite: column users.display_name #5 text null",
-                    "only in postgresql: column users.display_name #5 text not null",
-                    "only in sqlite: column sites.port #12 int32 null",
-                    "only in postgresql: column sites.port #12 int64 null",
-                    "only in sqlite: index site_domains.ux_site_domains_domain_nocase unique (lower(domain))",
-                    "only in postgresql: index site_domains.ux_site_domains_domain_nocase (domain)");
+            assertThat(SchemaFacts.drift("sqlite", sqliteFacts, "postgresql", changed))
+                    .containsExactlyInAnyOrder(
+                            "only in sqlite: column users.display_name #5 text null",
+                            "only in postgresql: column users.display_name #5 text not null",
+                            "only in sqlite: column sites.port #12 int32 null",
+                            "only in postgresql: column sites.port #12 int64 null",
+                            "only in sqlite: index site_domains.ux_site_domains_domain_nocase unique (lower(domain))",
+                            "only in postgresql: index site_domains.ux_site_domains_domain_nocase (domain)");
         }
     }
 
@@ -135,18 +151,20 @@ class SchemaDriftTest {
                 CREATE TABLE u (id INTEGER PRIMARY KEY, t_id INTEGER REFERENCES t(id));
                 CREATE INDEX ix_u ON u(t_id);
                 """);
-        assertThat(SchemaFacts.drift("a", a, "b", b)).containsExactlyInAnyOrder(
-                "only in a: unique t (name)",
-                "only in a: column t.at #3 timestamp null",
-                "only in b: column t.at #3 date null",
-                "only in a: foreign key u (t_id) -> t (id) on delete CASCADE",
-                "only in b: foreign key u (t_id) -> t (id) on delete NO_ACTION",
-                "only in b: index u.ix_u (t_id)");
+        assertThat(SchemaFacts.drift("a", a, "b", b))
+                .containsExactlyInAnyOrder(
+                        "only in a: unique t (name)",
+                        "only in a: column t.at #3 timestamp null",
+                        "only in b: column t.at #3 date null",
+                        "only in a: foreign key u (t_id) -> t (id) on delete CASCADE",
+                        "only in b: foreign key u (t_id) -> t (id) on delete NO_ACTION",
+                        "only in b: index u.ix_u (t_id)");
         assertThat(SchemaFacts.drift("a", a, "a again", a)).isEmpty();
     }
 
     private static SortedSet<String> factsOf(Path file, String ddl) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement st = c.createStatement()) {
             for (String sql : ddl.split(";")) {
                 if (!sql.isBlank()) st.execute(sql);
             }
@@ -156,6 +174,7 @@ class SchemaDriftTest {
 
     private static List<String> versions(Flyway flyway) {
         return java.util.Arrays.stream(flyway.info().applied())
-                .map(m -> "V" + m.getVersion() + " " + m.getDescription()).toList();
+                .map(m -> "V" + m.getVersion() + " " + m.getDescription())
+                .toList();
     }
 }

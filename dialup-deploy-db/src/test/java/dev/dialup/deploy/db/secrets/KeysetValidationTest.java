@@ -30,14 +30,20 @@ class KeysetValidationTest {
     Path dir;
 
     static AesGcmParameters aesGcm(AesGcmParameters.Variant variant) throws Exception {
-        return AesGcmParameters.builder().setKeySizeBytes(32).setIvSizeBytes(12).setTagSizeBytes(16).setVariant(variant).build();
+        return AesGcmParameters.builder()
+                .setKeySizeBytes(32)
+                .setIvSizeBytes(12)
+                .setTagSizeBytes(16)
+                .setVariant(variant)
+                .build();
     }
 
     static String json(Parameters... keys) throws Exception {
         AeadConfig.register();
         KeysetHandle.Builder b = KeysetHandle.newBuilder();
         for (int i = 0; i < keys.length; i++) {
-            KeysetHandle.Builder.Entry e = KeysetHandle.generateEntryFromParameters(keys[i]).withRandomId();
+            KeysetHandle.Builder.Entry e =
+                    KeysetHandle.generateEntryFromParameters(keys[i]).withRandomId();
             b.addEntry(i == 0 ? e.makePrimary() : e);
         }
         return TinkJsonProtoKeysetFormat.serializeKeyset(b.build(), InsecureSecretKeyAccess.get());
@@ -49,7 +55,9 @@ class KeysetValidationTest {
         int found = 0;
         while (m.find()) {
             found++;
-            assertThat(t.getMessage()).doesNotContain(m.group(1)).doesNotContain(m.group(1).substring(0, 12));
+            assertThat(t.getMessage())
+                    .doesNotContain(m.group(1))
+                    .doesNotContain(m.group(1).substring(0, 12));
         }
         assertThat(found).isPositive();
     }
@@ -67,9 +75,12 @@ class KeysetValidationTest {
 
         Throwable t = catchThrowable(() -> SecretsKeyset.fromJson(json, "test keyset"));
 
-        assertThat(t).isInstanceOf(SecretKeyMaterialException.class).hasMessage("key " + firstKeyId(json)
-                + " of the keyset from test keyset uses the RAW output prefix; only TINK-prefixed keys are supported"
-                + " (each ciphertext must name its key id for rotation). Generate keys with a TINK variant, e.g. AES256_GCM");
+        assertThat(t)
+                .isInstanceOf(SecretKeyMaterialException.class)
+                .hasMessage(
+                        "key " + firstKeyId(json)
+                                + " of the keyset from test keyset uses the RAW output prefix; only TINK-prefixed keys are supported"
+                                + " (each ciphertext must name its key id for rotation). Generate keys with a TINK variant, e.g. AES256_GCM");
         assertNoKeyMaterial(t, json);
     }
 
@@ -89,9 +100,11 @@ class KeysetValidationTest {
 
         Throwable t = catchThrowable(() -> SecretsKeyset.fromJson(json, "test keyset"));
 
-        assertThat(t).isInstanceOf(SecretKeyMaterialException.class).hasMessage("key " + firstKeyId(json)
-                + " of the keyset from test keyset uses the CRUNCHY/LEGACY output prefix; only TINK-prefixed keys are supported."
-                + " Generate keys with a TINK variant, e.g. AES256_GCM");
+        assertThat(t)
+                .isInstanceOf(SecretKeyMaterialException.class)
+                .hasMessage("key " + firstKeyId(json)
+                        + " of the keyset from test keyset uses the CRUNCHY/LEGACY output prefix; only TINK-prefixed keys are supported."
+                        + " Generate keys with a TINK variant, e.g. AES256_GCM");
         assertNoKeyMaterial(t, json);
     }
 
@@ -102,11 +115,15 @@ class KeysetValidationTest {
         Path file = dir.resolve("keyset.json");
         Files.writeString(file, json);
 
-        Throwable t = catchThrowable(() -> SecretsKeyset.fromEnvironment(Map.of(SecretsKeyset.ENV_KEYSET_FILE, file.toString())));
+        Throwable t = catchThrowable(
+                () -> SecretsKeyset.fromEnvironment(Map.of(SecretsKeyset.ENV_KEYSET_FILE, file.toString())));
 
-        assertThat(t).isInstanceOf(SecretKeyMaterialException.class).hasMessage("key " + firstKeyId(json)
-                + " of the keyset from key file " + file.toAbsolutePath() + " is not an AEAD key (HmacParameters);"
-                + " secrets need AEAD keys such as AES256_GCM");
+        assertThat(t)
+                .isInstanceOf(SecretKeyMaterialException.class)
+                .hasMessage("key " + firstKeyId(json)
+                        + " of the keyset from key file " + file.toAbsolutePath()
+                        + " is not an AEAD key (HmacParameters);"
+                        + " secrets need AEAD keys such as AES256_GCM");
         assertNoKeyMaterial(t, json);
         assertThat(Files.readString(file)).isEqualTo(json);
     }
@@ -119,6 +136,7 @@ class KeysetValidationTest {
         SecretCipher cipher = new SecretCipher(keyset);
 
         assertThat(Integer.toUnsignedString(keyset.primaryKeyId())).isEqualTo(firstKeyId(json));
-        assertThat(cipher.decrypt(7, "K", cipher.encrypt(7, "K", "s3cret")).reveal()).isEqualTo("s3cret");
+        assertThat(cipher.decrypt(7, "K", cipher.encrypt(7, "K", "s3cret")).reveal())
+                .isEqualTo("s3cret");
     }
 }

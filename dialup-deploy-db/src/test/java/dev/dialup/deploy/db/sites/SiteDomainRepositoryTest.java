@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -24,6 +24,7 @@ class SiteDomainRepositoryTest {
 
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create().clock(Clock.fixed(NOW, ZoneOffset.UTC));
+
     DialupDatabase db;
     SiteDomainRepository domains;
     AccessScope alice;
@@ -55,9 +56,13 @@ class SiteDomainRepositoryTest {
 
         domains.setPrimary(alice, site, second.id());
 
-        assertThat(domains.list(alice, site)).extracting(SiteDomain::domain, SiteDomain::primary)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("b.example.com", true), org.assertj.core.groups.Tuple.tuple("a.example.com", false));
-        int primaries = db.read(dsl -> dsl.fetchCount(SITE_DOMAINS, SITE_DOMAINS.SITE_ID.eq(site).and(SITE_DOMAINS.IS_PRIMARY.isTrue())));
+        assertThat(domains.list(alice, site))
+                .extracting(SiteDomain::domain, SiteDomain::primary)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("b.example.com", true),
+                        org.assertj.core.groups.Tuple.tuple("a.example.com", false));
+        int primaries = db.read(dsl ->
+                dsl.fetchCount(SITE_DOMAINS, SITE_DOMAINS.SITE_ID.eq(site).and(SITE_DOMAINS.IS_PRIMARY.isTrue())));
         assertThat(primaries).isEqualTo(1);
     }
 
@@ -73,7 +78,8 @@ class SiteDomainRepositoryTest {
 
         assertThat(othersDomain).isExactlyInstanceOf(ConflictException.class);
         assertThat(ownDomain).isExactlyInstanceOf(ConflictException.class);
-        assertThat(othersDomain.getMessage()).doesNotContain("Bob", "bob", String.valueOf(otherSite))
+        assertThat(othersDomain.getMessage())
+                .doesNotContain("Bob", "bob", String.valueOf(otherSite))
                 .isEqualTo(ownDomain.getMessage().replace("mine", "taken"));
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
     }
@@ -81,7 +87,8 @@ class SiteDomainRepositoryTest {
     @Test
     void onlyThePlatformMarksADomainVerified() {
         SiteDomain d = domains.add(alice, site, "a.example.com");
-        assertThatThrownBy(() -> domains.markVerified(alice, site, d.id())).isInstanceOf(dev.dialup.deploy.db.AccessDeniedException.class);
+        assertThatThrownBy(() -> domains.markVerified(alice, site, d.id()))
+                .isInstanceOf(dev.dialup.deploy.db.AccessDeniedException.class);
 
         SiteDomain verified = domains.markVerified(db.systemScope("dns-verifier"), site, d.id());
 
@@ -94,6 +101,8 @@ class SiteDomainRepositoryTest {
         domains.remove(alice, site, d.id());
 
         assertThat(domains.list(alice, site)).isEmpty();
-        assertThat(domains.add(db.systemScope("test"), otherSite, "a.example.com").siteId()).isEqualTo(otherSite);
+        assertThat(domains.add(db.systemScope("test"), otherSite, "a.example.com")
+                        .siteId())
+                .isEqualTo(otherSite);
     }
 }

@@ -3,11 +3,11 @@ package dev.dialup.deploy.db.sites;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
@@ -19,6 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SiteLimitsRepositoryTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();
+
     DialupDatabase db;
     SiteLimitsRepository limits;
     AccessScope alice;
@@ -47,8 +48,11 @@ class SiteLimitsRepositoryTest {
         var before = DbSnapshot.of(db);
 
         assertThatThrownBy(() -> limits.set(alice, site, new ResourceLimits(2049, 50, 1024, 1024, 1000)))
-                .isInstanceOf(ValidationException.class).hasMessageContaining("2048");
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("2048");
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
-        assertThat(limits.set(alice, site, new ResourceLimits(2048, 50, 1024, 1024, 1000)).memoryMb()).isEqualTo(2048);
+        assertThat(limits.set(alice, site, new ResourceLimits(2048, 50, 1024, 1024, 1000))
+                        .memoryMb())
+                .isEqualTo(2048);
     }
 }

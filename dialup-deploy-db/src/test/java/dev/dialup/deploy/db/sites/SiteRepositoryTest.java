@@ -9,12 +9,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.Page;
 import dev.dialup.deploy.db.PageCursor;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -28,6 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SiteRepositoryTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();
+
     DialupDatabase db;
     SiteRepository sites;
     Fixtures f;
@@ -51,7 +52,8 @@ class SiteRepositoryTest {
         assertThat(s.organizationId()).isNull();
         assertThat(s.slug()).isEqualTo("cafe-deja-vu");
         assertThat(s.config().branch()).isEqualTo("main");
-        assertThat(new SiteLimitsRepository(db).get(aliceScope, s.id())).isEqualTo(new ResourceLimits(512, 50, 1024, 1024, 1000));
+        assertThat(new SiteLimitsRepository(db).get(aliceScope, s.id()))
+                .isEqualTo(new ResourceLimits(512, 50, 1024, 1024, 1000));
     }
 
     @Test
@@ -61,7 +63,8 @@ class SiteRepositoryTest {
         assertThat(second.slug()).isEqualTo("my-blog-2");
 
         var before = DbSnapshot.of(db);
-        assertThatThrownBy(() -> sites.create(aliceScope, NewSite.personal("BLOG", SiteType.STATIC))).isInstanceOf(ConflictException.class);
+        assertThatThrownBy(() -> sites.create(aliceScope, NewSite.personal("BLOG", SiteType.STATIC)))
+                .isInstanceOf(ConflictException.class);
         assertThatThrownBy(() -> sites.create(aliceScope, new NewSite("Other", "MY-BLOG", SiteType.STATIC, null, null)))
                 .isInstanceOf(ConflictException.class);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
@@ -70,17 +73,35 @@ class SiteRepositoryTest {
     @Test
     void updateReplacesTheConfigurationAndAuditsTheChangedFieldNames() {
         Site s = sites.create(aliceScope, NewSite.personal("Shop", SiteType.DYNAMIC));
-        SiteConfig next = s.config().withRepository("https://git.example/shop.git", "release")
-                .withCommands("npm ci && npm run build", "node server.js").withPort(3000).withDomain("Shop.Example.com", "Shop")
-                .withDescription("The shop").withActive(false);
+        SiteConfig next = s.config()
+                .withRepository("https://git.example/shop.git", "release")
+                .withCommands("npm ci && npm run build", "node server.js")
+                .withPort(3000)
+                .withDomain("Shop.Example.com", "Shop")
+                .withDescription("The shop")
+                .withActive(false);
 
         Site updated = sites.update(aliceScope, s.id(), next);
 
-        assertThat(updated.config()).isEqualTo(new SiteConfig("The shop", "https://git.example/shop.git", "release",
-                "npm ci && npm run build", "node server.js", 3000, "shop.example.com", "shop", false));
+        assertThat(updated.config())
+                .isEqualTo(new SiteConfig(
+                        "The shop",
+                        "https://git.example/shop.git",
+                        "release",
+                        "npm ci && npm run build",
+                        "node server.js",
+                        3000,
+                        "shop.example.com",
+                        "shop",
+                        false));
         assertThat(sites.find(aliceScope, s.id())).isEqualTo(updated);
-        String details = db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS).from(AUDIT_LOG).where(AUDIT_LOG.ACTION.eq("site.update")).fetchOne(AUDIT_LOG.DETAILS));
-        assertThat(details).isEqualTo("{\"changed\":[\"description\",\"repositoryUrl\",\"branch\",\"buildCommand\",\"startCommand\",\"port\",\"domain\",\"subdomain\",\"active\"]}");
+        String details = db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS)
+                .from(AUDIT_LOG)
+                .where(AUDIT_LOG.ACTION.eq("site.update"))
+                .fetchOne(AUDIT_LOG.DETAILS));
+        assertThat(details)
+                .isEqualTo(
+                        "{\"changed\":[\"description\",\"repositoryUrl\",\"branch\",\"buildCommand\",\"startCommand\",\"port\",\"domain\",\"subdomain\",\"active\"]}");
     }
 
     @Test
@@ -112,12 +133,19 @@ class SiteRepositoryTest {
         f.personalSite("Zone 0xy", alice); // would match an unescaped '%0%_%'
         sites.update(scope, api, SiteConfig.defaults().withActive(false));
 
-        assertThat(ids(sites.list(scope, SiteFilter.ALL.withOrganization(org), null, 10))).containsExactly(api, web);
-        assertThat(ids(sites.list(scope, SiteFilter.ALL.withActive(false), null, 10))).containsExactly(api);
-        assertThat(ids(sites.list(scope, SiteFilter.ALL.withNameContaining("web"), null, 10))).containsExactly(web);
-        assertThat(sites.list(scope, SiteFilter.ALL.withNameContaining("0%_"), null, 10).items()).extracting(Site::name)
+        assertThat(ids(sites.list(scope, SiteFilter.ALL.withOrganization(org), null, 10)))
+                .containsExactly(api, web);
+        assertThat(ids(sites.list(scope, SiteFilter.ALL.withActive(false), null, 10)))
+                .containsExactly(api);
+        assertThat(ids(sites.list(scope, SiteFilter.ALL.withNameContaining("web"), null, 10)))
+                .containsExactly(web);
+        assertThat(sites.list(scope, SiteFilter.ALL.withNameContaining("0%_"), null, 10)
+                        .items())
+                .extracting(Site::name)
                 .containsExactly("Private 100%_fun");
-        assertThat(sites.list(scope, SiteFilter.ALL.withType(SiteType.DOCKER), null, 10).items()).isEmpty();
+        assertThat(sites.list(scope, SiteFilter.ALL.withType(SiteType.DOCKER), null, 10)
+                        .items())
+                .isEmpty();
     }
 
     private static List<Long> ids(Page<Site> page) {
@@ -129,22 +157,43 @@ class SiteRepositoryTest {
         Site s = sites.create(aliceScope, NewSite.personal("Doomed", SiteType.DYNAMIC));
         new SiteDomainRepository(db).add(aliceScope, s.id(), "doomed.example.com");
         db.writeVoid(tx -> {
-            tx.insertInto(DEPLOYMENTS).set(DEPLOYMENTS.SITE_ID, s.id()).set(DEPLOYMENTS.STATUS, "success").execute();
-            tx.insertInto(PROCESSES).set(PROCESSES.ID, "p1").set(PROCESSES.SITE, "doomed").set(PROCESSES.PORT, 3000)
-                    .set(PROCESSES.STARTTIME, Instant.ofEpochMilli(1_700_000_000_000L)).set(PROCESSES.TYPE, "node")
-                    .set(PROCESSES.SCRIPT, "index.js").set(PROCESSES.CWD, "/srv").set(PROCESSES.STATUS, "running")
-                    .set(PROCESSES.SITE_ID, s.id()).execute();
+            tx.insertInto(DEPLOYMENTS)
+                    .set(DEPLOYMENTS.SITE_ID, s.id())
+                    .set(DEPLOYMENTS.STATUS, "success")
+                    .execute();
+            tx.insertInto(PROCESSES)
+                    .set(PROCESSES.ID, "p1")
+                    .set(PROCESSES.SITE, "doomed")
+                    .set(PROCESSES.PORT, 3000)
+                    .set(PROCESSES.STARTTIME, Instant.ofEpochMilli(1_700_000_000_000L))
+                    .set(PROCESSES.TYPE, "node")
+                    .set(PROCESSES.SCRIPT, "index.js")
+                    .set(PROCESSES.CWD, "/srv")
+                    .set(PROCESSES.STATUS, "running")
+                    .set(PROCESSES.SITE_ID, s.id())
+                    .execute();
         });
 
         sites.delete(aliceScope, s.id());
 
         assertThatThrownBy(() -> sites.find(aliceScope, s.id())).isInstanceOf(NotFoundException.class);
         db.read(dsl -> {
-            assertThat(dsl.fetchCount(SITE_RESOURCE_LIMITS, SITE_RESOURCE_LIMITS.SITE_ID.eq(s.id()))).isZero();
-            assertThat(dsl.fetchCount(SITE_DOMAINS, SITE_DOMAINS.SITE_ID.eq(s.id()))).isZero();
-            assertThat(dsl.fetchCount(DEPLOYMENTS, DEPLOYMENTS.SITE_ID.eq(s.id()))).isZero();
-            assertThat(dsl.select(PROCESSES.SITE_ID).from(PROCESSES).where(PROCESSES.ID.eq("p1")).fetchOne().value1()).isNull();
-            String details = dsl.select(AUDIT_LOG.DETAILS).from(AUDIT_LOG).where(AUDIT_LOG.ACTION.eq("site.delete")).fetchOne(AUDIT_LOG.DETAILS);
+            assertThat(dsl.fetchCount(SITE_RESOURCE_LIMITS, SITE_RESOURCE_LIMITS.SITE_ID.eq(s.id())))
+                    .isZero();
+            assertThat(dsl.fetchCount(SITE_DOMAINS, SITE_DOMAINS.SITE_ID.eq(s.id())))
+                    .isZero();
+            assertThat(dsl.fetchCount(DEPLOYMENTS, DEPLOYMENTS.SITE_ID.eq(s.id())))
+                    .isZero();
+            assertThat(dsl.select(PROCESSES.SITE_ID)
+                            .from(PROCESSES)
+                            .where(PROCESSES.ID.eq("p1"))
+                            .fetchOne()
+                            .value1())
+                    .isNull();
+            String details = dsl.select(AUDIT_LOG.DETAILS)
+                    .from(AUDIT_LOG)
+                    .where(AUDIT_LOG.ACTION.eq("site.delete"))
+                    .fetchOne(AUDIT_LOG.DETAILS);
             assertThat(details).contains("\"processesUnlinked\":1");
             return null;
         });
@@ -165,6 +214,7 @@ class SiteRepositoryTest {
                 .isEqualTo(absent.getMessage().replace(String.valueOf(missing), "ID"));
         Throwable bySlug = org.assertj.core.api.Assertions.catchThrowable(() -> sites.findBySlug(aliceScope, "bobs"));
         Throwable noSlug = org.assertj.core.api.Assertions.catchThrowable(() -> sites.findBySlug(aliceScope, "nobody"));
-        assertThat(bySlug.getMessage().replace("bobs", "SLUG")).isEqualTo(noSlug.getMessage().replace("nobody", "SLUG"));
+        assertThat(bySlug.getMessage().replace("bobs", "SLUG"))
+                .isEqualTo(noSlug.getMessage().replace("nobody", "SLUG"));
     }
 }

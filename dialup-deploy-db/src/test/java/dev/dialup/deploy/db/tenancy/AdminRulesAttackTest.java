@@ -1,14 +1,14 @@
 package dev.dialup.deploy.db.tenancy;
 
-import dev.dialup.deploy.db.core.OrgRole;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.AccessScopes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.integration.UserManagement;
 import dev.dialup.deploy.db.integration.UserManagementService;
 import dev.dialup.deploy.db.testing.DbSnapshot;
@@ -31,6 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AdminRulesAttackTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();
+
     DialupDatabase db;
     Fixtures f;
     UserRepository users;

@@ -1,12 +1,12 @@
 package dev.dialup.deploy.db.tenancy;
 
-import dev.dialup.deploy.db.core.OrgRole;
-import dev.dialup.deploy.db.core.AccessScope;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.sites.NewSite;
 import dev.dialup.deploy.db.sites.ResourceLimits;
 import dev.dialup.deploy.db.sites.SiteConfig;
@@ -36,6 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BadInputTest {
     @RegisterExtension
     static final TempDatabase TEMP = TempDatabase.create();
+
     static DialupDatabase db;
     static ActorWorld w;
     static Map<String, List<String>> world;
@@ -63,7 +64,8 @@ class BadInputTest {
         Consumer<String> email = e -> users.register(sys, "fine", e, "a fine password", null);
         Consumer<String> password = p -> users.register(sys, "fine", "fine@example.com", p, null);
         Consumer<String> orgSlug = s -> orgs.create(owner, "Fine Org", s, null);
-        Consumer<String> siteSlug = s -> sites.create(owner, new NewSite("Fine Site", s, SiteType.STATIC, null, SiteConfig.defaults()));
+        Consumer<String> siteSlug =
+                s -> sites.create(owner, new NewSite("Fine Site", s, SiteType.STATIC, null, SiteConfig.defaults()));
         Consumer<String> domain = d -> domains.add(owner, w.orgSite, d);
         return Stream.of(
                 bad("username", "empty username", username, ""),
@@ -108,32 +110,95 @@ class BadInputTest {
                 bad("domain", "label with leading dash", domain, "-bad.example.com"),
                 bad("domain", "domain with a path", domain, "example.com/path"),
                 bad("name", "empty organization name", n -> orgs.create(owner, n, null, null), ""),
-                bad("name", "organization name with a control character", n -> orgs.create(owner, n, null, null), CONTROL),
+                bad(
+                        "name",
+                        "organization name with a control character",
+                        n -> orgs.create(owner, n, null, null),
+                        CONTROL),
                 bad("name", "101-character organization name", n -> orgs.create(owner, n, null, null), "n".repeat(101)),
                 bad("name", "empty rename", n -> orgs.rename(owner, w.orgA, n), ""),
                 bad("name", "empty site name", n -> sites.create(owner, NewSite.personal(n, SiteType.STATIC)), " "),
-                bad("name", "site name with a newline", n -> sites.create(owner, NewSite.personal(n, SiteType.STATIC)), "two\nlines"),
-                bad("displayName", "display name with a control character",
-                        n -> users.register(sys, "fine", "fine@example.com", "a fine password", n), CONTROL),
-                bad("port", "port zero", p -> sites.update(owner, w.orgSite, SiteConfig.defaults().withPort(Integer.parseInt(p))), "0"),
-                bad("port", "port 65536", p -> sites.update(owner, w.orgSite, SiteConfig.defaults().withPort(Integer.parseInt(p))), "65536"),
-                bad("repositoryUrl", "repository URL without scheme",
-                        u -> sites.update(owner, w.orgSite, SiteConfig.defaults().withRepository(u, "main")), "example.com/repo.git"),
-                bad("branch", "branch with a space", b -> sites.update(owner, w.orgSite, SiteConfig.defaults().withRepository(null, b)), "my branch"),
-                bad("subdomain", "subdomain with a dot", s -> sites.update(owner, w.orgSite, SiteConfig.defaults().withDomain(null, s)), "a.b"),
-                bad("domain", "site domain that is not a host", d -> sites.update(owner, w.orgSite, SiteConfig.defaults().withDomain(d, null)), "not a host"),
-                bad("buildCommand", "build command with a control character",
-                        c -> sites.update(owner, w.orgSite, SiteConfig.defaults().withCommands(c, null)), "npm run build\u001b[0m"),
-                bad("memoryMb", "zero memory limit", v -> limits.set(owner, w.orgSite, new ResourceLimits(Integer.parseInt(v), 50, 1024, 1024, 1000)), "0"),
-                bad("cpuPercent", "negative CPU limit", v -> limits.set(owner, w.orgSite, new ResourceLimits(512, Integer.parseInt(v), 1024, 1024, 1000)), "-5"),
-                bad("diskMb", "disk limit above the system maximum",
-                        v -> limits.set(owner, w.orgSite, new ResourceLimits(512, 50, Integer.parseInt(v), 1024, 1000)), "1048577"),
-                bad("role", "owner role handed out by addMember",
-                        v -> orgs.addMember(owner, w.orgA, w.outsider, OrgRole.valueOf(v)), "OWNER"),
+                bad(
+                        "name",
+                        "site name with a newline",
+                        n -> sites.create(owner, NewSite.personal(n, SiteType.STATIC)),
+                        "two\nlines"),
+                bad(
+                        "displayName",
+                        "display name with a control character",
+                        n -> users.register(sys, "fine", "fine@example.com", "a fine password", n),
+                        CONTROL),
+                bad(
+                        "port",
+                        "port zero",
+                        p -> sites.update(
+                                owner, w.orgSite, SiteConfig.defaults().withPort(Integer.parseInt(p))),
+                        "0"),
+                bad(
+                        "port",
+                        "port 65536",
+                        p -> sites.update(
+                                owner, w.orgSite, SiteConfig.defaults().withPort(Integer.parseInt(p))),
+                        "65536"),
+                bad(
+                        "repositoryUrl",
+                        "repository URL without scheme",
+                        u -> sites.update(
+                                owner, w.orgSite, SiteConfig.defaults().withRepository(u, "main")),
+                        "example.com/repo.git"),
+                bad(
+                        "branch",
+                        "branch with a space",
+                        b -> sites.update(
+                                owner, w.orgSite, SiteConfig.defaults().withRepository(null, b)),
+                        "my branch"),
+                bad(
+                        "subdomain",
+                        "subdomain with a dot",
+                        s -> sites.update(
+                                owner, w.orgSite, SiteConfig.defaults().withDomain(null, s)),
+                        "a.b"),
+                bad(
+                        "domain",
+                        "site domain that is not a host",
+                        d -> sites.update(
+                                owner, w.orgSite, SiteConfig.defaults().withDomain(d, null)),
+                        "not a host"),
+                bad(
+                        "buildCommand",
+                        "build command with a control character",
+                        c -> sites.update(
+                                owner, w.orgSite, SiteConfig.defaults().withCommands(c, null)),
+                        "npm run build\u001b[0m"),
+                bad(
+                        "memoryMb",
+                        "zero memory limit",
+                        v -> limits.set(
+                                owner, w.orgSite, new ResourceLimits(Integer.parseInt(v), 50, 1024, 1024, 1000)),
+                        "0"),
+                bad(
+                        "cpuPercent",
+                        "negative CPU limit",
+                        v -> limits.set(
+                                owner, w.orgSite, new ResourceLimits(512, Integer.parseInt(v), 1024, 1024, 1000)),
+                        "-5"),
+                bad(
+                        "diskMb",
+                        "disk limit above the system maximum",
+                        v -> limits.set(owner, w.orgSite, new ResourceLimits(512, 50, Integer.parseInt(v), 1024, 1000)),
+                        "1048577"),
+                bad(
+                        "role",
+                        "owner role handed out by addMember",
+                        v -> orgs.addMember(owner, w.orgA, w.outsider, OrgRole.valueOf(v)),
+                        "OWNER"),
                 bad("limit", "page size zero", v -> sites.list(owner, null, null, Integer.parseInt(v)), "0"),
                 bad("limit", "page size above 500", v -> sites.list(owner, null, null, Integer.parseInt(v)), "501"),
-                bad("newPassword", "73-byte password on change",
-                        v -> users.changePassword(owner, me, ActorWorld.PASSWORD, v), "x".repeat(73)));
+                bad(
+                        "newPassword",
+                        "73-byte password on change",
+                        v -> users.changePassword(owner, me, ActorWorld.PASSWORD, v),
+                        "x".repeat(73)));
     }
 
     static Arguments bad(String field, String description, Consumer<String> call, String input) {
@@ -142,7 +207,8 @@ class BadInputTest {
 
     @ParameterizedTest(name = "{0} is refused")
     @MethodSource("badInputs")
-    void badInputRaisesATypedErrorAndWritesNothing(String description, String field, Consumer<String> call, String input) {
+    void badInputRaisesATypedErrorAndWritesNothing(
+            String description, String field, Consumer<String> call, String input) {
         Throwable t = catchThrowable(() -> call.accept(input));
 
         assertThat(t).as(description).isInstanceOf(ValidationException.class);

@@ -1,10 +1,5 @@
 package dev.dialup.deploy.db.tenancy;
 
-import dev.dialup.deploy.db.core.AccessScopes;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.TestScopes;
-import dev.dialup.deploy.db.core.OrgRole;
-import dev.dialup.deploy.db.access.TenantFilter;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATIONS;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.dialup.deploy.db.generated.Tables.SITES;
@@ -13,9 +8,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.access.TenantFilter;
 import dev.dialup.deploy.db.audit.AuditLogRepository;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.OrgRole;
+import dev.dialup.deploy.db.core.TestScopes;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import dev.dialup.deploy.db.sites.Site;
 import dev.dialup.deploy.db.sites.SiteFilter;
@@ -26,8 +26,8 @@ import dev.dialup.deploy.db.usage.UsageRepository;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Predicate;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CurrentFactsTest {
     @TempDir
     Path dir;
+
     DialupDatabase db;
     Fixtures f;
     SiteRepository sites;
@@ -87,7 +88,9 @@ class CurrentFactsTest {
     }
 
     List<Long> listed(AccessScope scope) {
-        return sites.list(scope, SiteFilter.ALL, null, 50).items().stream().map(Site::id).toList();
+        return sites.list(scope, SiteFilter.ALL, null, 50).items().stream()
+                .map(Site::id)
+                .toList();
     }
 
     @Test
@@ -95,12 +98,20 @@ class CurrentFactsTest {
         AccessScope m = scope(member);
         db.writeVoid(tx -> {
             assertThat(TenantFilter.requireVisibleSite(tx, m, orgSite).getId()).isEqualTo(orgSite);
-            tx.deleteFrom(ORGANIZATION_MEMBERS).where(ORGANIZATION_MEMBERS.USER_ID.eq(member)).execute();
+            tx.deleteFrom(ORGANIZATION_MEMBERS)
+                    .where(ORGANIZATION_MEMBERS.USER_ID.eq(member))
+                    .execute();
             // facts are not cached within the transaction: the removal counts at once
-            assertThatThrownBy(() -> TenantFilter.requireVisibleSite(tx, m, orgSite)).isInstanceOf(NotFoundException.class);
-            assertThat(TenantFilter.requireVisibleSite(tx, m, personalSite).getId()).isEqualTo(personalSite);
-            tx.update(USERS).set(USERS.IS_ACTIVE, false).where(USERS.ID.eq(member)).execute();
-            assertThatThrownBy(() -> TenantFilter.requireVisibleSite(tx, m, personalSite)).isInstanceOf(NotFoundException.class);
+            assertThatThrownBy(() -> TenantFilter.requireVisibleSite(tx, m, orgSite))
+                    .isInstanceOf(NotFoundException.class);
+            assertThat(TenantFilter.requireVisibleSite(tx, m, personalSite).getId())
+                    .isEqualTo(personalSite);
+            tx.update(USERS)
+                    .set(USERS.IS_ACTIVE, false)
+                    .where(USERS.ID.eq(member))
+                    .execute();
+            assertThatThrownBy(() -> TenantFilter.requireVisibleSite(tx, m, personalSite))
+                    .isInstanceOf(NotFoundException.class);
         });
     }
 
@@ -108,14 +119,23 @@ class CurrentFactsTest {
     void aGrantMadeEarlierInTheSameWriteIsUsableAtOnce() {
         AccessScope s = scope(stranger);
         db.writeVoid(tx -> {
-            assertThat(tx.fetchCount(SITES, TenantFilter.siteVisible(tx, s, SITES))).isEqualTo(1);
-            tx.insertInto(ORGANIZATION_MEMBERS).set(ORGANIZATION_MEMBERS.ORGANIZATION_ID, org)
-                    .set(ORGANIZATION_MEMBERS.USER_ID, stranger).set(ORGANIZATION_MEMBERS.ROLE, "admin").execute();
-            assertThat(tx.fetchCount(SITES, TenantFilter.siteVisible(tx, s, SITES))).isEqualTo(2);
+            assertThat(tx.fetchCount(SITES, TenantFilter.siteVisible(tx, s, SITES)))
+                    .isEqualTo(1);
+            tx.insertInto(ORGANIZATION_MEMBERS)
+                    .set(ORGANIZATION_MEMBERS.ORGANIZATION_ID, org)
+                    .set(ORGANIZATION_MEMBERS.USER_ID, stranger)
+                    .set(ORGANIZATION_MEMBERS.ROLE, "admin")
+                    .execute();
+            assertThat(tx.fetchCount(SITES, TenantFilter.siteVisible(tx, s, SITES)))
+                    .isEqualTo(2);
             SitesRecord site = TenantFilter.requireManageableSite(tx, s, orgSite);
             assertThat(site.getId()).isEqualTo(orgSite);
-            tx.update(USERS).set(USERS.IS_ADMIN, true).where(USERS.ID.eq(stranger)).execute();
-            assertThat(tx.fetchCount(SITES, TenantFilter.siteVisible(tx, s, SITES))).isEqualTo(3);
+            tx.update(USERS)
+                    .set(USERS.IS_ADMIN, true)
+                    .where(USERS.ID.eq(stranger))
+                    .execute();
+            assertThat(tx.fetchCount(SITES, TenantFilter.siteVisible(tx, s, SITES)))
+                    .isEqualTo(3);
         });
     }
 
@@ -126,9 +146,14 @@ class CurrentFactsTest {
             // the first read fixes this transaction's snapshot
             assertThat(TenantFilter.requireVisibleSite(dsl, m, orgSite).getId()).isEqualTo(orgSite);
             // another thread deactivates the member and commits meanwhile
-            CompletableFuture.runAsync(() -> new UserRepository(db).deactivate(scope(root), member)).join();
+            CompletableFuture.runAsync(() -> new UserRepository(db).deactivate(scope(root), member))
+                    .join();
             // still one consistent snapshot: the facts read now are the snapshot's, as are the rows
-            return dsl.select(SITES.ID).from(SITES).where(TenantFilter.siteVisible(dsl, m, SITES)).orderBy(SITES.ID).fetch(SITES.ID);
+            return dsl.select(SITES.ID)
+                    .from(SITES)
+                    .where(TenantFilter.siteVisible(dsl, m, SITES))
+                    .orderBy(SITES.ID)
+                    .fetch(SITES.ID);
         });
         assertThat(inside).containsExactly(orgSite, personalSite);
         // the next transaction sees the deactivation
@@ -148,8 +173,10 @@ class CurrentFactsTest {
         assertThatThrownBy(() -> orgs.find(o, org)).isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> new UserRepository(db).find(o, owner)).isInstanceOf(NotFoundException.class);
         assertThat(new UsageRepository(db).latestForVisibleSites(o)).isEmpty();
-        assertThatThrownBy(() -> new AuditLogRepository(db).list(o, null, null, 50)).isInstanceOf(AccessDeniedException.class);
-        assertThatThrownBy(() -> new AuditLogRepository(db).list(o, org, null, 50)).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> new AuditLogRepository(db).list(o, null, null, 50))
+                .isInstanceOf(AccessDeniedException.class);
+        assertThatThrownBy(() -> new AuditLogRepository(db).list(o, org, null, 50))
+                .isInstanceOf(NotFoundException.class);
         assertThat(holds(dsl -> TenantFilter.isAdmin(dsl, o))).isFalse();
         assertThat(holds(dsl -> TenantFilter.managesAnyOrganization(dsl, o))).isFalse();
         assertThat(role(o)).isEmpty();
@@ -175,8 +202,10 @@ class CurrentFactsTest {
         assertThat(listed(ghost)).isEmpty();
         assertThat(orgs.listMine(ghost)).isEmpty();
         assertThat(holds(dsl -> TenantFilter.isAdmin(dsl, ghost))).isFalse();
-        assertThat(holds(dsl -> TenantFilter.managesAnyOrganization(dsl, ghost))).isFalse();
-        assertThatThrownBy(() -> db.read(dsl -> TenantFilter.requireActiveUser(dsl, ghost, "x"))).isInstanceOf(AccessDeniedException.class);
+        assertThat(holds(dsl -> TenantFilter.managesAnyOrganization(dsl, ghost)))
+                .isFalse();
+        assertThatThrownBy(() -> db.read(dsl -> TenantFilter.requireActiveUser(dsl, ghost, "x")))
+                .isInstanceOf(AccessDeniedException.class);
         assertThatThrownBy(() -> sites.find(ghost, personalSite)).isInstanceOf(NotFoundException.class);
     }
 
@@ -212,24 +241,36 @@ class CurrentFactsTest {
 
     @Test
     void managingIsDecidedOnTheCurrentRoleAndFlags() {
-        SitesRecord orgRow = db.read(dsl -> dsl.selectFrom(SITES).where(SITES.ID.eq(orgSite)).fetchOne());
-        SitesRecord personalRow = db.read(dsl -> dsl.selectFrom(SITES).where(SITES.ID.eq(personalSite)).fetchOne());
-        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(owner), orgRow))).isTrue();
-        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(orgAdmin), orgRow))).isTrue();
-        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(member), orgRow))).isFalse();
-        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(member), personalRow))).isTrue();
-        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(orgAdmin), personalRow))).isFalse();
-        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(root), personalRow))).isTrue();
-        assertThat(holds(dsl -> TenantFilter.canManage(dsl, TestDb.system(db), personalRow))).isTrue();
+        SitesRecord orgRow =
+                db.read(dsl -> dsl.selectFrom(SITES).where(SITES.ID.eq(orgSite)).fetchOne());
+        SitesRecord personalRow = db.read(
+                dsl -> dsl.selectFrom(SITES).where(SITES.ID.eq(personalSite)).fetchOne());
+        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(owner), orgRow)))
+                .isTrue();
+        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(orgAdmin), orgRow)))
+                .isTrue();
+        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(member), orgRow)))
+                .isFalse();
+        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(member), personalRow)))
+                .isTrue();
+        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(orgAdmin), personalRow)))
+                .isFalse();
+        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(root), personalRow)))
+                .isTrue();
+        assertThat(holds(dsl -> TenantFilter.canManage(dsl, TestDb.system(db), personalRow)))
+                .isTrue();
 
         f.deactivateUser(member);
-        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(member), personalRow))).isFalse();
+        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(member), personalRow)))
+                .isFalse();
         orgs.changeRole(scope(owner), org, orgAdmin, OrgRole.MEMBER);
-        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(orgAdmin), orgRow))).isFalse();
+        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(orgAdmin), orgRow)))
+                .isFalse();
         assertThatThrownBy(() -> db.read(dsl -> TenantFilter.requireManageableSite(dsl, scope(orgAdmin), orgSite)))
                 .isInstanceOf(AccessDeniedException.class);
         f.deactivateOrg(org);
-        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(owner), orgRow))).isFalse();
+        assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(owner), orgRow)))
+                .isFalse();
         assertThatThrownBy(() -> db.read(dsl -> TenantFilter.requireManageableSite(dsl, scope(owner), orgSite)))
                 .isInstanceOf(NotFoundException.class);
     }
@@ -242,17 +283,20 @@ class CurrentFactsTest {
             return null;
         });
         assertThatThrownBy(() -> db.read(dsl -> {
-            TenantFilter.requireOrganizationOwner(dsl, a, org, "x");
-            return null;
-        })).isInstanceOf(AccessDeniedException.class);
+                    TenantFilter.requireOrganizationOwner(dsl, a, org, "x");
+                    return null;
+                }))
+                .isInstanceOf(AccessDeniedException.class);
         assertThat(holds(dsl -> TenantFilter.managesAnyOrganization(dsl, a))).isTrue();
-        assertThat(holds(dsl -> TenantFilter.managesAnyOrganization(dsl, scope(member)))).isFalse();
+        assertThat(holds(dsl -> TenantFilter.managesAnyOrganization(dsl, scope(member))))
+                .isFalse();
 
         orgs.changeRole(scope(owner), org, orgAdmin, OrgRole.MEMBER);
         assertThatThrownBy(() -> db.read(dsl -> {
-            TenantFilter.requireOrganizationManager(dsl, a, org, "x");
-            return null;
-        })).isInstanceOf(AccessDeniedException.class);
+                    TenantFilter.requireOrganizationManager(dsl, a, org, "x");
+                    return null;
+                }))
+                .isInstanceOf(AccessDeniedException.class);
         assertThat(holds(dsl -> TenantFilter.managesAnyOrganization(dsl, a))).isFalse();
         assertThat(role(a)).contains(OrgRole.MEMBER);
         // a system admin manages and owns for these checks without being a member
@@ -273,8 +317,13 @@ class CurrentFactsTest {
         long[] ids = db.write(tx -> {
             long[] out = new long[n];
             for (int i = 0; i < n; i++) {
-                out[i] = tx.insertInto(ORGANIZATIONS).set(ORGANIZATIONS.NAME, "Many " + i).set(ORGANIZATIONS.SLUG, "many-" + i)
-                        .set(ORGANIZATIONS.OWNER_ID, stranger).returning(ORGANIZATIONS.ID).fetchOne().getId();
+                out[i] = tx.insertInto(ORGANIZATIONS)
+                        .set(ORGANIZATIONS.NAME, "Many " + i)
+                        .set(ORGANIZATIONS.SLUG, "many-" + i)
+                        .set(ORGANIZATIONS.OWNER_ID, stranger)
+                        .returning(ORGANIZATIONS.ID)
+                        .fetchOne()
+                        .getId();
             }
             return out;
         });

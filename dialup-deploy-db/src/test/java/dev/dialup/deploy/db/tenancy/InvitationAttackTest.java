@@ -1,8 +1,5 @@
 package dev.dialup.deploy.db.tenancy;
 
-import dev.dialup.deploy.db.core.OrgRole;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.AccessScopes;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_INVITATIONS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,9 +8,12 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.MutableClock;
@@ -41,8 +41,10 @@ class InvitationAttackTest {
     static final long MISSING = 9_999;
 
     final MutableClock clock = new MutableClock(START);
+
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create().clock(clock);
+
     DialupDatabase db;
     OrganizationRepository orgs;
     UserRepository users;
@@ -128,14 +130,19 @@ class InvitationAttackTest {
         return i.toString().replace(typed.toLowerCase(), "<invitee>").replace("id=" + i.id(), "id=<id>");
     }
 
-    private static Map<String, List<String>> added(Map<String, List<String>> before, Map<String, List<String>> after, String typed) {
+    private static Map<String, List<String>> added(
+            Map<String, List<String>> before, Map<String, List<String>> after, String typed) {
         Map<String, List<String>> out = new java.util.TreeMap<>();
         after.forEach((table, rows) -> {
             List<String> fresh = new ArrayList<>(rows);
             fresh.removeAll(before.getOrDefault(table, List.of()));
             if (!fresh.isEmpty() && !table.equals("sqlite_sequence")) {
-                out.put(table, fresh.stream().map(r -> r.replace(typed.toLowerCase(), "<invitee>")
-                        .replaceAll("(^|;)(id|target_id)=\\d+;", "$1$2=<n>;")).toList());
+                out.put(
+                        table,
+                        fresh.stream()
+                                .map(r -> r.replace(typed.toLowerCase(), "<invitee>")
+                                        .replaceAll("(^|;)(id|target_id)=\\d+;", "$1$2=<n>;"))
+                                .toList());
             }
         });
         return out;
@@ -144,7 +151,15 @@ class InvitationAttackTest {
     @Test
     void anInvitationCarriesNoProfileOfTheInvitee() {
         assertThat(Arrays.stream(Invitation.class.getRecordComponents()).map(c -> c.getName()))
-                .containsExactly("id", "organizationId", "organizationName", "invitee", "role", "status", "createdAt", "expiresAt");
+                .containsExactly(
+                        "id",
+                        "organizationId",
+                        "organizationName",
+                        "invitee",
+                        "role",
+                        "status",
+                        "createdAt",
+                        "expiresAt");
         Invitation i = orgs.invite(m, org, "bob", OrgRole.ADMIN);
         assertThat(i.toString()).doesNotContain("bob@example.test").doesNotContain(Long.toString(bob) + ",");
     }
@@ -169,8 +184,10 @@ class InvitationAttackTest {
     @Test
     void systemAdminsAndTheSystemScopeMayStillAddAMemberById() {
         long root = new Fixtures(db).admin("root");
-        assertThat(orgs.addMember(scope(root), org, bob, OrgRole.MEMBER).userId()).isEqualTo(bob);
-        assertThat(orgs.addMember(TestDb.system(db), org, carol, OrgRole.ADMIN).role()).isEqualTo(OrgRole.ADMIN);
+        assertThat(orgs.addMember(scope(root), org, bob, OrgRole.MEMBER).userId())
+                .isEqualTo(bob);
+        assertThat(orgs.addMember(TestDb.system(db), org, carol, OrgRole.ADMIN).role())
+                .isEqualTo(OrgRole.ADMIN);
     }
 
     // --- the invitation flow --------------------------------------------------------
@@ -190,12 +207,17 @@ class InvitationAttackTest {
         assertThat(orgs.myInvitations(b)).isEmpty();
 
         // single use: neither accepted again nor declined afterwards, nothing written
-        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(b, i.id()))).isInstanceOf(NotFoundException.class);
-        assertThat(deniedAndNothingWritten(() -> orgs.declineInvitation(b, i.id()))).isInstanceOf(NotFoundException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(b, i.id())))
+                .isInstanceOf(NotFoundException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.declineInvitation(b, i.id())))
+                .isInstanceOf(NotFoundException.class);
         // and the schema refuses to reopen it
         assertThatThrownBy(() -> db.writeVoid(tx -> tx.update(ORGANIZATION_INVITATIONS)
-                .set(ORGANIZATION_INVITATIONS.STATUS, "pending").set(ORGANIZATION_INVITATIONS.RESPONDED_AT, (Instant) null)
-                .where(ORGANIZATION_INVITATIONS.ID.eq(i.id())).execute())).hasMessageContaining("already answered");
+                        .set(ORGANIZATION_INVITATIONS.STATUS, "pending")
+                        .set(ORGANIZATION_INVITATIONS.RESPONDED_AT, (Instant) null)
+                        .where(ORGANIZATION_INVITATIONS.ID.eq(i.id()))
+                        .execute()))
+                .hasMessageContaining("already answered");
 
         assertThat(auditActions()).containsSubsequence("organization.invite", "organization.invitation_accept");
     }
@@ -218,7 +240,8 @@ class InvitationAttackTest {
         assertThat(shape(other, i.id())).isEqualTo(shape(missing, MISSING));
         deniedAndNothingWritten(() -> orgs.acceptInvitation(m, i.id()));
         deniedAndNothingWritten(() -> orgs.declineInvitation(scope(carol), i.id()));
-        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(TestDb.system(db), i.id()))).isInstanceOf(AccessDeniedException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(TestDb.system(db), i.id())))
+                .isInstanceOf(AccessDeniedException.class);
     }
 
     @Test
@@ -226,22 +249,27 @@ class InvitationAttackTest {
         Invitation i = orgs.invite(m, org, "bob", OrgRole.MEMBER);
         AccessScope b = scope(bob);
         new Fixtures(db).deactivateUser(bob);
-        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(b, i.id()))).isInstanceOf(AccessDeniedException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(b, i.id())))
+                .isInstanceOf(AccessDeniedException.class);
         assertThat(orgs.myInvitations(b)).isEmpty();
     }
 
     @Test
     void invitationsExpireAndAnExpiredOneCanBeReplaced() {
         Invitation i = orgs.invite(m, org, "bob", OrgRole.MEMBER);
-        assertThat(deniedAndNothingWritten(() -> orgs.invite(m, org, "bob", OrgRole.MEMBER))).isInstanceOf(ConflictException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.invite(m, org, "bob", OrgRole.MEMBER)))
+                .isInstanceOf(ConflictException.class);
         clock.advance(OrganizationRepository.DEFAULT_INVITATION_LIFETIME);
         assertThat(orgs.myInvitations(scope(bob))).isEmpty();
         assertThat(orgs.invitations(m, org)).isEmpty();
-        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(scope(bob), i.id()))).isInstanceOf(NotFoundException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(scope(bob), i.id())))
+                .isInstanceOf(NotFoundException.class);
 
         Invitation again = orgs.invite(m, org, "bob", OrgRole.MEMBER);
-        String status = db.read(dsl -> dsl.select(ORGANIZATION_INVITATIONS.STATUS).from(ORGANIZATION_INVITATIONS)
-                .where(ORGANIZATION_INVITATIONS.ID.eq(i.id())).fetchOne(ORGANIZATION_INVITATIONS.STATUS));
+        String status = db.read(dsl -> dsl.select(ORGANIZATION_INVITATIONS.STATUS)
+                .from(ORGANIZATION_INVITATIONS)
+                .where(ORGANIZATION_INVITATIONS.ID.eq(i.id()))
+                .fetchOne(ORGANIZATION_INVITATIONS.STATUS));
         assertThat(status).isEqualTo("expired");
         assertThat(orgs.acceptInvitation(scope(bob), again.id()).role()).isEqualTo(OrgRole.MEMBER);
     }
@@ -255,8 +283,10 @@ class InvitationAttackTest {
         assertThat(hourly.myInvitations(scope(bob))).hasSize(1);
         clock.advance(Duration.ofMinutes(1));
         assertThat(hourly.myInvitations(scope(bob))).isEmpty();
-        assertThatThrownBy(() -> new OrganizationRepository(db, Duration.ofMinutes(4))).isInstanceOf(ValidationException.class);
-        assertThatThrownBy(() -> new OrganizationRepository(db, Duration.ofDays(91))).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> new OrganizationRepository(db, Duration.ofMinutes(4)))
+                .isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> new OrganizationRepository(db, Duration.ofDays(91)))
+                .isInstanceOf(ValidationException.class);
         assertThatThrownBy(() -> new OrganizationRepository(db, null)).isInstanceOf(ValidationException.class);
     }
 
@@ -264,8 +294,10 @@ class InvitationAttackTest {
     void aRevokedInvitationCannotBeAccepted() {
         Invitation i = orgs.invite(m, org, "bob", OrgRole.MEMBER);
         orgs.revokeInvitation(m, org, i.id());
-        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(scope(bob), i.id()))).isInstanceOf(NotFoundException.class);
-        assertThat(deniedAndNothingWritten(() -> orgs.revokeInvitation(m, org, i.id()))).isInstanceOf(NotFoundException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(scope(bob), i.id())))
+                .isInstanceOf(NotFoundException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.revokeInvitation(m, org, i.id())))
+                .isInstanceOf(NotFoundException.class);
         assertThat(auditActions()).contains("organization.invitation_revoke");
     }
 
@@ -274,12 +306,16 @@ class InvitationAttackTest {
         Invitation i = orgs.invite(m, org, "bob", OrgRole.MEMBER);
         orgs.acceptInvitation(scope(bob), i.id());
         AccessScope b = scope(bob);
-        assertThat(deniedAndNothingWritten(() -> orgs.invite(b, org, "carol", OrgRole.MEMBER))).isInstanceOf(AccessDeniedException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.invite(b, org, "carol", OrgRole.MEMBER)))
+                .isInstanceOf(AccessDeniedException.class);
         assertThat(deniedAndNothingWritten(() -> orgs.invitations(b, org))).isInstanceOf(AccessDeniedException.class);
         AccessScope c = scope(carol);
-        assertThat(deniedAndNothingWritten(() -> orgs.invite(c, org, "carol", OrgRole.ADMIN))).isInstanceOf(NotFoundException.class);
-        assertThat(deniedAndNothingWritten(() -> orgs.invite(m, org, "carol", OrgRole.OWNER))).isInstanceOf(ValidationException.class);
-        assertThat(deniedAndNothingWritten(() -> orgs.invite(m, org, "no spaces allowed", OrgRole.MEMBER))).isInstanceOf(ValidationException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.invite(c, org, "carol", OrgRole.ADMIN)))
+                .isInstanceOf(NotFoundException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.invite(m, org, "carol", OrgRole.OWNER)))
+                .isInstanceOf(ValidationException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.invite(m, org, "no spaces allowed", OrgRole.MEMBER)))
+                .isInstanceOf(ValidationException.class);
     }
 
     @Test
@@ -287,7 +323,8 @@ class InvitationAttackTest {
         long root = new Fixtures(db).admin("root");
         Invitation i = orgs.invite(m, org, "bob", OrgRole.ADMIN);
         orgs.addMember(scope(root), org, bob, OrgRole.MEMBER);
-        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(scope(bob), i.id()))).isInstanceOf(ConflictException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(scope(bob), i.id())))
+                .isInstanceOf(ConflictException.class);
     }
 
     @Test
@@ -295,12 +332,17 @@ class InvitationAttackTest {
         Invitation i = orgs.invite(m, org, "bob", OrgRole.MEMBER);
         orgs.deactivate(m, org);
         long root = new Fixtures(db).admin("root");
-        assertThat(deniedAndNothingWritten(() -> orgs.invite(scope(root), org, "carol", OrgRole.MEMBER))).isInstanceOf(ConflictException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.invite(scope(root), org, "carol", OrgRole.MEMBER)))
+                .isInstanceOf(ConflictException.class);
         assertThat(orgs.myInvitations(scope(bob))).isEmpty();
-        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(scope(bob), i.id()))).isInstanceOf(NotFoundException.class);
+        assertThat(deniedAndNothingWritten(() -> orgs.acceptInvitation(scope(bob), i.id())))
+                .isInstanceOf(NotFoundException.class);
     }
 
     private List<String> auditActions() {
-        return db.read(dsl -> dsl.select(AUDIT_LOG.ACTION).from(AUDIT_LOG).orderBy(AUDIT_LOG.ID).fetch(AUDIT_LOG.ACTION));
+        return db.read(dsl -> dsl.select(AUDIT_LOG.ACTION)
+                .from(AUDIT_LOG)
+                .orderBy(AUDIT_LOG.ID)
+                .fetch(AUDIT_LOG.ACTION));
     }
 }

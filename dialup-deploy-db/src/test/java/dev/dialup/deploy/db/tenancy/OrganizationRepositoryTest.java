@@ -1,9 +1,5 @@
 package dev.dialup.deploy.db.tenancy;
 
-import dev.dialup.deploy.db.core.OrgRole;
-import dev.dialup.deploy.db.access.TenantFilter;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.AccessScopes;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,8 +8,12 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.access.TenantFilter;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
@@ -26,6 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class OrganizationRepositoryTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();
+
     DialupDatabase db;
     OrganizationRepository orgs;
     Fixtures f;
@@ -47,14 +48,17 @@ class OrganizationRepositoryTest {
 
     /** Alice invites the user, who accepts: the way owners add members. */
     void join(long orgId, long userId, OrgRole role) {
-        String username = db.read(dsl -> dsl.select(dev.dialup.deploy.db.generated.Tables.USERS.USERNAME).from(dev.dialup.deploy.db.generated.Tables.USERS)
-                .where(dev.dialup.deploy.db.generated.Tables.USERS.ID.eq(userId)).fetchOne(dev.dialup.deploy.db.generated.Tables.USERS.USERNAME));
+        String username = db.read(dsl -> dsl.select(dev.dialup.deploy.db.generated.Tables.USERS.USERNAME)
+                .from(dev.dialup.deploy.db.generated.Tables.USERS)
+                .where(dev.dialup.deploy.db.generated.Tables.USERS.ID.eq(userId))
+                .fetchOne(dev.dialup.deploy.db.generated.Tables.USERS.USERNAME));
         Invitation invitation = orgs.invite(scope(alice), orgId, username, role);
         orgs.acceptInvitation(scope(userId), invitation.id());
     }
 
     int ownerRows(long orgId) {
-        return db.read(dsl -> dsl.fetchCount(ORGANIZATION_MEMBERS,
+        return db.read(dsl -> dsl.fetchCount(
+                ORGANIZATION_MEMBERS,
                 ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(orgId).and(ORGANIZATION_MEMBERS.ROLE.eq("owner"))));
     }
 
@@ -64,7 +68,8 @@ class OrganizationRepositoryTest {
 
         assertThat(org.slug()).isEqualTo("acme-corp");
         assertThat(org.ownerId()).isEqualTo(alice);
-        assertThat(orgs.members(scope(alice), org.id())).extracting(Member::userId, Member::role)
+        assertThat(orgs.members(scope(alice), org.id()))
+                .extracting(Member::userId, Member::role)
                 .containsExactly(tuple(alice, OrgRole.OWNER));
         java.util.Optional<OrgRole> role = db.read(dsl -> TenantFilter.roleIn(dsl, scope(alice), org.id()));
         assertThat(role).contains(OrgRole.OWNER);
@@ -88,11 +93,13 @@ class OrganizationRepositoryTest {
         Organization after = orgs.transferOwnership(scope(alice), org, bob);
 
         assertThat(after.ownerId()).isEqualTo(bob);
-        assertThat(orgs.members(scope(bob), org)).extracting(Member::userId, Member::role)
+        assertThat(orgs.members(scope(bob), org))
+                .extracting(Member::userId, Member::role)
                 .containsExactlyInAnyOrder(tuple(bob, OrgRole.OWNER), tuple(alice, OrgRole.ADMIN));
         assertThat(ownerRows(org)).isEqualTo(1);
         // The old owner is now an admin: may manage members, may no longer transfer or deactivate.
-        assertThatThrownBy(() -> orgs.transferOwnership(scope(alice), org, alice)).isInstanceOf(AccessDeniedException.class);
+        assertThatThrownBy(() -> orgs.transferOwnership(scope(alice), org, alice))
+                .isInstanceOf(AccessDeniedException.class);
         assertThatThrownBy(() -> orgs.deactivate(scope(alice), org)).isInstanceOf(AccessDeniedException.class);
     }
 
@@ -102,7 +109,8 @@ class OrganizationRepositoryTest {
         long org = orgs.create(scope(alice), "Acme", null, null).id();
         var before = DbSnapshot.of(db);
 
-        assertThatThrownBy(() -> orgs.transferOwnership(scope(alice), org, carol)).isInstanceOf(NotFoundException.class)
+        assertThatThrownBy(() -> orgs.transferOwnership(scope(alice), org, carol))
+                .isInstanceOf(NotFoundException.class)
                 .hasMessage("member " + carol + " not found");
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
         assertThat(ownerRows(org)).isEqualTo(1);
@@ -114,8 +122,10 @@ class OrganizationRepositoryTest {
         f.deactivateUser(carol);
         var before = DbSnapshot.of(db);
 
-        assertThatThrownBy(() -> orgs.transferOwnership(scope(alice), org, carol)).isInstanceOf(NotFoundException.class);
-        assertThatThrownBy(() -> orgs.transferOwnership(scope(alice), org, 9999)).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> orgs.transferOwnership(scope(alice), org, carol))
+                .isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> orgs.transferOwnership(scope(alice), org, 9999))
+                .isInstanceOf(NotFoundException.class);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
     }
 
@@ -126,7 +136,8 @@ class OrganizationRepositoryTest {
         var before = DbSnapshot.of(db);
 
         assertThatThrownBy(() -> orgs.removeMember(scope(bob), org, alice)).isInstanceOf(AccessDeniedException.class);
-        assertThatThrownBy(() -> orgs.changeRole(scope(bob), org, alice, OrgRole.MEMBER)).isInstanceOf(AccessDeniedException.class);
+        assertThatThrownBy(() -> orgs.changeRole(scope(bob), org, alice, OrgRole.MEMBER))
+                .isInstanceOf(AccessDeniedException.class);
         assertThatThrownBy(() -> orgs.removeMember(scope(alice), org, alice)).isInstanceOf(ConflictException.class);
         assertThatThrownBy(() -> orgs.changeRole(scope(alice), org, bob, OrgRole.OWNER))
                 .isInstanceOf(dev.dialup.deploy.db.ValidationException.class);
@@ -164,7 +175,8 @@ class OrganizationRepositoryTest {
         orgs.deactivate(scope(alice), org);
 
         assertThat(orgs.listMine(scope(alice))).isEmpty();
-        assertThatThrownBy(() -> sites.find(scope(alice), site)).isInstanceOf(NotFoundException.class)
+        assertThatThrownBy(() -> sites.find(scope(alice), site))
+                .isInstanceOf(NotFoundException.class)
                 .hasMessage("site " + site + " not found");
         assertThatThrownBy(() -> orgs.find(scope(alice), org)).isInstanceOf(NotFoundException.class);
         orgs.reactivate(scope(f.admin("root")), org);
@@ -182,9 +194,20 @@ class OrganizationRepositoryTest {
         orgs.deactivate(scope(bob), org);
         assertThatThrownBy(() -> orgs.rename(scope(carol), org, "Nope")).isInstanceOf(NotFoundException.class);
 
-        List<String> actions = db.read(dsl -> dsl.select(AUDIT_LOG.ACTION).from(AUDIT_LOG)
-                .where(AUDIT_LOG.ORGANIZATION_ID.eq(org)).orderBy(AUDIT_LOG.ID).fetch(AUDIT_LOG.ACTION));
-        assertThat(actions).containsExactly("organization.create", "organization.rename", "organization.invite", "organization.invitation_accept",
-                "organization.member_role", "organization.transfer_ownership", "organization.member_remove", "organization.deactivate");
+        List<String> actions = db.read(dsl -> dsl.select(AUDIT_LOG.ACTION)
+                .from(AUDIT_LOG)
+                .where(AUDIT_LOG.ORGANIZATION_ID.eq(org))
+                .orderBy(AUDIT_LOG.ID)
+                .fetch(AUDIT_LOG.ACTION));
+        assertThat(actions)
+                .containsExactly(
+                        "organization.create",
+                        "organization.rename",
+                        "organization.invite",
+                        "organization.invitation_accept",
+                        "organization.member_role",
+                        "organization.transfer_ownership",
+                        "organization.member_remove",
+                        "organization.deactivate");
     }
 }

@@ -1,16 +1,16 @@
 package dev.dialup.deploy.db.tenancy;
 
-import dev.dialup.deploy.db.core.OrgRole;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.AccessScopes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.admin.AdminPanelRepository;
 import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
 import dev.dialup.deploy.db.sites.SiteConfig;
@@ -37,6 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class StaleScopeAttackTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();
+
     DialupDatabase db;
     Fixtures f;
     UserRepository users;
@@ -90,9 +91,13 @@ class StaleScopeAttackTest {
 
         deniedAndNothingWritten(NotFoundException.class, () -> sites.find(stale, personalSite));
         deniedAndNothingWritten(NotFoundException.class, () -> sites.find(stale, orgSite));
-        assertThat(sites.list(stale, dev.dialup.deploy.db.sites.SiteFilter.ALL, null, 50).items()).isEmpty();
+        assertThat(sites.list(stale, dev.dialup.deploy.db.sites.SiteFilter.ALL, null, 50)
+                        .items())
+                .isEmpty();
         deniedAndNothingWritten(NotFoundException.class, () -> users.reactivate(stale, member));
-        deniedAndNothingWritten(NotFoundException.class, () -> sites.update(stale, personalSite, SiteConfig.defaults().withActive(false)));
+        deniedAndNothingWritten(
+                NotFoundException.class,
+                () -> sites.update(stale, personalSite, SiteConfig.defaults().withActive(false)));
         deniedAndNothingWritten(NotFoundException.class, () -> sites.delete(stale, personalSite));
         deniedAndNothingWritten(AccessDeniedException.class, () -> orgs.create(stale, "Comeback", null, null));
         assertThat(orgs.listMine(stale)).isEmpty();
@@ -101,7 +106,8 @@ class StaleScopeAttackTest {
     @Test
     void anOrganizationAdminRemovedFromTheOrganizationLosesSecretsWritesAndInvitations() {
         AccessScope stale = scope(orgAdmin);
-        assertThat(env.get(stale, orgSite, "DB_PASSWORD").secretValue().reveal()).isEqualTo("hunter2-secret");
+        assertThat(env.get(stale, orgSite, "DB_PASSWORD").secretValue().reveal())
+                .isEqualTo("hunter2-secret");
         orgs.removeMember(scope(owner), org, orgAdmin);
 
         deniedAndNothingWritten(NotFoundException.class, () -> env.get(stale, orgSite, "DB_PASSWORD"));
@@ -123,7 +129,9 @@ class StaleScopeAttackTest {
         assertThat(variable.masked()).isTrue();
         assertThat(variable.secretValue()).isNull();
         deniedAndNothingWritten(AccessDeniedException.class, () -> sites.delete(stale, orgSite));
-        deniedAndNothingWritten(AccessDeniedException.class, () -> sites.update(stale, orgSite, SiteConfig.defaults().withActive(false)));
+        deniedAndNothingWritten(
+                AccessDeniedException.class,
+                () -> sites.update(stale, orgSite, SiteConfig.defaults().withActive(false)));
         deniedAndNothingWritten(AccessDeniedException.class, () -> env.set(stale, orgSite, "INJECTED", "x", false));
         deniedAndNothingWritten(AccessDeniedException.class, () -> orgs.invite(stale, org, "victim", OrgRole.MEMBER));
         deniedAndNothingWritten(AccessDeniedException.class, () -> orgs.changeRole(stale, org, member, OrgRole.ADMIN));
@@ -139,7 +147,9 @@ class StaleScopeAttackTest {
         deniedAndNothingWritten(NotFoundException.class, () -> sites.find(staleMember, orgSite));
         deniedAndNothingWritten(NotFoundException.class, () -> orgs.find(staleMember, org));
         deniedAndNothingWritten(NotFoundException.class, () -> env.get(staleAdmin, orgSite, "DB_PASSWORD"));
-        deniedAndNothingWritten(NotFoundException.class, () -> sites.update(staleAdmin, orgSite, SiteConfig.defaults().withActive(false)));
+        deniedAndNothingWritten(
+                NotFoundException.class,
+                () -> sites.update(staleAdmin, orgSite, SiteConfig.defaults().withActive(false)));
         deniedAndNothingWritten(NotFoundException.class, () -> orgs.invite(staleAdmin, org, "victim", OrgRole.MEMBER));
         assertThat(orgs.listMine(staleMember)).isEmpty();
         // the member's personal site is unaffected
@@ -159,7 +169,9 @@ class StaleScopeAttackTest {
         deniedAndNothingWritten(AccessDeniedException.class, () -> panel.users(stale, null, 10));
         deniedAndNothingWritten(NotFoundException.class, () -> sites.find(stale, orgSite));
         deniedAndNothingWritten(NotFoundException.class, () -> sites.delete(stale, personalSite));
-        deniedAndNothingWritten(AccessDeniedException.class, () -> users.register(stale, "sockpuppet", "sock@example.test", "a fine password", null));
+        deniedAndNothingWritten(
+                AccessDeniedException.class,
+                () -> users.register(stale, "sockpuppet", "sock@example.test", "a fine password", null));
         assertThat(users.find(scope(root2), root2).admin()).isTrue();
     }
 

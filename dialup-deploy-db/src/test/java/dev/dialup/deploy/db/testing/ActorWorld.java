@@ -1,17 +1,14 @@
 package dev.dialup.deploy.db.testing;
 
-import dev.dialup.deploy.db.core.OrgRole;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.core.AccessScopes;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_INVITATIONS;
 import static dev.dialup.deploy.db.generated.Tables.SITE_DOMAINS;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.testing.MatrixHarness.Outcome;
@@ -46,24 +43,38 @@ public final class ActorWorld {
     public static final String PASSWORD = "correct horse battery";
 
     public enum Actor {
-        STRANGER, ORG_MEMBER, ORG_ADMIN, ORG_OWNER, PERSONAL_OWNER, SYSTEM_ADMIN, DEACTIVATED_USER, DEACTIVATED_ORG_MEMBER, SYSTEM
+        STRANGER,
+        ORG_MEMBER,
+        ORG_ADMIN,
+        ORG_OWNER,
+        PERSONAL_OWNER,
+        SYSTEM_ADMIN,
+        DEACTIVATED_USER,
+        DEACTIVATED_ORG_MEMBER,
+        SYSTEM
     }
 
     /** The site-level permission rules of docs/deployments.md and docs/integration.md, per actor aiming at {@link #targetSite}. */
     public enum Rule {
-        READ_SITE, MANAGE_SITE, ADMIN, SYSTEM, ACTIVE;
+        READ_SITE,
+        MANAGE_SITE,
+        ADMIN,
+        SYSTEM,
+        ACTIVE;
 
         public Outcome outcome(Actor a) {
             return switch (this) {
-                case READ_SITE -> switch (a) {
-                    case STRANGER, DEACTIVATED_USER, DEACTIVATED_ORG_MEMBER -> Outcome.NOT_FOUND;
-                    default -> Outcome.OK;
-                };
-                case MANAGE_SITE -> switch (a) {
-                    case STRANGER, DEACTIVATED_USER, DEACTIVATED_ORG_MEMBER -> Outcome.NOT_FOUND;
-                    case ORG_MEMBER -> Outcome.DENIED;
-                    default -> Outcome.OK;
-                };
+                case READ_SITE ->
+                    switch (a) {
+                        case STRANGER, DEACTIVATED_USER, DEACTIVATED_ORG_MEMBER -> Outcome.NOT_FOUND;
+                        default -> Outcome.OK;
+                    };
+                case MANAGE_SITE ->
+                    switch (a) {
+                        case STRANGER, DEACTIVATED_USER, DEACTIVATED_ORG_MEMBER -> Outcome.NOT_FOUND;
+                        case ORG_MEMBER -> Outcome.DENIED;
+                        default -> Outcome.OK;
+                    };
                 case ADMIN -> a == Actor.SYSTEM_ADMIN || a == Actor.SYSTEM ? Outcome.OK : Outcome.DENIED;
                 case SYSTEM -> a == Actor.SYSTEM ? Outcome.OK : Outcome.DENIED;
                 case ACTIVE -> a == Actor.DEACTIVATED_USER ? Outcome.DENIED : Outcome.OK;
@@ -116,10 +127,15 @@ public final class ActorWorld {
         personalDomain = domain(personalSite, "personal.test", true);
         Instant created = db.clock().instant().truncatedTo(ChronoUnit.MILLIS);
         strangerInvitation = db.write(tx -> tx.insertInto(ORGANIZATION_INVITATIONS)
-                .set(ORGANIZATION_INVITATIONS.ORGANIZATION_ID, orgA).set(ORGANIZATION_INVITATIONS.INVITEE, "stranger")
-                .set(ORGANIZATION_INVITATIONS.ROLE, "member").set(ORGANIZATION_INVITATIONS.INVITER_ID, owner)
-                .set(ORGANIZATION_INVITATIONS.CREATED_AT, created).set(ORGANIZATION_INVITATIONS.EXPIRES_AT, created.plus(7, ChronoUnit.DAYS))
-                .returning(ORGANIZATION_INVITATIONS.ID).fetchOne().getId());
+                .set(ORGANIZATION_INVITATIONS.ORGANIZATION_ID, orgA)
+                .set(ORGANIZATION_INVITATIONS.INVITEE, "stranger")
+                .set(ORGANIZATION_INVITATIONS.ROLE, "member")
+                .set(ORGANIZATION_INVITATIONS.INVITER_ID, owner)
+                .set(ORGANIZATION_INVITATIONS.CREATED_AT, created)
+                .set(ORGANIZATION_INVITATIONS.EXPIRES_AT, created.plus(7, ChronoUnit.DAYS))
+                .returning(ORGANIZATION_INVITATIONS.ID)
+                .fetchOne()
+                .getId());
 
         userIds.put(Actor.STRANGER, stranger);
         userIds.put(Actor.ORG_MEMBER, member);
@@ -182,17 +198,32 @@ public final class ActorWorld {
 
     /** Writes a {@code system_config} value directly (no validation, no audit). */
     public static void setConfig(DialupDatabase db, String key, String value) {
-        db.writeVoid(tx -> tx.insertInto(SYSTEM_CONFIG).set(SYSTEM_CONFIG.KEY, key).set(SYSTEM_CONFIG.VALUE, value)
-                .onConflict(SYSTEM_CONFIG.KEY).doUpdate().set(SYSTEM_CONFIG.VALUE, value).execute());
+        db.writeVoid(tx -> tx.insertInto(SYSTEM_CONFIG)
+                .set(SYSTEM_CONFIG.KEY, key)
+                .set(SYSTEM_CONFIG.VALUE, value)
+                .onConflict(SYSTEM_CONFIG.KEY)
+                .doUpdate()
+                .set(SYSTEM_CONFIG.VALUE, value)
+                .execute());
     }
 
     private long domain(long siteId, String name, boolean primary) {
-        return db.write(tx -> tx.insertInto(SITE_DOMAINS).set(SITE_DOMAINS.SITE_ID, siteId).set(SITE_DOMAINS.DOMAIN, name)
-                .set(SITE_DOMAINS.IS_PRIMARY, primary).returning(SITE_DOMAINS.ID).fetchOne().getId());
+        return db.write(tx -> tx.insertInto(SITE_DOMAINS)
+                .set(SITE_DOMAINS.SITE_ID, siteId)
+                .set(SITE_DOMAINS.DOMAIN, name)
+                .set(SITE_DOMAINS.IS_PRIMARY, primary)
+                .returning(SITE_DOMAINS.ID)
+                .fetchOne()
+                .getId());
     }
 
     private void auditRow(String action, Long org, Instant at) {
-        db.writeVoid(tx -> tx.insertInto(AUDIT_LOG).set(AUDIT_LOG.ACTOR_LABEL, "system:seed").set(AUDIT_LOG.ACTION, action)
-                .set(AUDIT_LOG.TARGET_TYPE, "seed").set(AUDIT_LOG.ORGANIZATION_ID, org).set(AUDIT_LOG.CREATED_AT, at).execute());
+        db.writeVoid(tx -> tx.insertInto(AUDIT_LOG)
+                .set(AUDIT_LOG.ACTOR_LABEL, "system:seed")
+                .set(AUDIT_LOG.ACTION, action)
+                .set(AUDIT_LOG.TARGET_TYPE, "seed")
+                .set(AUDIT_LOG.ORGANIZATION_ID, org)
+                .set(AUDIT_LOG.CREATED_AT, at)
+                .execute());
     }
 }

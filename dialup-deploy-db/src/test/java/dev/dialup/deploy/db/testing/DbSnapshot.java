@@ -21,17 +21,22 @@ public final class DbSnapshot {
             Map<String, List<String>> out = new TreeMap<>();
             List<String> tables = new ArrayList<>();
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+                    ResultSet rs =
+                            st.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
                 while (rs.next()) tables.add(rs.getString(1));
             }
             for (String t : tables) {
                 List<String> rows = new ArrayList<>();
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM \"" + t + "\"")) {
+                try (Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SELECT * FROM \"" + t + "\"")) {
                     ResultSetMetaData md = rs.getMetaData();
                     while (rs.next()) {
                         StringBuilder sb = new StringBuilder();
                         for (int i = 1; i <= md.getColumnCount(); i++) {
-                            sb.append(md.getColumnName(i)).append('=').append(rs.getString(i)).append(';');
+                            sb.append(md.getColumnName(i))
+                                    .append('=')
+                                    .append(rs.getString(i))
+                                    .append(';');
                         }
                         rows.add(sb.toString());
                     }

@@ -21,19 +21,23 @@ public final class EngineMigrations {
     /** Migrates (creating) the SQLite file {@code file}; returns its JDBC URL. */
     public static String sqlite(Path file) {
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
-        Flyway.configure().dataSource(url, null, null)
+        Flyway.configure()
+                .dataSource(url, null, null)
                 .locations(SQLITE)
                 .javaMigrations(new V3__Adopt_legacy_sites(), new V51__Backfill_input_keys())
                 .cleanDisabled(true)
-                .load().migrate();
+                .load()
+                .migrate();
         return url;
     }
 
     /** Migrates an (empty) PostgreSQL database. */
     public static MigrateResult postgres(DataSource ds) {
-        return Flyway.configure().dataSource(ds)
+        return Flyway.configure()
+                .dataSource(ds)
                 .locations(POSTGRESQL)
                 .cleanDisabled(true)
-                .load().migrate();
+                .load()
+                .migrate();
     }
 }

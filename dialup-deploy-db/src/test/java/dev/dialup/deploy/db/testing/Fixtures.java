@@ -33,11 +33,16 @@ public final class Fixtures {
                 .set(USERS.EMAIL, username + "@example.test")
                 .set(USERS.PASSWORD_HASH, "!fixture")
                 .set(USERS.IS_ADMIN, admin)
-                .returning(USERS.ID).fetchOne().getId());
+                .returning(USERS.ID)
+                .fetchOne()
+                .getId());
     }
 
     public void deactivateUser(long userId) {
-        db.writeVoid(tx -> tx.update(USERS).set(USERS.IS_ACTIVE, false).where(USERS.ID.eq(userId)).execute());
+        db.writeVoid(tx -> tx.update(USERS)
+                .set(USERS.IS_ACTIVE, false)
+                .where(USERS.ID.eq(userId))
+                .execute());
     }
 
     /** An organization; the owner becomes its 'owner' member (schema trigger). */
@@ -46,7 +51,9 @@ public final class Fixtures {
                 .set(ORGANIZATIONS.NAME, name)
                 .set(ORGANIZATIONS.SLUG, name.toLowerCase().replaceAll("[^a-z0-9]+", "-"))
                 .set(ORGANIZATIONS.OWNER_ID, ownerId)
-                .returning(ORGANIZATIONS.ID).fetchOne().getId());
+                .returning(ORGANIZATIONS.ID)
+                .fetchOne()
+                .getId());
     }
 
     public void member(long orgId, long userId, OrgRole role) {
@@ -58,7 +65,10 @@ public final class Fixtures {
     }
 
     public void deactivateOrg(long orgId) {
-        db.writeVoid(tx -> tx.update(ORGANIZATIONS).set(ORGANIZATIONS.IS_ACTIVE, false).where(ORGANIZATIONS.ID.eq(orgId)).execute());
+        db.writeVoid(tx -> tx.update(ORGANIZATIONS)
+                .set(ORGANIZATIONS.IS_ACTIVE, false)
+                .where(ORGANIZATIONS.ID.eq(orgId))
+                .execute());
     }
 
     /** A site owned by a user; its default limits row is created by a schema trigger. */
@@ -77,6 +87,8 @@ public final class Fixtures {
                 .set(SITES.OWNER_ID, ownerId)
                 .set(SITES.ORGANIZATION_ID, orgId)
                 .set(SITES.SITE_TYPE, "dynamic")
-                .returning(SITES.ID).fetchOne().getId());
+                .returning(SITES.ID)
+                .fetchOne()
+                .getId());
     }
 }

@@ -9,8 +9,16 @@ import java.sql.Statement;
 
 /** Writes a database file exactly as the legacy Bun application did: only the V1 processes table. */
 public final class LegacyDatabase {
-    public record Process(String id, String site, int port, Integer pid, long startTime, String type, String script,
-                          String cwd, String status) {}
+    public record Process(
+            String id,
+            String site,
+            int port,
+            Integer pid,
+            long startTime,
+            String type,
+            String script,
+            String cwd,
+            String status) {}
 
     private LegacyDatabase() {}
 
@@ -36,7 +44,8 @@ public final class LegacyDatabase {
                     ps.setString(1, p.id());
                     ps.setString(2, p.site());
                     ps.setInt(3, p.port());
-                    if (p.pid() == null) ps.setNull(4, java.sql.Types.INTEGER); else ps.setInt(4, p.pid());
+                    if (p.pid() == null) ps.setNull(4, java.sql.Types.INTEGER);
+                    else ps.setInt(4, p.pid());
                     ps.setLong(5, p.startTime());
                     ps.setString(6, p.type());
                     ps.setString(7, p.script());

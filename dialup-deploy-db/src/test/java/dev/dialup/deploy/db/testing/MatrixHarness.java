@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.dialup.deploy.db.AccessDeniedException;
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +25,12 @@ public final class MatrixHarness {
     private MatrixHarness() {}
 
     /** What a call by an actor must do. */
-    public enum Outcome { OK, NOT_FOUND, DENIED, CONFLICT }
+    public enum Outcome {
+        OK,
+        NOT_FOUND,
+        DENIED,
+        CONFLICT
+    }
 
     /** The message shape of a not-found, for every resource type the repositories report. */
     private static final String NOT_FOUND_MESSAGE =
@@ -45,7 +50,8 @@ public final class MatrixHarness {
      * Like {@link #check(DialupDatabase, Outcome, Callable)}, and a {@code NOT_FOUND} must name exactly the
      * resource the caller asked for (e.g. {@code "site", siteId}: "site 7 not found").
      */
-    public static Object check(DialupDatabase db, Outcome expected, String missingType, Object missingId, Callable<?> call)
+    public static Object check(
+            DialupDatabase db, Outcome expected, String missingType, Object missingId, Callable<?> call)
             throws Exception {
         if (expected == Outcome.OK) return call.call();
         Throwable t = assertRefused(db, expected, call::call);
@@ -64,7 +70,8 @@ public final class MatrixHarness {
      * A refused call: exactly the exception of {@code expected}, a not-found message identical to a missing
      * row's, and every table equal to {@code before}.
      */
-    public static Throwable assertRefused(DialupDatabase db, Outcome expected, Map<String, List<String>> before, ThrowingCallable call) {
+    public static Throwable assertRefused(
+            DialupDatabase db, Outcome expected, Map<String, List<String>> before, ThrowingCallable call) {
         Throwable t = catchThrowable(call);
         switch (expected) {
             case NOT_FOUND -> {
@@ -72,7 +79,8 @@ public final class MatrixHarness {
                 NotFoundException nf = (NotFoundException) t;
                 // Exactly the message a missing resource of that type and id produces: nothing added
                 // that would tell "exists but hidden" from "does not exist".
-                assertThat(nf.getMessage()).matches(NOT_FOUND_MESSAGE)
+                assertThat(nf.getMessage())
+                        .matches(NOT_FOUND_MESSAGE)
                         .isEqualTo(new NotFoundException(nf.resourceType(), nf.resourceId()).getMessage());
             }
             case DENIED -> assertThat(t).isExactlyInstanceOf(AccessDeniedException.class);
@@ -94,7 +102,8 @@ public final class MatrixHarness {
         Object[] result = new Object[1];
         List<String> audit = new ArrayList<>();
         Throwable t = catchThrowable(() -> db.writeVoid(tx -> {
-            Long max = tx.select(DSL.max(AUDIT_LOG.ID)).from(AUDIT_LOG).fetchOne().value1();
+            Long max =
+                    tx.select(DSL.max(AUDIT_LOG.ID)).from(AUDIT_LOG).fetchOne().value1();
             long maxBefore = max == null ? 0 : max;
             try {
                 result[0] = call.call();
@@ -103,7 +112,10 @@ public final class MatrixHarness {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-            audit.addAll(tx.select(AUDIT_LOG.ACTION).from(AUDIT_LOG).where(AUDIT_LOG.ID.gt(maxBefore)).fetch(AUDIT_LOG.ACTION));
+            audit.addAll(tx.select(AUDIT_LOG.ACTION)
+                    .from(AUDIT_LOG)
+                    .where(AUDIT_LOG.ID.gt(maxBefore))
+                    .fetch(AUDIT_LOG.ACTION));
             throw new Rollback();
         }));
         assertThat(t).as("allowed call").isInstanceOf(Rollback.class);

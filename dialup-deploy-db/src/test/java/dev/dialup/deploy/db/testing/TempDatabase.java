@@ -1,8 +1,8 @@
 package dev.dialup.deploy.db.testing;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -148,7 +148,9 @@ public final class TempDatabase implements BeforeAllCallback, AfterAllCallback, 
 
     /** The open database. */
     public DialupDatabase db() {
-        if (db == null) throw new IllegalStateException("the temp database is not open (closed by the test, or used outside a test)");
+        if (db == null)
+            throw new IllegalStateException(
+                    "the temp database is not open (closed by the test, or used outside a test)");
         return db;
     }
 

@@ -1,7 +1,7 @@
 package dev.dialup.deploy.db.testing;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.nio.file.Path;
 
 /**
@@ -19,12 +19,18 @@ public final class TestDb {
     }
 
     public static DialupDatabase.Builder builder(Path dir) {
-        return DialupDatabase.builder().path(dir.resolve("test.db")).allowSystemScope().insecurePasswordHashingForTests();
+        return DialupDatabase.builder()
+                .path(dir.resolve("test.db"))
+                .allowSystemScope()
+                .insecurePasswordHashingForTests();
     }
 
     /** A database opened exactly as a service opens it (production hashing floors), with system scopes. */
     public static DialupDatabase production(Path dir) {
-        return DialupDatabase.builder().path(dir.resolve("test.db")).allowSystemScope().build();
+        return DialupDatabase.builder()
+                .path(dir.resolve("test.db"))
+                .allowSystemScope()
+                .build();
     }
 
     /** The system scope of {@code db} labelled {@code test}. */

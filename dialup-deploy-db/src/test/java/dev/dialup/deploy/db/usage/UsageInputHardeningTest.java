@@ -9,13 +9,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;
-import dev.dialup.deploy.db.core.AccessScope;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,8 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
 class UsageInputHardeningTest {
     static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
     private AccessScope SYS;
+
     @TempDir
     Path dir;
+
     DialupDatabase db;
     UsageRepository usage;
     long a;
@@ -67,8 +69,10 @@ class UsageInputHardeningTest {
 
     private void refusedAndNothingWritten(ThrowingCallable call, String parameter, String message) {
         Map<String, List<String>> before = DbSnapshot.of(db);
-        assertThatThrownBy(call).isInstanceOf(ValidationException.class)
-                .hasMessageContaining(parameter).hasMessageContaining(message);
+        assertThatThrownBy(call)
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining(parameter)
+                .hasMessageContaining(message);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
     }
 
@@ -78,16 +82,21 @@ class UsageInputHardeningTest {
     void samplesBeyondNowPlusTheConfiguredSkewAreRefusedWithNothingWritten() {
         usage.record(SYS, s(a, NOW.minusSeconds(30), 1));
         for (Instant future : List.of(Instant.MAX, Instant.parse("3000-01-01T00:00:00Z"), NOW.plusSeconds(301))) {
-            refusedAndNothingWritten(() -> usage.recordBatch(SYS, List.of(s(b, NOW, 1), s(a, future, 1))),
-                    "samples[1] (site " + a + " at " + future + ")", "more than 300 s after now");
+            refusedAndNothingWritten(
+                    () -> usage.recordBatch(SYS, List.of(s(b, NOW, 1), s(a, future, 1))),
+                    "samples[1] (site " + a + " at " + future + ")",
+                    "more than 300 s after now");
         }
         // exactly now + 300 s is accepted (default usage.max_clock_skew_seconds = 300)
         assertThat(usage.record(SYS, s(a, NOW.plusSeconds(300), 1))).isEqualTo(1);
         assertThat(usage.latest(SYS, List.of(a)).get(a).timestamp()).isEqualTo(NOW.plusSeconds(300));
         // the skew is a setting
-        db.writeVoid(tx -> tx.update(SYSTEM_CONFIG).set(SYSTEM_CONFIG.VALUE, "0")
-                .where(SYSTEM_CONFIG.KEY.eq("usage.max_clock_skew_seconds")).execute());
-        refusedAndNothingWritten(() -> usage.record(SYS, s(b, NOW.plusSeconds(1), 1)), "samples[0]", "more than 0 s after now");
+        db.writeVoid(tx -> tx.update(SYSTEM_CONFIG)
+                .set(SYSTEM_CONFIG.VALUE, "0")
+                .where(SYSTEM_CONFIG.KEY.eq("usage.max_clock_skew_seconds"))
+                .execute());
+        refusedAndNothingWritten(
+                () -> usage.record(SYS, s(b, NOW.plusSeconds(1), 1)), "samples[0]", "more than 0 s after now");
         assertThat(usage.record(SYS, s(b, NOW, 1))).isEqualTo(1);
     }
 
@@ -96,14 +105,24 @@ class UsageInputHardeningTest {
     @Test
     void requestTotalsAboveIntRangeAreStoredExactly() {
         Instant day = Instant.parse("2026-11-19T00:00:00Z");
-        usage.recordBatch(SYS, List.of(s(a, day, Integer.MAX_VALUE), s(a, day.plusSeconds(30), Integer.MAX_VALUE),
-                s(b, day, Integer.MAX_VALUE), s(b, day.plusSeconds(30), Integer.MAX_VALUE), s(b, day.plusSeconds(60), Integer.MAX_VALUE)));
+        usage.recordBatch(
+                SYS,
+                List.of(
+                        s(a, day, Integer.MAX_VALUE),
+                        s(a, day.plusSeconds(30), Integer.MAX_VALUE),
+                        s(b, day, Integer.MAX_VALUE),
+                        s(b, day.plusSeconds(30), Integer.MAX_VALUE),
+                        s(b, day.plusSeconds(60), Integer.MAX_VALUE)));
         RollupResult r = usage.rollupDay(SYS, LocalDate.parse("2026-11-19"));
         assertThat(r.failures()).isEmpty();
         assertThat(r.sites()).isEqualTo(2);
-        assertThat(usage.daily(SYS, a, LocalDate.parse("2026-11-19"), LocalDate.parse("2026-11-19")).get(0).totalRequests())
+        assertThat(usage.daily(SYS, a, LocalDate.parse("2026-11-19"), LocalDate.parse("2026-11-19"))
+                        .get(0)
+                        .totalRequests())
                 .isEqualTo(2L * Integer.MAX_VALUE);
-        assertThat(usage.daily(SYS, b, LocalDate.parse("2026-11-19"), LocalDate.parse("2026-11-19")).get(0).totalRequests())
+        assertThat(usage.daily(SYS, b, LocalDate.parse("2026-11-19"), LocalDate.parse("2026-11-19"))
+                        .get(0)
+                        .totalRequests())
                 .isEqualTo(3L * Integer.MAX_VALUE);
         // the same in the history table
         usage.moveRecentSamples(SYS);
@@ -115,8 +134,9 @@ class UsageInputHardeningTest {
         Instant day = Instant.parse("2026-11-19T00:00:00Z");
         usage.recordBatch(SYS, List.of(s(a, day, 1), s(b, day, 2)));
         // Simulate a row the database refuses for site a only (any constraint or I/O error on that statement).
-        db.writeVoid(tx -> tx.execute("CREATE TRIGGER test_refuse_site_a BEFORE INSERT ON site_usage_daily WHEN NEW.site_id = " + a
-                + " BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"));
+        db.writeVoid(tx ->
+                tx.execute("CREATE TRIGGER test_refuse_site_a BEFORE INSERT ON site_usage_daily WHEN NEW.site_id = " + a
+                        + " BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"));
         RollupResult r = usage.rollupDay(SYS, LocalDate.parse("2026-11-19"));
         assertThat(r.sites()).isEqualTo(1);
         assertThat(r.samples()).isEqualTo(1);
@@ -124,9 +144,13 @@ class UsageInputHardeningTest {
             assertThat(f.siteId()).isEqualTo(a);
             assertThat(f.reason()).contains("refused for the test");
         });
-        List<Long> sites = db.read(dsl -> dsl.select(SITE_USAGE_DAILY.SITE_ID).from(SITE_USAGE_DAILY).fetch(SITE_USAGE_DAILY.SITE_ID));
+        List<Long> sites = db.read(dsl ->
+                dsl.select(SITE_USAGE_DAILY.SITE_ID).from(SITE_USAGE_DAILY).fetch(SITE_USAGE_DAILY.SITE_ID));
         assertThat(sites).containsExactly(b);
-        assertThat(usage.daily(SYS, b, LocalDate.parse("2026-11-19"), LocalDate.parse("2026-11-19")).get(0).totalRequests()).isEqualTo(2);
+        assertThat(usage.daily(SYS, b, LocalDate.parse("2026-11-19"), LocalDate.parse("2026-11-19"))
+                        .get(0)
+                        .totalRequests())
+                .isEqualTo(2);
     }
 
     // --- time arguments of the queries ----------------------------------------------------------
@@ -134,36 +158,51 @@ class UsageInputHardeningTest {
     @Test
     void outOfRangeInstantsAreValidationErrorsNamingTheParameter() {
         usage.record(SYS, s(a, NOW.minusSeconds(30), 1));
-        refusedAndNothingWritten(() -> usage.series(SYS, a, Instant.MIN, NOW), "from", "must be between 0001-01-01T00:00:00Z");
+        refusedAndNothingWritten(
+                () -> usage.series(SYS, a, Instant.MIN, NOW), "from", "must be between 0001-01-01T00:00:00Z");
         refusedAndNothingWritten(() -> usage.series(SYS, a, NOW, Instant.MAX), "to", "must be between");
         refusedAndNothingWritten(() -> usage.series(SYS, a, null, NOW), "from", "is required");
-        refusedAndNothingWritten(() -> usage.seriesBuckets(SYS, a, Instant.MIN, Instant.MAX, 10), "from", "must be between");
+        refusedAndNothingWritten(
+                () -> usage.seriesBuckets(SYS, a, Instant.MIN, Instant.MAX, 10), "from", "must be between");
         refusedAndNothingWritten(() -> usage.seriesBuckets(SYS, a, NOW, Instant.MAX, 10), "to", "must be between");
-        refusedAndNothingWritten(() -> usage.seriesBuckets(SYS, a, Instant.parse("+10000-01-01T00:00:00Z"), Instant.MAX, 10), "from",
+        refusedAndNothingWritten(
+                () -> usage.seriesBuckets(SYS, a, Instant.parse("+10000-01-01T00:00:00Z"), Instant.MAX, 10),
+                "from",
                 "must be between");
-        refusedAndNothingWritten(() -> usage.daily(SYS, a, LocalDate.MIN, LocalDate.parse("2026-11-20")), "from", "must be between 0001-01-01");
-        refusedAndNothingWritten(() -> usage.daily(SYS, a, LocalDate.parse("2026-11-20"), LocalDate.MAX), "to", "must be between");
+        refusedAndNothingWritten(
+                () -> usage.daily(SYS, a, LocalDate.MIN, LocalDate.parse("2026-11-20")),
+                "from",
+                "must be between 0001-01-01");
+        refusedAndNothingWritten(
+                () -> usage.daily(SYS, a, LocalDate.parse("2026-11-20"), LocalDate.MAX), "to", "must be between");
         refusedAndNothingWritten(() -> usage.rollupDay(SYS, LocalDate.MIN), "day", "must be between");
         refusedAndNothingWritten(() -> usage.rollupDay(SYS, LocalDate.MAX), "day", "must be between");
-        refusedAndNothingWritten(() -> usage.sitesOverLimit(SYS, Duration.ofSeconds(Long.MAX_VALUE, 999_999_999)), "window",
+        refusedAndNothingWritten(
+                () -> usage.sitesOverLimit(SYS, Duration.ofSeconds(Long.MAX_VALUE, 999_999_999)),
+                "window",
                 "must be between 1 second and 31 days");
         refusedAndNothingWritten(() -> usage.sitesOverLimit(SYS, Duration.ofNanos(1)), "window", "must be between");
-        refusedAndNothingWritten(() -> usage.sitesOverLimit(SYS, Duration.ofSeconds(Long.MIN_VALUE)), "window", "must be between");
+        refusedAndNothingWritten(
+                () -> usage.sitesOverLimit(SYS, Duration.ofSeconds(Long.MIN_VALUE)), "window", "must be between");
         refusedAndNothingWritten(() -> usage.sitesOverLimit(SYS, null), "window", "is required");
         // the widest valid range works
         Instant first = UsageRepository.MIN_QUERY_INSTANT;
         Instant last = UsageRepository.MAX_QUERY_INSTANT;
         assertThat(usage.series(SYS, a, first, last)).hasSize(1);
-        assertThat(usage.seriesBuckets(SYS, a, first, last, UsageRepository.MAX_BUCKETS)).hasSize(UsageRepository.MAX_BUCKETS)
-                .filteredOn(x -> x.samples() > 0).hasSize(1);
-        assertThat(usage.daily(SYS, a, LocalDate.of(1, 1, 1), LocalDate.of(9999, 12, 31))).isEmpty();
+        assertThat(usage.seriesBuckets(SYS, a, first, last, UsageRepository.MAX_BUCKETS))
+                .hasSize(UsageRepository.MAX_BUCKETS)
+                .filteredOn(x -> x.samples() > 0)
+                .hasSize(1);
+        assertThat(usage.daily(SYS, a, LocalDate.of(1, 1, 1), LocalDate.of(9999, 12, 31)))
+                .isEmpty();
     }
 
     // --- the recent table and the history ------------------------------------------------------
 
     @Test
     void movedSamplesStayIdempotentAndConflictingOnesAreStillRefused() {
-        List<UsageSample> batch = List.of(s(a, NOW.minusSeconds(60), 1), s(b, NOW.minusSeconds(60), 2), s(a, NOW.minusSeconds(30), 3));
+        List<UsageSample> batch =
+                List.of(s(a, NOW.minusSeconds(60), 1), s(b, NOW.minusSeconds(60), 2), s(a, NOW.minusSeconds(30), 3));
         assertThat(usage.recordBatch(SYS, batch)).isEqualTo(3);
         assertThat(usage.moveRecentSamples(SYS)).isEqualTo(3);
         int recent = db.read(dsl -> dsl.fetchCount(USAGE_RECENT));
@@ -181,11 +220,17 @@ class UsageInputHardeningTest {
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
         // a late sample below the moved mark is stored (in the recent table) and found by every query
         assertThat(usage.record(SYS, s(a, NOW.minusSeconds(45), 4))).isEqualTo(1);
-        assertThat(usage.series(SYS, a, NOW.minusSeconds(3600), NOW)).extracting(UsageSample::activeRequests).containsExactly(1, 4, 3);
-        long movedBefore = db.read(dsl -> dsl.select(USAGE_INGEST_STATE.MOVED_BEFORE).from(USAGE_INGEST_STATE).fetchOne(USAGE_INGEST_STATE.MOVED_BEFORE));
+        assertThat(usage.series(SYS, a, NOW.minusSeconds(3600), NOW))
+                .extracting(UsageSample::activeRequests)
+                .containsExactly(1, 4, 3);
+        long movedBefore = db.read(dsl -> dsl.select(USAGE_INGEST_STATE.MOVED_BEFORE)
+                .from(USAGE_INGEST_STATE)
+                .fetchOne(USAGE_INGEST_STATE.MOVED_BEFORE));
         assertThat(movedBefore).isEqualTo(NOW.minusSeconds(30).getEpochSecond() + 1);
         assertThat(usage.moveRecentSamples(SYS)).isEqualTo(1);
-        assertThat(usage.series(SYS, a, NOW.minusSeconds(3600), NOW)).extracting(UsageSample::activeRequests).containsExactly(1, 4, 3);
+        assertThat(usage.series(SYS, a, NOW.minusSeconds(3600), NOW))
+                .extracting(UsageSample::activeRequests)
+                .containsExactly(1, 4, 3);
     }
 
     @Test
@@ -201,7 +246,9 @@ class UsageInputHardeningTest {
         assertThat(history).isEqualTo(2);
         int recent = db.read(dsl -> dsl.fetchCount(USAGE_RECENT));
         assertThat(recent).isEqualTo(2);
-        long counted = db.read(dsl -> dsl.select(USAGE_INGEST_STATE.RECENT_ROWS).from(USAGE_INGEST_STATE).fetchOne(USAGE_INGEST_STATE.RECENT_ROWS));
+        long counted = db.read(dsl -> dsl.select(USAGE_INGEST_STATE.RECENT_ROWS)
+                .from(USAGE_INGEST_STATE)
+                .fetchOne(USAGE_INGEST_STATE.RECENT_ROWS));
         assertThat(counted).isEqualTo(2);
     }
 

@@ -5,18 +5,13 @@ import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
 import dev.dialup.deploy.db.testing.ActorWorld.Rule;
 import dev.dialup.deploy.db.testing.MatrixHarness;
 import dev.dialup.deploy.db.testing.MatrixHarness.Outcome;
-import dev.dialup.deploy.db.AccessDeniedException;
-import dev.dialup.deploy.db.NotFoundException;
-import dev.dialup.deploy.db.core.DialupDatabase;
-import dev.dialup.deploy.db.core.AccessScope;
-import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.TestDb;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 public class UsageMatrixTest {
     @TempDir
     static Path dir;
+
     private static DialupDatabase db;
 
     public static Set<String> coveredMethods() {
@@ -65,8 +61,10 @@ public class UsageMatrixTest {
     Stream<DynamicContainer> everyMethodForEveryActor() {
         db = TestDb.open(dir);
         World w = new World(db);
-        return cases(w).stream().map(c -> DynamicContainer.dynamicContainer(c.method(),
-                Stream.of(Actor.values()).map(a -> DynamicTest.dynamicTest(a.name(), () -> check(w, c, a)))));
+        return cases(w).stream()
+                .map(c -> DynamicContainer.dynamicContainer(
+                        c.method(),
+                        Stream.of(Actor.values()).map(a -> DynamicTest.dynamicTest(a.name(), () -> check(w, c, a)))));
     }
 
     @AfterAll
@@ -78,7 +76,8 @@ public class UsageMatrixTest {
     private static void check(World w, Case c, Actor actor) throws Exception {
         long site = w.actors.targetSite(actor);
         AccessScope scope = w.actors.scope(actor);
-        MatrixHarness.check(db, c.rule().apply(actor), "site", site, () -> c.call().run(scope, site));
+        MatrixHarness.check(
+                db, c.rule().apply(actor), "site", site, () -> c.call().run(scope, site));
     }
 
     static final class World {
@@ -95,7 +94,8 @@ public class UsageMatrixTest {
             // every site has recent samples, so allowed reads return data
             List<UsageSample> seed = new ArrayList<>();
             for (long site : List.of(actors.orgSite, actors.personalSite, actors.deadOrgSite)) {
-                for (int i = 1; i <= 10; i++) seed.add(UsageSample.of(site, now.minusSeconds(30L * i), 100 + i, 5, 10, 0.5, 3, 20));
+                for (int i = 1; i <= 10; i++)
+                    seed.add(UsageSample.of(site, now.minusSeconds(30L * i), 100 + i, 5, 10, 0.5, 3, 20));
             }
             usage.recordBatch(actors.system(), seed);
         }
@@ -111,11 +111,23 @@ public class UsageMatrixTest {
         Function<Actor, Outcome> readSite = Rule.READ_SITE::outcome;
         Function<Actor, Outcome> anyone = a -> Outcome.OK; // filters to visible sites, never refuses
         List<Case> out = new ArrayList<>();
-        out.add(new Case("record", system, (s, site) -> w.usage.record(s, UsageSample.of(site, w.freshInstant(), 1, 1, 1, 1, 1, 1))));
-        out.add(new Case("recordBatch", system, (s, site) -> w.usage.recordBatch(s,
-                List.of(UsageSample.of(site, w.freshInstant(), 1, 1, 1, 1, 1, 1), UsageSample.of(site, w.freshInstant(), 2, 2, 2, 2, 2, 2)))));
+        out.add(new Case(
+                "record",
+                system,
+                (s, site) -> w.usage.record(s, UsageSample.of(site, w.freshInstant(), 1, 1, 1, 1, 1, 1))));
+        out.add(new Case(
+                "recordBatch",
+                system,
+                (s, site) -> w.usage.recordBatch(
+                        s,
+                        List.of(
+                                UsageSample.of(site, w.freshInstant(), 1, 1, 1, 1, 1, 1),
+                                UsageSample.of(site, w.freshInstant(), 2, 2, 2, 2, 2, 2)))));
         out.add(new Case("sitesOverLimit", system, (s, site) -> w.usage.sitesOverLimit(s, Duration.ofMinutes(5))));
-        out.add(new Case("rollupDay", system, (s, site) -> w.usage.rollupDay(s, LocalDate.now(ZoneOffset.UTC).minusDays(1))));
+        out.add(new Case(
+                "rollupDay",
+                system,
+                (s, site) -> w.usage.rollupDay(s, LocalDate.now(ZoneOffset.UTC).minusDays(1))));
         out.add(new Case("prune", system, (s, site) -> w.usage.prune(s)));
         out.add(new Case("moveRecentSamples", system, (s, site) -> w.usage.moveRecentSamples(s)));
         out.add(new Case("latest", readSite, (s, site) -> {
@@ -124,7 +136,9 @@ public class UsageMatrixTest {
             return latest;
         }));
         out.add(new Case("latestForVisibleSites", anyone, (s, site) -> {
-            var visible = w.usage.latestForVisibleSites(s).stream().map(UsageSample::siteId).toList();
+            var visible = w.usage.latestForVisibleSites(s).stream()
+                    .map(UsageSample::siteId)
+                    .toList();
             // what each actor may see, by the read rule on the three seeded sites
             List<Long> expected = new ArrayList<>();
             for (long candidate : List.of(w.actors.orgSite, w.actors.personalSite, w.actors.deadOrgSite)) {
@@ -133,10 +147,20 @@ public class UsageMatrixTest {
             assertThat(visible).containsExactlyInAnyOrderElementsOf(expected);
             return visible;
         }));
-        out.add(new Case("series", readSite, (s, site) -> w.usage.series(s, site, w.now.minus(Duration.ofHours(1)), w.now.plusSeconds(1))));
-        out.add(new Case("seriesBuckets", readSite, (s, site) -> w.usage.seriesBuckets(s, site, w.now.minus(Duration.ofHours(1)), w.now, 12)));
+        out.add(new Case(
+                "series",
+                readSite,
+                (s, site) -> w.usage.series(s, site, w.now.minus(Duration.ofHours(1)), w.now.plusSeconds(1))));
+        out.add(new Case(
+                "seriesBuckets",
+                readSite,
+                (s, site) -> w.usage.seriesBuckets(s, site, w.now.minus(Duration.ofHours(1)), w.now, 12)));
         out.add(new Case("usageVsLimits", readSite, (s, site) -> w.usage.usageVsLimits(s, site)));
-        out.add(new Case("daily", readSite, (s, site) -> w.usage.daily(s, site, LocalDate.now(ZoneOffset.UTC).minusDays(7), LocalDate.now(ZoneOffset.UTC))));
+        out.add(new Case(
+                "daily",
+                readSite,
+                (s, site) -> w.usage.daily(
+                        s, site, LocalDate.now(ZoneOffset.UTC).minusDays(7), LocalDate.now(ZoneOffset.UTC))));
         return out;
     }
 
@@ -148,13 +172,23 @@ public class UsageMatrixTest {
         if (s.isSystem()) return true;
         long uid = s.userId().orElseThrow();
         return w.db.read(dsl -> {
-            var u = dsl.select(USERS.IS_ACTIVE, USERS.IS_ADMIN).from(USERS).where(USERS.ID.eq(uid)).fetchOne();
+            var u = dsl.select(USERS.IS_ACTIVE, USERS.IS_ADMIN)
+                    .from(USERS)
+                    .where(USERS.ID.eq(uid))
+                    .fetchOne();
             if (!Boolean.TRUE.equals(u.value1())) return false;
             if (Boolean.TRUE.equals(u.value2())) return true;
             if (site == w.actors.personalSite) return uid == personalOwnerId(w);
             long org = site == w.actors.orgSite ? w.actors.orgA : w.actors.orgB;
-            return dsl.fetchExists(ORGANIZATION_MEMBERS.join(ORGANIZATIONS).on(ORGANIZATIONS.ID.eq(ORGANIZATION_MEMBERS.ORGANIZATION_ID)),
-                    ORGANIZATION_MEMBERS.USER_ID.eq(uid).and(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(org)).and(ORGANIZATIONS.IS_ACTIVE.isTrue()));
+            return dsl.fetchExists(
+                    ORGANIZATION_MEMBERS
+                            .join(ORGANIZATIONS)
+                            .on(ORGANIZATIONS.ID.eq(ORGANIZATION_MEMBERS.ORGANIZATION_ID)),
+                    ORGANIZATION_MEMBERS
+                            .USER_ID
+                            .eq(uid)
+                            .and(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(org))
+                            .and(ORGANIZATIONS.IS_ACTIVE.isTrue()));
         });
     }
 

@@ -3,12 +3,12 @@ package dev.dialup.deploy.db.usage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.sites.ResourceLimits;
 import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;
-import dev.dialup.deploy.db.core.AccessScope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -61,15 +61,21 @@ class UsageReferenceTest {
 
     /** The sample as the store keeps it: second precision, fixed-point values. */
     static UsageSample stored(UsageSample s) {
-        return new UsageSample(s.siteId(), Instant.ofEpochSecond(s.timestamp().getEpochSecond()),
-                s.memoryMb() == null ? null : q(s.memoryMb(), 100), s.cpuPercent() == null ? null : q(s.cpuPercent(), 100),
-                s.diskMb() == null ? null : q(s.diskMb(), 100), s.bandwidthMb() == null ? null : q(s.bandwidthMb(), 1000),
-                s.activeRequests(), s.responseTimeMs() == null ? null : q(s.responseTimeMs(), 100));
+        return new UsageSample(
+                s.siteId(),
+                Instant.ofEpochSecond(s.timestamp().getEpochSecond()),
+                s.memoryMb() == null ? null : q(s.memoryMb(), 100),
+                s.cpuPercent() == null ? null : q(s.cpuPercent(), 100),
+                s.diskMb() == null ? null : q(s.diskMb(), 100),
+                s.bandwidthMb() == null ? null : q(s.bandwidthMb(), 1000),
+                s.activeRequests(),
+                s.responseTimeMs() == null ? null : q(s.responseTimeMs(), 100));
     }
 
     World world(long seed) throws Exception {
         Path sub = Files.createDirectories(dir.resolve("s" + seed));
-        DialupDatabase db = TestDb.builder(sub).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+        DialupDatabase db =
+                TestDb.builder(sub).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
         AccessScope SYS = db.systemScope("monitoring");
         Fixtures f = new Fixtures(db);
         long owner = f.user("owner");
@@ -83,9 +89,15 @@ class UsageReferenceTest {
             long t = DAY_START.getEpochSecond() - r.nextInt(600);
             while (t < NOW.getEpochSecond()) {
                 if (r.nextInt(20) != 0) { // gaps
-                    samples.add(new UsageSample(site, Instant.ofEpochSecond(t, r.nextInt(2) == 0 ? 0 : r.nextInt(999_000_000)),
-                            maybe(r, 50 + r.nextDouble() * 900), maybe(r, r.nextDouble() * 120), maybe(r, r.nextDouble() * 2000),
-                            maybe(r, r.nextDouble() * 3), r.nextInt(10) == 0 ? null : r.nextInt(400), maybe(r, r.nextDouble() * 500)));
+                    samples.add(new UsageSample(
+                            site,
+                            Instant.ofEpochSecond(t, r.nextInt(2) == 0 ? 0 : r.nextInt(999_000_000)),
+                            maybe(r, 50 + r.nextDouble() * 900),
+                            maybe(r, r.nextDouble() * 120),
+                            maybe(r, r.nextDouble() * 2000),
+                            maybe(r, r.nextDouble() * 3),
+                            r.nextInt(10) == 0 ? null : r.nextInt(400),
+                            maybe(r, r.nextDouble() * 500)));
                 }
                 t += 30 + (r.nextInt(5) == 0 ? r.nextInt(120) : 0);
             }
@@ -93,7 +105,7 @@ class UsageReferenceTest {
         int storage = storage(seed);
         UsageRepository usage = switch (storage) {
             case 0 -> new UsageRepository(db, Integer.MAX_VALUE, 1); // never moves
-            case 1 -> new UsageRepository(db, 1_000, 1);             // a move step of one site after each batch
+            case 1 -> new UsageRepository(db, 1_000, 1); // a move step of one site after each batch
             default -> new UsageRepository(db);
         };
         java.util.Collections.shuffle(samples, r);
@@ -106,10 +118,15 @@ class UsageReferenceTest {
         assertThat(history + recent).isEqualTo(samples.size());
         switch (storage) {
             case 0 -> assertThat(history).isZero();
-            case 1 -> assertThat(history).as("split between the tables").isPositive().isLessThan(samples.size());
+            case 1 ->
+                assertThat(history).as("split between the tables").isPositive().isLessThan(samples.size());
             default -> assertThat(recent).isZero();
         }
-        return new World(db, usage, sites, samples.stream().map(UsageReferenceTest::stored).toList());
+        return new World(
+                db,
+                usage,
+                sites,
+                samples.stream().map(UsageReferenceTest::stored).toList());
     }
 
     static Double maybe(Random r, double v) {
@@ -140,17 +157,31 @@ class UsageReferenceTest {
             List<UsageSample> all = bySite.get(site);
             for (int k = 0; k < 5; k++) {
                 // ranges that start and end exactly on sample times, between them, and empty
-                Instant a = k == 0 ? all.get(r.nextInt(all.size())).timestamp()
-                        : DAY_START.plusMillis((long) (r.nextDouble() * Duration.ofHours(30).toMillis()));
-                Instant b = k == 4 ? a : a.plusMillis(1 + (long) (r.nextDouble() * Duration.ofHours(8).toMillis()));
-                if (k == 1) b = all.get(Math.min(all.size() - 1, r.nextInt(all.size()))).timestamp().isAfter(a)
-                        ? all.get(Math.min(all.size() - 1, r.nextInt(all.size()))).timestamp() : b;
+                Instant a = k == 0
+                        ? all.get(r.nextInt(all.size())).timestamp()
+                        : DAY_START.plusMillis(
+                                (long) (r.nextDouble() * Duration.ofHours(30).toMillis()));
+                Instant b = k == 4
+                        ? a
+                        : a.plusMillis(
+                                1 + (long) (r.nextDouble() * Duration.ofHours(8).toMillis()));
+                if (k == 1)
+                    b = all.get(Math.min(all.size() - 1, r.nextInt(all.size())))
+                                    .timestamp()
+                                    .isAfter(a)
+                            ? all.get(Math.min(all.size() - 1, r.nextInt(all.size())))
+                                    .timestamp()
+                            : b;
                 if (b.isBefore(a)) b = a;
                 Instant from = a;
                 Instant to = b;
                 List<UsageSample> expected = all.stream()
-                        .filter(x -> !x.timestamp().isBefore(from) && x.timestamp().isBefore(to)).toList();
-                assertThat(w.usage().series(SYS, site, from, to)).as("series [%s, %s)", from, to).isEqualTo(expected);
+                        .filter(x ->
+                                !x.timestamp().isBefore(from) && x.timestamp().isBefore(to))
+                        .toList();
+                assertThat(w.usage().series(SYS, site, from, to))
+                        .as("series [%s, %s)", from, to)
+                        .isEqualTo(expected);
                 if (to.isAfter(from)) checkBuckets(w, site, all, from, to, 1 + r.nextInt(50));
             }
 
@@ -159,7 +190,9 @@ class UsageReferenceTest {
             w.usage().rollupDay(SYS, day);
             for (long s : w.sites()) {
                 List<UsageSample> ofDay = bySite.getOrDefault(s, List.of()).stream()
-                        .filter(x -> !x.timestamp().isBefore(DAY_START) && x.timestamp().isBefore(DAY_START.plus(Duration.ofDays(1)))).toList();
+                        .filter(x -> !x.timestamp().isBefore(DAY_START)
+                                && x.timestamp().isBefore(DAY_START.plus(Duration.ofDays(1))))
+                        .toList();
                 List<DailyUsage> rows = w.usage().daily(SYS, s, day, day);
                 if (ofDay.isEmpty()) {
                     assertThat(rows).isEmpty();
@@ -171,8 +204,17 @@ class UsageReferenceTest {
                 assertClose(d.maxMemoryMb(), max(ofDay, UsageSample::memoryMb));
                 assertClose(d.avgCpuPercent(), avg(ofDay, UsageSample::cpuPercent));
                 assertClose(d.maxCpuPercent(), max(ofDay, UsageSample::cpuPercent));
-                assertClose(d.totalBandwidthMb(), ofDay.stream().filter(x -> x.bandwidthMb() != null).mapToDouble(UsageSample::bandwidthMb).sum());
-                assertThat(d.totalRequests()).isEqualTo(ofDay.stream().filter(x -> x.activeRequests() != null).mapToLong(UsageSample::activeRequests).sum());
+                assertClose(
+                        d.totalBandwidthMb(),
+                        ofDay.stream()
+                                .filter(x -> x.bandwidthMb() != null)
+                                .mapToDouble(UsageSample::bandwidthMb)
+                                .sum());
+                assertThat(d.totalRequests())
+                        .isEqualTo(ofDay.stream()
+                                .filter(x -> x.activeRequests() != null)
+                                .mapToLong(UsageSample::activeRequests)
+                                .sum());
                 assertClose(d.avgResponseTimeMs(), avg(ofDay, UsageSample::responseTimeMs));
             }
 
@@ -180,7 +222,12 @@ class UsageReferenceTest {
             SiteLimitsRepository limits = new SiteLimitsRepository(db);
             Map<Long, ResourceLimits> set = new TreeMap<>();
             for (long s : w.sites()) {
-                ResourceLimits l = new ResourceLimits(100 + r.nextInt(900), 1 + r.nextInt(120), 1 + r.nextInt(2000), 1 + r.nextInt(3000), 1 + r.nextInt(800));
+                ResourceLimits l = new ResourceLimits(
+                        100 + r.nextInt(900),
+                        1 + r.nextInt(120),
+                        1 + r.nextInt(2000),
+                        1 + r.nextInt(3000),
+                        1 + r.nextInt(800));
                 limits.set(SYS, s, l);
                 set.put(s, l);
             }
@@ -188,23 +235,39 @@ class UsageReferenceTest {
             Instant since = NOW.minus(window);
             List<String> expected = new ArrayList<>();
             for (long s : w.sites()) {
-                List<UsageSample> inWindow = bySite.getOrDefault(s, List.of()).stream().filter(x -> !x.timestamp().isBefore(since)).toList();
+                List<UsageSample> inWindow = bySite.getOrDefault(s, List.of()).stream()
+                        .filter(x -> !x.timestamp().isBefore(since))
+                        .toList();
                 List<UsageSample> today = bySite.getOrDefault(s, List.of()).stream()
-                        .filter(x -> !x.timestamp().isBefore(NOW.truncatedTo(java.time.temporal.ChronoUnit.DAYS))).toList();
+                        .filter(x -> !x.timestamp().isBefore(NOW.truncatedTo(java.time.temporal.ChronoUnit.DAYS)))
+                        .toList();
                 ResourceLimits l = set.get(s);
                 if (!inWindow.isEmpty()) {
-                    if (max(inWindow, UsageSample::memoryMb) != null && max(inWindow, UsageSample::memoryMb) > l.memoryMb()) expected.add(s + ":MEMORY");
-                    if (max(inWindow, UsageSample::cpuPercent) != null && max(inWindow, UsageSample::cpuPercent) > l.cpuPercent()) expected.add(s + ":CPU");
-                    if (max(inWindow, UsageSample::diskMb) != null && max(inWindow, UsageSample::diskMb) > l.diskMb()) expected.add(s + ":DISK");
+                    if (max(inWindow, UsageSample::memoryMb) != null
+                            && max(inWindow, UsageSample::memoryMb) > l.memoryMb()) expected.add(s + ":MEMORY");
+                    if (max(inWindow, UsageSample::cpuPercent) != null
+                            && max(inWindow, UsageSample::cpuPercent) > l.cpuPercent()) expected.add(s + ":CPU");
+                    if (max(inWindow, UsageSample::diskMb) != null && max(inWindow, UsageSample::diskMb) > l.diskMb())
+                        expected.add(s + ":DISK");
                 }
-                double bw = today.stream().filter(x -> x.bandwidthMb() != null).mapToDouble(UsageSample::bandwidthMb).sum();
+                double bw = today.stream()
+                        .filter(x -> x.bandwidthMb() != null)
+                        .mapToDouble(UsageSample::bandwidthMb)
+                        .sum();
                 if (bw > l.bandwidthMb() + 1e-9) expected.add(s + ":BANDWIDTH");
                 if (!inWindow.isEmpty()) {
-                    int maxReq = inWindow.stream().filter(x -> x.activeRequests() != null).mapToInt(UsageSample::activeRequests).max().orElse(-1);
-                    if (maxReq >= 0 && maxReq * 60.0 / 30 > l.requestsPerMinute()) expected.add(s + ":REQUESTS_PER_MINUTE");
+                    int maxReq = inWindow.stream()
+                            .filter(x -> x.activeRequests() != null)
+                            .mapToInt(UsageSample::activeRequests)
+                            .max()
+                            .orElse(-1);
+                    if (maxReq >= 0 && maxReq * 60.0 / 30 > l.requestsPerMinute())
+                        expected.add(s + ":REQUESTS_PER_MINUTE");
                 }
             }
-            List<String> actual = w.usage().sitesOverLimit(SYS, window).stream().map(o -> o.siteId() + ":" + o.dimension()).toList();
+            List<String> actual = w.usage().sitesOverLimit(SYS, window).stream()
+                    .map(o -> o.siteId() + ":" + o.dimension())
+                    .toList();
             assertThat(actual).as("over limit in the last %s", window).containsExactlyInAnyOrderElementsOf(expected);
         }
     }
@@ -226,7 +289,9 @@ class UsageReferenceTest {
         for (int i = 0; i < n; i++) {
             List<UsageSample> e = expected.get(i);
             SeriesBucket b = buckets.get(i);
-            assertThat(b.samples()).as("bucket %d of %d over [%s, %s)", i, n, from, to).isEqualTo(e.size());
+            assertThat(b.samples())
+                    .as("bucket %d of %d over [%s, %s)", i, n, from, to)
+                    .isEqualTo(e.size());
             if (e.isEmpty()) {
                 assertThat(b.avgMemoryMb()).isNull();
                 continue;
@@ -240,12 +305,20 @@ class UsageReferenceTest {
     }
 
     static Double avg(List<UsageSample> l, java.util.function.Function<UsageSample, Double> f) {
-        var s = l.stream().map(f).filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).summaryStatistics();
+        var s = l.stream()
+                .map(f)
+                .filter(java.util.Objects::nonNull)
+                .mapToDouble(Double::doubleValue)
+                .summaryStatistics();
         return s.getCount() == 0 ? null : s.getAverage();
     }
 
     static Double max(List<UsageSample> l, java.util.function.Function<UsageSample, Double> f) {
-        return l.stream().map(f).filter(java.util.Objects::nonNull).max(Double::compare).orElse(null);
+        return l.stream()
+                .map(f)
+                .filter(java.util.Objects::nonNull)
+                .max(Double::compare)
+                .orElse(null);
     }
 
     static void assertClose(Double actual, Double expected) {

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;
-import dev.dialup.deploy.db.core.AccessScope;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,8 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 class UsageRepositoryTest {
     static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
+
     @TempDir
     Path dir;
+
     DialupDatabase db;
     UsageRepository usage;
     AccessScope sys;
@@ -55,12 +57,15 @@ class UsageRepositoryTest {
 
     @Test
     void aBatchIsStoredAndResendingItIsHarmless() {
-        List<UsageSample> batch = List.of(s(a, NOW.minusSeconds(60), 100), s(b, NOW.minusSeconds(60), 200), s(a, NOW.minusSeconds(30), 110));
+        List<UsageSample> batch = List.of(
+                s(a, NOW.minusSeconds(60), 100), s(b, NOW.minusSeconds(60), 200), s(a, NOW.minusSeconds(30), 110));
         assertThat(usage.recordBatch(sys, batch)).isEqualTo(3);
         var snapshot = DbSnapshot.of(db);
         assertThat(usage.recordBatch(sys, batch)).isZero();
         assertThat(DbSnapshot.of(db)).isEqualTo(snapshot);
-        assertThat(usage.latest(sys, List.of(a, b))).containsEntry(a, s(a, NOW.minusSeconds(30), 110)).containsEntry(b, s(b, NOW.minusSeconds(60), 200));
+        assertThat(usage.latest(sys, List.of(a, b)))
+                .containsEntry(a, s(a, NOW.minusSeconds(30), 110))
+                .containsEntry(b, s(b, NOW.minusSeconds(60), 200));
     }
 
     @Test
@@ -68,13 +73,20 @@ class UsageRepositoryTest {
         usage.record(sys, s(a, NOW.minusSeconds(60), 100));
         var snapshot = DbSnapshot.of(db);
         assertThatThrownBy(() -> usage.recordBatch(sys, List.of(s(b, NOW, 1), s(a, NOW.minusSeconds(60), 999))))
-                .isInstanceOf(ConflictException.class).hasMessageContaining("samples[1]");
+                .isInstanceOf(ConflictException.class)
+                .hasMessageContaining("samples[1]");
         assertThatThrownBy(() -> usage.recordBatch(sys, List.of(s(b, NOW, 1), s(a, NOW, Double.NaN))))
-                .isInstanceOf(ValidationException.class).hasMessageContaining("samples[1]").hasMessageContaining("memoryMb");
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("samples[1]")
+                .hasMessageContaining("memoryMb");
         assertThatThrownBy(() -> usage.recordBatch(sys, List.of(s(b, NOW, 1), s(9999, NOW, 1))))
-                .isInstanceOf(ValidationException.class).hasMessageContaining("samples[1]").hasMessageContaining("does not exist");
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("samples[1]")
+                .hasMessageContaining("does not exist");
         assertThatThrownBy(() -> usage.recordBatch(sys, List.of(s(b, NOW, 1), s(b, NOW, 1))))
-                .isInstanceOf(ValidationException.class).hasMessageContaining("samples[1]").hasMessageContaining("duplicate");
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("samples[1]")
+                .hasMessageContaining("duplicate");
         assertThat(DbSnapshot.of(db)).isEqualTo(snapshot);
     }
 
@@ -86,7 +98,9 @@ class UsageRepositoryTest {
         usage.recordBatch(sys, day);
         assertThat(usage.series(sys, a, start, start.plusSeconds(300))).hasSize(10);
         var buckets = usage.seriesBuckets(sys, a, start, start.plus(Duration.ofDays(1)), 24);
-        assertThat(buckets).hasSize(24).allSatisfy(bk -> assertThat(bk.samples()).isEqualTo(120));
+        assertThat(buckets)
+                .hasSize(24)
+                .allSatisfy(bk -> assertThat(bk.samples()).isEqualTo(120));
         var r = usage.rollupDay(sys, LocalDate.parse("2026-11-19"));
         assertThat(r.sites()).isEqualTo(1);
         assertThat(r.samples()).isEqualTo(2880);
@@ -102,7 +116,8 @@ class UsageRepositoryTest {
     @Test
     void thePlansSiteResourceUsageViewReadsBackTypedThroughJooq() {
         usage.record(sys, UsageSample.of(a, NOW.minusSeconds(30), 123.45, 10.5, 100, 0.25, 30, 12.5));
-        var row = db.read(dsl -> dsl.selectFrom(dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_USAGE).fetchSingle());
+        var row = db.read(dsl -> dsl.selectFrom(dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_USAGE)
+                .fetchSingle());
         assertThat(row.getSiteId()).isEqualTo(a);
         assertThat(row.getTimestamp()).isEqualTo(NOW.minusSeconds(30));
         assertThat(row.getMemoryMb()).isEqualTo(123.45);
@@ -113,7 +128,8 @@ class UsageRepositoryTest {
     @Test
     void overLimitAndPrune() {
         usage.record(sys, s(a, NOW.minusSeconds(30), 5000)); // default limit 512 MB
-        assertThat(usage.sitesOverLimit(sys, Duration.ofMinutes(5))).extracting(OverLimit::siteId, OverLimit::dimension)
+        assertThat(usage.sitesOverLimit(sys, Duration.ofMinutes(5)))
+                .extracting(OverLimit::siteId, OverLimit::dimension)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(a, UsageDimension.MEMORY));
         usage.record(sys, s(b, NOW.minus(Duration.ofDays(30)), 1));
         usage.record(sys, s(b, NOW.minus(Duration.ofDays(30)).minusSeconds(1), 1));
@@ -128,6 +144,7 @@ class UsageRepositoryTest {
         usage.recordBatch(sys, List.of(s(a, NOW, 1), s(b, NOW, 2)));
         // every call ran on the one pooled writer connection: the statements were prepared once
         assertThat(usage.ingest().timesPrepared()).isEqualTo(1);
-        assertThat(usage.series(sys, a, NOW.minusSeconds(3600), NOW.plusSeconds(1))).hasSize(6);
+        assertThat(usage.series(sys, a, NOW.minusSeconds(3600), NOW.plusSeconds(1)))
+                .hasSize(6);
     }
 }

@@ -9,11 +9,11 @@ import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TestDb;
-import dev.dialup.deploy.db.core.AccessScope;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class UsageRollupAndRetentionTest {
     static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
+
     @TempDir
     Path dir;
 
@@ -41,13 +42,19 @@ class UsageRollupAndRetentionTest {
 
     @Test
     void rollingUpYesterdayWhileTodaysSamplesArriveCountsOnlyYesterdayAndIsRepeatable() throws Exception {
-        try (DialupDatabase db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
+        try (DialupDatabase db =
+                TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
             AccessScope SYS = db.systemScope("monitoring");
             long site = new Fixtures(db).personalSite("s", new Fixtures(db).user("u"));
             UsageRepository usage = new UsageRepository(db);
             Instant yesterday = Instant.parse("2026-11-19T00:00:00Z");
-            usage.recordBatch(SYS, List.of(at(site, yesterday, 10), at(site, Instant.parse("2026-11-19T23:59:59Z"), 30),
-                    at(site, Instant.parse("2026-11-18T23:59:59Z"), 999), at(site, Instant.parse("2026-11-20T00:00:00Z"), 999)));
+            usage.recordBatch(
+                    SYS,
+                    List.of(
+                            at(site, yesterday, 10),
+                            at(site, Instant.parse("2026-11-19T23:59:59Z"), 30),
+                            at(site, Instant.parse("2026-11-18T23:59:59Z"), 999),
+                            at(site, Instant.parse("2026-11-20T00:00:00Z"), 999)));
             AtomicBoolean stop = new AtomicBoolean();
             Thread ingest = Thread.ofPlatform().start(() -> {
                 long t = Instant.parse("2026-11-20T00:00:30Z").getEpochSecond();
@@ -58,7 +65,8 @@ class UsageRollupAndRetentionTest {
             stop.set(true);
             ingest.join();
             assertThat(first).isEqualTo(again).isEqualTo(new RollupResult(LocalDate.parse("2026-11-19"), 1, 2));
-            DailyUsage d = usage.daily(SYS, site, LocalDate.parse("2026-11-19"), LocalDate.parse("2026-11-19")).get(0);
+            DailyUsage d = usage.daily(SYS, site, LocalDate.parse("2026-11-19"), LocalDate.parse("2026-11-19"))
+                    .get(0);
             assertThat(d.avgMemoryMb()).isEqualTo(20.0);
             assertThat(d.maxMemoryMb()).isEqualTo(30.0);
             assertThat(d.uptimeSeconds()).isEqualTo(60);
@@ -69,51 +77,70 @@ class UsageRollupAndRetentionTest {
 
     @Test
     void aFutureDayAndADayPastRawRetentionAreRefused() {
-        try (DialupDatabase db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
+        try (DialupDatabase db =
+                TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
             AccessScope SYS = db.systemScope("monitoring");
             UsageRepository usage = new UsageRepository(db);
-            assertThatThrownBy(() -> usage.rollupDay(SYS, LocalDate.parse("2026-11-22"))).isInstanceOf(ValidationException.class);
-            assertThatThrownBy(() -> usage.rollupDay(SYS, LocalDate.parse("2026-10-01"))).isInstanceOf(ValidationException.class)
+            assertThatThrownBy(() -> usage.rollupDay(SYS, LocalDate.parse("2026-11-22")))
+                    .isInstanceOf(ValidationException.class);
+            assertThatThrownBy(() -> usage.rollupDay(SYS, LocalDate.parse("2026-10-01")))
+                    .isInstanceOf(ValidationException.class)
                     .hasMessageContaining("retention");
         }
     }
 
     @Test
     void retentionKeepsEverythingAtTheCutoffAndDeletesWhatIsOlder() {
-        try (DialupDatabase db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
+        try (DialupDatabase db =
+                TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
             AccessScope SYS = db.systemScope("monitoring");
             var f = new Fixtures(db);
             long site = f.personalSite("s", f.user("u"));
             UsageRepository usage = new UsageRepository(db);
             Instant rawCutoff = NOW.minus(Duration.ofDays(30));
-            usage.recordBatch(SYS, List.of(at(site, rawCutoff, 1), at(site, rawCutoff.minusSeconds(1), 1),
-                    at(site, rawCutoff.minus(Duration.ofDays(3)), 1), at(site, NOW, 1)));
+            usage.recordBatch(
+                    SYS,
+                    List.of(
+                            at(site, rawCutoff, 1),
+                            at(site, rawCutoff.minusSeconds(1), 1),
+                            at(site, rawCutoff.minus(Duration.ofDays(3)), 1),
+                            at(site, NOW, 1)));
             LocalDate dailyCutoff = LocalDate.parse("2025-11-20"); // 365 days before 2026-11-20
             db.writeVoid(tx -> {
                 for (LocalDate day : List.of(dailyCutoff, dailyCutoff.minusDays(1), dailyCutoff.minusDays(40))) {
-                    tx.insertInto(SITE_USAGE_DAILY).set(SITE_USAGE_DAILY.SITE_ID, site).set(SITE_USAGE_DAILY.DATE, day).execute();
+                    tx.insertInto(SITE_USAGE_DAILY)
+                            .set(SITE_USAGE_DAILY.SITE_ID, site)
+                            .set(SITE_USAGE_DAILY.DATE, day)
+                            .execute();
                 }
             });
             PruneResult r = usage.prune(SYS);
             assertThat(r.rawCutoff()).isEqualTo(rawCutoff);
             assertThat(r.samplesDeleted()).isEqualTo(2);
-            assertThat(usage.series(SYS, site, Instant.EPOCH, NOW.plusSeconds(1))).extracting(UsageSample::timestamp)
+            assertThat(usage.series(SYS, site, Instant.EPOCH, NOW.plusSeconds(1)))
+                    .extracting(UsageSample::timestamp)
                     .containsExactly(rawCutoff, NOW);
             assertThat(r.dailyCutoff()).isEqualTo(dailyCutoff);
             assertThat(r.dailyRowsDeleted()).isEqualTo(2);
-            List<LocalDate> kept = db.read(dsl -> dsl.select(SITE_USAGE_DAILY.DATE).from(SITE_USAGE_DAILY).fetch(SITE_USAGE_DAILY.DATE));
+            List<LocalDate> kept = db.read(dsl ->
+                    dsl.select(SITE_USAGE_DAILY.DATE).from(SITE_USAGE_DAILY).fetch(SITE_USAGE_DAILY.DATE));
             assertThat(kept).containsExactly(dailyCutoff);
-            long oldTotals = db.read(dsl -> (long) dsl.fetchCount(USAGE_DAY_TOTALS, USAGE_DAY_TOTALS.DAY.lt(rawCutoff.getEpochSecond() / 86400 * 86400)));
+            long oldTotals = db.read(dsl -> (long) dsl.fetchCount(
+                    USAGE_DAY_TOTALS, USAGE_DAY_TOTALS.DAY.lt(rawCutoff.getEpochSecond() / 86400 * 86400)));
             assertThat(oldTotals).isZero();
             // retention follows system_config
-            db.writeVoid(tx -> tx.update(SYSTEM_CONFIG).set(SYSTEM_CONFIG.VALUE, "1").where(SYSTEM_CONFIG.KEY.eq("usage.raw_retention_days")).execute());
+            db.writeVoid(tx -> tx.update(SYSTEM_CONFIG)
+                    .set(SYSTEM_CONFIG.VALUE, "1")
+                    .where(SYSTEM_CONFIG.KEY.eq("usage.raw_retention_days"))
+                    .execute());
             assertThat(usage.prune(SYS).samplesDeleted()).isEqualTo(1);
         }
     }
 
     @Test
     void pruningADayOfManySitesTakesTheWriterOneSiteDayAtATimeWhileIngestContinues() throws Exception {
-        try (DialupDatabase db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
+        try (DialupDatabase db =
+                TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
             AccessScope SYS = db.systemScope("monitoring");
             var f = new Fixtures(db);
             long owner = f.user("u");
@@ -167,7 +194,8 @@ class UsageRollupAndRetentionTest {
 
     @Test
     void recentRowsPastRetentionArePrunedInBoundedSteps() {
-        try (DialupDatabase db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
+        try (DialupDatabase db =
+                TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build()) {
             AccessScope SYS = db.systemScope("monitoring");
             var f = new Fixtures(db);
             long site = f.personalSite("s", f.user("u"));
@@ -185,8 +213,12 @@ class UsageRollupAndRetentionTest {
             // 5,000 + 5,000 + 2,000 recent rows, then the day totals: no step deletes more than 5,000 rows.
             assertThat(UsageRepository.PRUNE_RECENT_ROWS_PER_STEP).isEqualTo(5_000);
             assertThat(r.transactions()).isEqualTo(3 + 1);
-            assertThat(usage.series(SYS, site, Instant.EPOCH, NOW.plusSeconds(1))).extracting(UsageSample::timestamp).containsExactly(NOW);
-            long counted = db.read(dsl -> dsl.select(USAGE_INGEST_STATE.RECENT_ROWS).from(USAGE_INGEST_STATE).fetchOne(USAGE_INGEST_STATE.RECENT_ROWS));
+            assertThat(usage.series(SYS, site, Instant.EPOCH, NOW.plusSeconds(1)))
+                    .extracting(UsageSample::timestamp)
+                    .containsExactly(NOW);
+            long counted = db.read(dsl -> dsl.select(USAGE_INGEST_STATE.RECENT_ROWS)
+                    .from(USAGE_INGEST_STATE)
+                    .fetchOne(USAGE_INGEST_STATE.RECENT_ROWS));
             assertThat(counted).isEqualTo(1);
         }
     }

@@ -13,7 +13,10 @@ public final class FlywayOpenQueryMain {
     private FlywayOpenQueryMain() {}
 
     public static void main(String[] args) {
-        try (DialupDatabase db = DialupDatabase.builder().path(Path.of(args[0])).extraMigrationLocation("classpath:db/none").build()) {
+        try (DialupDatabase db = DialupDatabase.builder()
+                .path(Path.of(args[0]))
+                .extraMigrationLocation("classpath:db/none")
+                .build()) {
             int users = db.read(dsl -> dsl.fetchCount(USERS));
             System.out.println(users);
         }

@@ -11,8 +11,8 @@ public final class PlainJdbcMain {
 
     public static void main(String[] args) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + args[0]);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM users")) {
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM users")) {
             rs.next();
             System.out.println(rs.getLong(1));
         }

@@ -40,9 +40,13 @@ public final class StartupPhasesMain {
     }
 
     private static void report(String phase) {
-        long w = System.nanoTime() - wall, c = THREADS.getCurrentThreadCpuTime() - cpu, p = OS.getProcessCpuTime() - proc;
+        long w = System.nanoTime() - wall,
+                c = THREADS.getCurrentThreadCpuTime() - cpu,
+                p = OS.getProcessCpuTime() - proc;
         int n = ManagementFactory.getClassLoadingMXBean().getLoadedClassCount() - classes;
-        System.out.printf("%-28s wall %5d ms  thread-cpu %5d ms  process-cpu %5d ms  classes %5d%n", phase, w / 1_000_000, c / 1_000_000, p / 1_000_000, n);
+        System.out.printf(
+                "%-28s wall %5d ms  thread-cpu %5d ms  process-cpu %5d ms  classes %5d%n",
+                phase, w / 1_000_000, c / 1_000_000, p / 1_000_000, n);
         mark();
     }
 
@@ -50,9 +54,10 @@ public final class StartupPhasesMain {
         Path file = Path.of(args[0]);
         mark();
         report("(warm-up of the meter)");
-        try (Connection c = SqliteOnly.dataSource(file, SqliteOnly.inspectConfig()).getConnection();
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM flyway_schema_history")) {
+        try (Connection c =
+                        SqliteOnly.dataSource(file, SqliteOnly.inspectConfig()).getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM flyway_schema_history")) {
             rs.next();
         }
         report("sqlite-jdbc first query");
@@ -65,7 +70,8 @@ public final class StartupPhasesMain {
         report("jOOQ DefaultConfiguration");
         Class.forName("dev.dialup.deploy.db.generated.Tables");
         report("generated Tables");
-        String sql = DSL.using(SQLDialect.SQLITE, settings).render(DSL.selectCount().from(USERS));
+        String sql =
+                DSL.using(SQLDialect.SQLITE, settings).render(DSL.selectCount().from(USERS));
         report("render a first query");
         HikariConfig hc = new HikariConfig();
         hc.setDataSource(SqliteOnly.dataSource(file, SqliteOnly.inspectConfig()));

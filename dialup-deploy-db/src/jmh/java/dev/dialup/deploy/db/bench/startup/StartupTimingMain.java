@@ -38,7 +38,8 @@ public final class StartupTimingMain {
     public static void main(String[] args) throws Exception {
         String mode = args[0];
         Path file = Path.of(args[1]);
-        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         var loading = java.lang.management.ManagementFactory.getClassLoadingMXBean();
         var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         long cpu0 = os.getProcessCpuTime();
@@ -49,8 +50,8 @@ public final class StartupTimingMain {
         switch (mode) {
             case "plain" -> {
                 try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-                     Statement st = c.createStatement();
-                     ResultSet rs = st.executeQuery("SELECT count(*) FROM users")) {
+                        Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SELECT count(*) FROM users")) {
                     rs.next();
                     users = rs.getLong(1);
                 }
@@ -61,7 +62,10 @@ public final class StartupTimingMain {
                 }
             }
             case "flyway" -> {
-                try (DialupDatabase db = DialupDatabase.builder().path(file).extraMigrationLocation("classpath:db/none").build()) {
+                try (DialupDatabase db = DialupDatabase.builder()
+                        .path(file)
+                        .extraMigrationLocation("classpath:db/none")
+                        .build()) {
                     users = db.read(dsl -> (long) dsl.fetchCount(USERS));
                 }
             }
@@ -72,8 +76,9 @@ public final class StartupTimingMain {
         // opening thread (the critical path when a second core is free); process CPU: every
         // thread (this one, the warm-up, JIT compilers, GC); classes: loaded during open + query.
         long mainCpu = (threads.getCurrentThreadCpuTime() - mainCpu0) / 1_000_000;
-        System.out.println(mode + " " + wall + " ms, main-thread cpu " + mainCpu + " ms, process cpu " + (os.getProcessCpuTime() - cpu0) / 1_000_000
-                + " ms, classes " + (loading.getLoadedClassCount() - classes0) + " (users=" + users + ")");
+        System.out.println(mode + " " + wall + " ms, main-thread cpu " + mainCpu + " ms, process cpu "
+                + (os.getProcessCpuTime() - cpu0) / 1_000_000 + " ms, classes "
+                + (loading.getLoadedClassCount() - classes0) + " (users=" + users + ")");
         if (Boolean.getBoolean("startup.threads")) {
             printThreadCpu();
         }

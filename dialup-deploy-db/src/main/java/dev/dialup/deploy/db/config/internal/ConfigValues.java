@@ -1,9 +1,9 @@
 package dev.dialup.deploy.db.config.internal;
 
-import dev.dialup.deploy.db.config.ConfigSetting;
-import dev.dialup.deploy.db.config.ConfigSettings;
 import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
 
+import dev.dialup.deploy.db.config.ConfigSetting;
+import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import java.time.Duration;
 import org.jooq.DSLContext;
@@ -54,6 +54,9 @@ public final class ConfigValues {
     }
 
     private static String stored(DSLContext dsl, String key) {
-        return dsl.select(SYSTEM_CONFIG.VALUE).from(SYSTEM_CONFIG).where(SYSTEM_CONFIG.KEY.eq(key)).fetchOne(SYSTEM_CONFIG.VALUE);
+        return dsl.select(SYSTEM_CONFIG.VALUE)
+                .from(SYSTEM_CONFIG)
+                .where(SYSTEM_CONFIG.KEY.eq(key))
+                .fetchOne(SYSTEM_CONFIG.VALUE);
     }
 }

@@ -22,10 +22,10 @@ import org.jooq.impl.DSL;
  * with get/setLong here.
  */
 public final class EpochMillisBinding implements Binding<Integer, Instant> {
-    private static final Converter<Integer, Instant> CONVERTER = Converter.ofNullable(
-            Integer.class, Instant.class,
-            i -> Instant.ofEpochMilli(i.longValue()),
-            instant -> { throw new ArithmeticException("epoch millis do not fit an int; bind through EpochMillisBinding"); });
+    private static final Converter<Integer, Instant> CONVERTER =
+            Converter.ofNullable(Integer.class, Instant.class, i -> Instant.ofEpochMilli(i.longValue()), instant -> {
+                throw new ArithmeticException("epoch millis do not fit an int; bind through EpochMillisBinding");
+            });
 
     @Override
     public Converter<Integer, Instant> converter() {
@@ -35,7 +35,8 @@ public final class EpochMillisBinding implements Binding<Integer, Instant> {
     @Override
     public void sql(BindingSQLContext<Instant> ctx) {
         if (ctx.render().paramType() == ParamType.INLINED) {
-            ctx.render().visit(DSL.inline(ctx.value() == null ? null : ctx.value().toEpochMilli()));
+            ctx.render()
+                    .visit(DSL.inline(ctx.value() == null ? null : ctx.value().toEpochMilli()));
         } else {
             ctx.render().sql(ctx.variable());
         }

@@ -5,8 +5,8 @@ import org.jooq.Converter;
 
 /** DATE columns: {@code YYYY-MM-DD} text in SQLite (UTC days), {@link LocalDate} in Java. */
 public final class IsoDateBinding extends TextBinding<LocalDate, LocalDate> {
-    private static final Converter<LocalDate, LocalDate> CONVERTER = Converter.ofNullable(
-            LocalDate.class, LocalDate.class, d -> d, d -> d);
+    private static final Converter<LocalDate, LocalDate> CONVERTER =
+            Converter.ofNullable(LocalDate.class, LocalDate.class, d -> d, d -> d);
 
     @Override
     public Converter<LocalDate, LocalDate> converter() {

@@ -8,7 +8,8 @@ import org.jooq.Converter;
 /** DATETIME columns: UTC text in SQLite, {@link Instant} in Java. */
 public final class UtcInstantBinding extends TextBinding<LocalDateTime, Instant> {
     private static final Converter<LocalDateTime, Instant> CONVERTER = Converter.ofNullable(
-            LocalDateTime.class, Instant.class,
+            LocalDateTime.class,
+            Instant.class,
             ldt -> ldt.toInstant(ZoneOffset.UTC),
             instant -> LocalDateTime.ofInstant(instant, ZoneOffset.UTC));
 

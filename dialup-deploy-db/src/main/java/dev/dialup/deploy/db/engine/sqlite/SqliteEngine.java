@@ -23,9 +23,9 @@ import java.util.TreeSet;
 import javax.sql.DataSource;
 import org.flywaydb.core.api.MigrationVersion;
 import org.jooq.Field;
-import org.jooq.Table;
 import org.jooq.Record;
 import org.jooq.SQLDialect;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
 
 /**
@@ -85,9 +85,13 @@ public final class SqliteEngine implements DatabaseEngine {
         try {
             if (!Files.isDirectory(dir)) {
                 if (!createDirectories) {
-                    throw new StorageException(StorageException.Reason.DIRECTORY_MISSING, file,
-                            "the directory " + dir + " does not exist; nothing was created. Check the path, or ask for it"
-                                    + " to be created (CLI: --create-dirs; DialupDatabase.builder().createDirectories(true))", null);
+                    throw new StorageException(
+                            StorageException.Reason.DIRECTORY_MISSING,
+                            file,
+                            "the directory " + dir
+                                    + " does not exist; nothing was created. Check the path, or ask for it"
+                                    + " to be created (CLI: --create-dirs; DialupDatabase.builder().createDirectories(true))",
+                            null);
                 }
                 PrivateFiles.createDirectories(dir);
             }
@@ -95,8 +99,12 @@ public final class SqliteEngine implements DatabaseEngine {
                 PrivateFiles.createFile(file);
             }
         } catch (IOException e) {
-            throw StorageGuard.permissionProblem(file, true).orElseGet(() -> new StorageException(
-                    StorageException.Reason.IO_ERROR, file, "cannot create the database file: " + e.getMessage(), e));
+            throw StorageGuard.permissionProblem(file, true)
+                    .orElseGet(() -> new StorageException(
+                            StorageException.Reason.IO_ERROR,
+                            file,
+                            "cannot create the database file: " + e.getMessage(),
+                            e));
         }
     }
 
@@ -163,14 +171,17 @@ public final class SqliteEngine implements DatabaseEngine {
     }
 
     private static String highest(List<String> versions) {
-        return versions.stream().map(MigrationVersion::fromVersion).max(MigrationVersion::compareTo)
-                .map(MigrationVersion::getVersion).orElse(null);
+        return versions.stream()
+                .map(MigrationVersion::fromVersion)
+                .max(MigrationVersion::compareTo)
+                .map(MigrationVersion::getVersion)
+                .orElse(null);
     }
 
     private static Set<String> columns(Connection c, String table) throws SQLException {
         Set<String> names = new TreeSet<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT name FROM pragma_table_info('" + table + "')")) {
+                ResultSet rs = st.executeQuery("SELECT name FROM pragma_table_info('" + table + "')")) {
             while (rs.next()) {
                 names.add(rs.getString(1));
             }
@@ -235,8 +246,11 @@ public final class SqliteEngine implements DatabaseEngine {
         }
         SqliteOnly.Checkpoint cp = SqliteOnly.walCheckpointTruncate(c);
         long freeAfter = SqliteOnly.pragmaLong(c, "freelist_count");
-        return new OptimizeResult(freeBefore, freeAfter,
-                mode >= 0 && mode < AUTO_VACUUM.length ? AUTO_VACUUM[(int) mode] : String.valueOf(mode), cp.busy());
+        return new OptimizeResult(
+                freeBefore,
+                freeAfter,
+                mode >= 0 && mode < AUTO_VACUUM.length ? AUTO_VACUUM[(int) mode] : String.valueOf(mode),
+                cp.busy());
     }
 
     @Override
@@ -282,7 +296,8 @@ public final class SqliteEngine implements DatabaseEngine {
     @Override
     public boolean isBusy(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException sql && ((sql.getErrorCode() & 0xff) == 5 || (sql.getErrorCode() & 0xff) == 6)) {
+            if (t instanceof SQLException sql
+                    && ((sql.getErrorCode() & 0xff) == 5 || (sql.getErrorCode() & 0xff) == 6)) {
                 return true;
             }
         }
@@ -323,8 +338,9 @@ public final class SqliteEngine implements DatabaseEngine {
     @Override
     public boolean isForeignKeyViolation(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException sql && (sql.getErrorCode() == CONSTRAINT_FOREIGNKEY
-                    || (sql.getMessage() != null && sql.getMessage().contains("FOREIGN KEY")))) {
+            if (t instanceof SQLException sql
+                    && (sql.getErrorCode() == CONSTRAINT_FOREIGNKEY
+                            || (sql.getMessage() != null && sql.getMessage().contains("FOREIGN KEY")))) {
                 return true;
             }
         }

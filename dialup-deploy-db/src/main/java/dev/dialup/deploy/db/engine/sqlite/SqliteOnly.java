@@ -184,7 +184,7 @@ public final class SqliteOnly {
     public static List<String> integrityCheck(Connection connection, int max) throws SQLException {
         List<String> lines = new ArrayList<>();
         try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery("PRAGMA integrity_check(" + Math.max(1, max) + ")")) {
+                ResultSet rs = st.executeQuery("PRAGMA integrity_check(" + Math.max(1, max) + ")")) {
             while (rs.next()) {
                 lines.add(rs.getString(1));
             }
@@ -196,7 +196,7 @@ public final class SqliteOnly {
     public static List<String> foreignKeyCheck(Connection connection) throws SQLException {
         List<String> violations = new ArrayList<>();
         try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery("PRAGMA foreign_key_check")) {
+                ResultSet rs = st.executeQuery("PRAGMA foreign_key_check")) {
             while (rs.next()) {
                 violations.add(rs.getString(1) + " rowid=" + rs.getString(2) + " -> " + rs.getString(3));
             }
@@ -210,7 +210,7 @@ public final class SqliteOnly {
     /** Checkpoints the whole WAL into the database and truncates the WAL file to zero bytes. */
     public static Checkpoint walCheckpointTruncate(Connection connection) throws SQLException {
         try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+                ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
             rs.next();
             return new Checkpoint(rs.getInt(1) != 0, rs.getLong(2), rs.getLong(3));
         }
@@ -221,7 +221,8 @@ public final class SqliteOnly {
         if (!pragma.matches("[a-z_]+")) {
             throw new IllegalArgumentException("Not a pragma name: " + pragma);
         }
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("PRAGMA " + pragma)) {
+        try (Statement st = connection.createStatement();
+                ResultSet rs = st.executeQuery("PRAGMA " + pragma)) {
             return rs.next() ? rs.getLong(1) : 0;
         }
     }
@@ -232,7 +233,7 @@ public final class SqliteOnly {
      */
     public static long maxPageCount(Connection connection, long pages) throws SQLException {
         try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery("PRAGMA max_page_count = " + pages)) {
+                ResultSet rs = st.executeQuery("PRAGMA max_page_count = " + pages)) {
             return rs.next() ? rs.getLong(1) : pages;
         }
     }
@@ -241,8 +242,8 @@ public final class SqliteOnly {
     public static List<String> tableNames(Connection connection) throws SQLException {
         List<String> names = new ArrayList<>();
         try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery(
-                     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")) {
+                ResultSet rs = st.executeQuery(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")) {
             while (rs.next()) {
                 names.add(rs.getString(1));
             }
@@ -253,7 +254,7 @@ public final class SqliteOnly {
     /** Row count of one table, for backup manifests (names come from {@link #tableNames}). */
     public static long countRows(Connection connection, String table) throws SQLException {
         try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM \"" + table.replace("\"", "\"\"") + "\"")) {
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM \"" + table.replace("\"", "\"\"") + "\"")) {
             rs.next();
             return rs.getLong(1);
         }
@@ -266,8 +267,8 @@ public final class SqliteOnly {
             return versions;
         }
         try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery(
-                     "SELECT version FROM flyway_schema_history WHERE success = 1 AND version IS NOT NULL")) {
+                ResultSet rs = st.executeQuery(
+                        "SELECT version FROM flyway_schema_history WHERE success = 1 AND version IS NOT NULL")) {
             while (rs.next()) {
                 versions.add(rs.getString(1));
             }
@@ -278,13 +279,14 @@ public final class SqliteOnly {
     /** Rows of {@code processes} linked to no site (0 when the table or column does not exist). */
     public static long processesWithoutSite(Connection connection) throws SQLException {
         try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM pragma_table_info('processes') WHERE name = 'site_id'")) {
+                ResultSet rs =
+                        st.executeQuery("SELECT count(*) FROM pragma_table_info('processes') WHERE name = 'site_id'")) {
             if (!rs.next() || rs.getLong(1) == 0) {
                 return 0;
             }
         }
         try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM processes WHERE site_id IS NULL")) {
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM processes WHERE site_id IS NULL")) {
             return rs.next() ? rs.getLong(1) : 0;
         }
     }

@@ -33,16 +33,22 @@ public final class StorageGuard {
         try {
             now = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
         } catch (NoSuchFileException e) {
-            throw new StorageException(Reason.FILE_MISSING, file,
+            throw new StorageException(
+                    Reason.FILE_MISSING,
+                    file,
                     "the database file or its directory was deleted while the database was open; nothing was written."
-                            + " Close the database and restore the latest backup", e);
+                            + " Close the database and restore the latest backup",
+                    e);
         } catch (IOException e) {
             throw new StorageException(Reason.IO_ERROR, file, "cannot stat the database file: " + e.getMessage(), e);
         }
         if (openedKey != null && !openedKey.equals(now)) {
-            throw new StorageException(Reason.FILE_MISSING, file,
+            throw new StorageException(
+                    Reason.FILE_MISSING,
+                    file,
                     "the database file was replaced by another file while the database was open; nothing was written."
-                            + " Close and reopen the database", null);
+                            + " Close and reopen the database",
+                    null);
         }
     }
 
@@ -54,22 +60,27 @@ public final class StorageGuard {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SQLException sql) {
                 Reason reason = switch (sql.getErrorCode() & 0xff) {
-                    case 13 -> Reason.DISK_FULL;          // SQLITE_FULL
-                    case 10 -> Reason.IO_ERROR;           // SQLITE_IOERR
-                    case 8, 14 -> Reason.NOT_WRITABLE;    // SQLITE_READONLY, SQLITE_CANTOPEN
-                    case 11, 26 -> Reason.CORRUPT;        // SQLITE_CORRUPT, SQLITE_NOTADB
+                    case 13 -> Reason.DISK_FULL; // SQLITE_FULL
+                    case 10 -> Reason.IO_ERROR; // SQLITE_IOERR
+                    case 8, 14 -> Reason.NOT_WRITABLE; // SQLITE_READONLY, SQLITE_CANTOPEN
+                    case 11, 26 -> Reason.CORRUPT; // SQLITE_CORRUPT, SQLITE_NOTADB
                     default -> null;
                 };
                 if (reason == null) {
                     return e;
                 }
                 String advice = switch (reason) {
-                    case DISK_FULL -> "no room to write (disk full or size cap reached); the transaction was rolled back and"
-                            + " earlier commits are intact. Free disk space, then retry";
-                    case IO_ERROR -> "the operating system reported an I/O error; the transaction was rolled back."
-                            + " Check the disk, then run 'verify'";
-                    case NOT_WRITABLE -> missingPermission(file, true).map(p -> p.detail)
-                            .orElse("the database file or its directory cannot be written") + "; the transaction was rolled back";
+                    case DISK_FULL ->
+                        "no room to write (disk full or size cap reached); the transaction was rolled back and"
+                                + " earlier commits are intact. Free disk space, then retry";
+                    case IO_ERROR ->
+                        "the operating system reported an I/O error; the transaction was rolled back."
+                                + " Check the disk, then run 'verify'";
+                    case NOT_WRITABLE ->
+                        missingPermission(file, true)
+                                        .map(p -> p.detail)
+                                        .orElse("the database file or its directory cannot be written")
+                                + "; the transaction was rolled back";
                     case CORRUPT -> "the database file is damaged; run 'verify' and restore the latest backup";
                     case FILE_MISSING -> "the database file is gone";
                     case NOT_READABLE -> "the database file or its directory cannot be read";
@@ -101,22 +112,30 @@ public final class StorageGuard {
             return Optional.empty();
         }
         if (!Files.isExecutable(dir)) {
-            return Optional.of(new Missing(Reason.NOT_READABLE, dir,
-                    "permission denied: no search (x) permission on the directory " + dir + " of " + abs.getFileName()));
+            return Optional.of(new Missing(
+                    Reason.NOT_READABLE,
+                    dir,
+                    "permission denied: no search (x) permission on the directory " + dir + " of "
+                            + abs.getFileName()));
         }
         if (Files.exists(abs) && !Files.isReadable(abs)) {
-            return Optional.of(new Missing(Reason.NOT_READABLE, abs, "permission denied: no read (r) permission on " + abs));
+            return Optional.of(
+                    new Missing(Reason.NOT_READABLE, abs, "permission denied: no read (r) permission on " + abs));
         }
         if (write && Files.exists(abs) && !Files.isWritable(abs)) {
-            return Optional.of(new Missing(Reason.NOT_WRITABLE, abs, "permission denied: no write (w) permission on " + abs));
+            return Optional.of(
+                    new Missing(Reason.NOT_WRITABLE, abs, "permission denied: no write (w) permission on " + abs));
         }
         Path wal = abs.resolveSibling(abs.getFileName() + "-wal");
         Path shm = abs.resolveSibling(abs.getFileName() + "-shm");
         boolean sidecarsUsable = Files.isWritable(shm) && (Files.isWritable(wal) || !write);
         if (!Files.isWritable(dir) && (!Files.exists(abs) || !sidecarsUsable)) {
-            return Optional.of(new Missing(Reason.NOT_WRITABLE, dir, "permission denied: no write (w) permission on the directory "
-                    + dir + " (SQLite creates " + wal.getFileName() + " and " + shm.getFileName()
-                    + " there, even to read the database)"));
+            return Optional.of(new Missing(
+                    Reason.NOT_WRITABLE,
+                    dir,
+                    "permission denied: no write (w) permission on the directory "
+                            + dir + " (SQLite creates " + wal.getFileName() + " and " + shm.getFileName()
+                            + " there, even to read the database)"));
         }
         return Optional.empty();
     }

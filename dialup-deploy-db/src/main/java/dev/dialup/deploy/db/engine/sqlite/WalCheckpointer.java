@@ -60,17 +60,21 @@ public final class WalCheckpointer implements AutoCloseable {
     private void checkpoint() {
         try {
             if (connection == null) {
-                connection = SqliteOnly.dataSource(path, SqliteOnly.maintenanceConfig(busyTimeout)).getConnection();
+                connection = SqliteOnly.dataSource(path, SqliteOnly.maintenanceConfig(busyTimeout))
+                        .getConnection();
             }
-            try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+            try (Statement st = connection.createStatement();
+                    ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
                 if (rs.next()) framesCopied.addAndGet(Math.max(0, rs.getLong(3)));
             }
             checkpoints.incrementAndGet();
         } catch (SQLException | RuntimeException e) {
             if (!failedOnce) {
                 failedOnce = true;
-                log.warn("Background WAL checkpoint of {} failed (the writer's backstop checkpoint still bounds the WAL): {}",
-                        path, e.getMessage());
+                log.warn(
+                        "Background WAL checkpoint of {} failed (the writer's backstop checkpoint still bounds the WAL): {}",
+                        path,
+                        e.getMessage());
             }
             closeConnection();
         }
