@@ -21,8 +21,7 @@ import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.MutableClock;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -30,7 +29,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every uniqueness rule of the domain repositories rests on a UNIQUE constraint, not on the look-up
@@ -40,19 +39,19 @@ import org.junit.jupiter.api.io.TempDir;
  * Before each call the value is free, so any look-up the repository makes passes.
  */
 class UniquenessRestsOnConstraintsTest {
-    @TempDir
-    Path dir;
+    final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
+
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().clock(clock);
 
     DialupDatabase db;
     ActorWorld w;
-    MutableClock clock;
     AccessScope owner;
     AccessScope system;
 
     @BeforeEach
     void open() {
-        clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
-        db = TestDb.builder(dir).clock(clock).build();
+        db = temp.db();
         w = ActorWorld.create(db).withLoginsAndHistory();
         owner = w.scopes.get(Actor.ORG_OWNER);
         system = w.systemScope;
@@ -60,8 +59,7 @@ class UniquenessRestsOnConstraintsTest {
 
     @AfterEach
     void close() {
-        db.writeVoid(tx -> tx.execute("DROP TRIGGER IF EXISTS test_rival"));
-        db.close();
+        db.writeVoid(tx -> tx.execute("DROP TRIGGER IF EXISTS test_rival")); // the extension closes the database
     }
 
     /** A second writer's row, written by a trigger right before the repository's statement on {@code table}. */

@@ -21,18 +21,17 @@ import dev.dialup.deploy.db.sites.Site;
 import dev.dialup.deploy.db.sites.SiteFilter;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
 import dev.dialup.deploy.db.usage.UsageRepository;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.jooq.DSLContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * How {@link TenantFilter} reads the caller's current facts (issue 9, after the overhead fix):
@@ -41,8 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * attacks) with the properties of the mechanism itself.
  */
 class CurrentFactsTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create();
 
     DialupDatabase db;
     Fixtures f;
@@ -53,7 +52,7 @@ class CurrentFactsTest {
 
     @BeforeEach
     void open() {
-        db = TestDb.open(dir);
+        db = temp.db();
         f = new Fixtures(db);
         sites = new SiteRepository(db);
         orgs = new OrganizationRepository(db);
@@ -68,11 +67,6 @@ class CurrentFactsTest {
         orgSite = f.orgSite("Acme Web", org);
         personalSite = f.personalSite("Member Blog", member);
         strangerSite = f.personalSite("Stranger Blog", stranger);
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     AccessScope scope(long id) {

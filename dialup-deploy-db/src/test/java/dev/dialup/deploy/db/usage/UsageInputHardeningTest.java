@@ -15,8 +15,8 @@ import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,10 +25,9 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 10 ("Usage" and the usage part of "Times") and the storage rules of issue 15: future
@@ -39,8 +38,8 @@ class UsageInputHardeningTest {
     static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
     private AccessScope SYS;
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().clock(Clock.fixed(NOW, ZoneOffset.UTC));
 
     DialupDatabase db;
     UsageRepository usage;
@@ -49,18 +48,13 @@ class UsageInputHardeningTest {
 
     @BeforeEach
     void setUp() {
-        db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+        db = temp.db();
         SYS = TestDb.system(db, "monitoring");
         var f = new Fixtures(db);
         long owner = f.user("owner");
         a = f.personalSite("a", owner);
         b = f.personalSite("b", owner);
         usage = new UsageRepository(db);
-    }
-
-    @AfterEach
-    void tearDown() {
-        db.close();
     }
 
     static UsageSample s(long site, Instant at, int requests) {

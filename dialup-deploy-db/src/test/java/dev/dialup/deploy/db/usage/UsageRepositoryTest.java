@@ -9,8 +9,7 @@ import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
-import dev.dialup.deploy.db.testing.TestDb;
-import java.nio.file.Path;
+import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,16 +17,15 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class UsageRepositoryTest {
     static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempDatabase temp = TempDatabase.create().clock(Clock.fixed(NOW, ZoneOffset.UTC));
 
     DialupDatabase db;
     UsageRepository usage;
@@ -37,18 +35,13 @@ class UsageRepositoryTest {
 
     @BeforeEach
     void setUp() {
-        db = TestDb.builder(dir).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+        db = temp.db();
         sys = db.systemScope("monitoring");
         var f = new Fixtures(db);
         long owner = f.user("owner");
         a = f.personalSite("a", owner);
         b = f.personalSite("b", owner);
         usage = new UsageRepository(db);
-    }
-
-    @AfterEach
-    void tearDown() {
-        db.close();
     }
 
     static UsageSample s(long site, Instant at, double mem) {
