@@ -58,7 +58,7 @@ final class UsageEnforcement {
         long since = now - window.getSeconds();
         long today = Math.floorDiv(now, UsageInputs.DAY) * UsageInputs.DAY;
         return db.read(dsl -> {
-            long interval = UsageSettings.sampleIntervalSeconds(dsl);
+            long interval = UsageSettings.sampleIntervalSeconds(db, dsl);
             // Each table reports the sites it holds over a limit, with its maxima; a site over in
             // either table is over, and its observed value is the larger of the two.
             Map<Long, Maxima> bySite = new TreeMap<>();

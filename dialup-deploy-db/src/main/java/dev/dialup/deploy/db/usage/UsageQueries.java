@@ -196,7 +196,7 @@ final class UsageQueries {
     UsageVsLimits usageVsLimits(AccessScope scope, long siteId) {
         return db.read(dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
-            long interval = UsageSettings.sampleIntervalSeconds(dsl);
+            long interval = UsageSettings.sampleIntervalSeconds(db, dsl);
             var limitsRow = dsl.selectFrom(lim).where(lim.SITE_ID.eq(siteId)).fetchOne();
             ResourceLimits limits = new ResourceLimits(
                     limitsRow.getMaxMemoryMb(),

@@ -66,7 +66,7 @@ final class UsageRetention {
         TenantFilter.requireSystem(db, scope, "usage retention");
         Instant cutoff = UsageSettings.rawCutoff(db);
         long cut = cutoff.getEpochSecond();
-        long dailyDays = db.read(UsageSettings::dailyRetentionDays);
+        long dailyDays = db.read(dsl -> UsageSettings.dailyRetentionDays(db, dsl));
         LocalDate dailyCutoff =
                 LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(dailyDays);
         Steps steps = new Steps();

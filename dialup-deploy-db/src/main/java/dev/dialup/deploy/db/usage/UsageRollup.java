@@ -75,7 +75,7 @@ final class UsageRollup {
                             .add(r));
             return out;
         });
-        long interval = db.read(UsageSettings::sampleIntervalSeconds);
+        long interval = db.read(dsl -> UsageSettings.sampleIntervalSeconds(db, dsl));
         return db.write(tx -> {
             long total = 0;
             int written = 0;

@@ -1,35 +1,37 @@
 package dev.dialup.deploy.db.usage;
 
-import dev.dialup.deploy.db.config.ConfigKeys;
+import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.internal.ConfigValues;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import java.time.Instant;
 import org.jooq.DSLContext;
 
 /**
- * Every {@code system_config} value the usage package reads, in one place (the defaults are the
- * seeded values; docs/configuration.md). The ingest hot path reads
+ * Every {@code system_config} value the usage package reads, in one place, each through the
+ * library's catalogue ({@link ConfigSettings}: default, range and unit defined once). The ingest hot path reads
  * {@code usage.max_clock_skew_seconds} inside its prepared state query instead
  * ({@link UsageIngest}), with {@link #DEFAULT_SKEW_SECONDS} as its default.
  */
 final class UsageSettings {
-    static final long DEFAULT_SKEW_SECONDS = 300;
+    static final long DEFAULT_SKEW_SECONDS =
+            ConfigSettings.USAGE_MAX_CLOCK_SKEW.defaultValue().toSeconds();
 
     private UsageSettings() {}
 
     /** {@code usage.sample_interval_seconds}: the poller's interval (uptime and request rates). */
-    static long sampleIntervalSeconds(DSLContext dsl) {
-        return ConfigValues.readLong(dsl, ConfigKeys.USAGE_SAMPLE_INTERVAL_SECONDS, 30);
+    static long sampleIntervalSeconds(DialupDatabase db, DSLContext dsl) {
+        return ConfigValues.get(db, dsl, ConfigSettings.USAGE_SAMPLE_INTERVAL).toSeconds();
     }
 
     /** {@code usage.daily_retention_days}. */
-    static long dailyRetentionDays(DSLContext dsl) {
-        return ConfigValues.readLong(dsl, ConfigKeys.USAGE_DAILY_RETENTION_DAYS, 365);
+    static long dailyRetentionDays(DialupDatabase db, DSLContext dsl) {
+        return ConfigValues.get(db, dsl, ConfigSettings.USAGE_DAILY_RETENTION).toDays();
     }
 
     /** Samples strictly before this instant are past raw retention ({@code usage.raw_retention_days}; whole seconds). */
     static Instant rawCutoff(DialupDatabase db) {
-        long days = db.read(dsl -> ConfigValues.readLong(dsl, ConfigKeys.USAGE_RAW_RETENTION_DAYS, 30));
+        long days = db.read(dsl ->
+                ConfigValues.get(db, dsl, ConfigSettings.USAGE_RAW_RETENTION).toDays());
         return Instant.ofEpochSecond(db.clock().instant().getEpochSecond() - days * UsageInputs.DAY);
     }
 
