@@ -160,10 +160,13 @@ class UsageRollupAndRetentionTest {
             AtomicReference<Throwable> ingestError = new AtomicReference<>();
             CountDownLatch ingesting = new CountDownLatch(1);
             Thread ingest = Thread.ofPlatform().start(() -> {
-                long t = NOW.minusSeconds(3600).getEpochSecond();
+                // Seconds of the last hour, round and round: however slow the prune (a loaded machine), no
+                // sample gets past the clock-skew limit; a repeated second is an idempotent no-op.
+                long base = NOW.minusSeconds(3600).getEpochSecond();
+                long n = 0;
                 try {
                     while (!stop.get()) {
-                        usage.record(SYS, at(sites.get(0), Instant.ofEpochSecond(t++), 1));
+                        usage.record(SYS, at(sites.get(0), Instant.ofEpochSecond(base + (n++ % 3600)), 1));
                         calls.incrementAndGet();
                         ingesting.countDown();
                     }
