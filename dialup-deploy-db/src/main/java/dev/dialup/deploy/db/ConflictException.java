@@ -6,7 +6,7 @@ package dev.dialup.deploy.db;
  * <ul>
  *   <li>a value that must be unique is taken (name, slug, domain, username, membership, pending
  *       invitation, process id, ...). The schema's UNIQUE constraints decide this, whatever a
- *       look-up before the write said ({@link UniqueConstraints#conflictOn});</li>
+ *       look-up before the write said ({@code UniqueConstraints.conflictOn});</li>
  *   <li>the resource's state forbids the change (a deactivated organization invites nobody, the
  *       last system admin cannot be demoted, logs are appended only while building); the
  *       deployment state machine raises the subclass
