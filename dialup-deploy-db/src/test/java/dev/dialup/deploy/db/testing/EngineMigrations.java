@@ -1,7 +1,9 @@
 package dev.dialup.deploy.db.testing;
 
 import dev.dialup.deploy.db.migration.V3__Adopt_legacy_sites;
+import dev.dialup.deploy.db.migration.V3__Adopt_legacy_sites_on_postgresql;
 import dev.dialup.deploy.db.migration.V51__Backfill_input_keys;
+import dev.dialup.deploy.db.migration.V51__Backfill_input_keys_on_postgresql;
 import java.nio.file.Path;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -9,8 +11,8 @@ import org.flywaydb.core.api.output.MigrateResult;
 
 /**
  * Flyway runs of the shipped migrations on each engine, configured like the library's own (SQLite: the SQL
- * scripts plus the Java migrations V3 and V51; PostgreSQL: {@code db/migration/postgresql}, whose V3 and V51 are
- * SQL twins of the Java ones). For schema tests that need a bare migrated database without DialupDatabase.
+ * scripts plus the Java migrations V3 and V51; PostgreSQL: {@code db/migration/postgresql} plus the Java
+ * twins V3 and V51, so both folders hold the same versions). For schema tests that need a bare migrated database without DialupDatabase.
  */
 public final class EngineMigrations {
     public static final String SQLITE = "classpath:db/migration/sqlite";
@@ -36,6 +38,8 @@ public final class EngineMigrations {
         return Flyway.configure()
                 .dataSource(ds)
                 .locations(POSTGRESQL)
+                .javaMigrations(
+                        new V3__Adopt_legacy_sites_on_postgresql(), new V51__Backfill_input_keys_on_postgresql())
                 .cleanDisabled(true)
                 .load()
                 .migrate();
