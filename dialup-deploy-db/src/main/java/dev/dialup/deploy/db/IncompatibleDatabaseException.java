@@ -16,18 +16,36 @@ public final class IncompatibleDatabaseException extends DialupDataException {
 
     private final Reason reason;
     private final Path path;
+    private final String location;
 
     public IncompatibleDatabaseException(Reason reason, Path path, String detail) {
-        super("Refusing to open " + path + ": " + detail + " (the file was left unchanged)");
+        this(reason, path, String.valueOf(path), detail);
+    }
+
+    /** For a database that is not a file: {@code location} is its URL without credentials. */
+    public IncompatibleDatabaseException(Reason reason, String location, String detail) {
+        this(reason, null, location, detail);
+    }
+
+    private IncompatibleDatabaseException(Reason reason, Path path, String location, String detail) {
+        super("Refusing to open " + location + ": " + detail + " (" + (path == null ? "the database" : "the file")
+                + " was left unchanged)");
         this.reason = reason;
         this.path = path;
+        this.location = location;
     }
 
     public Reason reason() {
         return reason;
     }
 
+    /** The database file, or null when the database is not a file (PostgreSQL: see {@link #location()}). */
     public Path path() {
         return path;
+    }
+
+    /** Where the database is: the file, or a PostgreSQL URL without credentials or parameters. */
+    public String location() {
+        return location;
     }
 }

@@ -23,23 +23,45 @@ public final class StorageException extends DialupDataException {
         /** SQLITE_IOERR: the operating system reported an I/O error. */
         IO_ERROR,
         /** SQLITE_CORRUPT / SQLITE_NOTADB. */
-        CORRUPT
+        CORRUPT,
+        /**
+         * PostgreSQL: the server cannot be reached, refused the login, or dropped the connection
+         * (SQL state class 08 and 28); the message never holds the credentials.
+         */
+        UNREACHABLE
     }
 
     private final Reason reason;
     private final Path path;
+    private final String location;
 
     public StorageException(Reason reason, Path path, String detail, Throwable cause) {
-        super("Storage failure on " + path + " (" + reason + "): " + detail, cause);
+        this(reason, path, String.valueOf(path), detail, cause);
+    }
+
+    /** For a database that is not a file: {@code location} is its URL without credentials. */
+    public StorageException(Reason reason, String location, String detail, Throwable cause) {
+        this(reason, null, location, detail, cause);
+    }
+
+    private StorageException(Reason reason, Path path, String location, String detail, Throwable cause) {
+        super("Storage failure on " + location + " (" + reason + "): " + detail, cause);
         this.reason = reason;
         this.path = path;
+        this.location = location;
     }
 
     public Reason reason() {
         return reason;
     }
 
+    /** The database file, or null when the database is not a file (PostgreSQL: see {@link #location()}). */
     public Path path() {
         return path;
+    }
+
+    /** Where the database is: the file, or a PostgreSQL URL without credentials or parameters. */
+    public String location() {
+        return location;
     }
 }

@@ -18,7 +18,9 @@ import java.util.function.Consumer;
  * @param <B> the builder type the setters return, for chaining
  */
 abstract class DatabaseOptions<B extends DatabaseOptions<B>> {
-    Path path = DialupDatabase.defaultPath();
+    /** The SQLite file, or null when {@link #engine} is a server engine bound to its own location. */
+    Path path;
+
     boolean migrateOnOpen = true;
     int readers = 4;
     Duration busyTimeout = Duration.ofSeconds(10);
@@ -28,10 +30,14 @@ abstract class DatabaseOptions<B extends DatabaseOptions<B>> {
     Consumer<Path> beforeMigrate = BackupService.preMigrationHook();
     boolean insecurePasswordHashing;
     boolean allowSystemScope;
-    final DatabaseEngine engine = Engines.files();
+    DatabaseEngine engine;
     Boolean createDirectories;
 
-    DatabaseOptions() {}
+    int writers = 8;
+
+    DatabaseOptions() {
+        location(DialupDatabase.defaultLocation());
+    }
 
     abstract B self();
 
@@ -47,8 +53,40 @@ abstract class DatabaseOptions<B extends DatabaseOptions<B>> {
         return self();
     }
 
+    /** An SQLite database file (the embedded default engine). */
     public B path(Path path) {
         this.path = Objects.requireNonNull(path, "path");
+        this.engine = Engines.files();
+        return self();
+    }
+
+    /**
+     * Where the database is: a {@code jdbc:postgresql://host[:port]/database[?user=...]} URL selects
+     * the PostgreSQL engine; anything else is the path of an SQLite file. Credentials in the URL, in
+     * {@code PGUSER}/{@code PGPASSWORD} or in a password file ({@code PGPASSFILE}, {@code ~/.pgpass})
+     * are never printed, logged or put in an exception. A malformed URL gives {@code ValidationException}.
+     */
+    public B location(String location) {
+        Objects.requireNonNull(location, "location");
+        if (location.isBlank()) {
+            throw new dev.dialup.deploy.db.ValidationException("database", "location must not be blank");
+        }
+        DatabaseEngine selected = Engines.forLocation(location);
+        if (selected == Engines.files()) {
+            return path(Path.of(location));
+        }
+        this.engine = selected;
+        this.path = null;
+        return self();
+    }
+
+    /**
+     * PostgreSQL only: size of the writer pool (default 8). Writers run in parallel, each write
+     * transaction SERIALIZABLE and retried on serialization failures. SQLite always has one writer.
+     */
+    public B writers(int writers) {
+        if (writers < 1) throw new IllegalArgumentException("writers must be >= 1");
+        this.writers = writers;
         return self();
     }
 
@@ -65,7 +103,10 @@ abstract class DatabaseOptions<B extends DatabaseOptions<B>> {
         return self();
     }
 
-    /** SQLite busy timeout for every connection (default 10 s): covers other processes holding the lock. */
+    /**
+     * How long a statement waits for a lock another connection holds (default 10 s): SQLite's busy
+     * timeout, PostgreSQL's {@code lock_timeout}. Past it the call fails with {@code DatabaseBusyException}.
+     */
     public B busyTimeout(Duration timeout) {
         this.busyTimeout = Objects.requireNonNull(timeout);
         return self();

@@ -21,22 +21,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The entry point a service constructs: one SQLite file, migrated on open, with one writer
- * connection and a pool of read-only connections.
+ * The entry point a service constructs: one database, migrated on open, with a writer pool and
+ * a pool of read-only connections. The database is an SQLite file (the embedded default) or a
+ * PostgreSQL database named by a JDBC URL; the repositories and everything else are the same.
  *
  * <pre>{@code
  * try (DialupDatabase db = DialupDatabase.open(Path.of("data/dialup-deploy.db"))) {
  *     var users = new UserRepository(db);
  * }
+ * // or: DialupDatabase.builder().location("jdbc:postgresql://db.internal:5432/dialup").build()
  * }</pre>
  *
- * Writes run in {@link #write} transactions that start with {@code BEGIN IMMEDIATE} on the
- * single writer connection, so concurrent writers queue in the pool instead of failing
- * with {@code SQLITE_BUSY}. Reads run on the reader pool in a snapshot transaction; a read
- * made inside a write transaction joins it and sees its uncommitted changes.
+ * On SQLite, writes run in {@link #write} transactions that start with {@code BEGIN IMMEDIATE}
+ * on the single writer connection, so concurrent writers queue in the pool instead of failing
+ * with {@code SQLITE_BUSY}. On PostgreSQL, writers run in parallel in SERIALIZABLE transactions;
+ * a serialization failure or deadlock re-runs the whole {@code work} function (a bounded number
+ * of times), so {@code work} must not have effects outside the database. Reads run on the reader
+ * pool in a snapshot transaction; a read made inside a write transaction joins it and sees its
+ * uncommitted changes.
  */
 public final class DialupDatabase implements AutoCloseable, ReaderConnections {
-    /** Environment variable that overrides the default file. */
+    /** Environment variable that overrides the default location: a file path or a {@code jdbc:postgresql:} URL. */
     public static final String ENV_VAR = "DIALUP_DB";
 
     public static final Path DEFAULT_PATH = Path.of("data", "dialup-deploy.db");
@@ -53,6 +58,7 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
     }
 
     private final Path path;
+    private final String location;
     private final Builder options;
     private final Clock clock;
     private final Transactions transactions;
@@ -71,24 +77,25 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
     private DialupDatabase(Builder b) {
         // jOOQ's class loading on a second core while this thread opens the file (issue 14).
         StartupWarmup.start(b.engine.dialect());
-        this.path = b.path.toAbsolutePath().normalize();
+        this.path = b.path == null ? null : b.path.toAbsolutePath().normalize();
         this.options = b;
         this.clock = b.clock;
         this.engine = b.engine;
+        this.location = engine.describe(path);
         this.systemGrant = b.allowSystemScope ? new SystemGrant(this) : null;
-        if (b.migrateOnOpen) {
+        if (b.migrateOnOpen && path != null) {
             engine.prepareLocation(path, createDirectories(path, b.createDirectories));
         }
         Migrator migrator = new Migrator(engine, path, migrationOptions(b));
         Migrator.Outcome opened = b.migrateOnOpen ? migrator.migrate() : migrator.check();
         this.statusAtOpen = opened.status();
         this.flywaySkipped = opened.flywaySkipped();
-        log.info("Opened {} at schema version {}", path, statusAtOpen.currentVersion());
-        this.transactions = new Transactions(path, engine, b.readers, b.busyTimeout, b.writeWait);
-        this.openKey = OpenDatabases.opened(path);
+        log.info("Opened {} at schema version {}", location, statusAtOpen.currentVersion());
+        this.transactions = new Transactions(path, location, engine, b.readers, b.writers, b.busyTimeout, b.writeWait);
+        this.openKey = path == null ? null : OpenDatabases.opened(path);
         if (b.insecurePasswordHashing && !INSECURE_HASHING_WARNED.getAndSet(true)) {
             // Once per JVM: a test suite opens hundreds of such databases; a service must never open one.
-            log.warn("{} opened with insecure password hashing for tests: never use this in a service", path);
+            log.warn("{} opened with insecure password hashing for tests: never use this in a service", location);
         }
         // WAL checkpoints off the commit path (issue 15): a background thread, not the committing writer.
         this.checkpointer = engine.startBackgroundCheckpoints(path, b.busyTimeout, CHECKPOINT_PERIOD);
@@ -110,14 +117,33 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
         return new Builder();
     }
 
-    /** {@code DIALUP_DB} if set and not blank, else {@link #DEFAULT_PATH}. */
-    public static Path defaultPath() {
+    /** {@code DIALUP_DB} if set and not blank, else {@link #DEFAULT_PATH}: a file path or a {@code jdbc:postgresql:} URL. */
+    public static String defaultLocation() {
         String env = System.getenv(ENV_VAR);
-        return env == null || env.isBlank() ? DEFAULT_PATH : Path.of(env);
+        return env == null || env.isBlank() ? DEFAULT_PATH.toString() : env.trim();
     }
 
+    /**
+     * {@code DIALUP_DB} as a file path if set and not blank, else {@link #DEFAULT_PATH}. Prefer
+     * {@link #defaultLocation()}, which may also be a PostgreSQL URL.
+     */
+    public static Path defaultPath() {
+        return Path.of(defaultLocation());
+    }
+
+    /** The SQLite file, or null when the database is on a PostgreSQL server (see {@link #location()}). */
     public Path path() {
         return path;
+    }
+
+    /** Where the database is, safe to print: the file, or {@code postgresql://host:port/database} (no credentials). */
+    public String location() {
+        return location;
+    }
+
+    /** The engine's short name: {@code sqlite} or {@code postgresql}. */
+    public String engineName() {
+        return engine.name();
     }
 
     public Clock clock() {
@@ -270,6 +296,14 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
         return checkpointer.checkpoints();
     }
 
+    /**
+     * Write transactions re-run so far after a serialization failure or deadlock (diagnostics;
+     * always 0 on SQLite, whose one writer never conflicts).
+     */
+    public long writeRetries() {
+        return transactions.writeRetries();
+    }
+
     /** True while this thread is inside {@link #write}. */
     public boolean inWriteTransaction() {
         return transactions.inWriteTransaction();
@@ -290,7 +324,7 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
         try {
             transactions.close(checkpointer::close);
         } finally {
-            OpenDatabases.closed(openKey);
+            if (openKey != null) OpenDatabases.closed(openKey);
         }
     }
 
@@ -307,6 +341,15 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
     /** Applies pending migrations to a file without keeping it open (what the CLI's migrate does). */
     public static SchemaStatus migrate(Path path) {
         return migrate(path, false);
+    }
+
+    /** {@link #migrate(Path)} for a location: a file path or a {@code jdbc:postgresql:} URL. */
+    public static SchemaStatus migrate(String location) {
+        Builder b = builder().location(location);
+        if (b.path != null) {
+            return migrate(b.path, false);
+        }
+        return new Migrator(b.engine, null, migrationOptions(b)).migrate().status();
     }
 
     /** {@link #migrate(Path)}, creating missing directories ({@code 0700}) when {@code createDirectories} is true. */
@@ -326,6 +369,12 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
      */
     private static boolean createDirectories(Path file, Boolean asked) {
         return asked != null ? asked : file.equals(DEFAULT_PATH.toAbsolutePath().normalize());
+    }
+
+    /** Schema status of a location (file or URL), read-only and without refusing a newer schema. */
+    public static SchemaStatus statusOf(String location) {
+        Builder b = builder().location(location);
+        return new Migrator(b.engine, b.path, migrationOptions(b)).status();
     }
 
     /** Schema status of a file, read-only and without refusing a newer schema (verify, restore checks). */

@@ -30,7 +30,14 @@ import org.slf4j.LoggerFactory;
 final class Transactions {
     private static final Logger log = LoggerFactory.getLogger(Transactions.class);
 
+    /** Bounded retries of a write transaction that failed with a serialization failure or deadlock. */
+    static final int MAX_WRITE_ATTEMPTS = 8;
+
+    /** The SQLite file, or null for a server database. */
     private final Path path;
+    /** Where the database is, safe to print (file, or URL without credentials). */
+    private final String location;
+
     private final DatabaseEngine engine;
     private final Duration writeWait;
     private final HikariDataSource writerPool;
@@ -39,21 +46,44 @@ final class Transactions {
     private final DSLContext readerDsl;
     private final ThreadLocal<DSLContext> currentWrite = new ThreadLocal<>();
     private final Object fileKey;
-    private final WriterGate writerGate = new WriterGate();
+    /** Queues writers in front of the one writer connection; null when the engine has many writers. */
+    private final WriterGate writerGate;
+
+    private final java.util.concurrent.atomic.LongAdder writeRetries = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean closed;
     /** Set by {@link #eraseOverwrittenContent}; read and cleared by the thread holding the writer gate. */
     private boolean eraseAfterWrite;
 
-    Transactions(Path path, DatabaseEngine engine, int readers, Duration busyTimeout, Duration writeWait) {
+    Transactions(
+            Path path,
+            String location,
+            DatabaseEngine engine,
+            int readers,
+            int writers,
+            Duration busyTimeout,
+            Duration writeWait) {
         this.path = path;
+        this.location = location;
         this.engine = engine;
         this.writeWait = writeWait;
         // One writer connection behind the writer gate when the engine has a single writer.
-        int writers = engine.singleWriter() ? 1 : readers;
-        this.writerPool = pool("dialup-writer", engine.writerDataSource(path, busyTimeout), writers, writeWait, false);
+        this.writerGate = engine.singleWriter() ? new WriterGate() : null;
+        int writerCount = engine.singleWriter() ? 1 : writers;
+        this.writerPool = pool(
+                "dialup-writer",
+                engine.writerDataSource(path, busyTimeout),
+                writerCount,
+                writeWait,
+                false,
+                engine.writeIsolation());
         try {
-            this.readerPool =
-                    pool("dialup-reader", engine.readerDataSource(path, busyTimeout), readers, writeWait, true);
+            this.readerPool = pool(
+                    "dialup-reader",
+                    engine.readerDataSource(path, busyTimeout),
+                    readers,
+                    writeWait,
+                    true,
+                    engine.readIsolation());
         } catch (RuntimeException e) {
             writerPool.close();
             throw e;
@@ -64,7 +94,11 @@ final class Transactions {
         this.fileKey = engine.storageKey(path);
     }
 
-    /** A write transaction, or a savepoint inside the write this thread is already in. */
+    /**
+     * A write transaction, or a savepoint inside the write this thread is already in. On an engine
+     * with many writers a serialization failure or deadlock re-runs the whole transaction, at most
+     * {@link #MAX_WRITE_ATTEMPTS} times in all, after a short random pause.
+     */
     <T> T write(Function<DSLContext, T> work) {
         DSLContext joined = currentWrite.get();
         if (joined != null) {
@@ -73,7 +107,46 @@ final class Transactions {
         requireOpen();
         engine.requireStorageInPlace(path, fileKey);
         long started = System.nanoTime();
-        writerGate.acquire(path, writeWait);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return writeOnce(work, started);
+            } catch (RuntimeException e) {
+                if (closed || !engine.isRetryable(e)) {
+                    throw e;
+                }
+                if (attempt >= MAX_WRITE_ATTEMPTS) {
+                    throw busy(
+                            DatabaseBusyException.Reason.WRITE_CONFLICTS,
+                            Duration.ofNanos(System.nanoTime() - started),
+                            e);
+                }
+                writeRetries.increment();
+                pauseBeforeRetry(attempt);
+            }
+        }
+    }
+
+    /** Random pause, growing with the attempt (at most ~50 ms), so conflicting writers spread out. */
+    private void pauseBeforeRetry(int attempt) {
+        long maxMicros = Math.min(50_000L, 500L << Math.min(attempt, 7));
+        try {
+            Thread.sleep(Duration.ofNanos(
+                    java.util.concurrent.ThreadLocalRandom.current().nextLong(maxMicros / 2, maxMicros) * 1000));
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw interrupted(ie);
+        }
+    }
+
+    /** Write transactions re-run after a serialization failure or deadlock (diagnostics). */
+    long writeRetries() {
+        return writeRetries.sum();
+    }
+
+    private <T> T writeOnce(Function<DSLContext, T> work, long started) {
+        if (writerGate != null) {
+            writerGate.acquire(path, writeWait);
+        }
         try {
             return writerDsl.transactionResult(cfg -> {
                 DSLContext tx = cfg.dsl();
@@ -85,15 +158,20 @@ final class Transactions {
                 }
             });
         } catch (RuntimeException e) {
+            if (!closed && engine.isRetryable(e)) {
+                throw e; // write() decides: another attempt, or WRITE_CONFLICTS
+            }
             throw translate(e, started);
         } finally {
-            try {
-                if (eraseAfterWrite) {
-                    eraseAfterWrite = false;
-                    truncateWalAfterErase();
+            if (writerGate != null) {
+                try {
+                    if (eraseAfterWrite) {
+                        eraseAfterWrite = false;
+                        truncateWalAfterErase();
+                    }
+                } finally {
+                    writerGate.release();
                 }
-            } finally {
-                writerGate.release();
             }
         }
     }
@@ -128,7 +206,8 @@ final class Transactions {
             throw new IllegalStateException("eraseOverwrittenContent() must be called inside write(...)");
         }
         tx.connection(c -> engine.eraseOnDelete(c, true));
-        eraseAfterWrite = true;
+        // Only the single writer (the thread holding the gate) has a log to truncate afterwards.
+        eraseAfterWrite = writerGate != null;
     }
 
     private void truncateWalAfterErase() {
@@ -139,17 +218,33 @@ final class Transactions {
                 log.warn(
                         "Could not truncate the WAL of {} after erasing sensitive content: readers held it;"
                                 + " it is truncated by the next checkpoint",
-                        path);
+                        location);
             }
         } catch (SQLException e) {
-            log.warn("Could not truncate the WAL of {} after erasing sensitive content: {}", path, e.getMessage());
+            log.warn("Could not truncate the WAL of {} after erasing sensitive content: {}", location, e.getMessage());
         }
     }
 
     private void requireOpen() {
         if (closed) {
-            throw new DatabaseClosedException(path, null);
+            throw closed(null);
         }
+    }
+
+    private DatabaseClosedException closed(Throwable cause) {
+        return path != null ? new DatabaseClosedException(path, cause) : new DatabaseClosedException(location, cause);
+    }
+
+    private OperationInterruptedException interrupted(Throwable cause) {
+        return path != null
+                ? new OperationInterruptedException(path, cause)
+                : new OperationInterruptedException(location, cause);
+    }
+
+    private DatabaseBusyException busy(DatabaseBusyException.Reason reason, Duration waited, Throwable cause) {
+        return path != null
+                ? new DatabaseBusyException(reason, path, waited, cause)
+                : new DatabaseBusyException(reason, location, waited, cause);
     }
 
     /** Typed exceptions for a closed database, a busy one, an interrupted wait and storage failures. */
@@ -158,7 +253,7 @@ final class Transactions {
             return e;
         }
         if (closed) {
-            return new DatabaseClosedException(path, e);
+            return closed(e);
         }
         Duration waited = Duration.ofNanos(System.nanoTime() - startedNanos);
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -166,21 +261,21 @@ final class Transactions {
                 // Hikari gave up waiting for a pooled connection.
                 if (Thread.currentThread().isInterrupted() || t.getCause() instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
-                    return new OperationInterruptedException(path, e);
+                    return interrupted(e);
                 }
-                return new DatabaseBusyException(DatabaseBusyException.Reason.READER_POOL, path, waited, e);
+                return busy(DatabaseBusyException.Reason.READER_POOL, waited, e);
             }
             if (t instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
-                return new OperationInterruptedException(path, e);
+                return interrupted(e);
             }
             if (t instanceof SQLException && engine.isBusy(t)) {
-                return new DatabaseBusyException(DatabaseBusyException.Reason.FILE_LOCKED, path, waited, e);
+                return busy(DatabaseBusyException.Reason.FILE_LOCKED, waited, e);
             }
             if (t instanceof SQLException sql
                     && sql.getMessage() != null
                     && sql.getMessage().contains("has been closed")) {
-                return new DatabaseClosedException(path, e);
+                return closed(e);
             }
         }
         return engine.translateStorageFailure(path, e);
@@ -216,18 +311,22 @@ final class Transactions {
         }
         requireOpen();
         long started = System.nanoTime();
-        writerGate.acquire(path, writeWait);
+        if (writerGate != null) {
+            writerGate.acquire(path, writeWait);
+        }
         try (Connection c = writerPool.getConnection()) {
             return work.apply(c);
         } catch (SQLException e) {
             throw translate(
-                    new DialupDataException("Database maintenance on " + path + " failed: " + e.getMessage(), e),
+                    new DialupDataException("Database maintenance on " + location + " failed: " + e.getMessage(), e),
                     e,
                     started);
         } catch (RuntimeException e) {
             throw translate(e, started);
         } finally {
-            writerGate.release();
+            if (writerGate != null) {
+                writerGate.release();
+            }
         }
     }
 
@@ -238,7 +337,8 @@ final class Transactions {
         try (Connection c = readerPool.getConnection()) {
             return work.apply(c);
         } catch (SQLException e) {
-            throw translate(new DialupDataException("Read on " + path + " failed: " + e.getMessage(), e), e, started);
+            throw translate(
+                    new DialupDataException("Read on " + location + " failed: " + e.getMessage(), e), e, started);
         } catch (RuntimeException e) {
             throw translate(e, started);
         }
@@ -253,7 +353,9 @@ final class Transactions {
     /** Closes the pools; threads queued on the writer are woken at once. */
     void close(Runnable beforePools) {
         closed = true;
-        writerGate.close();
+        if (writerGate != null) {
+            writerGate.close();
+        }
         try {
             beforePools.run();
             readerPool.close();
@@ -262,7 +364,8 @@ final class Transactions {
         }
     }
 
-    private static HikariDataSource pool(String name, DataSource ds, int size, Duration wait, boolean readOnly) {
+    private static HikariDataSource pool(
+            String name, DataSource ds, int size, Duration wait, boolean readOnly, int isolation) {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName(name);
         hc.setDataSource(ds);
@@ -275,7 +378,19 @@ final class Transactions {
         hc.setAutoCommit(true);
         // Must match how the driver opened the connection: sqlite-jdbc cannot flip it afterwards.
         hc.setReadOnly(readOnly);
+        if (isolation >= 0) {
+            hc.setTransactionIsolation(isolationName(isolation));
+        }
         return new HikariDataSource(hc);
+    }
+
+    private static String isolationName(int level) {
+        return switch (level) {
+            case Connection.TRANSACTION_SERIALIZABLE -> "TRANSACTION_SERIALIZABLE";
+            case Connection.TRANSACTION_REPEATABLE_READ -> "TRANSACTION_REPEATABLE_READ";
+            case Connection.TRANSACTION_READ_COMMITTED -> "TRANSACTION_READ_COMMITTED";
+            default -> throw new IllegalArgumentException("isolation level " + level);
+        };
     }
 
     private static DSLContext dsl(DataSource ds, DatabaseEngine engine) {

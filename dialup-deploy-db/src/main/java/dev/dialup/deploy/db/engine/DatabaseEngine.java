@@ -65,7 +65,34 @@ public interface DatabaseEngine {
     /** True when the engine has one writer at a time (SQLite): the core then runs a one-connection writer pool behind a fair queue. */
     boolean singleWriter();
 
+    /**
+     * JDBC isolation level of write transactions, or -1 for the driver's default. SQLite's one writer
+     * is serializable by construction; an engine with many writers asks for SERIALIZABLE so that no rule
+     * depends on a single writer, and {@link #isRetryable} failures are retried.
+     */
+    default int writeIsolation() {
+        return -1;
+    }
+
+    /** JDBC isolation level of read transactions (one snapshot for the whole read), or -1 for the driver's default. */
+    default int readIsolation() {
+        return -1;
+    }
+
+    /**
+     * Whether {@code e} is a serialization failure or deadlock that a fresh attempt of the whole
+     * transaction may not hit again (PostgreSQL: SQL states 40001 and 40P01). Never true for SQLite.
+     */
+    default boolean isRetryable(Throwable e) {
+        return false;
+    }
+
     // --- where the data lives ------------------------------------------------------------
+
+    /** Where the database is, for messages and logs: the file, or a server URL without credentials. */
+    default String describe(Path file) {
+        return String.valueOf(file);
+    }
 
     /**
      * Before creating or migrating: the directory must exist (created {@code 0700} only when

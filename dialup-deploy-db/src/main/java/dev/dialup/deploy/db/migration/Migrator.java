@@ -58,17 +58,40 @@ public final class Migrator {
 
     private final DatabaseEngine engine;
     private final Path path;
+    /** {@link #path} for messages, or the server URL without credentials. */
+    private final String where;
+
     private final Options options;
 
+    /** {@code path}: the SQLite file, or null for a server engine bound to its own location. */
     public Migrator(DatabaseEngine engine, Path path, Options options) {
         this.engine = engine;
         this.path = path;
+        this.where = engine.describe(path);
         this.options = options;
     }
 
-    /** The Java migrations, in one list for Flyway and for the up-to-date check. */
+    /** The Java migrations of the file engine (SQLite), in one list for Flyway and for the up-to-date check. */
     public static JavaMigration[] javaMigrations() {
         return new JavaMigration[] {new V3__Adopt_legacy_sites(), new V51__Backfill_input_keys()};
+    }
+
+    /** The Java migrations of {@code engine}: the same versions on every engine, each written for its SQL. */
+    public static JavaMigration[] javaMigrations(DatabaseEngine engine) {
+        return switch (engine.name()) {
+            case "sqlite" -> javaMigrations();
+            case "postgresql" ->
+                new JavaMigration[] {
+                    new V3__Adopt_legacy_sites_on_postgresql(), new V51__Backfill_input_keys_on_postgresql()
+                };
+            default -> throw new IllegalArgumentException("no Java migrations for engine " + engine.name());
+        };
+    }
+
+    private IncompatibleDatabaseException incompatible(IncompatibleDatabaseException.Reason reason, String detail) {
+        return path != null
+                ? new IncompatibleDatabaseException(reason, path, detail)
+                : new IncompatibleDatabaseException(reason, where, detail);
     }
 
     /**
@@ -94,7 +117,7 @@ public final class Migrator {
                 engine.prepareNewDatabase(c);
             } catch (SQLException e) {
                 if (engine.isBusy(e)) throw busy(e);
-                throw new DialupDataException("Cannot create database " + path + ": " + e.getMessage(), e);
+                throw new DialupDataException("Cannot create database " + where + ": " + e.getMessage(), e);
             }
         } else {
             // Read-only: the writer's connections start every transaction by taking the write lock.
@@ -116,10 +139,15 @@ public final class Migrator {
                     engine.awaitWriteLock(c);
                 } catch (SQLException e) {
                     if (engine.isBusy(e)) throw busy(e);
-                    throw new DialupDataException("Cannot write to " + path + ": " + e.getMessage(), e);
+                    throw new DialupDataException("Cannot write to " + where + ": " + e.getMessage(), e);
                 }
-                if (options.beforeMigrate() != null) {
+                if (options.beforeMigrate() != null && path != null) {
                     options.beforeMigrate().accept(path);
+                } else if (path == null) {
+                    // No file to copy: a server database is backed up by its own tools before upgrades.
+                    log.info(
+                            "Migrating {} without an automatic backup: take one first (docs/OPERATIONS.md, PostgreSQL)",
+                            where);
                 }
             }
         }
@@ -128,7 +156,7 @@ public final class Migrator {
             if (result.migrationsExecuted > 0) {
                 log.info(
                         "Migrated {} to schema version {} ({} migrations{})",
-                        path,
+                        where,
                         result.targetSchemaVersion,
                         result.migrationsExecuted,
                         kind == FileShape.Kind.LEGACY ? ", adopted legacy database" : "");
@@ -157,7 +185,7 @@ public final class Migrator {
             return new Outcome(status(inspecting().info()), false);
         }
         throw new DialupDataException(
-                "Database " + path + " is " + (kind == FileShape.Kind.NEW ? "empty" : "a legacy database")
+                "Database " + where + " is " + (kind == FileShape.Kind.NEW ? "empty" : "a legacy database")
                         + " and migrate-on-open is off: run the 'migrate' command (or DialupDatabase.migrate) first");
     }
 
@@ -169,13 +197,10 @@ public final class Migrator {
     /** NEW, LEGACY or MANAGED; a foreign or unrecognised database is refused and left unchanged. */
     private FileShape.Kind refuseForeign(FileShape shape) {
         return switch (shape.kind()) {
-            case FOREIGN ->
-                throw new IncompatibleDatabaseException(
-                        IncompatibleDatabaseException.Reason.NOT_SQLITE, path, shape.detail());
+            case FOREIGN -> throw incompatible(IncompatibleDatabaseException.Reason.NOT_SQLITE, shape.detail());
             case UNRECOGNISED ->
-                throw new IncompatibleDatabaseException(
+                throw incompatible(
                         IncompatibleDatabaseException.Reason.UNRECOGNISED_SCHEMA,
-                        path,
                         "no migration history and tables this library does not recognise: " + shape.tables());
             default -> shape.kind();
         };
@@ -188,20 +213,24 @@ public final class Migrator {
      * file opens while another process holds the write lock. {@code null}: run Flyway.
      */
     private SchemaStatus upToDate() {
-        if (!options.extraLocations().isEmpty()) {
+        if (!options.extraLocations().isEmpty() || !UpToDateCheck.supports(engine)) {
             return null;
         }
         try (Connection c = engine.inspectionDataSource(path).getConnection()) {
             return UpToDateCheck.upToDate(c);
         } catch (SQLException e) {
-            log.debug("Fast up-to-date check of {} failed, running Flyway: {}", path, e.getMessage());
+            log.debug("Fast up-to-date check of {} failed, running Flyway: {}", where, e.getMessage());
             return null;
         }
     }
 
     private DatabaseBusyException busy(Throwable cause) {
         // Pending migrations waited for another connection's write lock past the busy timeout.
-        return new DatabaseBusyException(DatabaseBusyException.Reason.FILE_LOCKED, path, options.busyTimeout(), cause);
+        return path != null
+                ? new DatabaseBusyException(
+                        DatabaseBusyException.Reason.FILE_LOCKED, path, options.busyTimeout(), cause)
+                : new DatabaseBusyException(
+                        DatabaseBusyException.Reason.FILE_LOCKED, where, options.busyTimeout(), cause);
     }
 
     private void refuseNewer() {
@@ -213,9 +242,8 @@ public final class Migrator {
             }
         }
         if (!future.isEmpty()) {
-            throw new IncompatibleDatabaseException(
+            throw incompatible(
                     IncompatibleDatabaseException.Reason.NEWER_SCHEMA,
-                    path,
                     "schema is newer than this library (applied " + future + ", newest known " + latest(info)
                             + "); upgrade dialup-deploy-db");
         }
@@ -263,7 +291,7 @@ public final class Migrator {
                 .loggers("slf4j")
                 .dataSource(ds)
                 .locations(locations.toArray(String[]::new))
-                .javaMigrations(javaMigrations())
+                .javaMigrations(javaMigrations(engine))
                 .group(true)
                 .cleanDisabled(true)
                 .baselineOnMigrate(adoptLegacy)

@@ -43,6 +43,15 @@ public final class UpToDateCheck {
     private UpToDateCheck() {}
 
     /**
+     * Whether the fast path applies to {@code engine}: the index lists the file engine's scripts
+     * only, so a PostgreSQL database always goes through Flyway's validate (one server round trip
+     * more at open, not worth a second index).
+     */
+    static boolean supports(DatabaseEngine engine) {
+        return engine.name().equals(Engines.files().name());
+    }
+
+    /**
      * The schema status if the file is up to date with the shipped migrations, else {@code null}
      * (the caller then runs Flyway). Reads only; needs no write lock.
      */

@@ -171,6 +171,19 @@ public final class PgTestServer {
             return server.url(name);
         }
 
+        /**
+         * The location a {@code DialupDatabase} opens: {@link #jdbcUrl()} with the embedded server's user
+         * added as a URL parameter (may carry credentials: do not print).
+         */
+        public String location() {
+            String url = jdbcUrl();
+            String user = server.credentials.getProperty("user");
+            if (user == null || url.contains("user=")) {
+                return url;
+            }
+            return url + (url.contains("?") ? "&" : "?") + "user=" + user;
+        }
+
         /** Extra connection properties (the embedded server's user). */
         public Properties properties() {
             Properties p = new Properties();

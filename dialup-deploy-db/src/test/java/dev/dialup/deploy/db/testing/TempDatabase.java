@@ -54,6 +54,22 @@ public final class TempDatabase implements BeforeAllCallback, AfterAllCallback, 
     private boolean perClass;
     private Path dir;
     private DialupDatabase db;
+    /** The PostgreSQL database of this test (engine {@code postgresql}), dropped at the end. */
+    private PgTestServer.Database pg;
+
+    private String label = "test";
+
+    /**
+     * System property naming the engine the suites run on: {@code sqlite} (default) or
+     * {@code postgresql}. The build runs the suites tagged {@link BothEngines} a second time with
+     * {@code postgresql} (a second Surefire execution).
+     */
+    public static final String ENGINE_PROPERTY = "dialup.test.engine";
+
+    /** True when this test JVM runs the suites on PostgreSQL. */
+    public static boolean onPostgres() {
+        return "postgresql".equals(System.getProperty(ENGINE_PROPERTY, "sqlite"));
+    }
 
     private TempDatabase() {}
 
@@ -108,6 +124,7 @@ public final class TempDatabase implements BeforeAllCallback, AfterAllCallback, 
     @Override
     public void beforeAll(ExtensionContext context) {
         perClass = true;
+        label = context.getRequiredTestClass().getSimpleName();
         start();
     }
 
@@ -118,7 +135,10 @@ public final class TempDatabase implements BeforeAllCallback, AfterAllCallback, 
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        if (!perClass) start();
+        if (!perClass) {
+            label = context.getRequiredTestClass().getSimpleName();
+            start();
+        }
     }
 
     @Override
@@ -132,6 +152,11 @@ public final class TempDatabase implements BeforeAllCallback, AfterAllCallback, 
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (onPostgres()) {
+            // Opening and closing files is an SQLite subject: those tests do not run on PostgreSQL.
+            org.junit.jupiter.api.Assumptions.assumeFalse(manual, "file-level test: SQLite only");
+            pg = PgTestServer.freshMigratedDatabase(label);
+        }
         if (!manual) db = builder().build();
     }
 
@@ -139,8 +164,13 @@ public final class TempDatabase implements BeforeAllCallback, AfterAllCallback, 
         try {
             close();
         } finally {
-            deleteTree(dir);
-            dir = null;
+            try {
+                if (pg != null) pg.close();
+            } finally {
+                pg = null;
+                deleteTree(dir);
+                dir = null;
+            }
         }
     }
 
@@ -165,14 +195,22 @@ public final class TempDatabase implements BeforeAllCallback, AfterAllCallback, 
         return dir;
     }
 
-    /** The database file. */
+    /** The database file (SQLite; on PostgreSQL there is none: the test is aborted as SQLite-only). */
     public Path file() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(pg == null, "uses the database file: SQLite only");
         return dir().resolve(fileName);
+    }
+
+    /** Where the database is: the file, or the PostgreSQL URL (may carry credentials: do not print). */
+    public String location() {
+        return pg != null ? pg.location() : file().toString();
     }
 
     /** A builder for the same file with the same settings (to open it again differently, or a second handle). */
     public DialupDatabase.Builder builder() {
-        DialupDatabase.Builder b = DialupDatabase.builder().path(file());
+        DialupDatabase.Builder b = pg != null
+                ? DialupDatabase.builder().location(pg.location())
+                : DialupDatabase.builder().path(file());
         if (systemScope) b.allowSystemScope();
         if (insecureHashing) b.insecurePasswordHashingForTests();
         if (clock != null) b.clock(clock);

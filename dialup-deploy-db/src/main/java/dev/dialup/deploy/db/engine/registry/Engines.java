@@ -1,17 +1,20 @@
 package dev.dialup.deploy.db.engine.registry;
 
 import dev.dialup.deploy.db.engine.DatabaseEngine;
+import dev.dialup.deploy.db.engine.postgresql.PostgresEngine;
+import dev.dialup.deploy.db.engine.postgresql.PostgresLocation;
 import dev.dialup.deploy.db.engine.sqlite.SqliteEngine;
 import java.util.List;
 import org.jooq.SQLDialect;
 
 /**
- * The engines this library knows. A database file is an SQLite database ({@link #files()});
- * a second engine is added to {@link #all()}.
+ * The engines this library knows. A database file is an SQLite database ({@link #files()}); a
+ * {@code jdbc:postgresql:} URL is a PostgreSQL database ({@link #forLocation}).
  */
 public final class Engines {
     private static final DatabaseEngine SQLITE = new SqliteEngine();
-    private static final List<DatabaseEngine> ALL = List.of(SQLITE);
+    private static final DatabaseEngine POSTGRES = new PostgresEngine();
+    private static final List<DatabaseEngine> ALL = List.of(SQLITE, POSTGRES);
 
     private Engines() {}
 
@@ -20,6 +23,15 @@ public final class Engines {
         return SQLITE;
     }
 
+    /**
+     * The engine of a database location: a {@code jdbc:postgresql:} URL gives a PostgreSQL engine
+     * bound to it; anything else is an SQLite file (the file engine).
+     */
+    public static DatabaseEngine forLocation(String location) {
+        return PostgresLocation.isPostgresUrl(location) ? new PostgresEngine(PostgresLocation.parse(location)) : SQLITE;
+    }
+
+    /** Every engine, unbound (dialect-level questions: SQL rendering, error classification). */
     public static List<DatabaseEngine> all() {
         return ALL;
     }
