@@ -42,8 +42,7 @@ final class DemoCommand implements Callable<Integer> {
         List<AdminDashboard.SiteResourceUse> top;
         List<AdminDashboard.FailedDeployment> failed;
         Map<String, Long> rows;
-        DialupDatabase.Builder builder =
-                DialupDatabase.builder().path(options.path()).allowSystemScope();
+        DialupDatabase.Builder builder = options.builder().allowSystemScope();
         if (createDirs.create) {
             builder.createDirectories(true);
         }
@@ -63,7 +62,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         if (options.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("database", options.path().toAbsolutePath().toString());
+            json.put("database", options.display());
             json.put("created", seeded.created());
             json.put("usageSamples", seeded.usageSamples());
             json.put("rolledUpDay", seeded.rolledUpDay().toString());
@@ -106,8 +105,7 @@ final class DemoCommand implements Callable<Integer> {
             return DialupCli.EXIT_OK;
         }
         out.printf(
-                "Demo data in %s (%s)%n",
-                options.path().toAbsolutePath(), seeded.created() ? "created" : "already present: reused");
+                "Demo data in %s (%s)%n", options.display(), seeded.created() ? "created" : "already present: reused");
         out.printf(
                 "Usage: %,d samples for %s recorded (re-sending is harmless) and rolled up%n%n",
                 seeded.usageSamples(), seeded.rolledUpDay());

@@ -128,22 +128,55 @@ public final class DialupCli implements Runnable {
     public static final class DbOptions {
         @Option(
                 names = "--db",
-                paramLabel = "FILE",
-                description = "Database file (default: $DIALUP_DB or ./data/dialup-deploy.db).")
-        Path db;
+                paramLabel = "FILE|URL",
+                description = "Database file, or a PostgreSQL JDBC URL jdbc:postgresql://host[:port]/database"
+                        + " (credentials: ?user=..., PGUSER/PGPASSWORD or a password file; never printed)."
+                        + " Default: $DIALUP_DB or ./data/dialup-deploy.db.")
+        String db;
 
         @Option(names = "--json", description = "Machine-readable JSON output.")
         boolean json;
 
+        /** The --db value (or its default): a file path or a PostgreSQL URL. May hold credentials: never print it. */
+        public String location() {
+            return db != null && !db.isBlank() ? db : dev.dialup.deploy.db.core.DialupDatabase.defaultLocation();
+        }
+
+        /** True when --db names a PostgreSQL database. */
+        public boolean postgres() {
+            return dev.dialup.deploy.db.engine.postgresql.PostgresLocation.isPostgresUrl(location());
+        }
+
+        /** The database file; refused for a PostgreSQL URL (commands that work on files only). */
         public Path path() {
-            return db != null ? db : dev.dialup.deploy.db.core.DialupDatabase.defaultPath();
+            if (postgres()) {
+                throw new dev.dialup.deploy.db.DialupDataException(
+                        "this command works on an SQLite database file; --db names a PostgreSQL database");
+            }
+            return Path.of(location());
+        }
+
+        /** A builder on --db: the file or the PostgreSQL URL. */
+        public dev.dialup.deploy.db.core.DialupDatabase.Builder builder() {
+            return dev.dialup.deploy.db.core.DialupDatabase.builder().location(location());
+        }
+
+        /** --db for messages: the absolute file, or the URL without credentials. */
+        public String display() {
+            return postgres()
+                    ? dev.dialup.deploy.db.engine.postgresql.PostgresLocation.parse(location())
+                            .redacted()
+                    : path().toAbsolutePath().toString();
         }
 
         public boolean json() {
             return json;
         }
 
-        /** The database file, which must already exist (commands other than migrate/demo never create one). */
+        /**
+         * The database file, which must already exist (commands other than migrate/demo never create one).
+         * Refused for a PostgreSQL URL: use {@link #builder()} there.
+         */
         public java.nio.file.Path existingPath() {
             java.nio.file.Path p = path();
             if (!java.nio.file.Files.exists(p)) {
@@ -155,6 +188,16 @@ public final class DialupCli implements Runnable {
                         "No database at " + p.toAbsolutePath() + " (run 'migrate' to create it)");
             }
             return p;
+        }
+
+        /**
+         * A builder on the existing database: the file must exist (never created here); a PostgreSQL
+         * database is checked when it opens.
+         */
+        public dev.dialup.deploy.db.core.DialupDatabase.Builder existingBuilder() {
+            return postgres()
+                    ? builder()
+                    : dev.dialup.deploy.db.core.DialupDatabase.builder().path(existingPath());
         }
     }
 

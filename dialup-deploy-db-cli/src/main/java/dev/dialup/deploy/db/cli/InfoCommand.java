@@ -29,13 +29,14 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path file = options.existingPath();
         PrintWriter out = spec.commandLine().getOut();
         // Opens without migrating: info reports, it never changes the schema.
-        try (DialupDatabase db =
-                DialupDatabase.builder().path(file).migrateOnOpen(false).build()) {
+        try (DialupDatabase db = options.existingBuilder().migrateOnOpen(false).build()) {
             SchemaStatus status = db.status();
             Map<String, Long> counts = Json.rowCounts(db.rowCounts());
+            if (db.path() == null) {
+                return serverInfo(db, status, counts, out);
+            }
             long size = Files.size(db.path());
             Path wal = db.path().resolveSibling(db.path().getFileName() + "-wal");
             long walSize = Files.exists(wal) ? Files.size(wal) : 0;
@@ -45,6 +46,7 @@ final class InfoCommand implements Callable<Integer> {
             if (options.json()) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("database", db.path().toString());
+                json.put("engine", db.engineName());
                 json.put("schemaVersion", Json.version(status.currentVersion()));
                 json.put("latestVersion", Json.version(status.latestVersion()));
                 json.put("pendingMigrations", status.pending());
@@ -62,6 +64,7 @@ final class InfoCommand implements Callable<Integer> {
                 out.println(Json.of(json));
             } else {
                 out.printf("Database:           %s%n", db.path());
+                out.printf("Engine:             %s%n", db.engineName());
                 out.printf(
                         "Schema version:     %s (library knows up to %s)%n",
                         status.currentVersion(), status.latestVersion());
@@ -81,5 +84,32 @@ final class InfoCommand implements Callable<Integer> {
             }
             return DialupCli.EXIT_OK;
         }
+    }
+
+    /** A PostgreSQL database: no file, WAL or backup directory of ours; the server's own tools cover those. */
+    private Integer serverInfo(DialupDatabase db, SchemaStatus status, Map<String, Long> counts, PrintWriter out) {
+        if (options.json()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("database", db.location());
+            json.put("engine", db.engineName());
+            json.put("schemaVersion", Json.version(status.currentVersion()));
+            json.put("latestVersion", Json.version(status.latestVersion()));
+            json.put("pendingMigrations", status.pending());
+            json.put("rowCounts", counts);
+            out.println(Json.of(json));
+        } else {
+            out.printf("Database:           %s%n", db.location());
+            out.printf("Engine:             %s%n", db.engineName());
+            out.printf(
+                    "Schema version:     %s (library knows up to %s)%n",
+                    status.currentVersion(), status.latestVersion());
+            out.printf(
+                    "Pending migrations: %s%n",
+                    status.pending().isEmpty() ? "none" : String.join(", ", status.pending()));
+            out.println("Backups:            pg_dump / PITR (docs/OPERATIONS.md, PostgreSQL)");
+            out.println("Rows per table:");
+            counts.forEach((t, n) -> out.printf("  %-28s %,d%n", t, n));
+        }
+        return DialupCli.EXIT_OK;
     }
 }

@@ -29,7 +29,7 @@ final class MigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DialupDatabase.Builder builder = DialupDatabase.builder().path(options.path());
+        DialupDatabase.Builder builder = options.builder();
         if (createDirs.create) {
             builder.createDirectories(true);
         }
@@ -39,12 +39,12 @@ final class MigrateCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             if (options.json()) {
                 Map<String, Object> json = new LinkedHashMap<>();
-                json.put("database", db.path().toString());
+                json.put("database", db.location());
                 json.put("schemaVersion", Json.version(status.currentVersion()));
                 json.put("rowCounts", counts);
                 out.println(Json.of(json));
             } else {
-                out.printf("Database:       %s%n", db.path());
+                out.printf("Database:       %s%n", db.location());
                 out.printf("Schema version: %s (up to date)%n", status.currentVersion());
                 out.println("Rows per table:");
                 counts.forEach((t, n) -> out.printf("  %-28s %,d%n", t, n));

@@ -27,14 +27,10 @@ final class OptimizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        options.existingPath();
         ProgressBar bar = ProgressBar.forCommand(spec.commandLine().getErr(), options.json(), null);
         bar.update("optimize", 0, 0);
         Optimizer.Report r;
-        try (DialupDatabase db = DialupDatabase.builder()
-                .path(options.path())
-                .migrateOnOpen(false)
-                .build()) {
+        try (DialupDatabase db = options.existingBuilder().migrateOnOpen(false).build()) {
             r = Optimizer.optimize(db);
         } finally {
             bar.finish();
@@ -42,7 +38,7 @@ final class OptimizeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (options.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("database", options.path().toAbsolutePath().toString());
+            json.put("database", options.display());
             json.put("fileBytesBefore", r.fileBytesBefore());
             json.put("fileBytesAfter", r.fileBytesAfter());
             json.put("walBytesBefore", r.walBytesBefore());
@@ -54,7 +50,7 @@ final class OptimizeCommand implements Callable<Integer> {
             json.put("millis", r.took().toMillis());
             out.println(Json.of(json));
         } else {
-            out.printf("Database:     %s%n", options.path().toAbsolutePath());
+            out.printf("Database:     %s%n", options.display());
             out.printf("File size:    %,d -> %,d bytes%n", r.fileBytesBefore(), r.fileBytesAfter());
             out.printf(
                     "WAL size:     %,d -> %,d bytes%s%n",

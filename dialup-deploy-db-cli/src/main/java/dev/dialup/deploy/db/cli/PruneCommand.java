@@ -31,13 +31,11 @@ final class PruneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        options.existingPath();
         ProgressBar bar = ProgressBar.forCommand(spec.commandLine().getErr(), options.json(), "steps");
         PruneResult usage;
         long audit;
         long archived;
-        try (DialupDatabase db = DialupDatabase.builder()
-                .path(options.path())
+        try (DialupDatabase db = options.existingBuilder()
                 .migrateOnOpen(false)
                 .allowSystemScope()
                 .build()) {

@@ -41,10 +41,8 @@ final class RollupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        options.existingPath();
         List<RollupResult> results = new ArrayList<>();
-        try (DialupDatabase db = DialupDatabase.builder()
-                .path(options.path())
+        try (DialupDatabase db = options.existingBuilder()
                 .migrateOnOpen(false)
                 .allowSystemScope()
                 .build()) {

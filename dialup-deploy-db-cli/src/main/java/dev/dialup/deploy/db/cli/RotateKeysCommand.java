@@ -65,7 +65,6 @@ final class RotateKeysCommand implements Callable<Integer> {
                             + ", which this command cannot rewrite: use --keyset-file (or $"
                             + SecretsKeyset.ENV_KEYSET_FILE + ") for --new-key / --retire-unused");
         }
-        options.existingPath();
         SecretsKeyset keyset =
                 keysetFile != null ? SecretsKeyset.fromFile(keysetFile) : SecretsKeyset.fromEnvironment();
         if (newKey) {
@@ -76,8 +75,7 @@ final class RotateKeysCommand implements Callable<Integer> {
         ReencryptProgress result;
         Map<String, Long> inUse;
         List<String> retired = new ArrayList<>();
-        try (DialupDatabase db = DialupDatabase.builder()
-                .path(options.path())
+        try (DialupDatabase db = options.existingBuilder()
                 .migrateOnOpen(false)
                 .allowSystemScope()
                 .build()) {

@@ -33,14 +33,14 @@ final class VerifyCommand implements Callable<Integer> {
         bar.update("verify", 0, 0);
         Verifier.Report r;
         try {
-            r = Verifier.verify(options.path());
+            r = Verifier.verify(options.location());
         } finally {
             bar.finish();
         }
         PrintWriter out = spec.commandLine().getOut();
         if (options.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("database", r.database().toString());
+            json.put("database", r.location());
             json.put("ok", r.ok());
             // null, never an empty "all clear", when the checks did not run
             json.put("integrity", r.contentChecked() ? r.integrity() : null);
@@ -53,7 +53,7 @@ final class VerifyCommand implements Callable<Integer> {
             json.put("warnings", r.warnings());
             out.println(Json.of(json));
         } else {
-            out.printf("Database:        %s%n", r.database());
+            out.printf("Database:        %s%n", r.location());
             out.printf("Integrity:       %s%n", !r.contentChecked() ? "not checked" : String.join("; ", r.integrity()));
             out.printf(
                     "Foreign keys:    %s%n",

@@ -14,7 +14,6 @@ import java.time.Duration;
  * and shrinks it to zero). Takes the write lock briefly; readers go on.
  */
 public final class Optimizer {
-    private static final DatabaseEngine ENGINE = Engines.files();
 
     /**
      * @param checkpointBusy true when a reader kept the checkpoint from finishing (run it again later)
@@ -33,23 +32,28 @@ public final class Optimizer {
     private Optimizer() {}
 
     public static Report optimize(DialupDatabase db) {
-        Path file = db.path();
-        Path wal = FileOps.sidecar(file, "-wal");
+        Path file = db.path(); // null on PostgreSQL: no file sizes to report
+        Path wal = file == null ? null : FileOps.sidecar(file, "-wal");
         long start = System.nanoTime();
-        long fileBefore = FileOps.sizeOrZero(file);
-        long walBefore = FileOps.sizeOrZero(wal);
+        long fileBefore = sizeOrZero(file);
+        long walBefore = sizeOrZero(wal);
+        DatabaseEngine engine = Engines.forDialect(db.readDsl().dialect());
         return db.withWriterConnection(c -> {
-            DatabaseEngine.OptimizeResult r = ENGINE.optimize(c);
+            DatabaseEngine.OptimizeResult r = engine.optimize(c);
             return new Report(
                     fileBefore,
-                    FileOps.sizeOrZero(file),
+                    sizeOrZero(file),
                     walBefore,
-                    FileOps.sizeOrZero(wal),
+                    sizeOrZero(wal),
                     r.freePagesBefore(),
                     r.freePagesAfter(),
                     r.autoVacuum(),
                     r.checkpointBusy(),
                     Duration.ofNanos(System.nanoTime() - start));
         });
+    }
+
+    private static long sizeOrZero(Path file) {
+        return file == null ? 0 : FileOps.sizeOrZero(file);
     }
 }

@@ -48,6 +48,8 @@ public final class Verifier {
     }
 
     /**
+     * @param database             the file checked, or null for a PostgreSQL database
+     * @param location             where the database is, safe to print: the file, or the server URL without credentials
      * @param integrity            {@code ["ok"]} or the problems {@code integrity_check} reported; empty when
      *                             the checks did not run (see {@link #contentChecked()})
      * @param foreignKeyViolations one entry per row whose parent is missing (meaningless unless {@link #contentChecked()})
@@ -56,7 +58,10 @@ public final class Verifier {
      *                             {@code 0600}, processes rows linked to no site
      */
     public record Report(
+            /* The file checked, or null for a PostgreSQL database (see location). */
             Path database,
+            /* Where the database is, safe to print: the file, or the server URL without credentials. */
+            String location,
             List<String> integrity,
             List<String> foreignKeyViolations,
             SchemaState schemaState,
@@ -103,7 +108,16 @@ public final class Verifier {
             if (Files.size(file) > 0 && !ENGINE.looksLikeDatabase(file)) {
                 problems.add("not an SQLite database (bad file header)");
                 return new Report(
-                        file, List.of(), List.of(), SchemaState.NOT_SQLITE, null, null, List.of(), problems, warnings);
+                        file,
+                        file.toString(),
+                        List.of(),
+                        List.of(),
+                        SchemaState.NOT_SQLITE,
+                        null,
+                        null,
+                        List.of(),
+                        problems,
+                        warnings);
             }
         } catch (IOException e) {
             ENGINE.permissionProblem(file, false).ifPresent(p -> {
@@ -111,23 +125,67 @@ public final class Verifier {
             });
             throw new DialupDataException("Cannot read " + file + ": " + e.getMessage(), e);
         }
-        List<String> integrity;
-        List<String> fk;
-        FileShape schema;
-        long unlinkedProcesses;
-        try (Connection c =
-                ENGINE.readerDataSource(file, Duration.ofSeconds(10)).getConnection()) {
-            integrity = ENGINE.integrityCheck(c, MAX_INTEGRITY_LINES);
-            fk = ENGINE.foreignKeyViolations(c);
-            schema = ENGINE.classify(c);
-            unlinkedProcesses = schema.kind() == FileShape.Kind.MANAGED ? ENGINE.processesWithoutSite(c) : 0;
+        try {
+            return checkContent(ENGINE, file, file.toString(), DialupDatabase.statusOf(file), problems, warnings);
         } catch (SQLException e) {
             ENGINE.permissionProblem(file, false).ifPresent(p -> {
                 throw p;
             });
             problems.add("not a readable SQLite database: " + e.getMessage());
             return new Report(
-                    file, List.of(), List.of(), SchemaState.NOT_SQLITE, null, null, List.of(), problems, warnings);
+                    file,
+                    file.toString(),
+                    List.of(),
+                    List.of(),
+                    SchemaState.NOT_SQLITE,
+                    null,
+                    null,
+                    List.of(),
+                    problems,
+                    warnings);
+        }
+    }
+
+    /**
+     * Checks a database file or, for a {@code jdbc:postgresql:} URL, a PostgreSQL database: its
+     * constraints and indexes are valid, no row misses its parent, and where its schema stands.
+     * Nothing is changed (read-only connection).
+     *
+     * @throws StorageException when a file permission is missing, or the server cannot be reached
+     */
+    public static Report verify(String location) {
+        DatabaseEngine engine = Engines.forLocation(location);
+        if (engine == ENGINE) {
+            return verify(Path.of(location));
+        }
+        String where = engine.describe(null);
+        try {
+            return checkContent(
+                    engine, null, where, DialupDatabase.statusOf(location), new ArrayList<>(), new ArrayList<>());
+        } catch (SQLException e) {
+            throw engine.translateStorageFailure(
+                    null, new DialupDataException("Cannot verify " + where + ": " + e.getMessage(), e));
+        }
+    }
+
+    private static Report checkContent(
+            DatabaseEngine engine,
+            Path file,
+            String where,
+            SchemaStatus status,
+            List<String> problems,
+            List<String> warnings)
+            throws SQLException {
+        List<String> integrity;
+        List<String> fk;
+        FileShape schema;
+        long unlinkedProcesses;
+        try (Connection c =
+                engine.readerDataSource(file, Duration.ofSeconds(10)).getConnection()) {
+            integrity = engine.integrityCheck(c, MAX_INTEGRITY_LINES);
+            fk = engine.foreignKeyViolations(c);
+            schema = engine.classify(c);
+            unlinkedProcesses = schema.kind() == FileShape.Kind.MANAGED ? engine.processesWithoutSite(c) : 0;
         }
         if (unlinkedProcesses > 0) {
             warnings.add(unlinkedProcesses + " row(s) in processes name a site that does not exist (site_id is NULL):"
@@ -139,7 +197,6 @@ public final class Verifier {
         if (!fk.isEmpty()) {
             problems.add("foreign_key_check: " + fk.size() + " row(s) reference missing parents, e.g. " + fk.get(0));
         }
-        SchemaStatus status = DialupDatabase.statusOf(file);
         // The verdict on the file's one classification (FileShape), against this library's migrations.
         SchemaState state = switch (schema.kind()) {
             case NEW -> SchemaState.EMPTY;
@@ -159,7 +216,16 @@ public final class Verifier {
         }
         List<String> pending = state == SchemaState.NEWER ? List.of() : status.pending();
         return new Report(
-                file, integrity, fk, state, schema.version(), status.latestVersion(), pending, problems, warnings);
+                file,
+                where,
+                integrity,
+                fk,
+                state,
+                schema.version(),
+                status.latestVersion(),
+                pending,
+                problems,
+                warnings);
     }
 
     /** The database, its sidecars and the backups beside it should be {@code 0600}: warn about each looser one. */
