@@ -55,7 +55,9 @@ public final class ConstraintKeys {
             WHERE x.indisunique AND n.nspname = current_schema() AND k.ord <= x.indnkeyatts
             ORDER BY i.relname, k.ord""";
 
-    private static final Pattern LOWER = Pattern.compile("lower\\((\"?)([^\"()]+)\\1(?:::text)?\\)");
+    /** {@code lower(column)} with a plain or quoted column name (pg_get_indexdef adds {@code ::text} to a varchar). */
+    private static final Pattern LOWER =
+            Pattern.compile("lower\\((?:([A-Za-z_][A-Za-z0-9_$]*)|\"((?:[^\"]|\"\")+)\")(?:::text)?\\)");
 
     private final DataSource source;
     private final Set<String> reloadedFor = ConcurrentHashMap.newKeySet();
@@ -165,6 +167,9 @@ public final class ConstraintKeys {
             return null;
         }
         Matcher m = LOWER.matcher(expression.strip());
-        return m.matches() ? m.group(2) : null;
+        if (!m.matches()) {
+            return null;
+        }
+        return m.group(1) != null ? m.group(1) : m.group(2).replace("\"\"", "\"");
     }
 }
