@@ -90,35 +90,45 @@ public final class ConstraintKeys {
             return Optional.empty();
         }
         Map<String, String> now = keys;
+        boolean justRead = false;
         if (now == null) {
             now = reload();
+            justRead = now != null;
         }
-        String key = now.get(name);
-        if (key == null && source != null && reloadedFor.add(name)) {
-            key = reload().get(name);
+        String key = now == null ? null : now.get(name);
+        if (key == null && source != null && !justRead && !reloadedFor.contains(name)) {
+            Map<String, String> again = reload();
+            if (again != null) {
+                reloadedFor.add(name);
+                key = again.get(name);
+            }
         }
         return Optional.ofNullable(key);
     }
 
-    /** Every key by constraint or index name, sorted by name (loads when not loaded yet). */
+    /** Every key by constraint or index name, sorted by name (loads when not loaded yet; empty if that fails). */
     public Map<String, String> asMap() {
         Map<String, String> now = keys;
-        return now != null ? now : reload();
+        if (now == null) {
+            now = reload();
+        }
+        return now == null ? Map.of() : now;
     }
 
+    /**
+     * Reads the keys again from the source; null (the keys stay as they were) when there is no source or the read
+     * fails: unknown names then stay unknown and the violation passes untranslated, never with a wrong key.
+     */
     private synchronized Map<String, String> reload() {
         if (source == null) {
-            return keys;
+            return null;
         }
         try (Connection c = source.getConnection()) {
             keys = read(c);
+            return keys;
         } catch (SQLException e) {
-            // Unknown names stay unknown: the violation passes through untranslated, never a wrong key.
-            if (keys == null) {
-                return Map.of();
-            }
+            return null;
         }
-        return keys;
     }
 
     /**

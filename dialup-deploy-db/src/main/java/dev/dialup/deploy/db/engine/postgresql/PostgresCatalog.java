@@ -106,8 +106,8 @@ public final class PostgresCatalog {
      *
      * Out of scope: page-level corruption of tables and indexes. PostgreSQL checks page checksums (when the
      * cluster was initialised with them) as it reads; a full check needs the {@code amcheck} extension
-     * ({@code pg_amcheck}), which needs privileges the library's role should not have. docs/OPERATIONS.md says
-     * to run it from the server's maintenance.
+     * ({@code pg_amcheck}), which needs privileges the library's role should not have: it belongs to the
+     * server's own maintenance (docs/schema.md, "PostgreSQL: classification, verification and errors").
      */
     public static List<String> integrityCheck(Connection connection, int maxLines) throws SQLException {
         int max = Math.max(1, maxLines);
