@@ -112,6 +112,48 @@ class PostgresConstraintKeysTest {
     }
 
     @Test
+    void readsTheCatalogOnFirstUseAndOnceMorePerUnknownName() {
+        java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
+        javax.sql.DataSource real = pg.dataSource();
+        javax.sql.DataSource counting = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection")) opened.incrementAndGet();
+                    try {
+                        return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        ConstraintKeys keys = ConstraintKeys.reloading(counting);
+        assertThat(opened).hasValue(0);
+        assertThat(keys.keyOf("t_pkey")).contains("t.id");
+        assertThat(keys.keyOf("t_email_key")).contains("t.email");
+        assertThat(opened).hasValue(1);
+        assertThat(keys.keyOf("nope")).isEmpty();
+        assertThat(keys.keyOf("nope")).isEmpty();
+        assertThat(opened).hasValue(2);
+        assertThat(keys.keyOf("nope either")).isEmpty();
+        assertThat(opened).hasValue(3);
+    }
+
+    @Test
+    void anUnreachableSourceLeavesEveryNameUnknown() throws Exception {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        org.postgresql.ds.PGSimpleDataSource nowhere = new org.postgresql.ds.PGSimpleDataSource();
+        nowhere.setURL("jdbc:postgresql://127.0.0.1:" + port + "/none?connectTimeout=5");
+        ConstraintKeys keys = ConstraintKeys.reloading(nowhere);
+        assertThat(keys.asMap()).isEmpty();
+        assertThat(keys.keyOf("t_pkey")).isEmpty();
+        try (Connection c = pg.connect()) {
+            SQLException e = failure(c, "INSERT INTO t (id) VALUES (1)");
+            assertThat(PostgresErrors.violatedUniqueKey(e, keys)).contains("index 't_pkey'");
+        }
+    }
+
+    @Test
     void theViolatingValuesAreNeverInTheKey() throws SQLException {
         try (Connection c = pg.connect()) {
             SQLException e = failure(c, "INSERT INTO t (id, email) VALUES (9, 'secret.person@example.org')");
