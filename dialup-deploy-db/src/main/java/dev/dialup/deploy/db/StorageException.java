@@ -22,13 +22,15 @@ public final class StorageException extends DialupDataException {
         DIRECTORY_MISSING,
         /** SQLITE_IOERR: the operating system reported an I/O error. */
         IO_ERROR,
-        /** SQLITE_CORRUPT / SQLITE_NOTADB. */
+        /** SQLITE_CORRUPT / SQLITE_NOTADB; PostgreSQL XX001 data_corrupted / XX002 index_corrupted. */
         CORRUPT,
         /**
-         * PostgreSQL: the server cannot be reached, refused the login, or dropped the connection
-         * (SQL state class 08 and 28); the message never holds the credentials.
+         * PostgreSQL only: the server cannot be reached or lost the connection (SQLState class 08), is shutting
+         * down or starting (57P01-57P03), or refused the work for lack of resources (53200 out of memory, 53300
+         * too many connections, 53400 configuration limit). The transaction was not committed, except that the
+         * outcome of a COMMIT cut off by a lost connection is unknown. Services map it to HTTP 503.
          */
-        UNREACHABLE
+        SERVER_UNAVAILABLE
     }
 
     private final Reason reason;

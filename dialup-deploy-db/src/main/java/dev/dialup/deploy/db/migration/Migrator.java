@@ -217,7 +217,7 @@ public final class Migrator {
             return null;
         }
         try (Connection c = engine.inspectionDataSource(path).getConnection()) {
-            return UpToDateCheck.upToDate(c);
+            return UpToDateCheck.upToDate(engine, c);
         } catch (SQLException e) {
             log.debug("Fast up-to-date check of {} failed, running Flyway: {}", where, e.getMessage());
             return null;

@@ -33,22 +33,21 @@ import java.util.zip.CRC32;
  */
 public final class UpToDateCheck {
     static final String INDEX = "db/migration-index.txt";
-    private static final String LOCATION = Engines.files().migrationsLocation().substring("classpath:".length()) + "/";
 
     /** One migration as Flyway records it. */
     record Entry(String version, String type, String script, Integer checksum) {}
 
-    private static volatile Map<Version, Entry> shipped;
+    /** The shipped migrations per engine name (the index is shared: both folders hold the same script names). */
+    private static final Map<String, Map<Version, Entry>> SHIPPED = new java.util.concurrent.ConcurrentHashMap<>();
 
     private UpToDateCheck() {}
 
     /**
-     * Whether the fast path applies to {@code engine}: the index lists the file engine's scripts
-     * only, so a PostgreSQL database always goes through Flyway's validate (one server round trip
-     * more at open, not worth a second index).
+     * Whether the fast path applies to {@code engine}: every engine whose migration folder holds
+     * the scripts the index names (a project test keeps the folders' script names equal).
      */
     static boolean supports(DatabaseEngine engine) {
-        return engine.name().equals(Engines.files().name());
+        return Engines.all().stream().anyMatch(e -> e.name().equals(engine.name()));
     }
 
     /**
@@ -56,7 +55,12 @@ public final class UpToDateCheck {
      * (the caller then runs Flyway). Reads only; needs no write lock.
      */
     public static SchemaStatus upToDate(Connection readOnly) throws SQLException {
-        Map<Version, Entry> expected = shipped();
+        return upToDate(Engines.files(), readOnly);
+    }
+
+    /** {@link #upToDate(Connection)} for a database of {@code engine}, against that engine's scripts. */
+    public static SchemaStatus upToDate(DatabaseEngine engine, Connection readOnly) throws SQLException {
+        Map<Version, Entry> expected = shipped(engine);
         if (expected == null) {
             return null;
         }
@@ -103,15 +107,20 @@ public final class UpToDateCheck {
 
     /** The shipped migrations, or {@code null} if the build-time index is missing (then open always runs Flyway). */
     static Map<Version, Entry> shipped() {
-        Map<Version, Entry> s = shipped;
+        return shipped(Engines.files());
+    }
+
+    static Map<Version, Entry> shipped(DatabaseEngine engine) {
+        Map<Version, Entry> s = SHIPPED.get(engine.name());
         if (s == null) {
-            s = load();
-            shipped = s;
+            s = load(engine);
+            if (s != null) SHIPPED.put(engine.name(), s);
         }
         return s;
     }
 
-    private static Map<Version, Entry> load() {
+    private static Map<Version, Entry> load(DatabaseEngine engine) {
+        String location = engine.migrationsLocation().substring("classpath:".length()) + "/";
         ClassLoader cl = UpToDateCheck.class.getClassLoader();
         TreeMap<Version, Entry> entries = new TreeMap<>();
         try (InputStream in = cl.getResourceAsStream(INDEX)) {
@@ -126,12 +135,12 @@ public final class UpToDateCheck {
                     return null;
                 }
                 String version = script.substring(1, sep).replace('_', '.');
-                entries.put(Version.parse(version), new Entry(version, "SQL", script, checksum(cl, LOCATION + script)));
+                entries.put(Version.parse(version), new Entry(version, "SQL", script, checksum(cl, location + script)));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + INDEX, e);
         }
-        for (var java : Migrator.javaMigrations()) {
+        for (var java : Migrator.javaMigrations(engine)) {
             String version = java.getVersion().getVersion();
             entries.put(
                     Version.parse(version),

@@ -66,7 +66,7 @@ final class UsageEnforcement {
                     .from(Engines.forDialect(dsl.dialect()).seekPerRow(lim, u.table()))
                     .where(u.siteId().eq(lim.SITE_ID))
                     .and(u.ts().ge(since))
-                    .groupBy(lim.SITE_ID)
+                    .groupBy(limitColumns())
                     .having(over(u, interval))
                     .forEach(r -> bySite.merge(r.get(lim.SITE_ID), Maxima.of(r), Maxima::max));
             dsl.select(limitsAndMaxima(rc))
@@ -74,7 +74,7 @@ final class UsageEnforcement {
                     .join(lim)
                     .on(lim.SITE_ID.eq(rc.siteId()))
                     .where(rc.ts().ge(since))
-                    .groupBy(rc.siteId())
+                    .groupBy(limitColumns())
                     .having(over(rc, interval))
                     .forEach(r -> bySite.merge(r.get(lim.SITE_ID), Maxima.of(r), Maxima::max));
             List<OverLimit> out = new ArrayList<>();
@@ -127,6 +127,15 @@ final class UsageEnforcement {
         private static Long larger(Long a, Long b) {
             return a == null ? b : b == null ? a : Math.max(a, b);
         }
+    }
+
+    /**
+     * The limit columns, all grouped by: one row per site either way, and PostgreSQL (unlike SQLite)
+     * refuses a selected column that is neither grouped nor aggregated unless it depends on a
+     * grouped primary key.
+     */
+    private List<org.jooq.GroupField> limitColumns() {
+        return List.of(lim.SITE_ID, lim.MAX_MEMORY_MB, lim.MAX_CPU_PERCENT, lim.MAX_DISK_MB, lim.MAX_REQUESTS_PER_MINUTE);
     }
 
     private List<SelectField<?>> limitsAndMaxima(SampleColumns c) {

@@ -12,6 +12,7 @@ import dev.dialup.deploy.db.access.TenantFilter;
 import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.DatabaseEngine;
 import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.generated.tables.UsageIngestState;
 import java.sql.Connection;
@@ -170,6 +171,10 @@ final class UsageIngest {
         }
         int[] counts;
         PreparedStatement ps = s.get(Sql.INSERT);
+        DatabaseEngine engine = Engines.forDialect(tx.dialect());
+        // PostgreSQL aborts the whole transaction on a failed statement: a savepoint keeps it usable
+        // for naming the bad element. SQLite's single writer needs none (and saves the round trips).
+        java.sql.Savepoint beforeInsert = engine.singleWriter() ? null : c.setSavepoint();
         try {
             for (int i = 0; i < rows.length; i++) {
                 if (skip[i]) continue;
@@ -179,11 +184,13 @@ final class UsageIngest {
             counts = ps.executeBatch();
         } catch (SQLException e) {
             ps.clearBatch();
-            if (Engines.forDialect(db.readDsl().dialect()).isForeignKeyViolation(e)) {
+            if (beforeInsert != null) c.rollback(beforeInsert);
+            if (engine.isForeignKeyViolation(e)) {
                 requireSitesExist(tx, samples, rows); // names the element
             }
             throw e;
         }
+        if (beforeInsert != null) c.releaseSavepoint(beforeInsert);
         int inserted = 0;
         for (int i = 0, k = 0; i < rows.length; i++) {
             if (skip[i]) continue;

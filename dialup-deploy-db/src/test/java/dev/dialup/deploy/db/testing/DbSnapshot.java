@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Every row of every table (including Flyway's history), as text. Two snapshots are equal
+ * Every row of every table (including Flyway's history), as text, on either engine. Two snapshots are equal
  * exactly when no table changed: the proof that a denied or rejected call wrote nothing.
  */
 public final class DbSnapshot {
@@ -20,9 +20,13 @@ public final class DbSnapshot {
         return db.withReaderConnection(c -> {
             Map<String, List<String>> out = new TreeMap<>();
             List<String> tables = new ArrayList<>();
+            // The engine's catalog: SQLite's schema table, or PostgreSQL's tables of the current schema.
+            boolean postgres = c.getMetaData().getDatabaseProductName().toLowerCase().contains("postgres");
             try (Statement st = c.createStatement();
-                    ResultSet rs =
-                            st.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+                    ResultSet rs = st.executeQuery(
+                            postgres
+                                    ? "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+                                    : "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
                 while (rs.next()) tables.add(rs.getString(1));
             }
             for (String t : tables) {

@@ -1,86 +1,185 @@
 package dev.dialup.deploy.db.engine.postgresql;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
- * Unique constraint and index names mapped to the key text SQLite reports for the same
- * violation ({@code table.column[, table.column]}, or {@code index 'name'} for an expression
- * index): read from the catalog on a connection of its own, because the failed statement's
- * transaction is aborted. Primary keys count (SQLite reports them like any unique key), and a
- * key column {@code lower(column)} — the twin of SQLite's {@code column COLLATE NOCASE} — is
- * reported as that column, as SQLite does.
+ * The unique keys of a PostgreSQL schema by constraint (index) name, each written the way SQLite reports the
+ * same key in {@code UNIQUE constraint failed: ...}: {@code table.column[, table.column]} for a key of plain
+ * columns, {@code index 'name'} for an index with an expression key. PostgreSQL names the violated constraint
+ * in SQLState 23505; this map turns that name into the text {@code UniqueConstraints.conflictOn} matches, so
+ * repositories keep one set of keys for both engines ({@link PostgresErrors#violatedUniqueKey}).
+ *
+ * <p>What counts as a column: a plain column, and {@code lower(column)}. The PostgreSQL migrations write
+ * SQLite's case-insensitive {@code column COLLATE NOCASE} keys as {@code lower(column)} (docs/schema.md,
+ * "PostgreSQL"), and SQLite reports a {@code COLLATE NOCASE} key as the column; any other expression makes the
+ * whole index an expression index on both engines.
+ *
+ * <p>Every unique index of the connection's current schema is read (primary keys and {@code UNIQUE}
+ * constraints are backed by an index of the constraint's name) with one catalog query ({@link #read}).
+ *
+ * <p>Loading: a statement that fails aborts its transaction on PostgreSQL, so the look-up can never run on the
+ * connection that raised the violation. Either load a snapshot once on a fresh connection ({@link #load}), or
+ * give a {@link DataSource} ({@link #reloading}): the keys are then read on first use and read again, on a new
+ * connection of that source, the first time an unknown name is asked for (a constraint created after loading),
+ * at most once per unknown name. The source should not be the writer pool, whose connections may all be held
+ * by the transactions that are failing.
+ *
+ * <p>No value of a violating row is ever read or kept: only catalog names.
  */
-final class ConstraintKeys {
-    private static final String QUERY = """
-            SELECT i.relname, t.relname,
-                   (SELECT string_agg(pg_get_indexdef(x.indexrelid, k.ord::int, true), E'\\n' ORDER BY k.ord)
-                      FROM unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord)
-                     WHERE k.ord <= x.indnkeyatts)
-              FROM pg_index x
-              JOIN pg_class i ON i.oid = x.indexrelid
-              JOIN pg_class t ON t.oid = x.indrelid
-             WHERE x.indisunique AND t.relnamespace = current_schema()::regnamespace
-            """;
-    private static final Pattern COLUMN = Pattern.compile("\"?([A-Za-z_][A-Za-z0-9_]*)\"?");
-    private static final Pattern LOWER_COLUMN =
-            Pattern.compile("lower\\(\\(?\"?([A-Za-z_][A-Za-z0-9_]*)\"?\\)?(?:::text)?\\)");
+public final class ConstraintKeys {
+    /**
+     * One row per key column of every unique index of the current schema: index name, table name, position,
+     * the column's name (null for an expression) and the key's text ({@code pg_get_indexdef}).
+     */
+    static final String QUERY = """
+            SELECT i.relname, t.relname, k.ord, a.attname, pg_get_indexdef(x.indexrelid, k.ord::int, true)
+            FROM pg_index x
+            JOIN pg_class i ON i.oid = x.indexrelid
+            JOIN pg_class t ON t.oid = x.indrelid
+            JOIN pg_namespace n ON n.oid = t.relnamespace
+            CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+            LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum > 0
+            WHERE x.indisunique AND n.nspname = current_schema() AND k.ord <= x.indnkeyatts
+            ORDER BY i.relname, k.ord""";
 
-    private final Supplier<DataSource> connections;
-    private volatile Map<String, String> keys = Map.of();
+    /** {@code lower(column)} with a plain or quoted column name (pg_get_indexdef adds {@code ::text} to a varchar). */
+    private static final Pattern LOWER =
+            Pattern.compile("lower\\((?:([A-Za-z_][A-Za-z0-9_$]*)|\"((?:[^\"]|\"\")+)\")(?:::text)?\\)");
 
-    ConstraintKeys(Supplier<DataSource> connections) {
-        this.connections = connections;
+    private final DataSource source;
+    private final Set<String> reloadedFor = ConcurrentHashMap.newKeySet();
+    private volatile Map<String, String> keys;
+
+    private ConstraintKeys(DataSource source, Map<String, String> keys) {
+        this.source = source;
+        this.keys = keys;
     }
 
-    String key(String constraint) {
-        String key = keys.get(constraint);
-        if (key == null) {
-            reload();
-            key = keys.get(constraint);
+    /** A snapshot of the keys of {@code connection}'s current schema; it never reloads. */
+    public static ConstraintKeys load(Connection connection) throws SQLException {
+        return new ConstraintKeys(null, read(connection));
+    }
+
+    /**
+     * Keys read from {@code source} (a new connection each time, closed after the query) on first use, and read
+     * again once for each name that is not found. A failed read leaves the keys as they were.
+     */
+    public static ConstraintKeys reloading(DataSource source) {
+        return new ConstraintKeys(java.util.Objects.requireNonNull(source, "source"), null);
+    }
+
+    /**
+     * The key text of the unique constraint or unique index {@code name} of the current schema; empty when
+     * there is none (also after a reload).
+     */
+    public Optional<String> keyOf(String name) {
+        if (name == null) {
+            return Optional.empty();
         }
-        return key == null ? "index '" + constraint + "'" : key;
+        Map<String, String> now = keys;
+        boolean justRead = false;
+        if (now == null) {
+            now = reload();
+            justRead = now != null;
+        }
+        String key = now == null ? null : now.get(name);
+        if (key == null && source != null && !justRead && !reloadedFor.contains(name)) {
+            Map<String, String> again = reload();
+            if (again != null) {
+                reloadedFor.add(name);
+                key = again.get(name);
+            }
+        }
+        return Optional.ofNullable(key);
     }
 
-    private synchronized void reload() {
-        Map<String, String> loaded = new TreeMap<>();
-        try (Connection c = connections.get().getConnection();
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(QUERY)) {
-            while (rs.next()) {
-                loaded.put(rs.getString(1), key(rs.getString(1), rs.getString(2), rs.getString(3)));
-            }
+    /** Every key by constraint or index name, sorted by name (loads when not loaded yet; empty if that fails). */
+    public Map<String, String> asMap() {
+        Map<String, String> now = keys;
+        if (now == null) {
+            now = reload();
+        }
+        return now == null ? Map.of() : now;
+    }
+
+    /**
+     * Reads the keys again from the source; null (the keys stay as they were) when there is no source or the read
+     * fails: unknown names then stay unknown and the violation passes untranslated, never with a wrong key.
+     */
+    private synchronized Map<String, String> reload() {
+        if (source == null) {
+            return null;
+        }
+        try (Connection c = source.getConnection()) {
+            keys = read(c);
+            return keys;
         } catch (SQLException e) {
-            return;
+            return null;
         }
-        keys = new ConcurrentHashMap<>(loaded);
     }
 
-    /** {@code table.a, table.b} for the key columns {@code a} and {@code lower(b)}; {@code index 'name'} otherwise. */
-    static String key(String index, String table, String columns) {
-        List<String> keys = new ArrayList<>();
-        for (String column : columns == null ? new String[0] : columns.split("\n")) {
-            Matcher plain = COLUMN.matcher(column.strip());
-            Matcher lower = LOWER_COLUMN.matcher(column.strip());
-            if (plain.matches()) {
-                keys.add(table + "." + plain.group(1));
-            } else if (lower.matches()) {
-                keys.add(table + "." + lower.group(1));
-            } else {
-                return "index '" + index + "'";
+    /**
+     * Reads the unique keys of {@code connection}'s current schema with one query: constraint or index name to
+     * {@code table.column[, table.column]} or {@code index 'name'}, sorted by name.
+     */
+    public static Map<String, String> read(Connection connection) throws SQLException {
+        Map<String, String> tables = new LinkedHashMap<>();
+        Map<String, List<String>> columns = new LinkedHashMap<>();
+        Set<String> expressions = new java.util.HashSet<>();
+        try (PreparedStatement ps = connection.prepareStatement(QUERY);
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String index = rs.getString(1);
+                tables.put(index, rs.getString(2));
+                String column = rs.getString(4);
+                if (column == null) {
+                    column = lowerOf(rs.getString(5));
+                }
+                if (column == null) {
+                    expressions.add(index);
+                } else {
+                    columns.computeIfAbsent(index, k -> new ArrayList<>()).add(column);
+                }
             }
         }
-        return keys.isEmpty() ? "index '" + index + "'" : String.join(", ", keys);
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : tables.entrySet()) {
+            String index = e.getKey();
+            out.put(index, keyText(index, e.getValue(), expressions.contains(index) ? null : columns.get(index)));
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /** The SQLite spelling of a key: {@code t.a, t.b}, or {@code index 'name'} when {@code columns} is null. */
+    static String keyText(String index, String table, List<String> columns) {
+        if (columns == null) {
+            return "index '" + index + "'";
+        }
+        return String.join(", ", columns.stream().map(c -> table + "." + c).toList());
+    }
+
+    /** The column of a {@code lower(column)} key expression, or null for any other expression. */
+    static String lowerOf(String expression) {
+        if (expression == null) {
+            return null;
+        }
+        Matcher m = LOWER.matcher(expression.strip());
+        if (!m.matches()) {
+            return null;
+        }
+        return m.group(1) != null ? m.group(1) : m.group(2).replace("\"\"", "\"");
     }
 }

@@ -44,8 +44,9 @@ public final class PostgresEngine implements DatabaseEngine {
     /** The engine of the database at {@code location}. */
     public PostgresEngine(PostgresLocation location) {
         this.location = location;
+        // Read on a connection of its own: the failed statement's transaction is aborted.
         this.constraintKeys =
-                location == null ? null : new ConstraintKeys(() -> bound().dataSource(APPLICATION, true, 0));
+                location == null ? null : ConstraintKeys.reloading(location.dataSource(APPLICATION, true, 0));
     }
 
     /** The database this engine is bound to. */
@@ -143,7 +144,10 @@ public final class PostgresEngine implements DatabaseEngine {
         try (Connection c = inspectionDataSource(file).getConnection()) {
             return classify(c);
         } catch (SQLException e) {
-            throw PostgresErrors.unreachable(bound().redacted(), e);
+            throw PostgresErrors.translateStorageFailure(
+                    bound().redacted(),
+                    new dev.dialup.deploy.db.DialupDataException(
+                            "Cannot open " + bound().redacted() + ": " + PostgresErrors.summary(e), e));
         }
     }
 

@@ -85,7 +85,7 @@ public final class StorageGuard {
                     case FILE_MISSING -> "the database file is gone";
                     case NOT_READABLE -> "the database file or its directory cannot be read";
                     case DIRECTORY_MISSING -> "the directory of the database does not exist";
-                    case UNREACHABLE -> "the database cannot be reached";
+                    case SERVER_UNAVAILABLE -> "the database server is unavailable"; // PostgreSQL only
                 };
                 return new StorageException(reason, file, advice + " [" + sql.getMessage() + "]", e);
             }
