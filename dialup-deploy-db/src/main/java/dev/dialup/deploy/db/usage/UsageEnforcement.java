@@ -135,7 +135,8 @@ final class UsageEnforcement {
      * grouped primary key.
      */
     private List<org.jooq.GroupField> limitColumns() {
-        return List.of(lim.SITE_ID, lim.MAX_MEMORY_MB, lim.MAX_CPU_PERCENT, lim.MAX_DISK_MB, lim.MAX_REQUESTS_PER_MINUTE);
+        return List.of(
+                lim.SITE_ID, lim.MAX_MEMORY_MB, lim.MAX_CPU_PERCENT, lim.MAX_DISK_MB, lim.MAX_REQUESTS_PER_MINUTE);
     }
 
     private List<SelectField<?>> limitsAndMaxima(SampleColumns c) {

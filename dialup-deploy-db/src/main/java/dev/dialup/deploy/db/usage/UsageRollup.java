@@ -99,6 +99,9 @@ final class UsageRollup {
                     written++;
                     total += a.samples;
                 } catch (DataAccessException ex) {
+                    // A serialization failure or deadlock belongs to the whole transaction, not to
+                    // this site: it goes up, and db.write runs the rollup again (locals start over).
+                    if (Engines.forDialect(tx.dialect()).isRetryable(ex)) throw ex;
                     String reason = rootMessage(ex);
                     log.warn("Daily usage rollup of {} for site {} failed, other sites go on: {}", day, site, reason);
                     failures.add(new RollupResult.SiteFailure(site, reason));

@@ -72,6 +72,12 @@ public final class MultiProcessWriter {
     private final DeploymentRepository deployments;
 
     private long owner;
+    private AccessScope ownerScope;
+    /** Scopes of this worker's users (a scope is only the id; building one reads the database once). */
+    private final java.util.Map<Long, AccessScope> userScopes = new java.util.HashMap<>();
+    /** Site ids by slug once seen (sites are never deleted here). */
+    private final java.util.Map<String, Long> sitesBySlug = new java.util.HashMap<>();
+
     private long homeSite;
     private final List<Long> ownUsers = new ArrayList<>();
     private final List<Long> ownOrgs = new ArrayList<>();
@@ -134,7 +140,8 @@ public final class MultiProcessWriter {
         User u = users.register(system, "owner-w" + w, "owner-w" + w + "@c.test", PASSWORD, null);
         ok("register", u.id(), u.username(), u.email());
         owner = u.id();
-        Site home = sites.create(scopes.forUser(owner), NewSite.personal("Home w" + w, SiteType.STATIC));
+        ownerScope = scopes.forUser(owner);
+        Site home = sites.create(ownerScope, NewSite.personal("Home w" + w, SiteType.STATIC));
         ok("site", home.id(), home.name(), home.slug());
         homeSite = home.id();
         ownSites.add(home.id());
@@ -159,7 +166,7 @@ public final class MultiProcessWriter {
         boolean sameName = k % 2 == 0;
         String orgName = "Org " + k + (sameName ? "" : PUNCT[w]);
         attempt(sameName ? "org" : "org-derived", orgName, () -> {
-            Organization o = orgs.create(scopes.forUser(owner), orgName, null, null);
+            Organization o = orgs.create(ownerScope, orgName, null, null);
             ownOrgs.add(o.id());
             return new Object[] {o.id(), o.name(), o.slug()};
         });
@@ -167,7 +174,7 @@ public final class MultiProcessWriter {
         if (!ownOrgs.isEmpty()) {
             long org = ownOrgs.get(k % ownOrgs.size());
             attempt("invite", "user" + k, () -> {
-                Invitation inv = orgs.invite(scopes.forUser(owner), org, "user" + k, OrgRole.MEMBER);
+                Invitation inv = orgs.invite(ownerScope, org, "user" + k, OrgRole.MEMBER);
                 return new Object[] {inv.id(), inv.organizationId(), inv.invitee()};
             });
         } else {
@@ -194,7 +201,7 @@ public final class MultiProcessWriter {
         attempt(sameName ? "site" : "site-slug", sameName ? siteName : siteSlug, () -> {
             NewSite request = new NewSite(
                     siteName, siteSlug, SiteType.DYNAMIC, inOrg ? ownOrgs.get(k % ownOrgs.size()) : null, null);
-            Site s = sites.create(scopes.forUser(owner), request);
+            Site s = sites.create(ownerScope, request);
             ownSites.add(s.id());
             return new Object[] {s.id(), s.name(), s.slug()};
         });
@@ -204,7 +211,7 @@ public final class MultiProcessWriter {
             String domain = (w % 2 == 0 ? "d" : "D") + k + ".collide.test";
             long domainSite = ownSites.get(k % ownSites.size());
             attempt("domain", domain.toLowerCase(), () -> {
-                SiteDomain d = domains.add(scopes.forUser(owner), domainSite, domain);
+                SiteDomain d = domains.add(ownerScope, domainSite, domain);
                 return new Object[] {d.id(), d.siteId(), d.domain()};
             });
         } else {
@@ -225,7 +232,7 @@ public final class MultiProcessWriter {
         // The newest few users: older ones have answered their invitations by now (keeps the reads few).
         for (int i = ownUsers.size() - 1; i >= Math.max(0, ownUsers.size() - 4); i--) {
             long uid = ownUsers.get(i);
-            AccessScope me = scopes.forUser(uid);
+            AccessScope me = userScopes.computeIfAbsent(uid, scopes::forUser);
             List<Invitation> mine = orgs.myInvitations(me);
             if (!mine.isEmpty()) {
                 Invitation inv = mine.get(0);
@@ -243,8 +250,14 @@ public final class MultiProcessWriter {
     /** The newest site among site-k, site-(k-1) ... (another worker's, most often), else this worker's home site. */
     private long sharedSite(int k) {
         for (int j = k; j >= Math.max(0, k - 3); j--) {
+            Long known = sitesBySlug.get("site-" + j);
+            if (known != null) {
+                return known;
+            }
             try {
-                return sites.findBySlug(system, "site-" + j).id();
+                long id = sites.findBySlug(system, "site-" + j).id();
+                sitesBySlug.put("site-" + j, id);
+                return id;
             } catch (NotFoundException e) {
                 // not created yet (the worker that wins it may be behind): try an older round
             }
