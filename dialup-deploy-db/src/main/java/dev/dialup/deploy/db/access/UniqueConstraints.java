@@ -38,6 +38,15 @@ public final class UniqueConstraints {
     }
 
     /**
+     * Whether {@code e} (or a cause) is a violation of the unique key {@code key} ({@code table.column}, matched
+     * like the keys of {@link #conflictOn}).
+     */
+    public static boolean violates(Throwable e, String key) {
+        String constraint = violated(e);
+        return constraint != null && constraint.contains(key);
+    }
+
+    /**
      * The unique key violated in {@code e}'s causes, as the engine that raised it reports it, or null.
      * Inside a read or write of a {@code DialupDatabase} its own engine answers first: on PostgreSQL only
      * the engine bound to the database can map a constraint name to its {@code table.column} key (from the

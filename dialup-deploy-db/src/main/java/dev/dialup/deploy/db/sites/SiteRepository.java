@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.SelectWhereStep;
@@ -63,24 +64,31 @@ public final class SiteRepository {
                 TenantFilter.requireOrganizationManager(
                         tx, scope, site.organizationId(), "creating an organization site");
             }
-            // A derived slug skips the ones taken; every uniqueness rule itself is a UNIQUE constraint.
-            String finalSlug = slug != null
-                    ? slug
-                    : Slugs.unique(Slugs.slugify(name), c -> tx.fetchExists(S, S.SLUG.equalIgnoreCase(c)));
+            // A derived slug skips the ones taken, and steps aside when another writer takes it meanwhile;
+            // every uniqueness rule itself is a UNIQUE constraint.
             Long ownerId = owner;
+            Function<String, Long> insert = finalSlug -> tx.insertInto(S)
+                    .set(S.NAME, name)
+                    .set(S.NAME_KEY, Inputs.nameKey(name))
+                    .set(S.SLUG, finalSlug)
+                    .set(S.OWNER_ID, ownerId)
+                    .set(S.ORGANIZATION_ID, site.organizationId())
+                    .set(S.SITE_TYPE, site.type().dbValue())
+                    .set(configValues(config))
+                    .returning(S.ID)
+                    .fetchOne()
+                    .getId();
             long id = UniqueConstraints.conflictOn(
                     conflicts(config),
-                    () -> tx.insertInto(S)
-                            .set(S.NAME, name)
-                            .set(S.NAME_KEY, Inputs.nameKey(name))
-                            .set(S.SLUG, finalSlug)
-                            .set(S.OWNER_ID, ownerId)
-                            .set(S.ORGANIZATION_ID, site.organizationId())
-                            .set(S.SITE_TYPE, site.type().dbValue())
-                            .set(configValues(config))
-                            .returning(S.ID)
-                            .fetchOne()
-                            .getId());
+                    () -> slug != null
+                            ? insert.apply(slug)
+                            : Slugs.insertDerived(
+                                    db,
+                                    Slugs.slugify(name),
+                                    c -> tx.fetchExists(S, S.SLUG.equalIgnoreCase(c)),
+                                    "sites.slug",
+                                    insert));
+            SitesRecord created = selectBase(tx).where(S.ID.eq(id)).fetchOne();
             audit.record(
                     tx,
                     scope,
@@ -88,8 +96,14 @@ public final class SiteRepository {
                     "site",
                     id,
                     site.organizationId(),
-                    Map.of("name", name, "slug", finalSlug, "type", site.type().dbValue()));
-            return toSite(selectBase(tx).where(S.ID.eq(id)).fetchOne());
+                    Map.of(
+                            "name",
+                            name,
+                            "slug",
+                            created.getSlug(),
+                            "type",
+                            site.type().dbValue()));
+            return toSite(created);
         });
     }
 

@@ -1,7 +1,12 @@
 package dev.dialup.deploy.db.sites;
 
+import dev.dialup.deploy.db.access.UniqueConstraints;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.text.Normalizer;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -41,6 +46,35 @@ public final class Slugs {
             String candidate = stem + suffix;
             if (!taken.test(candidate)) {
                 return candidate;
+            }
+        }
+    }
+
+    /** How many derived slugs {@link #insertDerived} tries before it lets the violation through. */
+    static final int MAX_DERIVED_ATTEMPTS = 16;
+
+    /**
+     * Inserts a row under a slug derived from {@code base}: the first that {@code taken} does not claim, as
+     * {@link #unique} picks it. With many writers (PostgreSQL) another transaction may take that slug between the
+     * look-up and the insert, and the look-up cannot see it (it committed after this transaction's snapshot): the
+     * insert then violates {@code slugKey} ({@code table.slug}). The caller did not choose the slug, so that is no
+     * conflict of theirs: the insert runs in a savepoint ({@code db.write} nested in the caller's write), and on a
+     * violation of {@code slugKey} it is undone and run again with the next free slug, at most
+     * {@value #MAX_DERIVED_ATTEMPTS} times. Any other failure (a taken name, a serialization failure) goes up
+     * unchanged. Returns what {@code insert} returned for the slug that was inserted.
+     */
+    public static <T> T insertDerived(
+            DialupDatabase db, String base, Predicate<String> taken, String slugKey, Function<String, T> insert) {
+        Set<String> raced = new HashSet<>();
+        for (int attempt = 1; ; attempt++) {
+            String slug = unique(base, c -> raced.contains(c) || taken.test(c));
+            try {
+                return db.write(savepoint -> insert.apply(slug));
+            } catch (RuntimeException e) {
+                if (attempt >= MAX_DERIVED_ATTEMPTS || !UniqueConstraints.violates(e, slugKey)) {
+                    throw e;
+                }
+                raced.add(slug);
             }
         }
     }

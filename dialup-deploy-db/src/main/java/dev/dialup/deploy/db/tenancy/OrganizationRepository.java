@@ -23,6 +23,7 @@ import dev.dialup.deploy.db.sites.Slugs;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.jooq.DSLContext;
 import org.jooq.SelectWhereStep;
 import org.jooq.impl.DSL;
@@ -87,23 +88,38 @@ public final class OrganizationRepository {
         String d = Inputs.optionalText("description", description, Inputs.TEXT_MAX);
         return db.write(tx -> {
             long owner = TenantFilter.requireActiveUser(tx, scope, "creating an organization");
-            String finalSlug =
-                    s != null ? s : Slugs.unique(Slugs.slugify(n), c -> tx.fetchExists(O, O.SLUG.equalIgnoreCase(c)));
+            // A derived slug steps aside when another writer takes it meanwhile; every uniqueness rule
+            // itself is a UNIQUE constraint.
+            Function<String, Long> insert = chosen -> tx.insertInto(O)
+                    .set(O.NAME, n)
+                    .set(O.NAME_KEY, Inputs.nameKey(n))
+                    .set(O.SLUG, chosen)
+                    .set(O.DESCRIPTION, d)
+                    .set(O.OWNER_ID, owner)
+                    .set(O.IS_ACTIVE, true)
+                    .returning(O.ID)
+                    .fetchOne()
+                    .getId();
             long id = UniqueConstraints.conflictOn(
                     CONFLICTS,
-                    () -> tx.insertInto(O)
-                            .set(O.NAME, n)
-                            .set(O.NAME_KEY, Inputs.nameKey(n))
-                            .set(O.SLUG, finalSlug)
-                            .set(O.DESCRIPTION, d)
-                            .set(O.OWNER_ID, owner)
-                            .set(O.IS_ACTIVE, true)
-                            .returning(O.ID)
-                            .fetchOne()
-                            .getId());
+                    () -> s != null
+                            ? insert.apply(s)
+                            : Slugs.insertDerived(
+                                    db,
+                                    Slugs.slugify(n),
+                                    c -> tx.fetchExists(O, O.SLUG.equalIgnoreCase(c)),
+                                    "organizations.slug",
+                                    insert));
+            OrganizationsRecord created = selectBase(tx).where(O.ID.eq(id)).fetchOne();
             audit.record(
-                    tx, scope, "organization.create", "organization", id, id, Map.of("name", n, "slug", finalSlug));
-            return toOrganization(selectBase(tx).where(O.ID.eq(id)).fetchOne());
+                    tx,
+                    scope,
+                    "organization.create",
+                    "organization",
+                    id,
+                    id,
+                    Map.of("name", n, "slug", created.getSlug()));
+            return toOrganization(created);
         });
     }
 

@@ -1,0 +1,92 @@
+package dev.dialup.deploy.db.postgres;
+
+import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
+import static dev.dialup.deploy.db.generated.Tables.USERS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.sites.NewSite;
+import dev.dialup.deploy.db.sites.Site;
+import dev.dialup.deploy.db.sites.SiteRepository;
+import dev.dialup.deploy.db.sites.SiteType;
+import dev.dialup.deploy.db.tenancy.Organization;
+import dev.dialup.deploy.db.tenancy.OrganizationRepository;
+import dev.dialup.deploy.db.testing.Fixtures;
+import dev.dialup.deploy.db.testing.PgTestServer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A slug the library derives from a name must not fail because another writer took it between the look-up
+ * and the insert (on PostgreSQL the look-up cannot see a row committed after the transaction's snapshot). The
+ * other writer is simulated deterministically: it commits the slug on a connection of its own after the write
+ * has taken its snapshot. Before the fix the caller got {@code ConflictException("... slug is taken")} for a
+ * slug it never chose; now the insert steps aside to the next free slug. Found by reviewing the check-then-insert
+ * paths for {@link MultiProcessWritersTest}.
+ */
+class DerivedSlugRaceOnPostgresTest {
+    static PgTestServer.Database pg;
+    static DialupDatabase db;
+    static long founder;
+    static AccessScope scope;
+
+    @BeforeAll
+    static void open() {
+        pg = PgTestServer.freshMigratedDatabase("slug_race");
+        db = DialupDatabase.builder().location(pg.location()).build();
+        founder = new Fixtures(db).user("founder");
+        scope = new AccessScopes(db).forUser(founder);
+    }
+
+    @AfterAll
+    static void close() {
+        if (db != null) db.close();
+        if (pg != null) pg.close();
+    }
+
+    @Test
+    void organizationSlugTakenMeanwhileStepsAside() {
+        Organization o = afterAnotherWriterCommits(
+                "INSERT INTO organizations (name, slug, owner_id) VALUES ('Acme Elsewhere', 'acme', " + founder + ")",
+                () -> new OrganizationRepository(db).create(scope, "Acme", null, null));
+
+        assertThat(o.slug()).isEqualTo("acme-2");
+        assertThat(auditSlugs("organization.create")).isEqualTo(1);
+    }
+
+    @Test
+    void siteSlugTakenMeanwhileStepsAside() {
+        Site s = afterAnotherWriterCommits(
+                "INSERT INTO sites (name, slug, owner_id, site_type) VALUES ('Shop Elsewhere', 'shop', " + founder
+                        + ", 'static')",
+                () -> new SiteRepository(db).create(scope, NewSite.personal("Shop", SiteType.STATIC)));
+
+        assertThat(s.slug()).isEqualTo("shop-2");
+        assertThat(auditSlugs("site.create")).isEqualTo(1);
+    }
+
+    /** Runs {@code call} inside a write whose snapshot is older than the other writer's committed row. */
+    private static <T> T afterAnotherWriterCommits(String otherWriter, Supplier<T> call) {
+        return db.write(tx -> {
+            tx.fetchCount(USERS); // this transaction's snapshot is taken here
+            try (Connection c = pg.connect();
+                    Statement st = c.createStatement()) {
+                st.executeUpdate(otherWriter); // autocommit: committed now, invisible to the snapshot
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            return call.get(); // joins the write
+        });
+    }
+
+    private static int auditSlugs(String action) {
+        return db.read(dsl -> dsl.fetchCount(AUDIT_LOG, AUDIT_LOG.ACTION.eq(action)));
+    }
+}
