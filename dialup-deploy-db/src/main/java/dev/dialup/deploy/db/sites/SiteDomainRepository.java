@@ -15,6 +15,7 @@ import dev.dialup.deploy.db.generated.tables.records.SiteDomainsRecord;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.jooq.DSLContext;
 import org.jooq.SelectWhereStep;
 
@@ -44,17 +45,19 @@ public final class SiteDomainRepository {
             // Uniqueness is the schema's: site_domains' own index and the site_host_names claim
             // shared with sites.domain. Same message whoever holds it: reveals no owner.
             String claimed = "domain " + d + " is already claimed";
+            Function<Boolean, Long> insert = primary -> tx.insertInto(D)
+                    .set(D.SITE_ID, siteId)
+                    .set(D.DOMAIN, d)
+                    .set(D.IS_PRIMARY, primary)
+                    .set(D.SSL_ENABLED, true)
+                    .set(D.CREATED_AT, StoredTime.truncate(db.clock().instant()))
+                    .returning(D.ID)
+                    .fetchOne()
+                    .getId();
             long id = UniqueConstraints.conflictOn(
                     Map.of("site_domains.domain", claimed, "site_host_names.host", claimed),
-                    () -> tx.insertInto(D)
-                            .set(D.SITE_ID, siteId)
-                            .set(D.DOMAIN, d)
-                            .set(D.IS_PRIMARY, first)
-                            .set(D.SSL_ENABLED, true)
-                            .set(D.CREATED_AT, StoredTime.truncate(db.clock().instant()))
-                            .returning(D.ID)
-                            .fetchOne()
-                            .getId());
+                    () -> first ? firstDomain(insert) : insert.apply(false));
+            SiteDomain added = toSiteDomain(selectBase(tx).where(D.ID.eq(id)).fetchOne());
             audit.record(
                     tx,
                     scope,
@@ -62,9 +65,24 @@ public final class SiteDomainRepository {
                     "site_domain",
                     id,
                     site.getOrganizationId(),
-                    Map.of("siteId", siteId, "domain", d, "primary", first));
-            return toSiteDomain(selectBase(tx).where(D.ID.eq(id)).fetchOne());
+                    Map.of("siteId", siteId, "domain", d, "primary", added.primary()));
+            return added;
         });
+    }
+
+    /**
+     * The site had no domain when this transaction looked: the new one becomes primary. If another writer
+     * added the site's first domain meanwhile (many writers on PostgreSQL), the one-primary index
+     * ({@code ux_site_domains_one_primary}) refuses it: the insert, run in a savepoint, is undone and the
+     * domain is added as an ordinary one instead.
+     */
+    private long firstDomain(Function<Boolean, Long> insert) {
+        try {
+            return db.write(savepoint -> insert.apply(true));
+        } catch (RuntimeException e) {
+            if (!UniqueConstraints.violates(e, "site_domains.site_id")) throw e;
+            return insert.apply(false);
+        }
     }
 
     /** The site's domains, primary first, then by name. */

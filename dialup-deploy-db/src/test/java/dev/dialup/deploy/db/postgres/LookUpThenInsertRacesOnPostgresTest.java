@@ -3,12 +3,15 @@ package dev.dialup.deploy.db.postgres;
 import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.sites.NewSite;
 import dev.dialup.deploy.db.sites.Site;
+import dev.dialup.deploy.db.sites.SiteDomain;
+import dev.dialup.deploy.db.sites.SiteDomainRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
 import dev.dialup.deploy.db.tenancy.Organization;
@@ -24,18 +27,26 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A slug the library derives from a name must not fail because another writer took it between the look-up
- * and the insert (on PostgreSQL the look-up cannot see a row committed after the transaction's snapshot). The
- * other writer is simulated deterministically: it commits the slug on a connection of its own after the write
- * has taken its snapshot. Before the fix the caller got {@code ConflictException("... slug is taken")} for a
- * slug it never chose; now the insert steps aside to the next free slug. Found by reviewing the check-then-insert
- * paths for {@link MultiProcessWritersTest}.
+ * What the library decides from a look-up must not fail because another writer changed the answer between the
+ * look-up and the insert (on PostgreSQL the look-up cannot see a row committed after the transaction's
+ * snapshot). The other writer is simulated deterministically: it commits on a connection of its own after the
+ * write has taken its snapshot. Before the fixes:
+ *
+ * <ul>
+ *   <li>a slug derived from the name (the caller chose none) gave {@code ConflictException("... slug is
+ *       taken")}; now the insert steps aside to the next free slug;
+ *   <li>a site's "first" domain, added while another writer added the site's first domain, failed with the raw
+ *       driver exception of the one-primary index; now it is added as an ordinary domain.
+ * </ul>
+ *
+ * Found by reviewing the check-then-insert paths for {@link MultiProcessWritersTest}.
  */
-class DerivedSlugRaceOnPostgresTest {
+class LookUpThenInsertRacesOnPostgresTest {
     static PgTestServer.Database pg;
     static DialupDatabase db;
     static long founder;
     static AccessScope scope;
+    static long site;
 
     @BeforeAll
     static void open() {
@@ -43,6 +54,7 @@ class DerivedSlugRaceOnPostgresTest {
         db = DialupDatabase.builder().location(pg.location()).build();
         founder = new Fixtures(db).user("founder");
         scope = new AccessScopes(db).forUser(founder);
+        site = new Fixtures(db).personalSite("Domain Race Site", founder);
     }
 
     @AfterAll
@@ -58,7 +70,7 @@ class DerivedSlugRaceOnPostgresTest {
                 () -> new OrganizationRepository(db).create(scope, "Acme", null, null));
 
         assertThat(o.slug()).isEqualTo("acme-2");
-        assertThat(auditSlugs("organization.create")).isEqualTo(1);
+        assertThat(auditRows("organization.create")).isEqualTo(1);
     }
 
     @Test
@@ -69,7 +81,20 @@ class DerivedSlugRaceOnPostgresTest {
                 () -> new SiteRepository(db).create(scope, NewSite.personal("Shop", SiteType.STATIC)));
 
         assertThat(s.slug()).isEqualTo("shop-2");
-        assertThat(auditSlugs("site.create")).isEqualTo(1);
+        assertThat(auditRows("site.create")).isEqualTo(1);
+    }
+
+    @Test
+    void firstDomainAddedMeanwhileMakesThisOneOrdinary() {
+        SiteDomain added = afterAnotherWriterCommits(
+                "INSERT INTO site_domains (site_id, domain, is_primary) VALUES (" + site + ", 'first.race.test', true)",
+                () -> new SiteDomainRepository(db).add(scope, site, "second.race.test"));
+
+        assertThat(added.primary()).isFalse();
+        assertThat(new SiteDomainRepository(db).list(scope, site))
+                .extracting(SiteDomain::domain, SiteDomain::primary)
+                .containsExactly(tuple("first.race.test", true), tuple("second.race.test", false));
+        assertThat(auditRows("domain.add")).isEqualTo(1);
     }
 
     /** Runs {@code call} inside a write whose snapshot is older than the other writer's committed row. */
@@ -86,7 +111,7 @@ class DerivedSlugRaceOnPostgresTest {
         });
     }
 
-    private static int auditSlugs(String action) {
+    private static int auditRows(String action) {
         return db.read(dsl -> dsl.fetchCount(AUDIT_LOG, AUDIT_LOG.ACTION.eq(action)));
     }
 }
