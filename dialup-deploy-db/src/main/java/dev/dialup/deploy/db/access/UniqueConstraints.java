@@ -1,6 +1,7 @@
 package dev.dialup.deploy.db.access;
 
 import dev.dialup.deploy.db.ConflictException;
+import dev.dialup.deploy.db.engine.CurrentEngine;
 import dev.dialup.deploy.db.engine.DatabaseEngine;
 import dev.dialup.deploy.db.engine.registry.Engines;
 import java.util.Map;
@@ -37,6 +38,11 @@ public final class UniqueConstraints {
 
     /** The unique key violated in {@code e}'s causes, as the engine that raised it reports it, or null. */
     static String violated(Throwable e) {
+        // The engine bound to the database of this thread's transaction knows its constraint names.
+        DatabaseEngine current = CurrentEngine.get();
+        if (current != null) {
+            return current.violatedUniqueKey(e).orElse(null);
+        }
         for (DatabaseEngine engine : Engines.all()) {
             var key = engine.violatedUniqueKey(e);
             if (key.isPresent()) {

@@ -69,7 +69,9 @@ public final class PostgresErrors {
                 if (constraint == null) {
                     continue;
                 }
-                return Optional.of(keys.keyOf(constraint).orElse("index '" + constraint + "'"));
+                // Without keys (an engine bound to no database) the name is all there is.
+                Optional<String> key = keys == null ? Optional.empty() : keys.keyOf(constraint);
+                return Optional.of(key.orElse("index '" + constraint + "'"));
             }
         }
         return Optional.empty();
