@@ -96,8 +96,7 @@ final class UsageEnforcement {
                     .join(t)
                     .on(t.DAY.eq(today))
                     .and(t.SITE_ID.eq(lim.SITE_ID))
-                    .where(t.BANDWIDTH_MB_X1000.gt(
-                            wide(lim.MAX_BANDWIDTH_MB).mul(FixedPoint.BANDWIDTH_SCALE)))
+                    .where(t.BANDWIDTH_MB_X1000.gt(wide(lim.MAX_BANDWIDTH_MB).mul(FixedPoint.BANDWIDTH_SCALE)))
                     .forEach(r -> over(
                             out, r.value1(), UsageDimension.BANDWIDTH, FixedPoint.bandwidth(r.value3()), r.value2()));
             out.sort(Comparator.comparing(OverLimit::siteId).thenComparing(OverLimit::dimension));
@@ -136,7 +135,8 @@ final class UsageEnforcement {
      * grouped primary key.
      */
     private List<org.jooq.GroupField> limitColumns() {
-        return List.of(lim.SITE_ID, lim.MAX_MEMORY_MB, lim.MAX_CPU_PERCENT, lim.MAX_DISK_MB, lim.MAX_REQUESTS_PER_MINUTE);
+        return List.of(
+                lim.SITE_ID, lim.MAX_MEMORY_MB, lim.MAX_CPU_PERCENT, lim.MAX_DISK_MB, lim.MAX_REQUESTS_PER_MINUTE);
     }
 
     private List<SelectField<?>> limitsAndMaxima(SampleColumns c) {

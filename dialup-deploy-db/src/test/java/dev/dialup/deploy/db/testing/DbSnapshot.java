@@ -21,7 +21,8 @@ public final class DbSnapshot {
             Map<String, List<String>> out = new TreeMap<>();
             List<String> tables = new ArrayList<>();
             // The engine's catalog: SQLite's schema table, or PostgreSQL's tables of the current schema.
-            boolean postgres = c.getMetaData().getDatabaseProductName().toLowerCase().contains("postgres");
+            boolean postgres =
+                    c.getMetaData().getDatabaseProductName().toLowerCase().contains("postgres");
             try (Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery(
                             postgres
