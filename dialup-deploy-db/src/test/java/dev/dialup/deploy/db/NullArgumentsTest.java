@@ -17,6 +17,7 @@ import dev.dialup.deploy.db.sites.SiteLimitsRepository;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.tenancy.OrganizationRepository;
 import dev.dialup.deploy.db.tenancy.UserRepository;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -33,6 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The null rule (docs/architecture.md): a null where a value is required — the scope included —
  * is a ValidationException naming the parameter, never a NullPointerException, and writes nothing.
  */
+@BothEngines
 class NullArgumentsTest {
     @RegisterExtension
     static final TempDatabase TEMP = TempDatabase.create();

@@ -19,6 +19,7 @@ import dev.dialup.deploy.db.tenancy.OrganizationRepository;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.MutableClock;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * same {@link ConflictException}, and the whole call — the rival row included — leaves nothing behind.
  * Before each call the value is free, so any look-up the repository makes passes.
  */
+@BothEngines
 class UniquenessRestsOnConstraintsTest {
     final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
 
@@ -57,15 +59,46 @@ class UniquenessRestsOnConstraintsTest {
         system = w.systemScope;
     }
 
+    /** The table of the rival trigger (PostgreSQL drops a trigger by table). */
+    private String rivalTable;
+
     @AfterEach
     void close() {
-        db.writeVoid(tx -> tx.execute("DROP TRIGGER IF EXISTS test_rival")); // the extension closes the database
+        if (rivalTable != null) dropRival(); // the extension closes the database
     }
 
-    /** A second writer's row, written by a trigger right before the repository's statement on {@code table}. */
+    /**
+     * A second writer's row, written by a trigger right before the repository's statement on {@code table}.
+     * SQLite: a {@code WHEN} trigger with the SQL as its body. PostgreSQL: the same as a PL/pgSQL row trigger
+     * that fires for the repository's statement only (trigger depth 0), never for the rival's own insert.
+     */
     private void rival(String timing, String table, String when, String rivalSql) {
+        rivalTable = table;
+        if (TempDatabase.onPostgres()) {
+            String condition = "pg_trigger_depth() < 1" + ("1".equals(when) ? "" : " AND " + when);
+            String body = rivalSql.replace("x'00'", "'\\x00'::bytea").replace("startTime", "\"startTime\"");
+            db.writeVoid(tx -> {
+                tx.execute("CREATE FUNCTION test_rival_fn() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN " + body
+                        + "; RETURN NEW; END $body$");
+                tx.execute("CREATE TRIGGER test_rival " + timing + " ON " + table + " FOR EACH ROW WHEN (" + condition
+                        + ") EXECUTE FUNCTION test_rival_fn()");
+            });
+            return;
+        }
         db.writeVoid(tx -> tx.execute("CREATE TRIGGER test_rival " + timing + " ON " + table + " WHEN " + when
                 + " BEGIN " + rivalSql + "; END"));
+    }
+
+    private void dropRival() {
+        db.writeVoid(tx -> {
+            if (TempDatabase.onPostgres()) {
+                tx.execute("DROP TRIGGER IF EXISTS test_rival ON " + rivalTable);
+                tx.execute("DROP FUNCTION IF EXISTS test_rival_fn()");
+            } else {
+                tx.execute("DROP TRIGGER IF EXISTS test_rival");
+            }
+        });
+        rivalTable = null;
     }
 
     /**
@@ -79,7 +112,7 @@ class UniquenessRestsOnConstraintsTest {
                 .isExactlyInstanceOf(ConflictException.class)
                 .hasMessage(message);
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
-        db.writeVoid(tx -> tx.execute("DROP TRIGGER test_rival"));
+        dropRival();
         call.run();
         assertThat(DbSnapshot.of(db)).isNotEqualTo(before);
     }
@@ -151,11 +184,8 @@ class UniquenessRestsOnConstraintsTest {
      */
     @Test
     void derivedOrganizationSlugTakenAfterItWasChosenStepsAside() {
-        rival(
-                "BEFORE INSERT",
-                "organizations",
-                "NEW.name = 'Derived Org' AND NOT EXISTS (SELECT 1 FROM organizations WHERE name = 'Other Org')",
-                rivalOrg("Other Org", "derived-org"));
+        // The rival fires on each attempt; the failed attempt's savepoint takes its row back with it.
+        rival("BEFORE INSERT", "organizations", "NEW.name = 'Derived Org'", rivalOrg("Other Org", "derived-org"));
 
         var created = new OrganizationRepository(db).create(owner, "Derived Org", null, null);
 
@@ -255,7 +285,7 @@ class UniquenessRestsOnConstraintsTest {
                 "sites",
                 "NEW.domain = 'race.test' AND NEW.id = " + w.orgSite,
                 "INSERT INTO site_domains (site_id, domain, is_primary) VALUES (" + w.personalSite
-                        + ", 'race.test', 0)");
+                        + ", 'race.test', FALSE)");
         conflictAndNothingWritten("domain race.test is already claimed", () -> sites.update(owner, w.orgSite, config));
     }
 
@@ -266,7 +296,7 @@ class UniquenessRestsOnConstraintsTest {
                 "site_domains",
                 "NEW.domain = 'race.test' AND NEW.site_id = " + w.orgSite,
                 "INSERT INTO site_domains (site_id, domain, is_primary) VALUES (" + w.personalSite
-                        + ", 'race.test', 0)");
+                        + ", 'race.test', FALSE)");
         conflictAndNothingWritten(
                 "domain race.test is already claimed",
                 () -> new SiteDomainRepository(db).add(owner, w.orgSite, "race.test"));

@@ -1,9 +1,8 @@
 package dev.dialup.deploy.db.access;
 
 import dev.dialup.deploy.db.ConflictException;
-import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.CurrentEngine;
 import dev.dialup.deploy.db.engine.DatabaseEngine;
-import dev.dialup.deploy.db.engine.JooqConfig;
 import dev.dialup.deploy.db.engine.registry.Engines;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -46,20 +45,12 @@ public final class UniqueConstraints {
         return constraint != null && constraint.contains(key);
     }
 
-    /**
-     * The unique key violated in {@code e}'s causes, as the engine that raised it reports it, or null.
-     * Inside a read or write of a {@code DialupDatabase} its own engine answers first: on PostgreSQL only
-     * the engine bound to the database can map a constraint name to its {@code table.column} key (from the
-     * catalog); the unbound engines of {@link Engines#all()} would return the bare constraint name.
-     */
+    /** The unique key violated in {@code e}'s causes, as the engine that raised it reports it, or null. */
     static String violated(Throwable e) {
-        DialupDatabase active = DialupDatabase.inTransaction();
-        DatabaseEngine bound = active == null ? null : JooqConfig.engineOf(active.readDsl());
-        if (bound != null) {
-            var key = bound.violatedUniqueKey(e);
-            if (key.isPresent()) {
-                return key.get();
-            }
+        // The engine bound to the database of this thread's transaction knows its constraint names.
+        DatabaseEngine current = CurrentEngine.get();
+        if (current != null) {
+            return current.violatedUniqueKey(e).orElse(null);
         }
         for (DatabaseEngine engine : Engines.all()) {
             var key = engine.violatedUniqueKey(e);

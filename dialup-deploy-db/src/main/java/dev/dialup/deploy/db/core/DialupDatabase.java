@@ -3,6 +3,7 @@ package dev.dialup.deploy.db.core;
 import dev.dialup.deploy.db.ReaderConnections;
 import dev.dialup.deploy.db.SchemaStatus;
 import dev.dialup.deploy.db.SqlFunction;
+import dev.dialup.deploy.db.engine.CurrentEngine;
 import dev.dialup.deploy.db.engine.DatabaseEngine;
 import dev.dialup.deploy.db.engine.OpenDatabases;
 import dev.dialup.deploy.db.engine.SchemaTables;
@@ -176,9 +177,11 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
     public <T> T write(Function<DSLContext, T> work) {
         DialupDatabase outer = ACTIVE.get();
         ACTIVE.set(this);
+        DatabaseEngine outerEngine = CurrentEngine.enter(engine);
         try {
             return transactions.write(work);
         } finally {
+            CurrentEngine.leave(outerEngine);
             restoreActive(outer);
         }
     }
@@ -219,9 +222,11 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
     public <T> T read(Function<DSLContext, T> work) {
         DialupDatabase outer = ACTIVE.get();
         ACTIVE.set(this);
+        DatabaseEngine outerEngine = CurrentEngine.enter(engine);
         try {
             return transactions.read(work);
         } finally {
+            CurrentEngine.leave(outerEngine);
             restoreActive(outer);
         }
     }

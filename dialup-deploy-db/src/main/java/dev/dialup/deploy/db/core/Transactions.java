@@ -394,6 +394,6 @@ final class Transactions {
     }
 
     private static DSLContext dsl(DataSource ds, DatabaseEngine engine) {
-        return JooqConfig.dsl(new DataSourceConnectionProvider(ds), engine);
+        return JooqConfig.dsl(new DataSourceConnectionProvider(ds), engine.dialect());
     }
 }

@@ -13,26 +13,7 @@ import org.jooq.impl.DefaultConfiguration;
  * {@code DSLContext}, not jOOQ's {@code Configuration}: javadoc cannot read the latter's annotations.
  */
 public final class JooqConfig {
-    /** Configuration data key: the engine, bound to its database, whose pools a context runs on. */
-    private static final String ENGINE = "dev.dialup.deploy.db.engine";
-
     private JooqConfig() {}
-
-    /**
-     * A context of {@code engine}'s dialect over {@code connections}, which remembers {@code engine}
-     * ({@link #engineOf}): questions about a failure (which unique key?) go to the engine bound to the
-     * database that raised it.
-     */
-    public static DSLContext dsl(ConnectionProvider connections, DatabaseEngine engine) {
-        DSLContext dsl = dsl(connections, engine.dialect());
-        dsl.configuration().data(ENGINE, engine);
-        return dsl;
-    }
-
-    /** The engine {@link #dsl(ConnectionProvider, DatabaseEngine)} remembered, or null. */
-    public static DatabaseEngine engineOf(DSLContext dsl) {
-        return dsl.configuration().data(ENGINE) instanceof DatabaseEngine engine ? engine : null;
-    }
 
     /** A context in {@code dialect} (the engine's) over {@code connections}, with the library's settings. */
     public static DSLContext dsl(ConnectionProvider connections, SQLDialect dialect) {

@@ -23,6 +23,7 @@ import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.SelectField;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * The enforcement query ({@link UsageRepository#sitesOverLimit}): every (site, dimension) above
@@ -95,8 +96,7 @@ final class UsageEnforcement {
                     .join(t)
                     .on(t.DAY.eq(today))
                     .and(t.SITE_ID.eq(lim.SITE_ID))
-                    .where(t.BANDWIDTH_MB_X1000.gt(
-                            lim.MAX_BANDWIDTH_MB.mul(FixedPoint.BANDWIDTH_SCALE).coerce(Long.class)))
+                    .where(t.BANDWIDTH_MB_X1000.gt(wide(lim.MAX_BANDWIDTH_MB).mul(FixedPoint.BANDWIDTH_SCALE)))
                     .forEach(r -> over(
                             out, r.value1(), UsageDimension.BANDWIDTH, FixedPoint.bandwidth(r.value3()), r.value2()));
             out.sort(Comparator.comparing(OverLimit::siteId).thenComparing(OverLimit::dimension));
@@ -160,11 +160,19 @@ final class UsageEnforcement {
                 .or(DSL.max(c.disk()).gt(scaled(lim.MAX_DISK_MB)))
                 .or(DSL.max(c.activeRequests())
                         .mul(60L)
-                        .gt(lim.MAX_REQUESTS_PER_MINUTE.mul(interval).coerce(Long.class)));
+                        .gt(wide(lim.MAX_REQUESTS_PER_MINUTE).mul(interval)));
     }
 
     private static Field<Long> scaled(Field<Integer> limit) {
-        return limit.mul(FixedPoint.LEVEL_SCALE).coerce(Long.class);
+        return wide(limit).mul(FixedPoint.LEVEL_SCALE);
+    }
+
+    /**
+     * A limit as a 64-bit value before it is scaled: PostgreSQL multiplies two {@code integer}s in 32
+     * bits and fails past 2^31 ("integer out of range"); SQLite's integers are 64-bit anyway.
+     */
+    private static Field<Long> wide(Field<Integer> limit) {
+        return limit.cast(SQLDataType.BIGINT);
     }
 
     private static void over(List<OverLimit> out, long site, UsageDimension dim, Double observed, Integer limit) {

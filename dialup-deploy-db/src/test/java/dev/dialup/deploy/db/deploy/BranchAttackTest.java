@@ -15,6 +15,7 @@ import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.stream.Stream;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * that git or a shell would read as something else — refused everywhere a branch is accepted,
  * with nothing written.
  */
+@BothEngines
 class BranchAttackTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();

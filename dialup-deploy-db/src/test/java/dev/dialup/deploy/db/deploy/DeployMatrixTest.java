@@ -12,6 +12,7 @@ import dev.dialup.deploy.db.secrets.SecretsKeyset;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
 import dev.dialup.deploy.db.testing.ActorWorld.Rule;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.MatrixHarness;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.time.Duration;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and leave every table unchanged ({@link MatrixHarness}). Actors: {@link ActorWorld}, each aiming
  * at {@link ActorWorld#targetSite}.
  */
+@BothEngines
 public class DeployMatrixTest {
     @RegisterExtension
     static final TempDatabase TEMP = TempDatabase.create();

@@ -10,6 +10,7 @@ import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.MutableClock;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+@BothEngines
 class ProcessRepositoryTest {
     private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
 
@@ -78,6 +80,8 @@ class ProcessRepositoryTest {
 
     @Test
     void startTimeIsStoredAsLegacyEpochMillis() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                TempDatabase.onPostgres(), "the legacy Bun tracker writes to SQLite only");
         repo.register(sys, spec("web-1"));
         long millis = Instant.parse("2026-02-28T08:00:00.123Z").toEpochMilli();
         int rows = db.read(dsl -> dsl.fetch(
@@ -113,6 +117,8 @@ class ProcessRepositoryTest {
 
     @Test
     void aLegacyProcessCanBeReadUpdatedAndRemoved() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                TempDatabase.onPostgres(), "the legacy Bun tracker writes to SQLite only");
         // A row exactly as the Bun application wrote it: TEXT id, epoch-millis startTime, no site_id.
         // The V55 trigger links it to the site of that name; one naming no site stays unlinked.
         db.writeVoid(
@@ -248,6 +254,8 @@ class ProcessRepositoryTest {
 
     @Test
     void dueAndUnhealthyQueriesAreServedByIndexes() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                TempDatabase.onPostgres(), "EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans are measured in issue 13");
         List<String> due = plan(repo.dueQuery(db.readDsl(), T0, 100).getSQL(ParamType.INLINED));
         List<String> unhealthy = plan(repo.unhealthyQuery(db.readDsl(), 100).getSQL(ParamType.INLINED));
         assertThat(due).anyMatch(line -> line.contains("USING INDEX idx_processes_last_health_check"));

@@ -8,6 +8,7 @@ import dev.dialup.deploy.db.access.Inputs;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.MutableClock;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * ValidationException naming the parameter — never ArithmeticException, DateTimeException or a
  * raw jOOQ error — and write nothing; the extreme values still allowed round-trip exactly.
  */
+@BothEngines
 class TimeArgumentsTest {
     private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
     private static final String INSTANT_PROBLEM =

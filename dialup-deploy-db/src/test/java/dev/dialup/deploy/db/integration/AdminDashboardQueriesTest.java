@@ -15,6 +15,7 @@ import dev.dialup.deploy.db.integration.AdminDashboard.ResourceMetric;
 import dev.dialup.deploy.db.integration.AdminDashboard.SiteResourceUse;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.MutableClock;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+@BothEngines
 class AdminDashboardQueriesTest {
     private static final Instant NOW = Instant.parse("2026-03-10T12:00:00Z");
 

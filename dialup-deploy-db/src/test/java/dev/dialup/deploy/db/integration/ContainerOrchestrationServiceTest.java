@@ -17,6 +17,7 @@ import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.MutableClock;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+@BothEngines
 class ContainerOrchestrationServiceTest {
     final MutableClock clock = new MutableClock(Instant.parse("2026-03-10T12:00:00Z"));
 

@@ -11,6 +11,7 @@ import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.tenancy.UserRepository;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+@BothEngines
 class UserManagementServiceTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();

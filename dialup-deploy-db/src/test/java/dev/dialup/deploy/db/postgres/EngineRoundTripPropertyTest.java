@@ -91,6 +91,7 @@ class EngineRoundTripPropertyTest {
 
     @BeforeAll
     static void databases() {
+        System.out.println("EngineRoundTripPropertyTest: " + seed() + ", " + ITERATIONS + " iterations");
         pg = PgTestServer.freshMigratedDatabase("roundtrip");
         sqliteUrl = EngineMigrations.sqlite(dir.resolve("roundtrip.db"));
     }

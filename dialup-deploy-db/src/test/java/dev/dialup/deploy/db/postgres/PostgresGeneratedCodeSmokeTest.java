@@ -266,12 +266,14 @@ class PostgresGeneratedCodeSmokeTest {
     }
 
     /**
-     * FINDING 4: UniqueConstraints recognises SQLite's "UNIQUE constraint failed: users.username"; PostgreSQL reports
-     * SQLSTATE 23505 and a constraint name (users_username_key, ux_users_username_nocase), so today the violation
-     * passes through untranslated instead of becoming a ConflictException.
+     * FINDING 4 (fixed): UniqueConstraints recognised only SQLite's "UNIQUE constraint failed: users.username";
+     * PostgreSQL reports SQLSTATE 23505 and a constraint name. Outside a DialupDatabase transaction (this test's
+     * plain connection) only the name is known, reported as {@code index 'name'}: it matches no repository key,
+     * so the violation passes unchanged rather than becoming a conflict with a wrong message. Inside one, the
+     * database's engine maps the name to the column key (PostgresUniqueKeyParityTest, UniquenessRestsOnConstraintsTest).
      */
     @Test
-    void uniqueViolationIsNotTranslatedYet() throws SQLException {
+    void uniqueViolationOutsideADatabaseTransactionPassesUnchanged() throws SQLException {
         user("taken");
         conn.setAutoCommit(true); // the failed statement must not poison the test's transaction
         try {

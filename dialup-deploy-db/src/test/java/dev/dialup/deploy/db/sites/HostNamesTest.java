@@ -11,6 +11,7 @@ import dev.dialup.deploy.db.access.Domains;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -27,6 +28,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * refused, and one global, case-insensitive owner per host name across sites.domain,
  * site_domains and subdomains, enforced by UNIQUE constraints and reported as ConflictException.
  */
+@BothEngines
 class HostNamesTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();
@@ -211,7 +213,11 @@ class HostNamesTest {
                 .where(SITES.ID.eq(aliceSite))
                 .execute()));
 
-        assertThat(t).hasMessageContaining("UNIQUE constraint failed: site_host_names.host");
+        assertThat(t)
+                .hasMessageContaining(
+                        TempDatabase.onPostgres()
+                                ? "unique constraint \"site_host_names_pkey\""
+                                : "UNIQUE constraint failed: site_host_names.host");
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
     }
 

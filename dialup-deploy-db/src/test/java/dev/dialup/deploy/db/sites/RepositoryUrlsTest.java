@@ -7,6 +7,7 @@ import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -17,6 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Repository URLs (issue 10): only https, ssh and scp-like; nothing git or ssh could read as an option. */
+@BothEngines
 class RepositoryUrlsTest {
     @RegisterExtension
     static final TempDatabase TEMP = TempDatabase.create();

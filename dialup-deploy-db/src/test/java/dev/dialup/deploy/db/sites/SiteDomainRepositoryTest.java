@@ -9,6 +9,7 @@ import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+@BothEngines
 class SiteDomainRepositoryTest {
     static final Instant NOW = Instant.parse("2026-03-01T10:15:30.123Z");
 

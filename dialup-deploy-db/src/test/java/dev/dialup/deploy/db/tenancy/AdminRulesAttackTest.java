@@ -11,6 +11,7 @@ import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.integration.UserManagement;
 import dev.dialup.deploy.db.integration.UserManagementService;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * active organization. Self rules are {@link AccessDeniedException}; state rules (last admin,
  * sole owner) are {@link ConflictException}; nothing is written either way.
  */
+@BothEngines
 class AdminRulesAttackTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();

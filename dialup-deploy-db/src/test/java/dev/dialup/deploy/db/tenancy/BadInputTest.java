@@ -16,6 +16,7 @@ import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import java.util.List;
@@ -33,6 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and not one row written anywhere. The caller is always allowed to make the call, so only
  * the input is wrong.
  */
+@BothEngines
 class BadInputTest {
     @RegisterExtension
     static final TempDatabase TEMP = TempDatabase.create();

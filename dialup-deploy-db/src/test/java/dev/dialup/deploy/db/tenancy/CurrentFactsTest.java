@@ -20,6 +20,7 @@ import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import dev.dialup.deploy.db.sites.Site;
 import dev.dialup.deploy.db.sites.SiteFilter;
 import dev.dialup.deploy.db.sites.SiteRepository;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * same snapshot as the rows the decision guards. Complements {@code StaleScopeAttackTest} (the
  * attacks) with the properties of the mechanism itself.
  */
+@BothEngines
 class CurrentFactsTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();

@@ -14,6 +14,7 @@ import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.core.OrgRole;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.MutableClock;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * ownership onto strangers. Then the invitation flow itself: consent, expiry, single use,
  * audit.
  */
+@BothEngines
 class InvitationAttackTest {
     static final Instant START = Instant.parse("2026-11-20T12:00:00Z");
     static final long MISSING = 9_999;

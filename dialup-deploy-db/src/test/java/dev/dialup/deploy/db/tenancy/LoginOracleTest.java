@@ -11,6 +11,7 @@ import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.MutableClock;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * of a login after a cost change (proven structurally: the list of verifications each attempt
  * runs), and failed logins are counted, throttled and audited per account.
  */
+@BothEngines
 class LoginOracleTest {
     private AccessScope AUTH;
     static final String PASSWORD = "s3cret password";

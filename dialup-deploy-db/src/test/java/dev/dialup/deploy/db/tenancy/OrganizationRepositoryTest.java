@@ -15,6 +15,7 @@ import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.sites.SiteRepository;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+@BothEngines
 class OrganizationRepositoryTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();

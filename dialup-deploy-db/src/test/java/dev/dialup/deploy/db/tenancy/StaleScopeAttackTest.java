@@ -16,6 +16,7 @@ import dev.dialup.deploy.db.secrets.SecretsKeyset;
 import dev.dialup.deploy.db.sites.SiteConfig;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * read and on writes; every denied call must change nothing (DbSnapshot). The opposite trap —
  * a scope built before a grant — must see the grant at once.
  */
+@BothEngines
 class StaleScopeAttackTest {
     @RegisterExtension
     final TempDatabase temp = TempDatabase.create();

@@ -28,6 +28,7 @@ import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
 import dev.dialup.deploy.db.testing.ActorWorld;
 import dev.dialup.deploy.db.testing.ActorWorld.Actor;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.MatrixHarness;
 import dev.dialup.deploy.db.testing.MatrixHarness.Outcome;
@@ -54,6 +55,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and none when they read. Denied calls run for real and must leave every table unchanged
  * ({@link MatrixHarness#assertRefused}).
  */
+@BothEngines
 public class TenancyMatrixTest {
     @FunctionalInterface
     interface Call {

@@ -19,6 +19,7 @@ import dev.dialup.deploy.db.sites.NewSite;
 import dev.dialup.deploy.db.sites.SiteConfig;
 import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.sites.SiteType;
+import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
@@ -37,6 +38,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * controls and invisible format characters refused in what other people see; names unique on
  * their NFKC_Casefold key. Every refusal writes nothing; every accepted value round-trips exactly.
  */
+@BothEngines
 class UnicodeInputTest {
     static final String LONE_HIGH = "ab\uD800cd";
     static final String LONE_LOW = "ab\uDC00cd";

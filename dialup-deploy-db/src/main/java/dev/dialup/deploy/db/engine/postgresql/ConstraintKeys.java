@@ -68,7 +68,10 @@ public final class ConstraintKeys {
         this.keys = keys;
     }
 
-    /** A snapshot of the keys of {@code connection}'s current schema; it never reloads. */
+    /**
+     * A snapshot of the keys of {@code connection}'s current schema; it never reloads. Runs one query (inside the
+     * connection's transaction when auto-commit is off: the caller ends it).
+     */
     public static ConstraintKeys load(Connection connection) throws SQLException {
         return new ConstraintKeys(null, read(connection));
     }

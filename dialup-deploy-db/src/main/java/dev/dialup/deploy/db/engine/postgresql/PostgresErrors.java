@@ -69,7 +69,7 @@ public final class PostgresErrors {
                 if (constraint == null) {
                     continue;
                 }
-                // An unbound engine (no database to read the catalog of) knows no keys: the bare name.
+                // Without keys (an engine bound to no database) the name is all there is.
                 Optional<String> key = keys == null ? Optional.empty() : keys.keyOf(constraint);
                 return Optional.of(key.orElse("index '" + constraint + "'"));
             }

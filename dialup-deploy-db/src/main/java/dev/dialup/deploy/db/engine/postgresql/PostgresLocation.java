@@ -99,6 +99,8 @@ public final class PostgresLocation {
             ds.setApplicationName(applicationName);
         }
         ds.setReadOnly(readOnly);
+        // The server's DETAIL line ("Key (email)=(...)") holds row values: keep it out of exception messages.
+        ds.setLogServerErrorDetail(false);
         if (lockTimeoutMillis > 0 && (ds.getOptions() == null || ds.getOptions().isEmpty())) {
             ds.setOptions("-c lock_timeout=" + lockTimeoutMillis);
         }
