@@ -32,6 +32,19 @@ class ConsumerClasspathTest {
         return Arrays.asList(Files.readString(file).strip().split(File.pathSeparator));
     }
 
+    /** A service's class path: the library, its runtime dependencies and the one main class of ConsumerOpenMain. */
+    private List<String> consumerClasspath() throws Exception {
+        List<String> cp = new ArrayList<>(runtimeClasspath());
+        cp.addFirst(Path.of("target", "classes").toAbsolutePath().toString());
+        // Only the one main class from the test classes: copy it into its own directory.
+        Path mainDir = dir.resolve("main");
+        Path cls = Path.of("target", "test-classes", "dev", "dialup", "deploy", "db", "ConsumerOpenMain.class");
+        Files.createDirectories(mainDir.resolve("dev/dialup/deploy/db"));
+        Files.copy(cls, mainDir.resolve("dev/dialup/deploy/db/ConsumerOpenMain.class"));
+        cp.addFirst(mainDir.toString());
+        return cp;
+    }
+
     @Test
     void theRuntimeClasspathHasNoCliBenchmarkOrLoggingBackend() throws Exception {
         List<String> jars = runtimeClasspath().stream()
@@ -53,14 +66,7 @@ class ConsumerClasspathTest {
 
     @Test
     void openWithoutAnSlf4jProviderPrintsOnlySlf4jsNotice() throws Exception {
-        List<String> cp = new ArrayList<>(runtimeClasspath());
-        cp.addFirst(Path.of("target", "classes").toAbsolutePath().toString());
-        // Only the one main class from the test classes: copy it into its own directory.
-        Path mainDir = dir.resolve("main");
-        Path cls = Path.of("target", "test-classes", "dev", "dialup", "deploy", "db", "ConsumerOpenMain.class");
-        Files.createDirectories(mainDir.resolve("dev/dialup/deploy/db"));
-        Files.copy(cls, mainDir.resolve("dev/dialup/deploy/db/ConsumerOpenMain.class"));
-        cp.addFirst(mainDir.toString());
+        List<String> cp = consumerClasspath();
         Path db = dir.resolve("consumer.db");
         for (String run : List.of("new database", "up-to-date database")) {
             Path out = dir.resolve("out.txt");
@@ -89,13 +95,7 @@ class ConsumerClasspathTest {
     /** A service that switches to PostgreSQL changes one setting, DIALUP_DB, and nothing else: no code, no dependency. */
     @Test
     void aServiceSwitchesToPostgresqlWithDialupDbAloneAndNeverPrintsThePassword() throws Exception {
-        List<String> cp = new ArrayList<>(runtimeClasspath());
-        cp.addFirst(Path.of("target", "classes").toAbsolutePath().toString());
-        Path mainDir = dir.resolve("main");
-        Path cls = Path.of("target", "test-classes", "dev", "dialup", "deploy", "db", "ConsumerOpenMain.class");
-        Files.createDirectories(mainDir.resolve("dev/dialup/deploy/db"));
-        Files.copy(cls, mainDir.resolve("dev/dialup/deploy/db/ConsumerOpenMain.class"));
-        cp.addFirst(mainDir.toString());
+        List<String> cp = consumerClasspath();
         String canary = "Consumer-Canary-91c";
         try (var pg = dev.dialup.deploy.db.testing.PgTestServer.freshDatabase("consumer")) {
             Path out = dir.resolve("out.txt");
