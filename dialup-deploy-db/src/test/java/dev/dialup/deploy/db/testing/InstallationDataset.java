@@ -83,7 +83,8 @@ public record InstallationDataset(Path file, String secretPlaintext, long usageS
             UsageRepository usage = new UsageRepository(db);
             long[] sites = {world.orgSite, world.personalSite, world.deadOrgSite, world.deactivatedUsersSite};
             LocalDate day = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusDays(1);
-            long start = day.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+            // Every 30 s up to an hour ago (ingest refuses future samples), reaching into yesterday for the rollup.
+            long start = clock.instant().getEpochSecond() - 3_600 - samplesPerSite * 30L;
             long samples = 0;
             for (long site : sites) {
                 Random r = new Random(site);
