@@ -328,8 +328,10 @@ public final class MoveToPostgres {
         if (!targetTables.equals(generated.keySet()) || !sourceTables.equals(generated.keySet())) {
             throw new MoveRefusedException(
                     MoveRefusedException.Reason.SCHEMA_MISMATCH,
-                    "the tables differ: this library has " + generated.keySet() + ", the source " + sourceTables
-                            + ", the target " + targetTables);
+                    "the tables differ from this library's schema: source "
+                            + difference(sourceTables, generated.keySet())
+                            + ", target " + difference(targetTables, generated.keySet())
+                            + "; both must be migrated by this dialup-deploy-db version and hold nothing else");
         }
         List<TablePlan> plans = new ArrayList<>();
         for (String name : catalog.foreignKeyOrder()) {
@@ -496,6 +498,20 @@ public final class MoveToPostgres {
             total += lower.getOrDefault(p.name().toLowerCase(Locale.ROOT), 0L);
         }
         return total;
+    }
+
+    /** "as expected", or which tables are missing and which are extra. */
+    private static String difference(Set<String> found, Set<String> expected) {
+        Set<String> missing = new TreeSet<>(expected);
+        missing.removeAll(found);
+        Set<String> extra = new TreeSet<>(found);
+        extra.removeAll(expected);
+        if (missing.isEmpty() && extra.isEmpty()) {
+            return "as expected";
+        }
+        return (missing.isEmpty() ? "" : "lacks " + missing)
+                + (missing.isEmpty() || extra.isEmpty() ? "" : " and ")
+                + (extra.isEmpty() ? "" : "has extra " + extra);
     }
 
     private static Set<String> lower(Set<String> names) {

@@ -256,6 +256,21 @@ class MoveToPostgresTest {
     }
 
     @Test
+    void aTargetWithATableOfItsOwnIsRefusedNamingIt() throws Exception {
+        PgTestServer.Database pg = migratedTarget();
+        try (Connection c = pg.connect();
+                Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE stray (id int PRIMARY KEY)");
+        }
+        assertThatThrownBy(() -> new MoveToPostgres().move(data.file(), pg.dataSource()))
+                .isInstanceOfSatisfying(
+                        MoveRefusedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(MoveRefusedException.Reason.SCHEMA_MISMATCH))
+                .hasMessageContaining("source as expected, target has extra [stray]");
+        assertThat(triggersEnabled(pg)).isTrue();
+    }
+
+    @Test
     void verificationFindsACorruptedRowAndAMissingOne() throws Exception {
         PgTestServer.Database pg = migratedTarget();
         new MoveToPostgres().move(data.file(), pg.dataSource());
