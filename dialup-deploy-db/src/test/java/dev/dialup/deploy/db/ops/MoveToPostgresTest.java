@@ -109,6 +109,7 @@ class MoveToPostgresTest {
                 "site_usage_daily",
                 "audit_log",
                 "password_hash_params",
+                "login_throttle",
                 "organization_invitations",
                 "system_config",
                 "usage_ingest_state")) {

@@ -12,6 +12,7 @@ import dev.dialup.deploy.db.deploy.ProcessRepository;
 import dev.dialup.deploy.db.deploy.ProcessSpec;
 import dev.dialup.deploy.db.secrets.EnvironmentRepository;
 import dev.dialup.deploy.db.secrets.SecretsKeyset;
+import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import dev.dialup.deploy.db.usage.UsageSample;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ import java.util.Random;
  * {@link ActorWorld} cast): users with real password hashes, organizations, members, sites with their default limits
  * and host names, an invitation, plain and secret environment variables (ciphertext under a generated keyset),
  * deployments with log chunks and one compressed log archive (a BLOB), a process row (epoch-millisecond start time),
- * usage samples moved out of the recent table, a rolled-up day, audit rows, and a deleted user (so SQLite's
+ * usage samples moved out of the recent table, a rolled-up day, audit rows, a failed login, and a deleted user (so SQLite's
  * AUTOINCREMENT high-water mark is above the highest id). The database is closed when {@link #create} returns.
  *
  * @param file              the SQLite file
@@ -108,6 +109,9 @@ public record InstallationDataset(Path file, String secretPlaintext, long usageS
             }
             usage.moveRecentSamples(sys);
             usage.rollupDay(sys, day);
+
+            // A failed login: a login_throttle row (text subject, times).
+            new UserRepository(db).authenticate(db.systemScope("auth"), "owner", "wrong password", "192.0.2.7");
 
             // A user removed after the fact: SQLite's AUTOINCREMENT keeps its id used.
             long gone = new Fixtures(db).user("gone");
