@@ -137,6 +137,27 @@ class PostgresOpsCommandsTest {
     }
 
     @Test
+    void restoreOfAnUnverifiableDumpIntoAPostgresUrlChangesNothing() throws Exception {
+        PgTestServer.Database db = PgTestServer.freshDatabase("cli-restore");
+        databases.add(db);
+        Path dump = Files.writeString(dir.resolve("bogus.dump"), "not a pg_dump archive");
+
+        CliRun run = CliRun.of("restore", dump.toString(), "--db", withPassword(db.jdbcUrl()), "--json");
+
+        // Exit 4 (no manifest beside it) where pg_restore is installed, 3 (refused: no pg_restore) where it is not.
+        assertThat(run.exit()).as(run.err()).isIn(DialupCli.EXIT_VERIFY_FAILED, DialupCli.EXIT_REFUSED);
+        assertNoCredentials(run);
+        try (Connection c = db.connect();
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                + " WHERE n.nspname = 'public'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isZero();
+        }
+    }
+
+    @Test
     void backupOfAPostgresUrlWithoutPgDumpIsRefusedWithExitCode3() throws Exception {
         PgTestServer.Database db = PgTestServer.freshMigratedDatabase("cli-backup");
         databases.add(db);
