@@ -32,6 +32,19 @@ class ConsumerClasspathTest {
         return Arrays.asList(Files.readString(file).strip().split(File.pathSeparator));
     }
 
+    /** A service's class path: the library, its runtime dependencies and the one main class of ConsumerOpenMain. */
+    private List<String> consumerClasspath() throws Exception {
+        List<String> cp = new ArrayList<>(runtimeClasspath());
+        cp.addFirst(Path.of("target", "classes").toAbsolutePath().toString());
+        // Only the one main class from the test classes: copy it into its own directory.
+        Path mainDir = dir.resolve("main");
+        Path cls = Path.of("target", "test-classes", "dev", "dialup", "deploy", "db", "ConsumerOpenMain.class");
+        Files.createDirectories(mainDir.resolve("dev/dialup/deploy/db"));
+        Files.copy(cls, mainDir.resolve("dev/dialup/deploy/db/ConsumerOpenMain.class"));
+        cp.addFirst(mainDir.toString());
+        return cp;
+    }
+
     @Test
     void theRuntimeClasspathHasNoCliBenchmarkOrLoggingBackend() throws Exception {
         List<String> jars = runtimeClasspath().stream()
@@ -53,14 +66,7 @@ class ConsumerClasspathTest {
 
     @Test
     void openWithoutAnSlf4jProviderPrintsOnlySlf4jsNotice() throws Exception {
-        List<String> cp = new ArrayList<>(runtimeClasspath());
-        cp.addFirst(Path.of("target", "classes").toAbsolutePath().toString());
-        // Only the one main class from the test classes: copy it into its own directory.
-        Path mainDir = dir.resolve("main");
-        Path cls = Path.of("target", "test-classes", "dev", "dialup", "deploy", "db", "ConsumerOpenMain.class");
-        Files.createDirectories(mainDir.resolve("dev/dialup/deploy/db"));
-        Files.copy(cls, mainDir.resolve("dev/dialup/deploy/db/ConsumerOpenMain.class"));
-        cp.addFirst(mainDir.toString());
+        List<String> cp = consumerClasspath();
         Path db = dir.resolve("consumer.db");
         for (String run : List.of("new database", "up-to-date database")) {
             Path out = dir.resolve("out.txt");
@@ -83,6 +89,38 @@ class ConsumerClasspathTest {
                     .filter(l -> !l.isBlank())
                     .toList();
             assertThat(stderr).as(run).isNotEmpty().allMatch(l -> l.startsWith("SLF4J("), "is SLF4J's own notice");
+        }
+    }
+
+    /** A service that switches to PostgreSQL changes one setting, DIALUP_DB, and nothing else: no code, no dependency. */
+    @Test
+    void aServiceSwitchesToPostgresqlWithDialupDbAloneAndNeverPrintsThePassword() throws Exception {
+        List<String> cp = consumerClasspath();
+        String canary = "Consumer-Canary-91c";
+        try (var pg = dev.dialup.deploy.db.testing.PgTestServer.freshDatabase("consumer")) {
+            Path out = dir.resolve("out.txt");
+            Path err = dir.resolve("err.txt");
+            ProcessBuilder pb = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "--enable-native-access=ALL-UNNAMED",
+                            "-cp",
+                            String.join(File.pathSeparator, cp),
+                            "dev.dialup.deploy.db.ConsumerOpenMain")
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile());
+            pb.environment().put("DIALUP_DB", pg.location());
+            pb.environment().put("PGPASSWORD", canary); // ignored by the test server (trust), never to be printed
+            Process p = pb.start();
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(Files.readString(err)).isZero();
+            String stdout = Files.readString(out, StandardCharsets.UTF_8);
+            assertThat(stdout)
+                    .startsWith("opened at ")
+                    .contains("engine postgresql, postgresql://")
+                    .contains("/" + pg.name())
+                    .doesNotContain("user=");
+            assertThat(stdout + Files.readString(err, StandardCharsets.UTF_8)).doesNotContain(canary);
         }
     }
 }

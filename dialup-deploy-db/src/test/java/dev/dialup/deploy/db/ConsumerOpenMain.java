@@ -9,9 +9,11 @@ public final class ConsumerOpenMain {
     private ConsumerOpenMain() {}
 
     public static void main(String[] args) {
-        try (DialupDatabase db = DialupDatabase.open(Path.of(args[0]))) {
+        // No argument: what a service does that only sets DIALUP_DB (a file or a PostgreSQL URL).
+        try (DialupDatabase db = args.length == 0 ? DialupDatabase.open() : DialupDatabase.open(Path.of(args[0]))) {
             int users = db.read(dsl -> dsl.fetchCount(Tables.USERS));
-            System.out.println("opened at " + db.statusAtOpen().currentVersion() + ", users " + users);
+            System.out.println("opened at " + db.statusAtOpen().currentVersion() + ", users " + users + ", engine "
+                    + db.engineName() + ", " + db.location());
         }
     }
 }

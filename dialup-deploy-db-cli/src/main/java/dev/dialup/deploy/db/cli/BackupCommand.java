@@ -2,10 +2,13 @@ package dev.dialup.deploy.db.cli;
 
 import dev.dialup.deploy.db.backup.Backup;
 import dev.dialup.deploy.db.backup.BackupService;
+import dev.dialup.deploy.db.backup.PgDumpBackup;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,7 +21,10 @@ import picocli.CommandLine.Option;
         description = {
             "Take an online backup: a consistent snapshot (VACUUM INTO) written atomically, fsynced, checked"
                     + " with integrity_check, with a manifest (schema version, row counts, SHA-256) beside it.",
-            "Safe while services write to the database. Keeps the newest --keep backups and deletes older ones."
+            "Safe while services write to the database. Keeps the newest --keep backups and deletes older ones.",
+            "With --db jdbc:postgresql://...: pg_dump --format=custom of one snapshot (pg_dump of the server's major"
+                    + " version or newer, from $DIALUP_PG_BIN or the PATH), verified with pg_restore, with the same"
+                    + " manifest; refused, naming the standard procedure, when no such pg_dump is found."
         })
 final class BackupCommand implements Callable<Integer> {
     @Mixin
@@ -27,7 +33,8 @@ final class BackupCommand implements Callable<Integer> {
     @Option(
             names = "--dir",
             paramLabel = "DIR",
-            description = "Backup directory (default: backups/ beside the database, i.e. ./data/backups/).")
+            description = "Backup directory (default: backups/ beside the database, i.e. ./data/backups/;"
+                    + " ./data/backups/ for a PostgreSQL URL).")
     Path dir;
 
     @Option(
@@ -45,12 +52,16 @@ final class BackupCommand implements Callable<Integer> {
         if (keep < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--keep must be at least 1");
         }
-        Path file = options.path();
-        Path target = dir != null ? dir : BackupService.defaultDirectory(file);
+        Optional<String> url = options.postgres() ? Optional.of(options.location()) : Optional.empty();
+        Path target = dir != null
+                ? dir
+                : BackupService.defaultDirectory(url.isPresent() ? DialupDatabase.DEFAULT_PATH : options.path());
         ProgressBar bar = ProgressBar.forCommand(spec.commandLine().getErr(), options.json(), null);
         Backup backup;
         try {
-            backup = new BackupService(target, keep).withProgress(bar).backup(file);
+            backup = url.isPresent()
+                    ? new PgDumpBackup(target, keep).withProgress(bar).backup(url.get())
+                    : new BackupService(target, keep).withProgress(bar).backup(options.path());
         } finally {
             bar.finish();
         }
@@ -71,7 +82,9 @@ final class BackupCommand implements Callable<Integer> {
             out.printf(
                     "Size:           %,d bytes, SHA-256 %s%n",
                     backup.manifest().bytes(), backup.manifest().sha256());
-            out.printf("Integrity:      ok; keeping the newest %d backups in %s%n", keep, target.toAbsolutePath());
+            out.printf(
+                    "%s ok; keeping the newest %d backups in %s%n",
+                    url.isPresent() ? "Verified:      " : "Integrity:     ", keep, target.toAbsolutePath());
         }
         return DialupCli.EXIT_OK;
     }

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
  * Operator CLI: {@code java -jar target/dialup-deploy-db-cli.jar <command>}.
  * One table of exit codes, the same for every command ({@link #EXIT_CODES}, shown by every
  * {@code --help}): 0 ok, 1 the operation failed (including permission problems), 2 usage error,
- * 3 the file was refused (not SQLite, newer schema, unrecognised schema), 4 a check found a problem.
+ * 3 the file was refused (not SQLite, newer schema, unrecognised schema; a move or PostgreSQL backup refused),
+ * 4 a check found a problem.
  */
 @Command(
         name = "dialup-db",
@@ -31,6 +32,7 @@ import picocli.CommandLine.Option;
             DemoCommand.class,
             VerifyCommand.class,
             OptimizeCommand.class,
+            MoveToPostgresCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class DialupCli implements Runnable {
@@ -54,11 +56,14 @@ public final class DialupCli implements Runnable {
         codes.put(
                 "" + EXIT_REFUSED,
                 "refused: not an SQLite database, a schema (or a backup's) newer than this CLI,"
-                        + " or tables this library does not recognise; the file was left unchanged");
+                        + " or tables this library does not recognise; a move-to-postgres target that is not"
+                        + " empty or at another schema version; no pg_dump/pg_restore of the server's version;"
+                        + " the database was left unchanged");
         codes.put(
                 "" + EXIT_VERIFY_FAILED,
-                "a check found a problem: verify (integrity, foreign keys), or a backup that"
-                        + " failed verification (checksum, integrity, missing manifest)");
+                "a check found a problem: verify (integrity, foreign keys), a backup that"
+                        + " failed verification (checksum, integrity, missing manifest), or a move-to-postgres"
+                        + " copy whose row counts or checksums differ (nothing was committed)");
         return java.util.Collections.unmodifiableMap(codes);
     }
 

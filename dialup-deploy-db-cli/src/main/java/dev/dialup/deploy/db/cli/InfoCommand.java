@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,36 +35,24 @@ final class InfoCommand implements Callable<Integer> {
         try (DialupDatabase db = options.existingBuilder().migrateOnOpen(false).build()) {
             SchemaStatus status = db.status();
             Map<String, Long> counts = Json.rowCounts(db.rowCounts());
-            if (db.path() == null) {
-                return serverInfo(db, status, counts, out);
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("database", db.location());
+            json.put("engine", db.engineName());
+            json.put("schemaVersion", Json.version(status.currentVersion()));
+            json.put("latestVersion", Json.version(status.latestVersion()));
+            json.put("pendingMigrations", status.pending());
+            List<String> lines = new ArrayList<>();
+            if (db.path() != null) {
+                fileFacts(db.path(), json, lines);
+            } else {
+                // A PostgreSQL database: no file, WAL or backup directory of ours; the server's tools cover those.
+                lines.add("Backups:            pg_dump / PITR (docs/OPERATIONS.md, PostgreSQL)");
             }
-            long size = Files.size(db.path());
-            Path wal = db.path().resolveSibling(db.path().getFileName() + "-wal");
-            long walSize = Files.exists(wal) ? Files.size(wal) : 0;
-            // Monitoring wants the age of the newest backup next to the sizes.
-            List<Backup> backups = BackupService.besideDatabase(db.path()).list();
-            Backup latest = backups.isEmpty() ? null : backups.get(0);
+            json.put("rowCounts", counts);
             if (options.json()) {
-                Map<String, Object> json = new LinkedHashMap<>();
-                json.put("database", db.path().toString());
-                json.put("engine", db.engineName());
-                json.put("schemaVersion", Json.version(status.currentVersion()));
-                json.put("latestVersion", Json.version(status.latestVersion()));
-                json.put("pendingMigrations", status.pending());
-                json.put("fileBytes", size);
-                json.put("walBytes", walSize);
-                json.put("rowCounts", counts);
-                json.put(
-                        "backupDirectory",
-                        BackupService.defaultDirectory(db.path()).toString());
-                json.put("backups", backups.size());
-                json.put("latestBackup", latest == null ? null : latest.file().toString());
-                json.put(
-                        "latestBackupAt",
-                        latest == null ? null : latest.manifest().createdAt().toString());
                 out.println(Json.of(json));
             } else {
-                out.printf("Database:           %s%n", db.path());
+                out.printf("Database:           %s%n", db.location());
                 out.printf("Engine:             %s%n", db.engineName());
                 out.printf(
                         "Schema version:     %s (library knows up to %s)%n",
@@ -71,14 +60,7 @@ final class InfoCommand implements Callable<Integer> {
                 out.printf(
                         "Pending migrations: %s%n",
                         status.pending().isEmpty() ? "none" : String.join(", ", status.pending()));
-                out.printf("File size:          %,d bytes%n", size);
-                out.printf("WAL size:           %,d bytes%n", walSize);
-                out.printf(
-                        "Latest backup:      %s%n",
-                        latest == null
-                                ? "none in " + BackupService.defaultDirectory(db.path())
-                                : latest.file() + " (" + latest.manifest().createdAt() + ", " + backups.size()
-                                        + " kept)");
+                lines.forEach(out::println);
                 out.println("Rows per table:");
                 counts.forEach((t, n) -> out.printf("  %-28s %,d%n", t, n));
             }
@@ -86,30 +68,27 @@ final class InfoCommand implements Callable<Integer> {
         }
     }
 
-    /** A PostgreSQL database: no file, WAL or backup directory of ours; the server's own tools cover those. */
-    private Integer serverInfo(DialupDatabase db, SchemaStatus status, Map<String, Long> counts, PrintWriter out) {
-        if (options.json()) {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("database", db.location());
-            json.put("engine", db.engineName());
-            json.put("schemaVersion", Json.version(status.currentVersion()));
-            json.put("latestVersion", Json.version(status.latestVersion()));
-            json.put("pendingMigrations", status.pending());
-            json.put("rowCounts", counts);
-            out.println(Json.of(json));
-        } else {
-            out.printf("Database:           %s%n", db.location());
-            out.printf("Engine:             %s%n", db.engineName());
-            out.printf(
-                    "Schema version:     %s (library knows up to %s)%n",
-                    status.currentVersion(), status.latestVersion());
-            out.printf(
-                    "Pending migrations: %s%n",
-                    status.pending().isEmpty() ? "none" : String.join(", ", status.pending()));
-            out.println("Backups:            pg_dump / PITR (docs/OPERATIONS.md, PostgreSQL)");
-            out.println("Rows per table:");
-            counts.forEach((t, n) -> out.printf("  %-28s %,d%n", t, n));
-        }
-        return DialupCli.EXIT_OK;
+    /** File and WAL sizes and the newest backup beside the file (monitoring wants its age next to the sizes). */
+    private static void fileFacts(Path file, Map<String, Object> json, List<String> lines) throws IOException {
+        long size = Files.size(file);
+        Path wal = file.resolveSibling(file.getFileName() + "-wal");
+        long walSize = Files.exists(wal) ? Files.size(wal) : 0;
+        List<Backup> backups = BackupService.besideDatabase(file).list();
+        Backup latest = backups.isEmpty() ? null : backups.get(0);
+        json.put("fileBytes", size);
+        json.put("walBytes", walSize);
+        json.put("backupDirectory", BackupService.defaultDirectory(file).toString());
+        json.put("backups", backups.size());
+        json.put("latestBackup", latest == null ? null : latest.file().toString());
+        json.put(
+                "latestBackupAt",
+                latest == null ? null : latest.manifest().createdAt().toString());
+        lines.add(String.format("File size:          %,d bytes", size));
+        lines.add(String.format("WAL size:           %,d bytes", walSize));
+        lines.add(String.format(
+                "Latest backup:      %s",
+                latest == null
+                        ? "none in " + BackupService.defaultDirectory(file)
+                        : latest.file() + " (" + latest.manifest().createdAt() + ", " + backups.size() + " kept)"));
     }
 }

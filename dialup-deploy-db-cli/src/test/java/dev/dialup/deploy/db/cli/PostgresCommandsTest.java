@@ -74,6 +74,42 @@ class PostgresCommandsTest {
     }
 
     @Test
+    void rotateKeysReencryptsTheSecretsOfAPostgresqlDatabase(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path keyFile = dir.resolve("keyset.json");
+        var original = dev.dialup.deploy.db.secrets.SecretsKeyset.generate();
+        original.writeTo(keyFile);
+        long site;
+        try (var db = dev.dialup.deploy.db.core.DialupDatabase.builder()
+                .location(url)
+                .allowSystemScope()
+                .build()) {
+            var sys = db.systemScope("test");
+            var f = new dev.dialup.deploy.db.testing.Fixtures(db);
+            site = f.personalSite("blog", f.user("ann"));
+            var env = new dev.dialup.deploy.db.secrets.EnvironmentRepository(db, original);
+            env.set(sys, site, "DB_PASSWORD", "hunter2-very-secret", true);
+            env.set(sys, site, "PUBLIC_URL", "https://blog.example", false);
+        }
+
+        CliRun run =
+                run("rotate-keys", "--db", url, "--keyset-file", keyFile.toString(), "--new-key", "--retire-unused");
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).doesNotContain("hunter2");
+
+        var rotated = dev.dialup.deploy.db.secrets.SecretsKeyset.fromFile(keyFile);
+        assertThat(rotated.keyIds()).containsExactly(rotated.primaryKeyId());
+        try (var db = dev.dialup.deploy.db.core.DialupDatabase.builder()
+                .location(url)
+                .allowSystemScope()
+                .build()) {
+            var env = new dev.dialup.deploy.db.secrets.EnvironmentRepository(db, rotated);
+            assertThat(env.resolveForContainer(db.systemScope("test"), site))
+                    .containsEntry("DB_PASSWORD", "hunter2-very-secret");
+        }
+    }
+
+    @Test
     void aMalformedUrlIsABadArgumentThatDoesNotEchoIt() {
         CliRun r = run("migrate", "--db", "jdbc:postgresql://user:" + CANARY + "@localhost/x");
         assertThat(r.exit()).isEqualTo(DialupCli.EXIT_FAILED);

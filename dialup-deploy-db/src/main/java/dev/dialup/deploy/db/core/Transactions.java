@@ -49,6 +49,11 @@ final class Transactions {
     /** Queues writers in front of the one writer connection; null when the engine has many writers. */
     private final WriterGate writerGate;
 
+    /** The engine's first statement of each write / read transaction (isolation, lock timeout), or null. */
+    private final String writeSetup;
+
+    private final String readSetup;
+
     private final java.util.concurrent.atomic.LongAdder writeRetries = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean closed;
     /** Set by {@link #eraseOverwrittenContent}; read and cleared by the thread holding the writer gate. */
@@ -66,24 +71,16 @@ final class Transactions {
         this.location = location;
         this.engine = engine;
         this.writeWait = writeWait;
+        this.writeSetup = engine.transactionSetup(true, busyTimeout);
+        this.readSetup = engine.transactionSetup(false, busyTimeout);
         // One writer connection behind the writer gate when the engine has a single writer.
         this.writerGate = engine.singleWriter() ? new WriterGate() : null;
         int writerCount = engine.singleWriter() ? 1 : writers;
-        this.writerPool = pool(
-                "dialup-writer",
-                engine.writerDataSource(path, busyTimeout),
-                writerCount,
-                writeWait,
-                false,
-                engine.writeIsolation());
+        this.writerPool =
+                pool("dialup-writer", engine.writerDataSource(path, busyTimeout), writerCount, writeWait, false);
         try {
-            this.readerPool = pool(
-                    "dialup-reader",
-                    engine.readerDataSource(path, busyTimeout),
-                    readers,
-                    writeWait,
-                    true,
-                    engine.readIsolation());
+            this.readerPool =
+                    pool("dialup-reader", engine.readerDataSource(path, busyTimeout), readers, writeWait, true);
         } catch (RuntimeException e) {
             writerPool.close();
             throw e;
@@ -126,6 +123,17 @@ final class Transactions {
         }
     }
 
+    /** Runs the engine's transaction set-up as the transaction's first statement (plain JDBC: one round trip). */
+    private static void setUp(DSLContext tx, String sql) {
+        if (sql != null) {
+            tx.connection(c -> {
+                try (java.sql.Statement st = c.createStatement()) {
+                    st.execute(sql);
+                }
+            });
+        }
+    }
+
     /** Random pause, growing with the attempt (at most ~50 ms), so conflicting writers spread out. */
     private void pauseBeforeRetry(int attempt) {
         long maxMicros = Math.min(50_000L, 500L << Math.min(attempt, 7));
@@ -150,6 +158,7 @@ final class Transactions {
         try {
             return writerDsl.transactionResult(cfg -> {
                 DSLContext tx = cfg.dsl();
+                setUp(tx, writeSetup);
                 currentWrite.set(tx);
                 try {
                     return work.apply(tx);
@@ -290,7 +299,10 @@ final class Transactions {
         requireOpen();
         long started = System.nanoTime();
         try {
-            return readerDsl.transactionResult(cfg -> work.apply(cfg.dsl()));
+            return readerDsl.transactionResult(cfg -> {
+                setUp(cfg.dsl(), readSetup);
+                return work.apply(cfg.dsl());
+            });
         } catch (RuntimeException e) {
             throw translate(e, started);
         }
@@ -364,8 +376,7 @@ final class Transactions {
         }
     }
 
-    private static HikariDataSource pool(
-            String name, DataSource ds, int size, Duration wait, boolean readOnly, int isolation) {
+    private static HikariDataSource pool(String name, DataSource ds, int size, Duration wait, boolean readOnly) {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName(name);
         hc.setDataSource(ds);
@@ -378,19 +389,7 @@ final class Transactions {
         hc.setAutoCommit(true);
         // Must match how the driver opened the connection: sqlite-jdbc cannot flip it afterwards.
         hc.setReadOnly(readOnly);
-        if (isolation >= 0) {
-            hc.setTransactionIsolation(isolationName(isolation));
-        }
         return new HikariDataSource(hc);
-    }
-
-    private static String isolationName(int level) {
-        return switch (level) {
-            case Connection.TRANSACTION_SERIALIZABLE -> "TRANSACTION_SERIALIZABLE";
-            case Connection.TRANSACTION_REPEATABLE_READ -> "TRANSACTION_REPEATABLE_READ";
-            case Connection.TRANSACTION_READ_COMMITTED -> "TRANSACTION_READ_COMMITTED";
-            default -> throw new IllegalArgumentException("isolation level " + level);
-        };
     }
 
     private static DSLContext dsl(DataSource ds, DatabaseEngine engine) {

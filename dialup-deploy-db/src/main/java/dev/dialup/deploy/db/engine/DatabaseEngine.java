@@ -66,17 +66,14 @@ public interface DatabaseEngine {
     boolean singleWriter();
 
     /**
-     * JDBC isolation level of write transactions, or -1 for the driver's default. SQLite's one writer
-     * is serializable by construction; an engine with many writers asks for SERIALIZABLE so that no rule
-     * depends on a single writer, and {@link #isRetryable} failures are retried.
+     * SQL run as the first statement of every transaction (write or read), or null for none: the
+     * transaction's isolation and lock timeout on an engine with many writers. Transaction-scoped on
+     * purpose: nothing is set for the session, so a connection pooler in transaction mode (PgBouncer)
+     * can hand the server connection to another client afterwards. SQLite's one writer is serial by
+     * construction and needs none.
      */
-    default int writeIsolation() {
-        return -1;
-    }
-
-    /** JDBC isolation level of read transactions (one snapshot for the whole read), or -1 for the driver's default. */
-    default int readIsolation() {
-        return -1;
+    default String transactionSetup(boolean write, Duration lockTimeout) {
+        return null;
     }
 
     /**

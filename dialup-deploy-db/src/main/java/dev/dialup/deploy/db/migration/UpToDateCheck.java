@@ -105,6 +105,14 @@ public final class UpToDateCheck {
         return new SchemaStatus(current, latest, List.of());
     }
 
+    /** The newest migration version this library ships ("60"), or {@code null} if the build-time index is missing. */
+    public static String latestShippedVersion() {
+        Map<Version, Entry> s = shipped();
+        return s == null || s.isEmpty()
+                ? null
+                : ((TreeMap<Version, Entry>) s).lastEntry().getValue().version();
+    }
+
     /** The shipped migrations, or {@code null} if the build-time index is missing (then open always runs Flyway). */
     static Map<Version, Entry> shipped() {
         return shipped(Engines.files());

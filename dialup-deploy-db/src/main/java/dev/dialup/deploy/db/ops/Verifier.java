@@ -107,17 +107,7 @@ public final class Verifier {
         try {
             if (Files.size(file) > 0 && !ENGINE.looksLikeDatabase(file)) {
                 problems.add("not an SQLite database (bad file header)");
-                return new Report(
-                        file,
-                        file.toString(),
-                        List.of(),
-                        List.of(),
-                        SchemaState.NOT_SQLITE,
-                        null,
-                        null,
-                        List.of(),
-                        problems,
-                        warnings);
+                return notSqlite(file, problems, warnings);
             }
         } catch (IOException e) {
             ENGINE.permissionProblem(file, false).ifPresent(p -> {
@@ -126,24 +116,29 @@ public final class Verifier {
             throw new DialupDataException("Cannot read " + file + ": " + e.getMessage(), e);
         }
         try {
-            return checkContent(ENGINE, file, file.toString(), DialupDatabase.statusOf(file), problems, warnings);
+            return checkContent(ENGINE, file, file.toString(), () -> DialupDatabase.statusOf(file), problems, warnings);
         } catch (SQLException e) {
             ENGINE.permissionProblem(file, false).ifPresent(p -> {
                 throw p;
             });
             problems.add("not a readable SQLite database: " + e.getMessage());
-            return new Report(
-                    file,
-                    file.toString(),
-                    List.of(),
-                    List.of(),
-                    SchemaState.NOT_SQLITE,
-                    null,
-                    null,
-                    List.of(),
-                    problems,
-                    warnings);
+            return notSqlite(file, problems, warnings);
         }
+    }
+
+    /** The report on a file that is not a readable SQLite database: nothing else was checked. */
+    private static Report notSqlite(Path file, List<String> problems, List<String> warnings) {
+        return new Report(
+                file,
+                file.toString(),
+                List.of(),
+                List.of(),
+                SchemaState.NOT_SQLITE,
+                null,
+                null,
+                List.of(),
+                problems,
+                warnings);
     }
 
     /**
@@ -161,7 +156,7 @@ public final class Verifier {
         String where = engine.describe(null);
         try {
             return checkContent(
-                    engine, null, where, DialupDatabase.statusOf(location), new ArrayList<>(), new ArrayList<>());
+                    engine, null, where, () -> DialupDatabase.statusOf(location), new ArrayList<>(), new ArrayList<>());
         } catch (SQLException e) {
             throw engine.translateStorageFailure(
                     null, new DialupDataException("Cannot verify " + where + ": " + e.getMessage(), e));
@@ -172,7 +167,7 @@ public final class Verifier {
             DatabaseEngine engine,
             Path file,
             String where,
-            SchemaStatus status,
+            java.util.function.Supplier<SchemaStatus> schemaStatus,
             List<String> problems,
             List<String> warnings)
             throws SQLException {
@@ -187,6 +182,8 @@ public final class Verifier {
             schema = engine.classify(c);
             unlinkedProcesses = schema.kind() == FileShape.Kind.MANAGED ? engine.processesWithoutSite(c) : 0;
         }
+        // Read after the content checks: a file this process cannot open fails there, naming the permission.
+        SchemaStatus status = schemaStatus.get();
         if (unlinkedProcesses > 0) {
             warnings.add(unlinkedProcesses + " row(s) in processes name a site that does not exist (site_id is NULL):"
                     + " rows written by the legacy process tracker for an unknown site");

@@ -80,12 +80,12 @@ public final class PostgresEngine implements DatabaseEngine {
 
     @Override
     public DataSource writerDataSource(Path file, Duration busyTimeout) {
-        return bound().dataSource(APPLICATION, false, busyTimeout.toMillis());
+        return bound().dataSource(APPLICATION, false, 0);
     }
 
     @Override
     public DataSource readerDataSource(Path file, Duration busyTimeout) {
-        return bound().dataSource(APPLICATION, true, busyTimeout.toMillis());
+        return bound().dataSource(APPLICATION, true, 0);
     }
 
     @Override
@@ -95,7 +95,7 @@ public final class PostgresEngine implements DatabaseEngine {
 
     @Override
     public DataSource maintenanceDataSource(Path file, Duration busyTimeout) {
-        return bound().dataSource(APPLICATION, false, busyTimeout.toMillis());
+        return bound().dataSource(APPLICATION, false, 0);
     }
 
     /** Many writers: rows are locked, not the database; write transactions are SERIALIZABLE and retried. */
@@ -104,14 +104,15 @@ public final class PostgresEngine implements DatabaseEngine {
         return false;
     }
 
+    /**
+     * Writes SERIALIZABLE, reads REPEATABLE READ (one snapshot; the reader connections are read-only),
+     * and the lock timeout, all with {@code SET LOCAL}/{@code SET TRANSACTION}: transaction-scoped,
+     * so nothing outlives the transaction on a pooled server connection.
+     */
     @Override
-    public int writeIsolation() {
-        return Connection.TRANSACTION_SERIALIZABLE;
-    }
-
-    @Override
-    public int readIsolation() {
-        return Connection.TRANSACTION_REPEATABLE_READ;
+    public String transactionSetup(boolean write, Duration lockTimeout) {
+        return "SET TRANSACTION ISOLATION LEVEL " + (write ? "SERIALIZABLE" : "REPEATABLE READ")
+                + "; SET LOCAL lock_timeout = " + Math.max(1, lockTimeout.toMillis());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.dialup.deploy.db.engine.postgresql;
 
 import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.engine.JdbcUrls;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -36,7 +37,7 @@ public final class PostgresLocation {
 
     /** True when {@code location} names a PostgreSQL database (starts with {@value #PREFIX}). */
     public static boolean isPostgresUrl(String location) {
-        return location != null && location.regionMatches(true, 0, PREFIX, 0, PREFIX.length());
+        return JdbcUrls.isPostgres(location);
     }
 
     /**
@@ -85,22 +86,10 @@ public final class PostgresLocation {
      * (see docs/OPERATIONS.md for connection poolers that drop startup options).
      */
     public PGSimpleDataSource dataSource(String applicationName, boolean readOnly, long lockTimeoutMillis) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(url);
-        if (ds.getUser() == null || ds.getUser().isEmpty()) {
-            String user = environment.get("PGUSER");
-            if (user != null && !user.isEmpty()) ds.setUser(user);
-        }
-        if (ds.getPassword() == null || ds.getPassword().isEmpty()) {
-            String password = environment.get("PGPASSWORD");
-            if (password != null && !password.isEmpty()) ds.setPassword(password);
-        }
-        if (ds.getApplicationName() == null || ds.getApplicationName().isEmpty()) {
-            ds.setApplicationName(applicationName);
-        }
+        // Credentials from the URL, else PGUSER/PGPASSWORD, else the driver's password file; DETAIL lines off.
+        PGSimpleDataSource ds = JdbcUrls.postgresDataSource(url, environment);
+        ds.setApplicationName(applicationName);
         ds.setReadOnly(readOnly);
-        // The server's DETAIL line ("Key (email)=(...)") holds row values: keep it out of exception messages.
-        ds.setLogServerErrorDetail(false);
         if (lockTimeoutMillis > 0 && (ds.getOptions() == null || ds.getOptions().isEmpty())) {
             ds.setOptions("-c lock_timeout=" + lockTimeoutMillis);
         }
