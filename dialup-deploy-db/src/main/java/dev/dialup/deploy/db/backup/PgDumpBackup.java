@@ -9,6 +9,7 @@ import dev.dialup.deploy.db.engine.FileOps;
 import dev.dialup.deploy.db.engine.JdbcUrls;
 import dev.dialup.deploy.db.engine.PgTools;
 import dev.dialup.deploy.db.engine.PrivateFiles;
+import dev.dialup.deploy.db.engine.postgresql.PostgresCatalog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -275,44 +276,7 @@ public final class PgDumpBackup {
 
     /** The highest successfully applied migration, or null when there is no migration history. */
     public static String schemaVersion(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs =
-                        st.executeQuery("SELECT to_regclass('" + DatabaseEngine.HISTORY_TABLE + "') IS NOT NULL")) {
-            rs.next();
-            if (!rs.getBoolean(1)) {
-                return null;
-            }
-        }
-        String highest = null;
-        int[] best = null;
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT version FROM " + DatabaseEngine.HISTORY_TABLE
-                        + " WHERE success AND version IS NOT NULL")) {
-            while (rs.next()) {
-                String v = rs.getString(1);
-                int[] parts = parts(v);
-                if (best == null || compare(parts, best) > 0) {
-                    best = parts;
-                    highest = v;
-                }
-            }
-        }
-        return highest;
-    }
-
-    private static int[] parts(String version) {
-        String[] s = version.split("\\.");
-        int[] p = new int[s.length];
-        for (int i = 0; i < s.length; i++) p[i] = Integer.parseInt(s[i]);
-        return p;
-    }
-
-    private static int compare(int[] a, int[] b) {
-        for (int i = 0; i < Math.max(a.length, b.length); i++) {
-            int x = i < a.length ? a[i] : 0, y = i < b.length ? b[i] : 0;
-            if (x != y) return Integer.compare(x, y);
-        }
-        return 0;
+        return PostgresCatalog.schemaVersion(c);
     }
 
     /** Row count of every table of the current schema (the migration history included), by name. */
@@ -337,11 +301,7 @@ public final class PgDumpBackup {
     }
 
     private static String currentDatabase(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT current_database()")) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return PostgresCatalog.currentDatabase(c);
     }
 
     private void prune(String database) throws IOException {

@@ -14,6 +14,7 @@ import dev.dialup.deploy.db.engine.CrossEngineCopy.RowDigest;
 import dev.dialup.deploy.db.engine.CrossEngineCopy.TablePlan;
 import dev.dialup.deploy.db.engine.DatabaseEngine;
 import dev.dialup.deploy.db.engine.FileShape;
+import dev.dialup.deploy.db.engine.postgresql.PostgresCatalog;
 import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.migration.Migrator;
 import java.io.IOException;
@@ -433,34 +434,11 @@ public final class MoveToPostgres {
 
     /** The highest successfully applied migration of the target, or null without a migration history. */
     private static String targetVersion(Connection pg) throws SQLException {
-        try (Statement st = pg.createStatement();
-                ResultSet rs =
-                        st.executeQuery("SELECT to_regclass('" + DatabaseEngine.HISTORY_TABLE + "') IS NOT NULL")) {
-            rs.next();
-            if (!rs.getBoolean(1)) {
-                return null;
-            }
-        }
-        String highest = null;
-        try (Statement st = pg.createStatement();
-                ResultSet rs = st.executeQuery("SELECT version FROM " + DatabaseEngine.HISTORY_TABLE
-                        + " WHERE success AND version IS NOT NULL")) {
-            while (rs.next()) {
-                String v = rs.getString(1);
-                if (highest == null || Migrator.isNewer(v, highest)) {
-                    highest = v;
-                }
-            }
-        }
-        return highest;
+        return PostgresCatalog.schemaVersion(pg);
     }
 
     private static String currentDatabase(Connection pg) throws SQLException {
-        try (Statement st = pg.createStatement();
-                ResultSet rs = st.executeQuery("SELECT current_database()")) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return PostgresCatalog.currentDatabase(pg);
     }
 
     /** The source must be an SQLite database of this library at its newest schema version. */

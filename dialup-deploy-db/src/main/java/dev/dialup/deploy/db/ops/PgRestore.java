@@ -9,6 +9,7 @@ import dev.dialup.deploy.db.backup.Backup;
 import dev.dialup.deploy.db.backup.PgDumpBackup;
 import dev.dialup.deploy.db.engine.JdbcUrls;
 import dev.dialup.deploy.db.engine.PgTools;
+import dev.dialup.deploy.db.engine.postgresql.PostgresCatalog;
 import dev.dialup.deploy.db.migration.Migrator;
 import dev.dialup.deploy.db.migration.UpToDateCheck;
 import java.nio.file.Path;
@@ -164,10 +165,6 @@ public final class PgRestore {
     }
 
     private static String currentDatabase(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT current_database()")) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return PostgresCatalog.currentDatabase(c);
     }
 }

@@ -74,6 +74,28 @@ public final class PostgresCatalog {
         return new FileShape(FileShape.Kind.UNRECOGNISED, null, tables, null);
     }
 
+    /** The schema version: the highest successfully applied migration, or null when there is no migration history. */
+    public static String schemaVersion(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement();
+                ResultSet rs =
+                        st.executeQuery("SELECT to_regclass('" + DatabaseEngine.HISTORY_TABLE + "') IS NOT NULL")) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                return null;
+            }
+        }
+        return highestAppliedVersion(connection);
+    }
+
+    /** The name of the database {@code connection} is connected to. */
+    public static String currentDatabase(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_database()")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     /** The highest successfully applied migration version in Flyway's history table of the current schema, or null. */
     public static String highestAppliedVersion(Connection connection) throws SQLException {
         List<MigrationVersion> versions = new ArrayList<>();
