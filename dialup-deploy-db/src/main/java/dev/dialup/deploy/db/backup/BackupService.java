@@ -11,7 +11,6 @@ import dev.dialup.deploy.db.engine.PrivateFiles;
 import dev.dialup.deploy.db.engine.registry.Engines;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,8 +22,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -134,16 +131,7 @@ public final class BackupService {
 
     /** Every backup in the directory that has a manifest, newest first. */
     public List<Backup> list() {
-        List<Backup> out = new ArrayList<>();
-        for (Path file : backupFiles()) {
-            Path manifest = BackupManifest.pathFor(file);
-            if (Files.exists(manifest)) {
-                out.add(new Backup(file, manifest, BackupManifest.read(manifest)));
-            }
-        }
-        out.sort(Comparator.comparing((Backup b) -> b.file().getFileName().toString())
-                .reversed());
-        return out;
+        return BackupFiles.withManifests(backupFiles());
     }
 
     private Backup withFile(Path dbFile, String kind) {
@@ -233,33 +221,18 @@ public final class BackupService {
     /** Deletes backups of {@code kind} of this database beyond the newest {@code keep}, with their manifests. */
     private void prune(String base, String kind) throws IOException {
         Pattern own = namePattern(base);
-        List<Path> same = new ArrayList<>();
-        for (Path p : backupFiles()) {
-            Matcher m = own.matcher(p.getFileName().toString());
-            if (m.matches() && kind.equals(m.group(2) == null ? KIND_BACKUP : KIND_PRE_MIGRATION)) {
-                same.add(p);
-            }
-        }
-        same.sort(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed());
-        for (Path old : same.subList(Math.min(keep, same.size()), same.size())) {
-            Files.deleteIfExists(BackupManifest.pathFor(old));
-            Files.deleteIfExists(old);
-            log.info("Removed old backup {}", old);
-        }
-        FileOps.fsyncDirectory(directory);
+        BackupFiles.prune(
+                directory,
+                backupFiles(),
+                name -> {
+                    Matcher m = own.matcher(name);
+                    return m.matches() && kind.equals(m.group(2) == null ? KIND_BACKUP : KIND_PRE_MIGRATION);
+                },
+                keep);
     }
 
     private List<Path> backupFiles() {
-        List<Path> files = new ArrayList<>();
-        if (!Files.isDirectory(directory)) {
-            return files;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(directory, "*.db")) {
-            ds.forEach(files::add);
-        } catch (IOException e) {
-            throw new DialupDataException("Cannot list backups in " + directory + ": " + e.getMessage(), e);
-        }
-        return files;
+        return BackupFiles.list(directory, "*.db");
     }
 
     private static Pattern namePattern(String base) {

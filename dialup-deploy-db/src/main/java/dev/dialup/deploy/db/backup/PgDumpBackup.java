@@ -12,7 +12,6 @@ import dev.dialup.deploy.db.engine.PrivateFiles;
 import dev.dialup.deploy.db.engine.postgresql.PostgresCatalog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -26,7 +25,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -262,16 +260,7 @@ public final class PgDumpBackup {
 
     /** Every PostgreSQL backup in the directory that has a manifest, newest first. */
     public List<Backup> list() {
-        List<Backup> out = new ArrayList<>();
-        for (Path file : dumpFiles()) {
-            Path manifest = BackupManifest.pathFor(file);
-            if (Files.exists(manifest)) {
-                out.add(new Backup(file, manifest, BackupManifest.read(manifest)));
-            }
-        }
-        out.sort(Comparator.comparing((Backup b) -> b.file().getFileName().toString())
-                .reversed());
-        return out;
+        return BackupFiles.withManifests(dumpFiles());
     }
 
     /** The highest successfully applied migration, or null when there is no migration history. */
@@ -306,29 +295,10 @@ public final class PgDumpBackup {
 
     private void prune(String database) throws IOException {
         Pattern own = Pattern.compile(Pattern.quote(database) + "-\\d{8}T\\d{9}Z" + Pattern.quote(SUFFIX));
-        List<Path> same = new ArrayList<>();
-        for (Path p : dumpFiles()) {
-            if (own.matcher(p.getFileName().toString()).matches()) same.add(p);
-        }
-        same.sort(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed());
-        for (Path old : same.subList(Math.min(keep, same.size()), same.size())) {
-            Files.deleteIfExists(BackupManifest.pathFor(old));
-            Files.deleteIfExists(old);
-            log.info("Removed old backup {}", old);
-        }
-        FileOps.fsyncDirectory(directory);
+        BackupFiles.prune(directory, dumpFiles(), name -> own.matcher(name).matches(), keep);
     }
 
     private List<Path> dumpFiles() {
-        List<Path> files = new ArrayList<>();
-        if (!Files.isDirectory(directory)) {
-            return files;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
-            ds.forEach(files::add);
-        } catch (IOException e) {
-            throw new DialupDataException("Cannot list backups in " + directory + ": " + e.getMessage(), e);
-        }
-        return files;
+        return BackupFiles.list(directory, "*" + SUFFIX);
     }
 }
