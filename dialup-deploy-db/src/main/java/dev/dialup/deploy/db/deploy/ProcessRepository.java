@@ -197,7 +197,8 @@ public final class ProcessRepository {
     ResultQuery<ProcessesRecord> unhealthyQuery(DSLContext dsl, int limit) {
         return selectBase(dsl)
                 .where(P.HEALTH_STATUS.eq(HealthStatus.UNHEALTHY.dbValue()))
-                .orderBy(P.LAST_HEALTH_CHECK)
+                // Never-checked processes first on both engines (SQLite's default; PostgreSQL sorts NULL last).
+                .orderBy(P.LAST_HEALTH_CHECK.asc().nullsFirst())
                 .limit(limit);
     }
 

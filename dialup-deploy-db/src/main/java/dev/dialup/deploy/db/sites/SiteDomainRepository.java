@@ -91,7 +91,7 @@ public final class SiteDomainRepository {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             return selectBase(dsl)
                     .where(D.SITE_ID.eq(siteId))
-                    .orderBy(D.IS_PRIMARY.desc(), D.DOMAIN, D.ID)
+                    .orderBy(D.IS_PRIMARY.desc().nullsLast(), D.DOMAIN, D.ID) // nulls placed alike on both engines
                     .fetch(SiteDomainRepository::toSiteDomain);
         });
     }
