@@ -213,7 +213,7 @@ public final class Migrator {
      * file opens while another process holds the write lock. {@code null}: run Flyway.
      */
     private SchemaStatus upToDate() {
-        if (!options.extraLocations().isEmpty() || !UpToDateCheck.supports(engine)) {
+        if (!options.extraLocations().isEmpty()) {
             return null;
         }
         try (Connection c = engine.inspectionDataSource(path).getConnection()) {

@@ -43,14 +43,6 @@ public final class UpToDateCheck {
     private UpToDateCheck() {}
 
     /**
-     * Whether the fast path applies to {@code engine}: every engine whose migration folder holds
-     * the scripts the index names (a project test keeps the folders' script names equal).
-     */
-    static boolean supports(DatabaseEngine engine) {
-        return Engines.all().stream().anyMatch(e -> e.name().equals(engine.name()));
-    }
-
-    /**
      * The schema status if the file is up to date with the shipped migrations, else {@code null}
      * (the caller then runs Flyway). Reads only; needs no write lock.
      */

@@ -18,9 +18,6 @@ import org.postgresql.ds.PGSimpleDataSource;
  * so no message, log line or exception of the library can carry them.
  */
 public final class PostgresLocation {
-    /** The prefix that makes a database location a PostgreSQL one (everything else is an SQLite file). */
-    public static final String PREFIX = "jdbc:postgresql:";
-
     private static final Pattern URL = Pattern.compile("jdbc:postgresql://([^/?#]+)/([^?#]+)(\\?[^#]*)?");
 
     private final String url;
@@ -35,7 +32,7 @@ public final class PostgresLocation {
         this.environment = environment;
     }
 
-    /** True when {@code location} names a PostgreSQL database (starts with {@value #PREFIX}). */
+    /** True when {@code location} names a PostgreSQL database (starts with {@code jdbc:postgresql:}; everything else is an SQLite file). */
     public static boolean isPostgresUrl(String location) {
         return JdbcUrls.isPostgres(location);
     }
