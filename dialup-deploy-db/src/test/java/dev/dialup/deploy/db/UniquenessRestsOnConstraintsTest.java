@@ -23,6 +23,7 @@ import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.MutableClock;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -77,27 +78,30 @@ class UniquenessRestsOnConstraintsTest {
         if (TempDatabase.onPostgres()) {
             String condition = "pg_trigger_depth() < 1" + ("1".equals(when) ? "" : " AND " + when);
             String body = rivalSql.replace("x'00'", "'\\x00'::bytea").replace("startTime", "\"startTime\"");
-            db.writeVoid(tx -> {
-                tx.execute("CREATE FUNCTION test_rival_fn() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN " + body
-                        + "; RETURN NEW; END $body$");
-                tx.execute("CREATE TRIGGER test_rival " + timing + " ON " + table + " FOR EACH ROW WHEN (" + condition
-                        + ") EXECUTE FUNCTION test_rival_fn()");
-            });
+            // DDL as the owner (the library's runtime role may not); the rival is another writer, so it writes
+            // as the system capability, then gives the caller's transaction its own identity back.
+            temp.executeAsOwner(
+                    "CREATE FUNCTION test_rival_fn() RETURNS trigger LANGUAGE plpgsql AS $body$ DECLARE caller text"
+                            + " := coalesce(current_setting('dialup.system', true), ''); BEGIN"
+                            + " PERFORM set_config('dialup.system', 'on', true); " + body
+                            + "; PERFORM set_config('dialup.system', caller, true); RETURN NEW; END $body$",
+                    "CREATE TRIGGER test_rival " + timing + " ON " + table + " FOR EACH ROW WHEN (" + condition
+                            + ") EXECUTE FUNCTION test_rival_fn()");
             return;
         }
-        db.writeVoid(tx -> tx.execute("CREATE TRIGGER test_rival " + timing + " ON " + table + " WHEN " + when
-                + " BEGIN " + rivalSql + "; END"));
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.execute("CREATE TRIGGER test_rival " + timing + " ON " + table + " WHEN " + when + " BEGIN "
+                        + rivalSql + "; END"));
     }
 
     private void dropRival() {
-        db.writeVoid(tx -> {
-            if (TempDatabase.onPostgres()) {
-                tx.execute("DROP TRIGGER IF EXISTS test_rival ON " + rivalTable);
-                tx.execute("DROP FUNCTION IF EXISTS test_rival_fn()");
-            } else {
-                tx.execute("DROP TRIGGER IF EXISTS test_rival");
-            }
-        });
+        if (TempDatabase.onPostgres()) {
+            temp.executeAsOwner(
+                    "DROP TRIGGER IF EXISTS test_rival ON " + rivalTable, "DROP FUNCTION IF EXISTS test_rival_fn()");
+        } else {
+            db.writeVoid(TestDb.system(db), tx -> tx.execute("DROP TRIGGER IF EXISTS test_rival"));
+        }
         rivalTable = null;
     }
 
@@ -118,7 +122,7 @@ class UniquenessRestsOnConstraintsTest {
     }
 
     private int count(String sql) {
-        return db.read(dsl -> dsl.fetchOne(sql).get(0, Integer.class));
+        return db.read(TestDb.system(db), dsl -> dsl.fetchOne(sql).get(0, Integer.class));
     }
 
     // --- users ---------------------------------------------------------------------------------

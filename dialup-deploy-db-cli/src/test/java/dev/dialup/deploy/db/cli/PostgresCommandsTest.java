@@ -74,6 +74,38 @@ class PostgresCommandsTest {
     }
 
     @Test
+    void migrateGrantsTheRuntimeRoleAndRefusesRolesThatWouldBypassRowSecurity(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        CliRun refused = run("migrate", "--db", url, "--runtime-role", "postgres");
+        assertThat(refused.exit()).as(refused.out()).isNotZero();
+        assertThat(refused.err()).contains("BYPASSRLS");
+
+        CliRun granted = run("migrate", "--db", url, "--runtime-role", PgTestServer.RUNTIME, "--json");
+        assertThat(granted.exit()).as(granted.err()).isZero();
+        assertThat(granted.json().get("runtimeRole")).isEqualTo(PgTestServer.RUNTIME);
+        assertThat(run("demo", "--db", url).exit()).isZero();
+
+        // The runtime role now opens the database: counts are read with the system identity, rows are there.
+        CliRun info = run("info", "--db", pg.runtimeLocation() + "&password=" + CANARY, "--json");
+        assertThat(info.exit()).as(info.err()).isZero();
+        assertThat((Long) ((Map<?, ?>) info.json().get("rowCounts")).get("sites")).isPositive();
+        // ... but without an identity it sees no tenant row, and cannot run DDL.
+        try (java.sql.Connection c = dev.dialup.deploy.db.engine.JdbcUrls.postgresDataSource(pg.runtimeLocation())
+                        .getConnection();
+                java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("select count(*) from sites")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isZero();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> st.execute("create table intruder (x int)"))
+                    .isInstanceOf(java.sql.SQLException.class);
+        }
+
+        CliRun onSqlite = run("migrate", "--db", dir.resolve("x.db").toString(), "--runtime-role", "dialup_app");
+        assertThat(onSqlite.exit()).isEqualTo(DialupCli.EXIT_USAGE);
+        assertThat(onSqlite.err()).contains("--runtime-role applies to a PostgreSQL database");
+    }
+
+    @Test
     void rotateKeysReencryptsTheSecretsOfAPostgresqlDatabase(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         java.nio.file.Path keyFile = dir.resolve("keyset.json");

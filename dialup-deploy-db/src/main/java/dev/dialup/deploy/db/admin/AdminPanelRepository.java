@@ -70,7 +70,7 @@ public final class AdminPanelRepository {
     /** Every user with the number of personal sites they own and organizations they belong to. */
     public Page<UserSummary> users(AccessScope scope, PageCursor after, int limit) {
         int n = Page.checkLimit(limit);
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireAdmin(dsl, scope, "the admin panel");
             var rows = selectUsers(dsl)
                     .where(after == null ? noCondition() : U.ID.gt(after.id()))
@@ -84,7 +84,7 @@ public final class AdminPanelRepository {
     /** Every organization with its member count and its sites split by active flag. */
     public Page<OrganizationSummary> organizations(AccessScope scope, PageCursor after, int limit) {
         int n = Page.checkLimit(limit);
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireAdmin(dsl, scope, "the admin panel");
             var rows = selectOrganizations(dsl)
                     .where(after == null ? noCondition() : O.ID.gt(after.id()))

@@ -46,7 +46,7 @@ public final class AuditLogRepository {
      */
     public Page<AuditEntry> list(AccessScope scope, Long organizationId, PageCursor after, int limit) {
         int n = Page.checkLimit(limit);
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             Condition where = TenantFilter.auditVisible(dsl, scope, A);
             if (organizationId != null) {
                 TenantFilter.requireVisibleOrganization(dsl, scope, organizationId);
@@ -75,32 +75,36 @@ public final class AuditLogRepository {
         TenantFilter.requireSystem(db, scope, "pruning the audit log");
         // The catalogue's definition (30 days minimum), whatever the row says; V45's trigger keeps a
         // 30-day floor in the schema too.
-        long days = db.read(dsl -> ConfigValues.get(db, dsl, ConfigSettings.AUDIT_RETENTION))
+        long days = db.read(scope, dsl -> ConfigValues.get(db, dsl, ConfigSettings.AUDIT_RETENTION))
                 .toDays();
         // The trigger compares with SQLite's 'now'; using the same clock keeps the prune inside what it allows.
         Instant cutoff = StoredTime.truncate(Instant.now().minus(Duration.ofDays(days)));
         long total = 0;
         while (true) {
-            int deleted = db.write(tx -> tx.deleteFrom(A)
-                    .where(A.ID.in(tx.select(A.ID)
-                            .from(A)
-                            .where(A.CREATED_AT.lt(cutoff))
-                            .orderBy(A.ID)
-                            .limit(PRUNE_BATCH)))
-                    .execute());
+            int deleted = db.write(
+                    scope,
+                    tx -> tx.deleteFrom(A)
+                            .where(A.ID.in(tx.select(A.ID)
+                                    .from(A)
+                                    .where(A.CREATED_AT.lt(cutoff))
+                                    .orderBy(A.ID)
+                                    .limit(PRUNE_BATCH)))
+                            .execute());
             total += deleted;
             if (deleted < PRUNE_BATCH) break;
         }
         if (total > 0) {
             long count = total;
-            db.writeVoid(tx -> audit.record(
-                    tx,
+            db.writeVoid(
                     scope,
-                    "audit.prune",
-                    "audit_log",
-                    null,
-                    null,
-                    Map.of("deleted", count, "retentionDays", days)));
+                    tx -> audit.record(
+                            tx,
+                            scope,
+                            "audit.prune",
+                            "audit_log",
+                            null,
+                            null,
+                            Map.of("deleted", count, "retentionDays", days)));
         }
         return total;
     }

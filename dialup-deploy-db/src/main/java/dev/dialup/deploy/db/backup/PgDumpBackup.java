@@ -10,6 +10,7 @@ import dev.dialup.deploy.db.engine.JdbcUrls;
 import dev.dialup.deploy.db.engine.PgTools;
 import dev.dialup.deploy.db.engine.PrivateFiles;
 import dev.dialup.deploy.db.engine.postgresql.PostgresCatalog;
+import dev.dialup.deploy.db.engine.postgresql.RowSecurity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -118,6 +119,7 @@ public final class PgDumpBackup {
             try (Statement st = c.createStatement()) {
                 st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             }
+            RowSecurity.actAsSystem(c); // row-level security is forced even for the owner
             PgTools.Tool pgDump = tools.findForServer("pg_dump", PgTools.serverMajor(c));
             PgTools.Tool pgRestore = tools.find("pg_restore");
             String snapshot;
@@ -149,9 +151,15 @@ public final class PgDumpBackup {
                     pgDump.path().toString(),
                     "--format=custom",
                     "--no-password",
+                    // Row-level security is forced even for the owner, so pg_dump must not switch it off (it would
+                    // refuse); PGOPTIONS below gives its session the system identity, so every row is dumped.
+                    "--enable-row-security",
                     "--snapshot=" + snapshot,
                     "--file=" + tmp);
-            PgTools.Result r = PgTools.run(command, env, null);
+            Map<String, String> dumpEnv = new java.util.TreeMap<>(env);
+            // A session-level setting of pg_dump's own connection only: it ends with the dump.
+            dumpEnv.merge("PGOPTIONS", "-c " + RowSecurity.SYSTEM_SETTING + "=on", (a, b) -> a + " " + b);
+            PgTools.Result r = PgTools.run(command, dumpEnv, null);
             c.rollback(); // the snapshot may go once pg_dump has it
             if (r.exit() != 0) {
                 throw new DialupDataException(

@@ -41,7 +41,7 @@ public final class SystemConfigRepository {
     /** The setting's value, or its default when the row is missing or unreadable. */
     public <T> T get(AccessScope scope, ConfigSetting<T> setting) {
         Inputs.notNull("setting", setting);
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireActive(dsl, scope, "reading system configuration");
             // What ConfigValues.get reads for the same database (config.internal, used by the other repositories).
             ConfigSetting<T> own = ConfigSettings.authoritative(setting, db.insecurePasswordHashingForTests());
@@ -57,7 +57,7 @@ public final class SystemConfigRepository {
         Inputs.notNull("setting", setting);
         ConfigSetting<T> own = ConfigSettings.authoritative(setting, db.insecurePasswordHashingForTests());
         String text = own.formatValidated(value);
-        db.writeVoid(tx -> {
+        db.writeVoid(scope, tx -> {
             TenantFilter.requireAdmin(tx, scope, "changing system configuration");
             String old =
                     tx.select(C.VALUE).from(C).where(C.KEY.eq(setting.key())).fetchOne(C.VALUE);
@@ -85,7 +85,7 @@ public final class SystemConfigRepository {
 
     /** Every stored row, by key. */
     public List<ConfigEntry> list(AccessScope scope) {
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireActive(dsl, scope, "reading system configuration");
             return selectBase(dsl).orderBy(C.KEY).fetch(this::toConfigEntry);
         });

@@ -19,14 +19,15 @@ public final class AccessScopes {
      * @throws NotFoundException if no such user exists
      */
     public AccessScope forUser(long userId) {
-        return db.read(dsl -> {
+        AccessScope scope = AccessScope.user(userId);
+        return db.read(scope, dsl -> {
             // By name, not through the generated classes: the core sits below the repositories.
             if (!dsl.fetchExists(
                     DSL.table(DSL.name("users")),
                     DSL.field(DSL.name("id"), Long.class).eq(userId))) {
                 throw new NotFoundException("user", userId);
             }
-            return AccessScope.user(userId);
+            return scope;
         });
     }
 }

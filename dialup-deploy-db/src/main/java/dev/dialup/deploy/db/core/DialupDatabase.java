@@ -175,11 +175,50 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
      * transaction.
      */
     public <T> T write(Function<DSLContext, T> work) {
+        return write(Identity.NONE, work);
+    }
+
+    /**
+     * {@link #write(Function)} on behalf of {@code scope}: on PostgreSQL the transaction carries the
+     * caller's identity for row-level security (transaction-local settings, docs/tenancy.md), the
+     * second wall behind the repositories' own access checks. Repositories open every transaction
+     * this way; a transaction opened without a scope sees no tenant row on PostgreSQL. On SQLite
+     * it is the same as {@link #write(Function)}.
+     */
+    public <T> T write(AccessScope scope, Function<DSLContext, T> work) {
+        return write(identityOf(scope), work);
+    }
+
+    /** {@link #writeVoid(Consumer)} on behalf of {@code scope} (see {@link #write(AccessScope, Function)}). */
+    public void writeVoid(AccessScope scope, Consumer<DSLContext> work) {
+        write(identityOf(scope), tx -> {
+            work.accept(tx);
+            return null;
+        });
+    }
+
+    /** {@link #read(Function)} on behalf of {@code scope} (see {@link #write(AccessScope, Function)}). */
+    public <T> T read(AccessScope scope, Function<DSLContext, T> work) {
+        return read(identityOf(scope), work);
+    }
+
+    /** The identity row-level security sees: a system scope counts only on the database that minted it. */
+    private Identity identityOf(AccessScope scope) {
+        if (scope == null) {
+            throw new dev.dialup.deploy.db.ValidationException("scope", "must not be null"); // the null rule
+        }
+        if (scope.isSystem()) {
+            return scope.isSystemOf(this) ? Identity.SYSTEM : Identity.NONE;
+        }
+        return Identity.user(scope.userId().orElseThrow());
+    }
+
+    private <T> T write(Identity identity, Function<DSLContext, T> work) {
         DialupDatabase outer = ACTIVE.get();
         ACTIVE.set(this);
         DatabaseEngine outerEngine = CurrentEngine.enter(engine);
         try {
-            return transactions.write(work);
+            return transactions.write(identity, work);
         } finally {
             CurrentEngine.leave(outerEngine);
             restoreActive(outer);
@@ -220,11 +259,15 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
      * query in it sees the same state. Inside a write transaction it joins the write.
      */
     public <T> T read(Function<DSLContext, T> work) {
+        return read(Identity.NONE, work);
+    }
+
+    private <T> T read(Identity identity, Function<DSLContext, T> work) {
         DialupDatabase outer = ACTIVE.get();
         ACTIVE.set(this);
         DatabaseEngine outerEngine = CurrentEngine.enter(engine);
         try {
-            return transactions.read(work);
+            return transactions.read(identity, work);
         } finally {
             CurrentEngine.leave(outerEngine);
             restoreActive(outer);
@@ -316,7 +359,8 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
 
     /** Row count of every table of the schema, in schema order. */
     public Map<String, Long> rowCounts() {
-        return read(SchemaTables::rowCounts);
+        // Counts of every tenant's rows (no contents): on PostgreSQL read as the system capability.
+        return read(Identity.SYSTEM, SchemaTables::rowCounts);
     }
 
     /** Current schema status of the open file. */

@@ -54,6 +54,12 @@ final class Transactions {
 
     private final String readSetup;
 
+    /** The engine's identity statement (row-level security), or null when it has none. */
+    private final String identitySetup;
+
+    /** The identity the joined write on this thread currently carries (see {@link #write}). */
+    private final ThreadLocal<Identity> currentIdentity = new ThreadLocal<>();
+
     private final java.util.concurrent.atomic.LongAdder writeRetries = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean closed;
     /** Set by {@link #eraseOverwrittenContent}; read and cleared by the thread holding the writer gate. */
@@ -73,6 +79,7 @@ final class Transactions {
         this.writeWait = writeWait;
         this.writeSetup = engine.transactionSetup(true, busyTimeout);
         this.readSetup = engine.transactionSetup(false, busyTimeout);
+        this.identitySetup = engine.identitySetup();
         // One writer connection behind the writer gate when the engine has a single writer.
         this.writerGate = engine.singleWriter() ? new WriterGate() : null;
         int writerCount = engine.singleWriter() ? 1 : writers;
@@ -96,17 +103,17 @@ final class Transactions {
      * with many writers a serialization failure or deadlock re-runs the whole transaction, at most
      * {@link #MAX_WRITE_ATTEMPTS} times in all, after a short random pause.
      */
-    <T> T write(Function<DSLContext, T> work) {
+    <T> T write(Identity identity, Function<DSLContext, T> work) {
         DSLContext joined = currentWrite.get();
         if (joined != null) {
-            return nestedWrite(joined, work);
+            return nestedWrite(joined, identity, work);
         }
         requireOpen();
         engine.requireStorageInPlace(path, fileKey);
         long started = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             try {
-                return writeOnce(work, started);
+                return writeOnce(identity, work, started);
             } catch (RuntimeException e) {
                 if (closed || !engine.isRetryable(e)) {
                     throw e;
@@ -134,6 +141,47 @@ final class Transactions {
         }
     }
 
+    /**
+     * Sets the caller's identity for the engine's row-level security as transaction-local settings
+     * with bind parameters (nothing when the engine has none, or for {@link Identity#NONE}: a
+     * transaction opened without an access scope carries no identity and sees no tenant row).
+     */
+    private void claim(DSLContext tx, Identity identity) {
+        if (identitySetup == null || identity == Identity.NONE) {
+            return;
+        }
+        tx.connection(c -> {
+            try (java.sql.PreparedStatement ps = c.prepareStatement(identitySetup)) {
+                ps.setString(1, identity.userSetting());
+                ps.setString(2, identity.systemSetting());
+                ps.execute();
+            }
+        });
+    }
+
+    /**
+     * Inside a joined write: a call without a scope inherits the identity in force (it is part of
+     * the caller's transaction); a call for another scope claims that one until it returns.
+     * Returns the identity to restore, or null.
+     */
+    private Identity switchIdentity(DSLContext tx, Identity identity) {
+        Identity outer = currentIdentity.get();
+        if (identitySetup == null || identity == Identity.NONE || identity.equals(outer)) {
+            return null;
+        }
+        claim(tx, identity);
+        currentIdentity.set(identity);
+        return outer == null ? Identity.NONE : outer;
+    }
+
+    private void restoreIdentity(DSLContext tx, Identity outer) {
+        if (outer == null) {
+            return;
+        }
+        claim(tx, outer == Identity.NONE ? Identity.CLEARED : outer);
+        currentIdentity.set(outer);
+    }
+
     /** Random pause, growing with the attempt (at most ~50 ms), so conflicting writers spread out. */
     private void pauseBeforeRetry(int attempt) {
         long maxMicros = Math.min(50_000L, 500L << Math.min(attempt, 7));
@@ -151,7 +199,7 @@ final class Transactions {
         return writeRetries.sum();
     }
 
-    private <T> T writeOnce(Function<DSLContext, T> work, long started) {
+    private <T> T writeOnce(Identity identity, Function<DSLContext, T> work, long started) {
         if (writerGate != null) {
             writerGate.acquire(path, writeWait);
         }
@@ -159,11 +207,14 @@ final class Transactions {
             return writerDsl.transactionResult(cfg -> {
                 DSLContext tx = cfg.dsl();
                 setUp(tx, writeSetup);
+                claim(tx, identity);
                 currentWrite.set(tx);
+                currentIdentity.set(identity);
                 try {
                     return work.apply(tx);
                 } finally {
                     currentWrite.remove();
+                    currentIdentity.remove();
                 }
             });
         } catch (RuntimeException e) {
@@ -190,14 +241,16 @@ final class Transactions {
      * rolled back before the exception reaches the caller, whatever the caller does next; if it
      * returns, the savepoint is released and its changes commit (or not) with the caller's transaction.
      */
-    private <T> T nestedWrite(DSLContext outer, Function<DSLContext, T> work) {
+    private <T> T nestedWrite(DSLContext outer, Identity identity, Function<DSLContext, T> work) {
         return outer.transactionResult(cfg -> {
             DSLContext tx = cfg.dsl();
+            Identity outerIdentity = switchIdentity(tx, identity);
             currentWrite.set(tx);
             try {
                 return work.apply(tx);
             } finally {
                 currentWrite.set(outer);
+                restoreIdentity(outer, outerIdentity);
             }
         });
     }
@@ -291,16 +344,22 @@ final class Transactions {
     }
 
     /** A snapshot read, or the joined write when this thread is inside one. */
-    <T> T read(Function<DSLContext, T> work) {
+    <T> T read(Identity identity, Function<DSLContext, T> work) {
         DSLContext joined = currentWrite.get();
         if (joined != null) {
-            return work.apply(joined);
+            Identity outerIdentity = switchIdentity(joined, identity);
+            try {
+                return work.apply(joined);
+            } finally {
+                restoreIdentity(joined, outerIdentity);
+            }
         }
         requireOpen();
         long started = System.nanoTime();
         try {
             return readerDsl.transactionResult(cfg -> {
                 setUp(cfg.dsl(), readSetup);
+                claim(cfg.dsl(), identity);
                 return work.apply(cfg.dsl());
             });
         } catch (RuntimeException e) {

@@ -65,7 +65,7 @@ final class DeploymentLogs {
             throw new ValidationException(
                     "chunk", "must be at most " + DeploymentRepository.MAX_CHUNK_BYTES + " bytes");
         Inputs.noLoneSurrogate("chunk", chunk);
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             Record row = deployments.requireBuilder(tx, scope, deploymentId);
             if (DeploymentStatus.fromDb(row.get(D.STATUS)) != DeploymentStatus.BUILDING) {
                 throw new ConflictException("deployment " + deploymentId + " is " + row.get(D.STATUS)
@@ -99,7 +99,7 @@ final class DeploymentLogs {
 
     /** The build log in order, from the chunks or, once archived, from the compressed archive. */
     BuildLog read(AccessScope scope, long deploymentId) {
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             Record row = deployments.requireVisible(dsl, scope, deploymentId);
             boolean truncated = Boolean.TRUE.equals(row.get(D.LOG_TRUNCATED));
             if (row.get(D.LOG_ARCHIVED_AT) != null) {
@@ -124,7 +124,7 @@ final class DeploymentLogs {
     int archiveOld(AccessScope scope, int batchSize) {
         if (batchSize < 1 || batchSize > 10_000)
             throw new ValidationException("batchSize", "must be between 1 and 10000");
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             TenantFilter.requireAdmin(tx, scope, "archiving build logs");
             if (!ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED)) return 0;
             long days = ConfigValues.get(db, tx, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER)

@@ -79,7 +79,7 @@ public final class DeploymentRepository {
             throw new ValidationException("commitHash", "must be 4-64 hex digits");
         String message = optional("commitMessage", request.commitMessage(), 4096);
         String requested = Branches.optional("branch", request.branch());
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             SitesRecord site = TenantFilter.requireDeployableSite(tx, scope, siteId);
             String branch = requested;
             if (branch != null && !branch.equals(site.getBranch()) && !TenantFilter.canManage(tx, scope, site)) {
@@ -115,7 +115,7 @@ public final class DeploymentRepository {
 
     /** One deployment of a visible site. */
     public Deployment find(AccessScope scope, long deploymentId) {
-        return db.read(dsl -> toDeployment(requireVisible(dsl, scope, deploymentId)));
+        return db.read(scope, dsl -> toDeployment(requireVisible(dsl, scope, deploymentId)));
     }
 
     /**
@@ -125,7 +125,7 @@ public final class DeploymentRepository {
      */
     public Deployment transition(AccessScope scope, long deploymentId, DeploymentStatus to) {
         if (to == null) throw new ValidationException("status", "must not be null");
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             Record row = requireBuilder(tx, scope, deploymentId);
             DeploymentStatus from = DeploymentStatus.fromDb(row.get(D.STATUS));
             if (!from.canMoveTo(to)) throw new IllegalTransitionException(deploymentId, from, to);
@@ -175,7 +175,7 @@ public final class DeploymentRepository {
      */
     public Page<Deployment> history(AccessScope scope, long siteId, PageCursor after, int limit) {
         int n = Page.checkLimit(limit);
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             List<Deployment> rows = selectBase(dsl)
                     .where(D.SITE_ID.eq(siteId))
@@ -189,7 +189,7 @@ public final class DeploymentRepository {
 
     /** The newest successful deployment of a site: the rollback target. */
     public Optional<Deployment> latestSuccessful(AccessScope scope, long siteId) {
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             return selectBase(dsl)
                     .where(D.SITE_ID.eq(siteId))

@@ -54,7 +54,7 @@ public final class ProcessRepository {
     public ProcessInfo register(AccessScope scope, ProcessSpec spec) {
         TenantFilter.requireSystem(db, scope, "registering a process");
         validate(spec);
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, spec.siteId());
             // The primary key decides; a taken id fails the insert and nothing is written.
             UniqueConstraints.conflictOn(
@@ -81,7 +81,7 @@ public final class ProcessRepository {
     public ProcessInfo update(AccessScope scope, ProcessSpec spec) {
         TenantFilter.requireSystem(db, scope, "updating a process");
         validate(spec);
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, spec.siteId());
             int n = tx.update(P)
                     .set(P.SITE, site.getName())
@@ -105,7 +105,7 @@ public final class ProcessRepository {
     public void remove(AccessScope scope, String processId) {
         Inputs.notNull("processId", processId);
         TenantFilter.requireSystem(db, scope, "removing a process");
-        db.writeVoid(tx -> {
+        db.writeVoid(scope, tx -> {
             int n = tx.deleteFrom(P).where(P.ID.eq(processId)).execute();
             if (n == 0) throw new NotFoundException("process", processId);
             audit.record(tx, scope, "process.remove", "process", processId, null, Map.of());
@@ -115,7 +115,7 @@ public final class ProcessRepository {
     public ProcessInfo find(AccessScope scope, String processId) {
         Inputs.notNull("processId", processId);
         TenantFilter.requireSystem(db, scope, "reading processes");
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             ProcessesRecord r = selectBase(dsl).where(P.ID.eq(processId)).fetchOne();
             if (r == null) throw new NotFoundException("process", processId);
             return toProcessInfo(r);
@@ -125,7 +125,7 @@ public final class ProcessRepository {
     /** The processes of one site, by id. */
     public List<ProcessInfo> listForSite(AccessScope scope, long siteId) {
         TenantFilter.requireSystem(db, scope, "reading processes");
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             return selectBase(dsl).where(P.SITE_ID.eq(siteId)).orderBy(P.ID).fetch(this::toProcessInfo);
         });
@@ -141,7 +141,7 @@ public final class ProcessRepository {
         if (message != null && message.length() > 1024)
             throw new ValidationException("message", "must be at most 1024 characters");
         if (message != null) Inputs.noLoneSurrogate("message", message);
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             ProcessesRecord r = selectBase(tx).where(P.ID.eq(processId)).fetchOne();
             if (r == null) throw new NotFoundException("process", processId);
             long threshold = ConfigValues.get(db, tx, ConfigSettings.HEALTH_UNHEALTHY_AFTER_FAILURES);
@@ -183,7 +183,7 @@ public final class ProcessRepository {
         checkLimit(limit);
         Inputs.duration("olderThan", olderThan);
         Instant cutoff = StoredTime.truncate(db.clock().instant().minus(olderThan));
-        return db.read(dsl -> dueQuery(dsl, cutoff, limit).fetch(this::toProcessInfo));
+        return db.read(scope, dsl -> dueQuery(dsl, cutoff, limit).fetch(this::toProcessInfo));
     }
 
     /** The due-for-check query (package-private so a test can EXPLAIN it). */
@@ -206,7 +206,7 @@ public final class ProcessRepository {
     public List<ProcessInfo> unhealthy(AccessScope scope, int limit) {
         TenantFilter.requireSystem(db, scope, "reading processes");
         checkLimit(limit);
-        return db.read(dsl -> unhealthyQuery(dsl, limit).fetch(this::toProcessInfo));
+        return db.read(scope, dsl -> unhealthyQuery(dsl, limit).fetch(this::toProcessInfo));
     }
 
     private SelectWhereStep<ProcessesRecord> selectBase(DSLContext dsl) {

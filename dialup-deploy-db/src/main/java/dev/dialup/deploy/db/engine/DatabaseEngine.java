@@ -77,6 +77,36 @@ public interface DatabaseEngine {
     }
 
     /**
+     * A statement with two bind parameters — the caller's user id (or {@code ""}) and
+     * {@code "on"} for the system capability (or {@code ""}) — run right after
+     * {@link #transactionSetup} in every transaction opened for an access scope, or null when the
+     * engine has no row-level security (SQLite). PostgreSQL's policies read these transaction-local
+     * settings (docs/tenancy.md, "Row-level security"); a transaction without them sees no tenant row.
+     */
+    default String identitySetup() {
+        return null;
+    }
+
+    /**
+     * For operator checks that must see every row (verify): opens a transaction on {@code c} and claims the system
+     * capability in it with {@link #identitySetup}; returns false, doing nothing, on an engine without row-level
+     * security. The caller rolls the transaction back when done.
+     */
+    default boolean claimSystemIdentity(java.sql.Connection c) throws java.sql.SQLException {
+        String sql = identitySetup();
+        if (sql == null) {
+            return false;
+        }
+        c.setAutoCommit(false);
+        try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, "");
+            ps.setString(2, "on");
+            ps.execute();
+        }
+        return true;
+    }
+
+    /**
      * Whether {@code e} is a serialization failure or deadlock that a fresh attempt of the whole
      * transaction may not hit again (PostgreSQL: SQL states 40001 and 40P01). Never true for SQLite.
      */

@@ -50,7 +50,7 @@ public final class AdminDashboardQueries implements AdminDashboard {
 
     @Override
     public SiteStatusCounts sitesByStatus(AccessScope admin) {
-        return db.read(dsl -> {
+        return db.read(admin, dsl -> {
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
             long active = dsl.fetchCount(S, S.IS_ACTIVE.isTrue());
             long inactive = dsl.fetchCount(S, S.IS_ACTIVE.isFalse().or(S.IS_ACTIVE.isNull()));
@@ -74,7 +74,7 @@ public final class AdminDashboardQueries implements AdminDashboard {
     public List<DeploymentsOnDay> deploymentsPerDay(AccessScope admin, int days) {
         checkDays(days);
         Instant from = db.clock().instant().truncatedTo(ChronoUnit.DAYS).minus(days - 1L, ChronoUnit.DAYS);
-        return db.read(dsl -> {
+        return db.read(admin, dsl -> {
             // The UTC day of deployed_at, as the engine computes it from the stored time (the seam:
             // DatabaseEngine.utcDay).
             Field<String> day = Engines.forDialect(dsl.dialect()).utcDay(D.DEPLOYED_AT);
@@ -111,7 +111,7 @@ public final class AdminDashboardQueries implements AdminDashboard {
                 LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(days - 1L);
         Field<Double> rank = DSL.avg(rankBy == ResourceMetric.MEMORY ? U.AVG_MEMORY_MB : U.AVG_CPU_PERCENT)
                 .coerce(Double.class);
-        return db.read(dsl -> {
+        return db.read(admin, dsl -> {
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
             // Two steps: rank with one aggregate over the window (the costly scan), then the
             // full figures for the few winners only.
@@ -155,7 +155,7 @@ public final class AdminDashboardQueries implements AdminDashboard {
     @Override
     public List<FailedDeployment> recentFailedDeployments(AccessScope admin, int limit) {
         checkLimit(limit);
-        return db.read(dsl -> {
+        return db.read(admin, dsl -> {
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
             return dsl.select(
                             D.ID,

@@ -15,6 +15,7 @@ import dev.dialup.deploy.db.engine.CrossEngineCopy.TablePlan;
 import dev.dialup.deploy.db.engine.DatabaseEngine;
 import dev.dialup.deploy.db.engine.FileShape;
 import dev.dialup.deploy.db.engine.postgresql.PostgresCatalog;
+import dev.dialup.deploy.db.engine.postgresql.RowSecurity;
 import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.migration.Migrator;
 import java.io.IOException;
@@ -146,7 +147,10 @@ public final class MoveToPostgres {
                 DSLContext source = DSL.using(src, SOURCE.dialect());
                 pg.setAutoCommit(false);
                 try {
+                    // Row-level security is forced even for the owner: the copy acts as the system capability.
+                    RowSecurity.actAsSystem(pg);
                     Result r = copy(file, shape, src, source, pg);
+                    RowSecurity.refreshMirrors(pg); // the copy ran with user triggers off
                     pg.commit();
                     log.info(
                             "Moved {} ({} rows in {} tables) to PostgreSQL database {}; verified",
@@ -184,6 +188,7 @@ public final class MoveToPostgres {
             try (Statement st = pg.createStatement()) {
                 st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             }
+            RowSecurity.actAsSystem(pg);
             try {
                 FileShape shape = SOURCE.classify(src);
                 List<TablePlan> plans = plan(PgCatalog.read(pg), shape);

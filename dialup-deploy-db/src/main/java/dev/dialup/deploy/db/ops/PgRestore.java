@@ -10,6 +10,7 @@ import dev.dialup.deploy.db.backup.PgDumpBackup;
 import dev.dialup.deploy.db.engine.JdbcUrls;
 import dev.dialup.deploy.db.engine.PgTools;
 import dev.dialup.deploy.db.engine.postgresql.PostgresCatalog;
+import dev.dialup.deploy.db.engine.postgresql.RowSecurity;
 import dev.dialup.deploy.db.migration.Migrator;
 import dev.dialup.deploy.db.migration.UpToDateCheck;
 import java.nio.file.Path;
@@ -128,7 +129,15 @@ public final class PgRestore {
             }
             progress.update("check", 0, 0);
             String version = PgDumpBackup.schemaVersion(c);
-            Map<String, Long> counts = PgDumpBackup.rowCounts(c);
+            Map<String, Long> counts;
+            c.setAutoCommit(false);
+            try {
+                RowSecurity.actAsSystem(c); // row-level security is forced even for the owner
+                counts = PgDumpBackup.rowCounts(c);
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
             if (verified.manifest() != null) {
                 List<String> problems = new ArrayList<>();
                 if (!Objects.equals(version, verified.manifest().schemaVersion())) {

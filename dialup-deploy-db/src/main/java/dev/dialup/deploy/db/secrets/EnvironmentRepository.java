@@ -60,7 +60,7 @@ public final class EnvironmentRepository {
     public EnvironmentVariable set(AccessScope scope, long siteId, String key, String value, boolean secret) {
         validateKey(key);
         validateValue(value);
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
             var now = StoredTime.truncate(db.clock().instant());
             String stored = secret ? cipher.encrypt(siteId, key, value) : value;
@@ -111,7 +111,7 @@ public final class EnvironmentRepository {
     /** One variable; secret values masked unless the caller manages the site. */
     public EnvironmentVariable get(AccessScope scope, long siteId, String key) {
         validateKey(key);
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             SitesRecord site = TenantFilter.requireVisibleSite(dsl, scope, siteId);
             SiteEnvironmentVariablesRecord r = selectBase(dsl)
                     .where(V.SITE_ID.eq(siteId))
@@ -124,7 +124,7 @@ public final class EnvironmentRepository {
 
     /** All variables of a site ordered by key; secret values masked unless the caller manages the site. */
     public List<EnvironmentVariable> list(AccessScope scope, long siteId) {
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             SitesRecord site = TenantFilter.requireVisibleSite(dsl, scope, siteId);
             boolean reveal = TenantFilter.canReadSecrets(dsl, scope, site);
             return selectBase(dsl)
@@ -137,7 +137,7 @@ public final class EnvironmentRepository {
     /** Removes a variable. Site managers only. */
     public void delete(AccessScope scope, long siteId, String key) {
         validateKey(key);
-        db.writeVoid(tx -> {
+        db.writeVoid(scope, tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
             int n = tx.deleteFrom(V)
                     .where(V.SITE_ID.eq(siteId))
@@ -161,7 +161,7 @@ public final class EnvironmentRepository {
      */
     public Map<String, String> resolveForContainer(AccessScope scope, long siteId) {
         TenantFilter.requireSystem(db, scope, "resolving a container environment");
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             Map<String, String> env = new LinkedHashMap<>();
             for (SiteEnvironmentVariablesRecord r :
@@ -192,7 +192,7 @@ public final class EnvironmentRepository {
         long moved = 0;
         int batches = 0;
         while (true) {
-            int n = db.write(tx -> {
+            int n = db.write(scope, tx -> {
                 TenantFilter.requireAdmin(tx, scope, "re-encrypting secrets");
                 var rows = selectBase(tx)
                         .where(needsReencryption(primary))
@@ -223,7 +223,7 @@ public final class EnvironmentRepository {
             if (n == 0) break;
             moved += n;
             batches++;
-            long remaining = db.read(dsl -> (long) dsl.fetchCount(V, needsReencryption(primary)));
+            long remaining = db.read(scope, dsl -> (long) dsl.fetchCount(V, needsReencryption(primary)));
             ReencryptProgress p = new ReencryptProgress(primary, moved, remaining, batches);
             LOG.info(
                     "Re-encrypted {} secret values to key {} ({} remaining)",
@@ -238,7 +238,7 @@ public final class EnvironmentRepository {
 
     /** Tink key id (unsigned decimal) → number of secret values encrypted with it. System admins and the system scope. */
     public Map<String, Long> keysInUse(AccessScope scope) {
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireAdmin(dsl, scope, "listing secret keys in use");
             Map<String, Long> out = new TreeMap<>();
             dsl.select(V.KEY_ID, DSL.count())
@@ -259,7 +259,7 @@ public final class EnvironmentRepository {
      * stored secret needs it. System admins and the system scope.
      */
     public boolean canRetire(AccessScope scope, int keyId) {
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireAdmin(dsl, scope, "checking whether a secret key can be retired");
             if (keyId == cipher.primaryKeyId()) return false;
             return !dsl.fetchExists(dsl.selectOne()

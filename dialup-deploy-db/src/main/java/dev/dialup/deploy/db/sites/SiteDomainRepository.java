@@ -39,7 +39,7 @@ public final class SiteDomainRepository {
     /** Adds a domain (validated, lower-cased, IDN as punycode). The site's first domain becomes primary. */
     public SiteDomain add(AccessScope scope, long siteId, String domain) {
         String d = Domains.normalize(domain);
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
             boolean first = !tx.fetchExists(D, D.SITE_ID.eq(siteId));
             // Uniqueness is the schema's: site_domains' own index and the site_host_names claim
@@ -87,7 +87,7 @@ public final class SiteDomainRepository {
 
     /** The site's domains, primary first, then by name. */
     public List<SiteDomain> list(AccessScope scope, long siteId) {
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             return selectBase(dsl)
                     .where(D.SITE_ID.eq(siteId))
@@ -98,7 +98,7 @@ public final class SiteDomainRepository {
 
     /** Makes this domain the site's only primary (the previous one is cleared in the same transaction). */
     public SiteDomain setPrimary(AccessScope scope, long siteId, long domainId) {
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
             SiteDomainsRecord dom = requireDomain(tx, siteId, domainId);
             tx.update(D)
@@ -122,7 +122,7 @@ public final class SiteDomainRepository {
 
     /** Records that the platform verified the domain (DNS check): system scope or system admins. */
     public SiteDomain markVerified(AccessScope scope, long siteId, long domainId) {
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             SitesRecord site = TenantFilter.requireVisibleSite(tx, scope, siteId);
             TenantFilter.requireAdmin(tx, scope, "marking a domain verified");
             SiteDomainsRecord dom = requireDomain(tx, siteId, domainId);
@@ -144,7 +144,7 @@ public final class SiteDomainRepository {
 
     /** Removes the domain. Removing the primary leaves the site without one until another is chosen. */
     public void remove(AccessScope scope, long siteId, long domainId) {
-        db.writeVoid(tx -> {
+        db.writeVoid(scope, tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
             SiteDomainsRecord dom = requireDomain(tx, siteId, domainId);
             tx.deleteFrom(D).where(D.ID.eq(domainId)).execute();

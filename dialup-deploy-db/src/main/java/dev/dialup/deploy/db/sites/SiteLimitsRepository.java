@@ -32,7 +32,7 @@ public final class SiteLimitsRepository {
     }
 
     public ResourceLimits get(AccessScope scope, long siteId) {
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             return current(dsl, siteId);
         });
@@ -44,7 +44,7 @@ public final class SiteLimitsRepository {
      */
     public ResourceLimits set(AccessScope scope, long siteId, ResourceLimits limits) {
         Inputs.notNull("limits", limits);
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
             check(tx, "memoryMb", limits.memoryMb(), ConfigSettings.LIMITS_MAX_MEMORY_MB);
             check(tx, "cpuPercent", limits.cpuPercent(), ConfigSettings.LIMITS_MAX_CPU_PERCENT);

@@ -54,7 +54,7 @@ public final class SiteRepository {
         String slug = site.slug() == null ? null : Slugs.require(site.slug());
         if (site.type() == null) throw new ValidationException("type", "must not be empty");
         SiteConfig config = checkConfig(site.config() == null ? SiteConfig.defaults() : site.config());
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             Long owner = null;
             if (site.organizationId() == null) {
                 owner = TenantFilter.requireActiveUser(
@@ -109,13 +109,13 @@ public final class SiteRepository {
 
     /** The site if visible; otherwise {@link NotFoundException} exactly as for a missing one. */
     public Site find(AccessScope scope, long siteId) {
-        return db.read(dsl -> toSite(TenantFilter.requireVisibleSite(dsl, scope, siteId)));
+        return db.read(scope, dsl -> toSite(TenantFilter.requireVisibleSite(dsl, scope, siteId)));
     }
 
     /** The site with this slug (any case) if visible. */
     public Site findBySlug(AccessScope scope, String slug) {
         String s = Inputs.required("slug", slug).toLowerCase(Locale.ROOT);
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             SitesRecord r = selectBase(dsl)
                     .where(S.SLUG.equalIgnoreCase(s))
                     .and(TenantFilter.siteVisible(dsl, scope, S))
@@ -133,7 +133,7 @@ public final class SiteRepository {
         int n = Page.checkLimit(limit);
         SiteFilter f = filter == null ? SiteFilter.ALL : filter;
         String contains = Inputs.optionalLine("nameContains", f.nameContains(), Inputs.NAME_MAX);
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             Condition where = TenantFilter.siteVisible(dsl, scope, S);
             if (f.organizationId() != null) where = where.and(S.ORGANIZATION_ID.eq(f.organizationId()));
             if (f.type() != null) where = where.and(S.SITE_TYPE.eq(f.type().dbValue()));
@@ -152,7 +152,7 @@ public final class SiteRepository {
     /** Replaces the site's configuration: manage rights. One {@code site.update} audit row listing changed fields. */
     public Site update(AccessScope scope, long siteId, SiteConfig config) {
         SiteConfig c = checkConfig(Inputs.notNull("config", config));
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             SitesRecord before = TenantFilter.requireManageableSite(tx, scope, siteId);
             SiteConfig old = toSite(before).config();
             UniqueConstraints.conflictOn(
@@ -179,7 +179,7 @@ public final class SiteRepository {
      * unlinked ({@code site_id = NULL}) in the same transaction and survive.
      */
     public void delete(AccessScope scope, long siteId) {
-        db.writeVoid(tx -> {
+        db.writeVoid(scope, tx -> {
             SitesRecord site = TenantFilter.requireManageableSite(tx, scope, siteId);
             int unlinked = tx.update(PROCESSES)
                     .setNull(PROCESSES.SITE_ID)

@@ -52,7 +52,7 @@ final class OrganizationInvitationStore {
     Invitation invite(AccessScope scope, long orgId, String usernameOrEmail, OrgRole role) {
         OrgRole r = Memberships.assignable(role);
         String invitee = invitee(usernameOrEmail);
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             OrganizationsRecord org = TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireOrganizationManager(tx, scope, orgId, "inviting a member");
             if (!Boolean.TRUE.equals(org.getIsActive()))
@@ -86,7 +86,7 @@ final class OrganizationInvitationStore {
     }
 
     List<Invitation> pending(AccessScope scope, long orgId) {
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireVisibleOrganization(dsl, scope, orgId);
             TenantFilter.requireOrganizationManager(dsl, scope, orgId, "listing invitations");
             return selectBase(dsl)
@@ -99,7 +99,7 @@ final class OrganizationInvitationStore {
     }
 
     void revoke(AccessScope scope, long orgId, long invitationId) {
-        db.writeVoid(tx -> {
+        db.writeVoid(scope, tx -> {
             TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireOrganizationManager(tx, scope, orgId, "revoking an invitation");
             Invitation inv = require(
@@ -124,17 +124,19 @@ final class OrganizationInvitationStore {
     List<Invitation> mine(AccessScope scope) {
         if (scope.isSystem()) return List.of();
         long uid = scope.userId().orElseThrow();
-        return db.read(dsl -> selectBase(dsl)
-                .where(addressedTo(uid))
-                .and(O.IS_ACTIVE.isTrue())
-                .and(I.STATUS.eq("pending"))
-                .and(I.EXPIRES_AT.gt(now()))
-                .orderBy(I.ID)
-                .fetch(OrganizationInvitationStore::toInvitation));
+        return db.read(
+                scope,
+                dsl -> selectBase(dsl)
+                        .where(addressedTo(uid))
+                        .and(O.IS_ACTIVE.isTrue())
+                        .and(I.STATUS.eq("pending"))
+                        .and(I.EXPIRES_AT.gt(now()))
+                        .orderBy(I.ID)
+                        .fetch(OrganizationInvitationStore::toInvitation));
     }
 
     Member accept(AccessScope scope, long invitationId) {
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             long uid = TenantFilter.requireActiveUser(tx, scope, "accepting an invitation");
             Invitation inv = requireOwn(tx, uid, invitationId);
             Memberships.add(
@@ -157,7 +159,7 @@ final class OrganizationInvitationStore {
     }
 
     void decline(AccessScope scope, long invitationId) {
-        db.writeVoid(tx -> {
+        db.writeVoid(scope, tx -> {
             long uid = TenantFilter.requireActiveUser(tx, scope, "declining an invitation");
             Invitation inv = requireOwn(tx, uid, invitationId);
             answer(tx, scope, inv, Invitation.Status.DECLINED);

@@ -86,7 +86,7 @@ public final class OrganizationRepository {
         String n = Inputs.name("name", name);
         String s = slug == null ? null : Slugs.require(slug);
         String d = Inputs.optionalText("description", description, Inputs.TEXT_MAX);
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             long owner = TenantFilter.requireActiveUser(tx, scope, "creating an organization");
             // A derived slug steps aside when another writer takes it meanwhile; every uniqueness rule
             // itself is a UNIQUE constraint.
@@ -125,7 +125,7 @@ public final class OrganizationRepository {
 
     /** The organization, if visible (member of an active organization, or system admin). */
     public Organization find(AccessScope scope, long orgId) {
-        return db.read(dsl -> toOrganization(TenantFilter.requireVisibleOrganization(dsl, scope, orgId)));
+        return db.read(scope, dsl -> toOrganization(TenantFilter.requireVisibleOrganization(dsl, scope, orgId)));
     }
 
     /** Active organizations the calling user belongs to, by name; empty for the system scope. */
@@ -133,16 +133,18 @@ public final class OrganizationRepository {
         Inputs.notNull("scope", scope);
         if (scope.isSystem()) return List.of();
         long uid = scope.userId().orElseThrow();
-        return db.read(dsl -> selectBase(dsl)
-                .where(O.ID.in(TenantFilter.organizationIds(dsl, uid)))
-                .orderBy(O.NAME, O.ID)
-                .fetch(OrganizationRepository::toOrganization));
+        return db.read(
+                scope,
+                dsl -> selectBase(dsl)
+                        .where(O.ID.in(TenantFilter.organizationIds(dsl, uid)))
+                        .orderBy(O.NAME, O.ID)
+                        .fetch(OrganizationRepository::toOrganization));
     }
 
     /** Renames the organization: owner/admin or system admin. The slug stays (links keep working). */
     public Organization rename(AccessScope scope, long orgId, String newName) {
         String n = Inputs.name("name", newName);
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             OrganizationsRecord org = TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireOrganizationManager(tx, scope, orgId, "renaming an organization");
             UniqueConstraints.conflictOn(
@@ -166,7 +168,7 @@ public final class OrganizationRepository {
 
     /** Deactivates: the owner or a system admin. Members keep their rows but the organization grants nothing. */
     public Organization deactivate(AccessScope scope, long orgId) {
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireOrganizationOwner(tx, scope, orgId, "deactivating an organization");
             tx.update(O).set(O.IS_ACTIVE, false).where(O.ID.eq(orgId)).execute();
@@ -177,7 +179,7 @@ public final class OrganizationRepository {
 
     /** Reactivates: system admins only (a deactivated organization is invisible to its members). */
     public Organization reactivate(AccessScope scope, long orgId) {
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireAdmin(tx, scope, "reactivating an organization");
             tx.update(O).set(O.IS_ACTIVE, true).where(O.ID.eq(orgId)).execute();
@@ -188,7 +190,7 @@ public final class OrganizationRepository {
 
     /** Members with their roles, owner first then by username: any member, or system admin. */
     public List<Member> members(AccessScope scope, long orgId) {
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireVisibleOrganization(dsl, scope, orgId);
             return Memberships.selectBase(dsl)
                     .where(M.ORGANIZATION_ID.eq(orgId))
@@ -210,7 +212,7 @@ public final class OrganizationRepository {
      */
     public Member addMember(AccessScope scope, long orgId, long userId, OrgRole role) {
         OrgRole r = Memberships.assignable(role);
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireAdmin(tx, scope, "adding a member by id (organization owners and admins invite)");
             if (!tx.fetchExists(U, U.ID.eq(userId).and(U.IS_ACTIVE.isTrue())))
@@ -227,7 +229,7 @@ public final class OrganizationRepository {
      * {@link ConflictException} for the owner: transfer ownership first).
      */
     public void removeMember(AccessScope scope, long orgId, long userId) {
-        db.writeVoid(tx -> {
+        db.writeVoid(scope, tx -> {
             OrganizationsRecord org = TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             boolean self = scope.userId().map(id -> id == userId).orElse(false);
             if (!self) TenantFilter.requireOrganizationManager(tx, scope, orgId, "removing a member");
@@ -251,7 +253,7 @@ public final class OrganizationRepository {
     /** Changes a member's role between 'admin' and 'member': owner/admin or system admin; never the owner's. */
     public Member changeRole(AccessScope scope, long orgId, long userId, OrgRole role) {
         OrgRole r = Memberships.assignable(role);
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             OrganizationsRecord org = TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireOrganizationManager(tx, scope, orgId, "changing a member's role");
             Member target = Memberships.require(tx, orgId, userId);
@@ -280,7 +282,7 @@ public final class OrganizationRepository {
      * onto someone who did not join. The old owner stays as 'admin' (V4 triggers).
      */
     public Organization transferOwnership(AccessScope scope, long orgId, long newOwnerId) {
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             OrganizationsRecord org = TenantFilter.requireVisibleOrganization(tx, scope, orgId);
             TenantFilter.requireOrganizationOwner(tx, scope, orgId, "transferring ownership");
             if (!tx.fetchExists(

@@ -82,7 +82,7 @@ public final class UserRepository {
      */
     public User register(AccessScope scope, String username, String email, String password, String displayName) {
         // Checked before the (slow) hashing, and again in the transaction that inserts.
-        db.read(dsl -> {
+        db.read(scope, dsl -> {
             TenantFilter.requireAdmin(dsl, scope, "registering a user");
             return null;
         });
@@ -90,9 +90,9 @@ public final class UserRepository {
         String e = Inputs.email(email);
         String pw = Inputs.newPassword("password", password);
         String dn = Inputs.optionalName("displayName", displayName);
-        PasswordHashing.Policy policy = db.read(dsl -> PasswordHashing.Policy.read(db, dsl));
+        PasswordHashing.Policy policy = db.read(scope, dsl -> PasswordHashing.Policy.read(db, dsl));
         String hash = PasswordHashing.hash(pw, policy); // slow: computed before taking the writer
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             TenantFilter.requireAdmin(tx, scope, "registering a user");
             // The look-ups only pick the message when both are taken; the UNIQUE indexes decide.
             if (tx.fetchExists(U, U.USERNAME.equalIgnoreCase(u))) throw new ConflictException(USERNAME_TAKEN);
@@ -155,7 +155,7 @@ public final class UserRepository {
         // The caller's right first: a scope that may not authenticate gets AccessDeniedException
         // whatever the guard would say, and neither spends the guard's budget for this login or
         // address nor learns from an empty result that the guard is refusing it.
-        db.read(tx -> {
+        db.read(scope, tx -> {
             TenantFilter.requireAdmin(tx, scope, "authenticating a user");
             return null;
         });
@@ -164,7 +164,7 @@ public final class UserRepository {
         }
         record Candidate(long id, String hash, boolean active) {}
         record Read(PasswordHashing.Policy policy, List<PasswordHashing.Step> plan, Candidate candidate) {}
-        Read read = db.read(tx -> {
+        Read read = db.read(scope, tx -> {
             TenantFilter.requireAdmin(tx, scope, "authenticating a user");
             PasswordHashing.Policy policy = PasswordHashing.Policy.read(db, tx);
             Candidate c = tx.select(U.ID, U.PASSWORD_HASH, U.IS_ACTIVE)
@@ -180,7 +180,7 @@ public final class UserRepository {
         String upgraded = usable && PasswordHashing.needsRehash(c.hash(), read.policy())
                 ? PasswordHashing.hash(pw, read.policy())
                 : null;
-        boolean success = db.write(tx -> {
+        boolean success = db.write(scope, tx -> {
             TenantFilter.requireAdmin(tx, scope, "authenticating a user");
             String subject = c == null ? LoginThrottle.unknownSubject(key) : LoginThrottle.userSubject(c.id());
             boolean locked = throttle.isLocked(tx, subject);
@@ -215,26 +215,26 @@ public final class UserRepository {
 
     /** The user, if visible: yourself, or anyone for system admins. */
     public User find(AccessScope scope, long userId) {
-        return db.read(dsl -> requireVisible(dsl, scope, userId));
+        return db.read(scope, dsl -> requireVisible(dsl, scope, userId));
     }
 
     /** Changes your own password; the current one must match ({@link AccessDeniedException} otherwise). */
     public void changePassword(AccessScope scope, long userId, String currentPassword, String newPassword) {
         Inputs.passwordLength("currentPassword", currentPassword);
         String pw = Inputs.newPassword("newPassword", newPassword);
-        String stored = db.read(dsl -> {
+        String stored = db.read(scope, dsl -> {
             requireVisible(dsl, scope, userId);
             if (!isSelf(scope, userId)) {
                 throw new AccessDeniedException("only the user can change their own password; admins reset it");
             }
             return dsl.select(U.PASSWORD_HASH).from(U).where(U.ID.eq(userId)).fetchOne(U.PASSWORD_HASH);
         });
-        PasswordHashing.Policy policy = db.read(dsl -> PasswordHashing.Policy.read(db, dsl));
+        PasswordHashing.Policy policy = db.read(scope, dsl -> PasswordHashing.Policy.read(db, dsl));
         if (!PasswordHashing.verifyStored(currentPassword == null ? "" : currentPassword, stored, verifier)) {
             throw new AccessDeniedException("current password does not match");
         }
         String hash = PasswordHashing.hash(pw, policy);
-        db.writeVoid(tx -> {
+        db.writeVoid(scope, tx -> {
             requireVisible(tx, scope, userId);
             if (!isSelf(scope, userId)) {
                 throw new AccessDeniedException("only the user can change their own password; admins reset it");
@@ -255,13 +255,13 @@ public final class UserRepository {
      */
     public void setPassword(AccessScope scope, long userId, String newPassword) {
         String pw = Inputs.newPassword("newPassword", newPassword);
-        db.read(dsl -> {
+        db.read(scope, dsl -> {
             requireVisible(dsl, scope, userId);
             TenantFilter.requireAdmin(dsl, scope, "resetting a password");
             return null;
         });
-        String hash = PasswordHashing.hash(pw, db.read(dsl -> PasswordHashing.Policy.read(db, dsl)));
-        db.writeVoid(tx -> {
+        String hash = PasswordHashing.hash(pw, db.read(scope, dsl -> PasswordHashing.Policy.read(db, dsl)));
+        db.writeVoid(scope, tx -> {
             requireVisible(tx, scope, userId);
             TenantFilter.requireAdmin(tx, scope, "resetting a password");
             tx.update(U).set(U.PASSWORD_HASH, hash).where(U.ID.eq(userId)).execute();
@@ -293,7 +293,7 @@ public final class UserRepository {
      * admin cannot be demoted ({@link ConflictException}).
      */
     public User setSystemAdmin(AccessScope scope, long userId, boolean admin) {
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             User target = requireVisible(tx, scope, userId);
             TenantFilter.requireAdmin(tx, scope, "changing the system-admin flag");
             if (!admin && isSelf(scope, userId)) {
@@ -308,7 +308,7 @@ public final class UserRepository {
     }
 
     private User setActive(AccessScope scope, long userId, boolean active) {
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             User target = requireVisible(tx, scope, userId);
             if (active) {
                 TenantFilter.requireAdmin(tx, scope, "reactivating an account");

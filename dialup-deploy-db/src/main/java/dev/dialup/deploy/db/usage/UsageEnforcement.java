@@ -58,7 +58,7 @@ final class UsageEnforcement {
         long now = db.clock().instant().getEpochSecond();
         long since = now - window.getSeconds();
         long today = Math.floorDiv(now, UsageInputs.DAY) * UsageInputs.DAY;
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             long interval = UsageSettings.sampleIntervalSeconds(db, dsl);
             // Each table reports the sites it holds over a limit, with its maxima; a site over in
             // either table is over, and its observed value is the larger of the two.

@@ -116,14 +116,14 @@ final class UsageIngest {
         }
         StoredSample[] rows = validate(samples);
         if (rows.length == 0) return 0;
-        return db.write(tx -> {
+        return db.write(scope, tx -> {
             long[] recentAfter = new long[1];
             int inserted = tx.connectionResult(c -> insert(tx, c, samples, rows, recentAfter));
             if (recentAfter[0] >= recentRowsBeforeMove) {
                 try {
                     // One move step in a savepoint of the same transaction: one commit for both; a
                     // failing step is undone alone and retried by a later call, the batch stays.
-                    db.write(step -> step.connectionResult(mover::step));
+                    db.write(scope, step -> step.connectionResult(mover::step));
                 } catch (RuntimeException e) {
                     log.warn(
                             "Moving recent usage samples into the history failed (a later call retries): {}",

@@ -112,13 +112,16 @@ final class UsageMover {
         TenantFilter.requireSystem(db, scope, "moving recent usage samples");
         long moved = 0;
         // Start a cycle that covers everything stored now, then step until it is done.
-        db.writeVoid(tx -> tx.connection(c -> {
-            Map<Sql, PreparedStatement> ps = statements.on(c);
-            Long newest = queryLong(ps.get(Sql.NEWEST));
-            if (newest != null && newest + 1 > queryLong(ps.get(Sql.MOVED_BEFORE))) setMovedBefore(ps, newest + 1);
-        }));
+        db.writeVoid(
+                scope,
+                tx -> tx.connection(c -> {
+                    Map<Sql, PreparedStatement> ps = statements.on(c);
+                    Long newest = queryLong(ps.get(Sql.NEWEST));
+                    if (newest != null && newest + 1 > queryLong(ps.get(Sql.MOVED_BEFORE)))
+                        setMovedBefore(ps, newest + 1);
+                }));
         while (true) {
-            long n = db.write(tx -> tx.connectionResult(c -> step(c, false)));
+            long n = db.write(scope, tx -> tx.connectionResult(c -> step(c, false)));
             if (n < 0) return moved;
             moved += n;
         }

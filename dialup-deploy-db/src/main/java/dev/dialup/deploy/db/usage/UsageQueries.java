@@ -64,7 +64,7 @@ final class UsageQueries {
     Map<Long, UsageSample> latest(AccessScope scope, Collection<Long> siteIds) {
         Objects.requireNonNull(siteIds, "siteIds");
         Set<Long> ids = new TreeSet<>(siteIds);
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             Set<Long> visible = new HashSet<>(dsl.select(s.ID)
                     .from(s)
                     .where(s.ID.in(ids))
@@ -83,18 +83,20 @@ final class UsageQueries {
     }
 
     List<UsageSample> latestForVisibleSites(AccessScope scope) {
-        return db.read(dsl -> fetchAndMap(
-                l,
-                selectBase(dsl, l)
-                        .join(s)
-                        .on(s.ID.eq(l.siteId()))
-                        .where(TenantFilter.siteVisible(dsl, scope, s))
-                        .orderBy(l.siteId())));
+        return db.read(
+                scope,
+                dsl -> fetchAndMap(
+                        l,
+                        selectBase(dsl, l)
+                                .join(s)
+                                .on(s.ID.eq(l.siteId()))
+                                .where(TenantFilter.siteVisible(dsl, scope, s))
+                                .orderBy(l.siteId())));
     }
 
     List<UsageSample> series(AccessScope scope, long siteId, Instant from, Instant to) {
         UsageInputs.SecondsRange range = UsageInputs.secondsRange(from, to);
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             // History and recent rows, each in time order; a (site, second) is in only one of them.
             List<UsageSample> history = fetchAndMap(
@@ -148,7 +150,7 @@ final class UsageQueries {
         long fromMs = from.toEpochMilli();
         long spanMs = to.toEpochMilli() - fromMs;
         if (spanMs <= 0) throw new ValidationException("to", "must be after from for a bucketed series");
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             Map<Long, SampleAggregate> byBucket = new TreeMap<>();
             for (SampleColumns c : List.of(u, rc)) {
@@ -194,7 +196,7 @@ final class UsageQueries {
     }
 
     UsageVsLimits usageVsLimits(AccessScope scope, long siteId) {
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             long interval = UsageSettings.sampleIntervalSeconds(db, dsl);
             var limitsRow = dsl.selectFrom(lim).where(lim.SITE_ID.eq(siteId)).fetchOne();
@@ -233,7 +235,7 @@ final class UsageQueries {
         UsageInputs.requireDate("from", from);
         UsageInputs.requireDate("to", to);
         if (to.isBefore(from)) throw new ValidationException("to", "must be on or after from");
-        return db.read(dsl -> {
+        return db.read(scope, dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             return dsl.selectFrom(d)
                     .where(d.SITE_ID.eq(siteId))

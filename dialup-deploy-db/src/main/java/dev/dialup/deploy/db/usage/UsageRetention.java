@@ -43,8 +43,13 @@ final class UsageRetention {
 
     /** Counts the transactions of one prune and the longest time one of them held the writer. */
     private final class Steps {
+        private final AccessScope scope;
         int transactions;
         long longestMillis;
+
+        Steps(AccessScope scope) {
+            this.scope = scope;
+        }
 
         <T> T write(Function<DSLContext, T> work) {
             return write(work, result -> true);
@@ -53,7 +58,7 @@ final class UsageRetention {
         /** A write transaction that is counted only when {@code counts} accepts its result. */
         <T> T write(Function<DSLContext, T> work, Predicate<T> counts) {
             long t0 = System.nanoTime();
-            T result = db.write(work);
+            T result = db.write(scope, work);
             if (counts.test(result)) {
                 longestMillis = Math.max(longestMillis, (System.nanoTime() - t0) / 1_000_000);
                 transactions++;
@@ -66,19 +71,21 @@ final class UsageRetention {
         TenantFilter.requireSystem(db, scope, "usage retention");
         Instant cutoff = UsageSettings.rawCutoff(db);
         long cut = cutoff.getEpochSecond();
-        long dailyDays = db.read(dsl -> UsageSettings.dailyRetentionDays(db, dsl));
+        long dailyDays = db.read(scope, dsl -> UsageSettings.dailyRetentionDays(db, dsl));
         LocalDate dailyCutoff =
                 LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(dailyDays);
-        Steps steps = new Steps();
+        Steps steps = new Steps(scope);
         long deleted = pruneHistory(steps, cut) + pruneRecent(steps, cut);
         long cutDay = Math.floorDiv(cut, UsageInputs.DAY) * UsageInputs.DAY;
         steps.write(tx -> tx.deleteFrom(t).where(t.DAY.lt(cutDay)).execute());
         long dailyDeleted = 0;
-        List<LocalDate> oldDates = db.read(dsl -> dsl.selectDistinct(d.DATE)
-                .from(d)
-                .where(d.DATE.lt(dailyCutoff))
-                .orderBy(d.DATE)
-                .fetch(d.DATE));
+        List<LocalDate> oldDates = db.read(
+                scope,
+                dsl -> dsl.selectDistinct(d.DATE)
+                        .from(d)
+                        .where(d.DATE.lt(dailyCutoff))
+                        .orderBy(d.DATE)
+                        .fetch(d.DATE));
         for (LocalDate date : oldDates) {
             dailyDeleted +=
                     steps.write(tx -> tx.deleteFrom(d).where(d.DATE.eq(date)).execute());
@@ -89,13 +96,15 @@ final class UsageRetention {
     /** History samples before {@code cut}: at most one site and UTC day per transaction. */
     private long pruneHistory(Steps steps, long cut) {
         // Oldest history sample per site: one seek per site on the (site_id, ts) key.
-        List<long[]> oldest = db.read(dsl -> dsl.select(
-                        s.ID,
-                        DSL.field(DSL.select(DSL.min(u.ts()))
-                                .from(u.table())
-                                .where(u.siteId().eq(s.ID))))
-                .from(s)
-                .fetch(r -> new long[] {r.value1(), r.value2() == null ? Long.MAX_VALUE : r.value2()}));
+        List<long[]> oldest = db.read(
+                steps.scope,
+                dsl -> dsl.select(
+                                s.ID,
+                                DSL.field(DSL.select(DSL.min(u.ts()))
+                                        .from(u.table())
+                                        .where(u.siteId().eq(s.ID))))
+                        .from(s)
+                        .fetch(r -> new long[] {r.value1(), r.value2() == null ? Long.MAX_VALUE : r.value2()}));
         long deleted = 0;
         for (long[] site : oldest) {
             long siteId = site[0];

@@ -54,7 +54,7 @@ final class UsageRollup {
         if (to <= UsageSettings.rawCutoff(db).getEpochSecond()) {
             throw new ValidationException("day", day + " is past raw-sample retention; its daily row is kept as it is");
         }
-        Map<Long, SampleAggregate> bySite = db.read(dsl -> {
+        Map<Long, SampleAggregate> bySite = db.read(scope, dsl -> {
             Map<Long, SampleAggregate> out = new TreeMap<>();
             // History: one range seek per site on (site_id, ts), aggregated inside the database.
             dsl.select(SampleAggregate.fields(u, s.ID))
@@ -75,8 +75,8 @@ final class UsageRollup {
                             .add(r));
             return out;
         });
-        long interval = db.read(dsl -> UsageSettings.sampleIntervalSeconds(db, dsl));
-        return db.write(tx -> {
+        long interval = db.read(scope, dsl -> UsageSettings.sampleIntervalSeconds(db, dsl));
+        return db.write(scope, tx -> {
             long total = 0;
             int written = 0;
             List<RollupResult.SiteFailure> failures = new ArrayList<>();
@@ -88,14 +88,16 @@ final class UsageRollup {
                     // Upsert keeps the row (and its id) when a day is rolled up again. Each site's
                     // statement runs in its own savepoint (a nested write), so a refused row is
                     // undone alone on every engine and the other sites' rows stay.
-                    db.writeVoid(sp -> sp.insertInto(d)
-                            .set(d.SITE_ID, site)
-                            .set(d.DATE, day)
-                            .set(values)
-                            .onConflict(d.SITE_ID, d.DATE)
-                            .doUpdate()
-                            .set(values)
-                            .execute());
+                    db.writeVoid(
+                            scope,
+                            sp -> sp.insertInto(d)
+                                    .set(d.SITE_ID, site)
+                                    .set(d.DATE, day)
+                                    .set(values)
+                                    .onConflict(d.SITE_ID, d.DATE)
+                                    .doUpdate()
+                                    .set(values)
+                                    .execute());
                     written++;
                     total += a.samples;
                 } catch (DataAccessException ex) {

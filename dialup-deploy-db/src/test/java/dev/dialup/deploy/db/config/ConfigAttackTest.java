@@ -52,7 +52,7 @@ class ConfigAttackTest {
 
     private void auditRows(int daysAgo, int count) {
         Instant at = Instant.now().minus(daysAgo, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MILLIS);
-        db.writeVoid(tx -> {
+        db.writeVoid(TestDb.system(db), tx -> {
             for (int i = 0; i < count; i++) {
                 tx.insertInto(AUDIT_LOG)
                         .set(AUDIT_LOG.ACTOR_LABEL, "system:seed")
@@ -65,17 +65,21 @@ class ConfigAttackTest {
     }
 
     private List<String> auditActions() {
-        return db.read(dsl -> dsl.select(AUDIT_LOG.ACTION)
-                .from(AUDIT_LOG)
-                .orderBy(AUDIT_LOG.ID)
-                .fetch(AUDIT_LOG.ACTION));
+        return db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.ACTION)
+                        .from(AUDIT_LOG)
+                        .orderBy(AUDIT_LOG.ID)
+                        .fetch(AUDIT_LOG.ACTION));
     }
 
     private void rawConfig(String key, String value) {
-        db.writeVoid(tx -> tx.update(SYSTEM_CONFIG)
-                .set(SYSTEM_CONFIG.VALUE, value)
-                .where(SYSTEM_CONFIG.KEY.eq(key))
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(SYSTEM_CONFIG)
+                        .set(SYSTEM_CONFIG.VALUE, value)
+                        .where(SYSTEM_CONFIG.KEY.eq(key))
+                        .execute());
     }
 
     @ParameterizedTest
@@ -87,18 +91,35 @@ class ConfigAttackTest {
         rawConfig(ConfigKeys.AUDIT_RETENTION_DAYS, retention);
         var before = DbSnapshot.of(db);
 
-        assertThatThrownBy(() -> db.writeVoid(tx ->
-                        tx.deleteFrom(AUDIT_LOG).where(AUDIT_LOG.ID.gt(0L)).execute()))
+        assertThatThrownBy(() -> db.writeVoid(
+                        TestDb.system(db),
+                        tx -> tx.deleteFrom(AUDIT_LOG)
+                                .where(AUDIT_LOG.ID.gt(0L))
+                                .execute()))
                 .hasMessageContaining("younger than 30 days can never be deleted");
-        assertThatThrownBy(
-                        () -> db.withWriterConnection(c -> c.createStatement().executeUpdate("DELETE FROM audit_log")))
+        assertThatThrownBy(() -> db.withWriterConnection(c -> {
+                    // On PostgreSQL a connection without an identity deletes nothing (row-level security);
+                    // claim the system capability, so the trigger is what refuses.
+                    c.setAutoCommit(false);
+                    try {
+                        if (TempDatabase.onPostgres()) {
+                            c.createStatement().execute("select set_config('dialup.system', 'on', true)");
+                        }
+                        return c.createStatement().executeUpdate("DELETE FROM audit_log");
+                    } finally {
+                        c.rollback();
+                        c.setAutoCommit(true);
+                    }
+                }))
                 .hasMessageContaining("younger than 30 days can never be deleted");
         assertThat(DbSnapshot.of(db)).isEqualTo(before);
 
         // Only rows past the floor may go (V5's own check reads these values as "no retention").
-        int deleted = db.write(tx -> tx.deleteFrom(AUDIT_LOG)
-                .where(AUDIT_LOG.CREATED_AT.lt(Instant.now().minus(30, ChronoUnit.DAYS)))
-                .execute());
+        int deleted = db.write(
+                TestDb.system(db),
+                tx -> tx.deleteFrom(AUDIT_LOG)
+                        .where(AUDIT_LOG.CREATED_AT.lt(Instant.now().minus(30, ChronoUnit.DAYS)))
+                        .execute());
         assertThat(deleted).isEqualTo(1);
         assertThat(auditActions()).containsExactly("seed.0", "seed.0", "seed.29", "seed.29");
     }
@@ -111,9 +132,11 @@ class ConfigAttackTest {
                 c -> c.createStatement()
                         .executeUpdate(
                                 "INSERT INTO audit_log (actor_label, action, target_type, created_at) VALUES ('x', 'odd', 'seed', 'yesterday-ish')"));
-        assertThatThrownBy(() -> db.writeVoid(tx -> tx.deleteFrom(AUDIT_LOG)
-                        .where(AUDIT_LOG.ACTION.eq("odd"))
-                        .execute()))
+        assertThatThrownBy(() -> db.writeVoid(
+                        TestDb.system(db),
+                        tx -> tx.deleteFrom(AUDIT_LOG)
+                                .where(AUDIT_LOG.ACTION.eq("odd"))
+                                .execute()))
                 .hasMessageContaining("can never be deleted");
     }
 
@@ -158,10 +181,12 @@ class ConfigAttackTest {
         long id = new UserRepository(db)
                 .register(SYSTEM, "alice", "alice@example.com", "s3cret password", null)
                 .id();
-        String hash = db.read(dsl -> dsl.select(USERS.PASSWORD_HASH)
-                .from(USERS)
-                .where(USERS.ID.eq(id))
-                .fetchOne(USERS.PASSWORD_HASH));
+        String hash = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(USERS.PASSWORD_HASH)
+                        .from(USERS)
+                        .where(USERS.ID.eq(id))
+                        .fetchOne(USERS.PASSWORD_HASH));
         assertThat(hash).startsWith("$2b$12$");
     }
 
@@ -199,10 +224,12 @@ class ConfigAttackTest {
         assertThat(ConfigValues.readLong(db.readDsl(), ConfigKeys.USAGE_SAMPLE_INTERVAL_SECONDS, 99))
                 .isEqualTo(45);
         // Keys outside the catalogue keep the old rules.
-        db.writeVoid(tx -> tx.insertInto(SYSTEM_CONFIG)
-                .set(SYSTEM_CONFIG.KEY, "ext.counter")
-                .set(SYSTEM_CONFIG.VALUE, " 7 ")
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.insertInto(SYSTEM_CONFIG)
+                        .set(SYSTEM_CONFIG.KEY, "ext.counter")
+                        .set(SYSTEM_CONFIG.VALUE, " 7 ")
+                        .execute());
         assertThat(ConfigValues.readLong(db.readDsl(), "ext.counter", 99)).isEqualTo(7);
         assertThat(ConfigValues.readLong(db.readDsl(), "ext.missing", 99)).isEqualTo(99);
     }
@@ -212,11 +239,13 @@ class ConfigAttackTest {
         config.set(SYSTEM, ConfigSettings.LOGIN_FAILURE_THRESHOLD, 10L);
         config.set(SYSTEM, ConfigSetting.string("integration.webhook_token", "x", 100), "tok-123456");
         config.set(SYSTEM, ConfigSetting.string("integration.webhook_token", "x", 100), "tok-654321");
-        List<String> rows = db.read(dsl -> dsl.select(AUDIT_LOG.ACTOR_LABEL, AUDIT_LOG.TARGET_ID, AUDIT_LOG.DETAILS)
-                .from(AUDIT_LOG)
-                .where(AUDIT_LOG.ACTION.eq("config.set"))
-                .orderBy(AUDIT_LOG.ID)
-                .fetch(r -> r.value1() + " " + r.value2() + " " + r.value3()));
+        List<String> rows = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.ACTOR_LABEL, AUDIT_LOG.TARGET_ID, AUDIT_LOG.DETAILS)
+                        .from(AUDIT_LOG)
+                        .where(AUDIT_LOG.ACTION.eq("config.set"))
+                        .orderBy(AUDIT_LOG.ID)
+                        .fetch(r -> r.value1() + " " + r.value2() + " " + r.value3()));
         assertThat(rows)
                 .containsExactly(
                         SYSTEM.label() + " security.login_failure_threshold {\"new\":\"10\",\"old\":\"5\"}",

@@ -15,6 +15,7 @@ import dev.dialup.deploy.db.testing.ActorWorld.Actor;
 import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,9 +69,12 @@ class SystemConfigRepositoryTest {
     /** readLong on a catalogue key that is not a number (a boolean, a name) gives the caller's fallback. */
     @Test
     void readLongOfANonNumericCatalogueKeyIsTheFallback() {
-        long bool = db.read(dsl -> ConfigValues.readLong(dsl, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED.key(), 7));
-        long name = db.read(dsl -> ConfigValues.readLong(dsl, ConfigSettings.PLATFORM_NAME.key(), 8));
-        long cost = db.read(dsl -> ConfigValues.readLong(dsl, ConfigSettings.BCRYPT_COST.key(), 9));
+        long bool = db.read(
+                TestDb.system(db),
+                dsl -> ConfigValues.readLong(dsl, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED.key(), 7));
+        long name =
+                db.read(TestDb.system(db), dsl -> ConfigValues.readLong(dsl, ConfigSettings.PLATFORM_NAME.key(), 8));
+        long cost = db.read(TestDb.system(db), dsl -> ConfigValues.readLong(dsl, ConfigSettings.BCRYPT_COST.key(), 9));
         assertThat(List.of(bool, name, cost)).containsExactly(7L, 8L, 12L);
     }
 
@@ -84,13 +88,17 @@ class SystemConfigRepositoryTest {
 
     @Test
     void aMissingOrUnreadableRowFallsBackToTheDefault() {
-        db.writeVoid(tx -> tx.deleteFrom(SYSTEM_CONFIG)
-                .where(SYSTEM_CONFIG.KEY.eq("platform.name"))
-                .execute());
-        db.writeVoid(tx -> tx.update(SYSTEM_CONFIG)
-                .set(SYSTEM_CONFIG.VALUE, "ninety")
-                .where(SYSTEM_CONFIG.KEY.eq("deployments.log_archive_after_days"))
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.deleteFrom(SYSTEM_CONFIG)
+                        .where(SYSTEM_CONFIG.KEY.eq("platform.name"))
+                        .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(SYSTEM_CONFIG)
+                        .set(SYSTEM_CONFIG.VALUE, "ninety")
+                        .where(SYSTEM_CONFIG.KEY.eq("deployments.log_archive_after_days"))
+                        .execute());
         assertThat(repo.get(admin, ConfigSettings.PLATFORM_NAME)).isEqualTo("dialup");
         assertThat(repo.get(admin, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_AFTER)).isEqualTo(Duration.ofDays(90));
     }
@@ -106,11 +114,13 @@ class SystemConfigRepositoryTest {
         assertThat(repo.get(admin, ConfigSettings.DEPLOYMENT_LOG_ARCHIVE_ENABLED))
                 .isFalse();
         assertThat(repo.get(admin, ConfigSettings.PLATFORM_NAME)).isEqualTo("Hosting Co");
-        List<String> details = db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS)
-                .from(AUDIT_LOG)
-                .where(AUDIT_LOG.ACTION.eq("config.set"))
-                .orderBy(AUDIT_LOG.ID)
-                .fetch(AUDIT_LOG.DETAILS));
+        List<String> details = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.DETAILS)
+                        .from(AUDIT_LOG)
+                        .where(AUDIT_LOG.ACTION.eq("config.set"))
+                        .orderBy(AUDIT_LOG.ID)
+                        .fetch(AUDIT_LOG.DETAILS));
         assertThat(details)
                 .containsExactly(
                         "{\"new\":\"30\",\"old\":\"90\"}",

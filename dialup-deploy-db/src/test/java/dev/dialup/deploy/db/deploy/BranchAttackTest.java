@@ -18,6 +18,7 @@ import dev.dialup.deploy.db.testing.ActorWorld.Actor;
 import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -177,10 +178,12 @@ class BranchAttackTest {
 
     @Test
     void aHostileBranchStoredBehindTheApiIsNeverDeployed() {
-        db.writeVoid(tx -> tx.update(SITES)
-                .set(SITES.BRANCH, "--upload-pack=touch /tmp/x")
-                .where(SITES.ID.eq(actors.orgSite))
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(SITES)
+                        .set(SITES.BRANCH, "--upload-pack=touch /tmp/x")
+                        .where(SITES.ID.eq(actors.orgSite))
+                        .execute());
         var before = DbSnapshot.of(db);
         assertThatThrownBy(() -> deployments.create(
                         actors.scope(Actor.ORG_MEMBER), actors.orgSite, new NewDeployment(null, null, null)))

@@ -15,6 +15,7 @@ import dev.dialup.deploy.db.testing.ActorWorld.Rule;
 import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.MatrixHarness;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -165,10 +166,12 @@ public class DeployMatrixTest {
                     long id = w.deployment(site, DeploymentStatus.BUILDING);
                     w.deployments.appendLog(w.sys(), id, "old output\n");
                     w.deployments.transition(w.sys(), id, DeploymentStatus.SUCCESS);
-                    db.writeVoid(tx -> tx.update(DEPLOYMENTS)
-                            .set(DEPLOYMENTS.FINISHED_AT, Instant.now().minus(Duration.ofDays(200)))
-                            .where(DEPLOYMENTS.ID.eq(id))
-                            .execute());
+                    db.writeVoid(
+                            TestDb.system(db),
+                            tx -> tx.update(DEPLOYMENTS)
+                                    .set(DEPLOYMENTS.FINISHED_AT, Instant.now().minus(Duration.ofDays(200)))
+                                    .where(DEPLOYMENTS.ID.eq(id))
+                                    .execute());
                     return id;
                 },
                 (s, site, p) -> {

@@ -29,6 +29,7 @@ import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.MutableClock;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -173,7 +174,9 @@ class DeploymentRepositoryTest {
     void anInvisibleSiteIsReportedExactlyLikeAMissingOne() {
         long site = actors.orgSite;
         String hidden = messageOf(() -> repo.history(actors.scope(Actor.STRANGER), site, null, 10));
-        db.writeVoid(tx -> tx.deleteFrom(SITES).where(SITES.ID.eq(site)).execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.deleteFrom(SITES).where(SITES.ID.eq(site)).execute());
         String missing = messageOf(() -> repo.history(sys, site, null, 10));
         assertThat(hidden).isEqualTo(missing).isEqualTo("site " + site + " not found");
     }
@@ -308,10 +311,12 @@ class DeploymentRepositoryTest {
         repo.appendLog(sys, id, "x");
         repo.transition(sys, id, SUCCESS);
         assertThat(auditActions()).containsExactly("deployment.create", "deployment.status", "deployment.status");
-        List<String> details = db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS)
-                .from(AUDIT_LOG)
-                .where(AUDIT_LOG.ACTION.eq("deployment.status"))
-                .fetch(AUDIT_LOG.DETAILS));
+        List<String> details = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.DETAILS)
+                        .from(AUDIT_LOG)
+                        .where(AUDIT_LOG.ACTION.eq("deployment.status"))
+                        .fetch(AUDIT_LOG.DETAILS));
         assertThat(details)
                 .containsExactly(
                         "{\"from\":\"pending\",\"to\":\"building\"}", "{\"from\":\"building\",\"to\":\"success\"}");
@@ -332,14 +337,16 @@ class DeploymentRepositoryTest {
     }
 
     private int count(org.jooq.Table<?> table, org.jooq.Condition where) {
-        return db.read(dsl -> dsl.fetchCount(table, where));
+        return db.read(TestDb.system(db), dsl -> dsl.fetchCount(table, where));
     }
 
     private List<String> auditActions() {
-        return db.read(dsl -> dsl.select(AUDIT_LOG.ACTION)
-                .from(AUDIT_LOG)
-                .orderBy(AUDIT_LOG.ID)
-                .fetch(AUDIT_LOG.ACTION));
+        return db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.ACTION)
+                        .from(AUDIT_LOG)
+                        .orderBy(AUDIT_LOG.ID)
+                        .fetch(AUDIT_LOG.ACTION));
     }
 
     private static String messageOf(Runnable r) {

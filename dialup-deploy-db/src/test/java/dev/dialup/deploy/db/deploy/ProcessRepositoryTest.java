@@ -14,6 +14,7 @@ import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.MutableClock;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,10 +85,12 @@ class ProcessRepositoryTest {
                 TempDatabase.onPostgres(), "the legacy Bun tracker writes to SQLite only");
         repo.register(sys, spec("web-1"));
         long millis = Instant.parse("2026-02-28T08:00:00.123Z").toEpochMilli();
-        int rows = db.read(dsl -> dsl.fetch(
-                        "select 1 from processes where id = 'web-1' and typeof(startTime) = 'integer' and startTime = "
-                                + millis)
-                .size());
+        int rows = db.read(
+                TestDb.system(db),
+                dsl -> dsl.fetch(
+                                "select 1 from processes where id = 'web-1' and typeof(startTime) = 'integer' and startTime = "
+                                        + millis)
+                        .size());
         assertThat(rows).isEqualTo(1);
     }
 
@@ -122,10 +125,12 @@ class ProcessRepositoryTest {
         // A row exactly as the Bun application wrote it: TEXT id, epoch-millis startTime, no site_id.
         // The V55 trigger links it to the site of that name; one naming no site stays unlinked.
         db.writeVoid(
+                TestDb.system(db),
                 tx -> tx.execute(
                         "INSERT INTO processes (id, site, port, pid, startTime, type, script, cwd, status) "
                                 + "VALUES ('m3x9k2', 'Org Site', 3001, 999, 1700000000000, 'node', 'server.js', '/srv/acme', 'running')"));
         db.writeVoid(
+                TestDb.system(db),
                 tx -> tx.execute(
                         "INSERT INTO processes (id, site, port, pid, startTime, type, script, cwd, status) "
                                 + "VALUES ('orphan1', 'no-such-site', 3002, 998, 1700000000000, 'node', 'server.js', '/srv/x', 'running')"));
@@ -230,7 +235,8 @@ class ProcessRepositoryTest {
         assertThat(up.consecutiveFailures()).isZero();
         assertThat(repo.unhealthy(sys, 10)).isEmpty();
         // five probes, three changes of status (unknown→healthy→unhealthy→healthy): one audit row per change
-        int changes = db.read(dsl -> dsl.fetchCount(AUDIT_LOG, AUDIT_LOG.ACTION.eq("process.health_status")));
+        int changes = db.read(
+                TestDb.system(db), dsl -> dsl.fetchCount(AUDIT_LOG, AUDIT_LOG.ACTION.eq("process.health_status")));
         assertThat(changes).isEqualTo(3);
     }
 

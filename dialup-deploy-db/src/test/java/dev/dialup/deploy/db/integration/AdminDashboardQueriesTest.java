@@ -19,6 +19,7 @@ import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.MutableClock;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Map;
@@ -48,28 +49,32 @@ class AdminDashboardQueriesTest {
 
     /** Arranges a deployment row directly (the repository under test here is the dashboard). */
     private long deployment(long site, String status, String at) {
-        return db.write(tx -> tx.insertInto(DEPLOYMENTS)
-                .set(DEPLOYMENTS.SITE_ID, site)
-                .set(DEPLOYMENTS.STATUS, status)
-                .set(DEPLOYMENTS.DEPLOYED_AT, Instant.parse(at))
-                .set(
-                        DEPLOYMENTS.FINISHED_AT,
-                        status.equals("failed") ? Instant.parse(at).plusSeconds(60) : null)
-                .set(DEPLOYMENTS.COMMIT_HASH, "abc" + status)
-                .returning(DEPLOYMENTS.ID)
-                .fetchOne()
-                .getId());
+        return db.write(
+                TestDb.system(db),
+                tx -> tx.insertInto(DEPLOYMENTS)
+                        .set(DEPLOYMENTS.SITE_ID, site)
+                        .set(DEPLOYMENTS.STATUS, status)
+                        .set(DEPLOYMENTS.DEPLOYED_AT, Instant.parse(at))
+                        .set(
+                                DEPLOYMENTS.FINISHED_AT,
+                                status.equals("failed") ? Instant.parse(at).plusSeconds(60) : null)
+                        .set(DEPLOYMENTS.COMMIT_HASH, "abc" + status)
+                        .returning(DEPLOYMENTS.ID)
+                        .fetchOne()
+                        .getId());
     }
 
     private void usage(long site, String date, double avgMem, double maxMem, double avgCpu, double maxCpu) {
-        db.writeVoid(tx -> tx.insertInto(SITE_USAGE_DAILY)
-                .set(SITE_USAGE_DAILY.SITE_ID, site)
-                .set(SITE_USAGE_DAILY.DATE, LocalDate.parse(date))
-                .set(SITE_USAGE_DAILY.AVG_MEMORY_MB, avgMem)
-                .set(SITE_USAGE_DAILY.MAX_MEMORY_MB, maxMem)
-                .set(SITE_USAGE_DAILY.AVG_CPU_PERCENT, avgCpu)
-                .set(SITE_USAGE_DAILY.MAX_CPU_PERCENT, maxCpu)
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.insertInto(SITE_USAGE_DAILY)
+                        .set(SITE_USAGE_DAILY.SITE_ID, site)
+                        .set(SITE_USAGE_DAILY.DATE, LocalDate.parse(date))
+                        .set(SITE_USAGE_DAILY.AVG_MEMORY_MB, avgMem)
+                        .set(SITE_USAGE_DAILY.MAX_MEMORY_MB, maxMem)
+                        .set(SITE_USAGE_DAILY.AVG_CPU_PERCENT, avgCpu)
+                        .set(SITE_USAGE_DAILY.MAX_CPU_PERCENT, maxCpu)
+                        .execute());
     }
 
     @Test
@@ -78,10 +83,12 @@ class AdminDashboardQueriesTest {
         deployment(actors.orgSite, "success", "2026-03-02T00:00:00Z");
         deployment(actors.personalSite, "success", "2026-03-01T00:00:00Z");
         deployment(actors.personalSite, "building", "2026-03-03T00:00:00Z");
-        db.writeVoid(tx -> tx.update(SITES)
-                .set(SITES.IS_ACTIVE, false)
-                .where(SITES.ID.eq(actors.deadOrgSite))
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(SITES)
+                        .set(SITES.IS_ACTIVE, false)
+                        .where(SITES.ID.eq(actors.deadOrgSite))
+                        .execute());
         var counts = dashboard.sitesByStatus(actors.scope(Actor.SYSTEM_ADMIN));
         // active: the org site, the personal site and the deactivated user's site (never deployed)
         assertThat(counts.active()).isEqualTo(3);

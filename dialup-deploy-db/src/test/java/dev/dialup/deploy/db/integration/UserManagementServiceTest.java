@@ -15,6 +15,7 @@ import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,10 +36,12 @@ class UserManagementServiceTest {
     @BeforeEach
     void setUp() {
         db = temp.db();
-        db.writeVoid(tx -> tx.update(SYSTEM_CONFIG)
-                .set(SYSTEM_CONFIG.VALUE, "4")
-                .where(SYSTEM_CONFIG.KEY.eq("security.bcrypt_cost"))
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(SYSTEM_CONFIG)
+                        .set(SYSTEM_CONFIG.VALUE, "4")
+                        .where(SYSTEM_CONFIG.KEY.eq("security.bcrypt_cost"))
+                        .execute());
         var f = new Fixtures(db);
         long adminId = f.admin("root");
         userId = f.user("carol");
@@ -62,13 +65,15 @@ class UserManagementServiceTest {
 
     @Test
     void aResetPasswordLetsTheLockedUserLogInAndIsAudited() {
-        int auditBefore = db.read(dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.AUDIT_LOG));
+        int auditBefore =
+                db.read(TestDb.system(db), dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.AUDIT_LOG));
         var auth = db.systemScope("auth");
         var users = new UserRepository(db);
         assertThat(users.authenticate(auth, "carol", "correct horse battery")).isEmpty();
         management.resetPassword(admin, userId, "correct horse battery");
         assertThat(users.authenticate(auth, "carol", "correct horse battery")).contains(userId);
-        int auditAfter = db.read(dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.AUDIT_LOG));
+        int auditAfter =
+                db.read(TestDb.system(db), dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.AUDIT_LOG));
         assertThat(auditAfter).isEqualTo(auditBefore + 1);
     }
 

@@ -18,6 +18,7 @@ import dev.dialup.deploy.db.tenancy.Organization;
 import dev.dialup.deploy.db.tenancy.OrganizationRepository;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.PgTestServer;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -99,7 +100,7 @@ class LookUpThenInsertRacesOnPostgresTest {
 
     /** Runs {@code call} inside a write whose snapshot is older than the other writer's committed row. */
     private static <T> T afterAnotherWriterCommits(String otherWriter, Supplier<T> call) {
-        return db.write(tx -> {
+        return db.write(TestDb.system(db), tx -> {
             tx.fetchCount(USERS); // this transaction's snapshot is taken here
             try (Connection c = pg.connect();
                     Statement st = c.createStatement()) {
@@ -112,6 +113,6 @@ class LookUpThenInsertRacesOnPostgresTest {
     }
 
     private static int auditRows(String action) {
-        return db.read(dsl -> dsl.fetchCount(AUDIT_LOG, AUDIT_LOG.ACTION.eq(action)));
+        return db.read(TestDb.system(db), dsl -> dsl.fetchCount(AUDIT_LOG, AUDIT_LOG.ACTION.eq(action)));
     }
 }

@@ -10,6 +10,7 @@ import dev.dialup.deploy.db.access.UniqueConstraints;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.PgTestServer;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,11 +36,13 @@ class UniqueKeysOnPostgresTest {
         Fixtures f = new Fixtures(db);
         f.user("taken");
         site = f.personalSite("Keys Site", f.user("siteowner"));
-        db.writeVoid(tx -> tx.insertInto(SITE_DOMAINS)
-                .set(SITE_DOMAINS.SITE_ID, site)
-                .set(SITE_DOMAINS.DOMAIN, "claimed.test")
-                .set(SITE_DOMAINS.IS_PRIMARY, true)
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.insertInto(SITE_DOMAINS)
+                        .set(SITE_DOMAINS.SITE_ID, site)
+                        .set(SITE_DOMAINS.DOMAIN, "claimed.test")
+                        .set(SITE_DOMAINS.IS_PRIMARY, true)
+                        .execute());
     }
 
     @AfterAll
@@ -66,30 +69,34 @@ class UniqueKeysOnPostgresTest {
 
     @Test
     void domainClaimedTwiceIsAConflictFromTheExpressionIndex() {
-        assertThatThrownBy(() -> db.writeVoid(tx -> UniqueConstraints.conflictOn(
-                        Map.of("site_domains.domain", "domain claimed"),
-                        () -> tx.insertInto(SITE_DOMAINS)
-                                .set(SITE_DOMAINS.SITE_ID, site)
-                                .set(SITE_DOMAINS.DOMAIN, "claimed.test")
-                                .set(SITE_DOMAINS.IS_PRIMARY, false)
-                                .execute())))
+        assertThatThrownBy(() -> db.writeVoid(
+                        TestDb.system(db),
+                        tx -> UniqueConstraints.conflictOn(
+                                Map.of("site_domains.domain", "domain claimed"),
+                                () -> tx.insertInto(SITE_DOMAINS)
+                                        .set(SITE_DOMAINS.SITE_ID, site)
+                                        .set(SITE_DOMAINS.DOMAIN, "claimed.test")
+                                        .set(SITE_DOMAINS.IS_PRIMARY, false)
+                                        .execute())))
                 .isInstanceOf(ConflictException.class)
                 .hasMessage("domain claimed");
-        int domains = db.read(dsl -> dsl.fetchCount(SITE_DOMAINS));
+        int domains = db.read(TestDb.system(db), dsl -> dsl.fetchCount(SITE_DOMAINS));
         assertThat(domains).isEqualTo(1);
     }
 
     private static void insertUser(String username, String email) {
-        db.writeVoid(tx -> UniqueConstraints.conflictOn(
-                Map.of("users.username", "username taken", "users.email", "email taken"),
-                () -> tx.insertInto(USERS)
-                        .set(USERS.USERNAME, username)
-                        .set(USERS.EMAIL, email)
-                        .set(USERS.PASSWORD_HASH, "!fixture")
-                        .execute()));
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> UniqueConstraints.conflictOn(
+                        Map.of("users.username", "username taken", "users.email", "email taken"),
+                        () -> tx.insertInto(USERS)
+                                .set(USERS.USERNAME, username)
+                                .set(USERS.EMAIL, email)
+                                .set(USERS.PASSWORD_HASH, "!fixture")
+                                .execute()));
     }
 
     private static int users() {
-        return db.read(dsl -> dsl.fetchCount(USERS));
+        return db.read(TestDb.system(db), dsl -> dsl.fetchCount(USERS));
     }
 }

@@ -8,6 +8,7 @@ import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.PgTestServer;
+import dev.dialup.deploy.db.testing.TestDb;
 import dev.dialup.deploy.db.usage.RollupResult;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import dev.dialup.deploy.db.usage.UsageSample;
@@ -42,7 +43,7 @@ class UsageRollupRetryOnPostgresTest {
             long retriesBefore = db.writeRetries();
             AtomicInteger attempts = new AtomicInteger();
 
-            RollupResult result = db.write(tx -> {
+            RollupResult result = db.write(TestDb.system(db), tx -> {
                 tx.fetchCount(USERS); // the snapshot of this attempt is taken here
                 if (attempts.incrementAndGet() == 1) {
                     insertDailyRowElsewhere(pg, site, day); // commits after the snapshot
@@ -54,11 +55,13 @@ class UsageRollupRetryOnPostgresTest {
             assertThat(result.sites()).isEqualTo(1);
             assertThat(attempts).hasValue(2);
             assertThat(db.writeRetries() - retriesBefore).isEqualTo(1);
-            Double avgMemory = db.read(dsl -> dsl.select(SITE_USAGE_DAILY.AVG_MEMORY_MB)
-                    .from(SITE_USAGE_DAILY)
-                    .where(SITE_USAGE_DAILY.SITE_ID.eq(site))
-                    .fetchSingle()
-                    .value1());
+            Double avgMemory = db.read(
+                    TestDb.system(db),
+                    dsl -> dsl.select(SITE_USAGE_DAILY.AVG_MEMORY_MB)
+                            .from(SITE_USAGE_DAILY)
+                            .where(SITE_USAGE_DAILY.SITE_ID.eq(site))
+                            .fetchSingle()
+                            .value1());
             assertThat(avgMemory).isEqualTo(100.0); // the rollup's values, not the other writer's
         }
     }

@@ -14,6 +14,7 @@ import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.CapturedLog;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -160,10 +161,12 @@ class EnvironmentRepositoryTest {
                 .hasMessageContaining("A_SECRET of site " + site);
         assertThatThrownBy(() -> repo.get(sys, site, "B_SECRET")).isInstanceOf(SecretDecryptionException.class);
         // Same key name, other site: the site id in the associated data refuses it.
-        db.writeVoid(tx -> tx.update(SITE_ENVIRONMENT_VARIABLES)
-                .set(SITE_ENVIRONMENT_VARIABLES.VALUE, a)
-                .where(SITE_ENVIRONMENT_VARIABLES.SITE_ID.eq(actors.personalSite))
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(SITE_ENVIRONMENT_VARIABLES)
+                        .set(SITE_ENVIRONMENT_VARIABLES.VALUE, a)
+                        .where(SITE_ENVIRONMENT_VARIABLES.SITE_ID.eq(actors.personalSite))
+                        .execute());
         assertThatThrownBy(() -> repo.get(sys, actors.personalSite, "A_SECRET"))
                 .isInstanceOf(SecretDecryptionException.class);
         assertThat(log.text())
@@ -301,8 +304,9 @@ class EnvironmentRepositoryTest {
                 .contains("Re-encrypted 1 secret values")
                 .contains("Secret DB_PASSWORD of site " + site + " failed authentication");
         texts.add(logs);
-        texts.addAll(
-                db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS).from(AUDIT_LOG).fetch(AUDIT_LOG.DETAILS)));
+        texts.addAll(db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.DETAILS).from(AUDIT_LOG).fetch(AUDIT_LOG.DETAILS)));
         assertThat(texts)
                 .hasSizeGreaterThan(10)
                 .noneMatch(t -> t.contains(secret))
@@ -333,24 +337,30 @@ class EnvironmentRepositoryTest {
     }
 
     private dev.dialup.deploy.db.generated.tables.records.SiteEnvironmentVariablesRecord storedRow(String key) {
-        return db.read(dsl -> dsl.selectFrom(SITE_ENVIRONMENT_VARIABLES)
-                .where(SITE_ENVIRONMENT_VARIABLES.KEY.eq(key))
-                .and(SITE_ENVIRONMENT_VARIABLES.SITE_ID.eq(site))
-                .fetchOne());
+        return db.read(
+                TestDb.system(db),
+                dsl -> dsl.selectFrom(SITE_ENVIRONMENT_VARIABLES)
+                        .where(SITE_ENVIRONMENT_VARIABLES.KEY.eq(key))
+                        .and(SITE_ENVIRONMENT_VARIABLES.SITE_ID.eq(site))
+                        .fetchOne());
     }
 
     private void overwrite(String key, String stored) {
-        db.writeVoid(tx -> tx.update(SITE_ENVIRONMENT_VARIABLES)
-                .set(SITE_ENVIRONMENT_VARIABLES.VALUE, stored)
-                .where(SITE_ENVIRONMENT_VARIABLES.KEY.eq(key))
-                .and(SITE_ENVIRONMENT_VARIABLES.SITE_ID.eq(site))
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(SITE_ENVIRONMENT_VARIABLES)
+                        .set(SITE_ENVIRONMENT_VARIABLES.VALUE, stored)
+                        .where(SITE_ENVIRONMENT_VARIABLES.KEY.eq(key))
+                        .and(SITE_ENVIRONMENT_VARIABLES.SITE_ID.eq(site))
+                        .execute());
     }
 
     private List<String> auditActions() {
-        return db.read(dsl -> dsl.select(AUDIT_LOG.ACTION)
-                .from(AUDIT_LOG)
-                .orderBy(AUDIT_LOG.ID)
-                .fetch(AUDIT_LOG.ACTION));
+        return db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.ACTION)
+                        .from(AUDIT_LOG)
+                        .orderBy(AUDIT_LOG.ID)
+                        .fetch(AUDIT_LOG.ACTION));
     }
 }

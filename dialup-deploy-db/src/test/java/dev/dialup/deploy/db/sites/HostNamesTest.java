@@ -15,6 +15,7 @@ import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -208,10 +209,12 @@ class HostNamesTest {
         domains.add(bob, bobSite, "raw.example");
         var before = DbSnapshot.of(db);
 
-        Throwable t = catchThrowable(() -> db.writeVoid(tx -> tx.update(SITES)
-                .set(SITES.DOMAIN, "RAW.example")
-                .where(SITES.ID.eq(aliceSite))
-                .execute()));
+        Throwable t = catchThrowable(() -> db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(SITES)
+                        .set(SITES.DOMAIN, "RAW.example")
+                        .where(SITES.ID.eq(aliceSite))
+                        .execute()));
 
         assertThat(t)
                 .hasMessageContaining(
@@ -222,9 +225,11 @@ class HostNamesTest {
     }
 
     private List<Map.Entry<String, Long>> claims() {
-        return db.read(dsl -> dsl.select(SITE_HOST_NAMES.HOST, SITE_HOST_NAMES.SITE_ID)
-                .from(SITE_HOST_NAMES)
-                .orderBy(SITE_HOST_NAMES.HOST)
-                .fetch(r -> Map.entry(r.value1(), r.value2())));
+        return db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(SITE_HOST_NAMES.HOST, SITE_HOST_NAMES.SITE_ID)
+                        .from(SITE_HOST_NAMES)
+                        .orderBy(SITE_HOST_NAMES.HOST)
+                        .fetch(r -> Map.entry(r.value1(), r.value2())));
     }
 }

@@ -13,6 +13,7 @@ import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -63,8 +64,10 @@ class SiteDomainRepositoryTest {
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("b.example.com", true),
                         org.assertj.core.groups.Tuple.tuple("a.example.com", false));
-        int primaries = db.read(dsl ->
-                dsl.fetchCount(SITE_DOMAINS, SITE_DOMAINS.SITE_ID.eq(site).and(SITE_DOMAINS.IS_PRIMARY.isTrue())));
+        int primaries = db.read(
+                TestDb.system(db),
+                dsl -> dsl.fetchCount(
+                        SITE_DOMAINS, SITE_DOMAINS.SITE_ID.eq(site).and(SITE_DOMAINS.IS_PRIMARY.isTrue())));
         assertThat(primaries).isEqualTo(1);
     }
 

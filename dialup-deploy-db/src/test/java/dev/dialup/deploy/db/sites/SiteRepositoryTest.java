@@ -19,6 +19,7 @@ import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,10 +98,12 @@ class SiteRepositoryTest {
                         "shop",
                         false));
         assertThat(sites.find(aliceScope, s.id())).isEqualTo(updated);
-        String details = db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS)
-                .from(AUDIT_LOG)
-                .where(AUDIT_LOG.ACTION.eq("site.update"))
-                .fetchOne(AUDIT_LOG.DETAILS));
+        String details = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.DETAILS)
+                        .from(AUDIT_LOG)
+                        .where(AUDIT_LOG.ACTION.eq("site.update"))
+                        .fetchOne(AUDIT_LOG.DETAILS));
         assertThat(details)
                 .isEqualTo(
                         "{\"changed\":[\"description\",\"repositoryUrl\",\"branch\",\"buildCommand\",\"startCommand\",\"port\",\"domain\",\"subdomain\",\"active\"]}");
@@ -158,7 +161,7 @@ class SiteRepositoryTest {
     void deletingASiteCascadesToItsChildrenAndUnlinksItsProcesses() {
         Site s = sites.create(aliceScope, NewSite.personal("Doomed", SiteType.DYNAMIC));
         new SiteDomainRepository(db).add(aliceScope, s.id(), "doomed.example.com");
-        db.writeVoid(tx -> {
+        db.writeVoid(TestDb.system(db), tx -> {
             tx.insertInto(DEPLOYMENTS)
                     .set(DEPLOYMENTS.SITE_ID, s.id())
                     .set(DEPLOYMENTS.STATUS, "success")
@@ -179,7 +182,7 @@ class SiteRepositoryTest {
         sites.delete(aliceScope, s.id());
 
         assertThatThrownBy(() -> sites.find(aliceScope, s.id())).isInstanceOf(NotFoundException.class);
-        db.read(dsl -> {
+        db.read(TestDb.system(db), dsl -> {
             assertThat(dsl.fetchCount(SITE_RESOURCE_LIMITS, SITE_RESOURCE_LIMITS.SITE_ID.eq(s.id())))
                     .isZero();
             assertThat(dsl.fetchCount(SITE_DOMAINS, SITE_DOMAINS.SITE_ID.eq(s.id())))

@@ -76,11 +76,11 @@ class CurrentFactsTest {
     }
 
     boolean holds(Predicate<DSLContext> check) {
-        return db.read(check::test);
+        return db.read(TestDb.system(db), check::test);
     }
 
     Optional<OrgRole> role(AccessScope scope) {
-        return db.read(dsl -> TenantFilter.roleIn(dsl, scope, org));
+        return db.read(TestDb.system(db), dsl -> TenantFilter.roleIn(dsl, scope, org));
     }
 
     List<Long> listed(AccessScope scope) {
@@ -92,7 +92,7 @@ class CurrentFactsTest {
     @Test
     void aChangeMadeEarlierInTheSameWriteIsSeenByTheNextDecision() {
         AccessScope m = scope(member);
-        db.writeVoid(tx -> {
+        db.writeVoid(TestDb.system(db), tx -> {
             assertThat(TenantFilter.requireVisibleSite(tx, m, orgSite).getId()).isEqualTo(orgSite);
             tx.deleteFrom(ORGANIZATION_MEMBERS)
                     .where(ORGANIZATION_MEMBERS.USER_ID.eq(member))
@@ -114,7 +114,7 @@ class CurrentFactsTest {
     @Test
     void aGrantMadeEarlierInTheSameWriteIsUsableAtOnce() {
         AccessScope s = scope(stranger);
-        db.writeVoid(tx -> {
+        db.writeVoid(TestDb.system(db), tx -> {
             assertThat(tx.fetchCount(SITES, TenantFilter.siteVisible(tx, s, SITES)))
                     .isEqualTo(1);
             tx.insertInto(ORGANIZATION_MEMBERS)
@@ -138,7 +138,7 @@ class CurrentFactsTest {
     @Test
     void factsAndTheRowsTheyGuardComeFromOneReadSnapshot() {
         AccessScope m = scope(member);
-        List<Long> inside = db.read(dsl -> {
+        List<Long> inside = db.read(TestDb.system(db), dsl -> {
             // the first read fixes this transaction's snapshot
             assertThat(TenantFilter.requireVisibleSite(dsl, m, orgSite).getId()).isEqualTo(orgSite);
             // another thread deactivates the member and commits meanwhile
@@ -200,7 +200,7 @@ class CurrentFactsTest {
         assertThat(holds(dsl -> TenantFilter.isAdmin(dsl, ghost))).isFalse();
         assertThat(holds(dsl -> TenantFilter.managesAnyOrganization(dsl, ghost)))
                 .isFalse();
-        assertThatThrownBy(() -> db.read(dsl -> TenantFilter.requireActiveUser(dsl, ghost, "x")))
+        assertThatThrownBy(() -> db.read(TestDb.system(db), dsl -> TenantFilter.requireActiveUser(dsl, ghost, "x")))
                 .isInstanceOf(AccessDeniedException.class);
         assertThatThrownBy(() -> sites.find(ghost, personalSite)).isInstanceOf(NotFoundException.class);
     }
@@ -208,17 +208,18 @@ class CurrentFactsTest {
     @Test
     void theSystemScopeHasNoMembershipsButPassesEveryManagerCheck() {
         AccessScope sys = TestDb.system(db);
-        Optional<OrgRole> sysRole = db.read(dsl -> TenantFilter.roleIn(dsl, sys, org));
+        Optional<OrgRole> sysRole = db.read(TestDb.system(db), dsl -> TenantFilter.roleIn(dsl, sys, org));
         assertThat(sysRole).isEmpty();
         assertThat(holds(dsl -> TenantFilter.managesAnyOrganization(dsl, sys))).isFalse();
         assertThat(holds(dsl -> TenantFilter.isAdmin(dsl, sys))).isTrue();
         assertThat(listed(sys)).containsExactlyInAnyOrder(orgSite, personalSite, strangerSite);
-        db.read(dsl -> {
+        db.read(TestDb.system(db), dsl -> {
             TenantFilter.requireOrganizationOwner(dsl, sys, org, "x");
             TenantFilter.requireOrganizationManager(dsl, sys, org, "x");
             return TenantFilter.requireManageableSite(dsl, sys, personalSite);
         });
-        assertThatThrownBy(() -> db.read(dsl -> TenantFilter.requireManageableSite(dsl, sys, 424_242)))
+        assertThatThrownBy(
+                        () -> db.read(TestDb.system(db), dsl -> TenantFilter.requireManageableSite(dsl, sys, 424_242)))
                 .isInstanceOf(NotFoundException.class);
     }
 
@@ -237,9 +238,11 @@ class CurrentFactsTest {
 
     @Test
     void managingIsDecidedOnTheCurrentRoleAndFlags() {
-        SitesRecord orgRow =
-                db.read(dsl -> dsl.selectFrom(SITES).where(SITES.ID.eq(orgSite)).fetchOne());
+        SitesRecord orgRow = db.read(
+                TestDb.system(db),
+                dsl -> dsl.selectFrom(SITES).where(SITES.ID.eq(orgSite)).fetchOne());
         SitesRecord personalRow = db.read(
+                TestDb.system(db),
                 dsl -> dsl.selectFrom(SITES).where(SITES.ID.eq(personalSite)).fetchOne());
         assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(owner), orgRow)))
                 .isTrue();
@@ -262,23 +265,25 @@ class CurrentFactsTest {
         orgs.changeRole(scope(owner), org, orgAdmin, OrgRole.MEMBER);
         assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(orgAdmin), orgRow)))
                 .isFalse();
-        assertThatThrownBy(() -> db.read(dsl -> TenantFilter.requireManageableSite(dsl, scope(orgAdmin), orgSite)))
+        assertThatThrownBy(() -> db.read(
+                        TestDb.system(db), dsl -> TenantFilter.requireManageableSite(dsl, scope(orgAdmin), orgSite)))
                 .isInstanceOf(AccessDeniedException.class);
         f.deactivateOrg(org);
         assertThat(holds(dsl -> TenantFilter.canManage(dsl, scope(owner), orgRow)))
                 .isFalse();
-        assertThatThrownBy(() -> db.read(dsl -> TenantFilter.requireManageableSite(dsl, scope(owner), orgSite)))
+        assertThatThrownBy(() -> db.read(
+                        TestDb.system(db), dsl -> TenantFilter.requireManageableSite(dsl, scope(owner), orgSite)))
                 .isInstanceOf(NotFoundException.class);
     }
 
     @Test
     void organizationRoleChecksUseTheCurrentRole() {
         AccessScope a = scope(orgAdmin);
-        db.read(dsl -> {
+        db.read(TestDb.system(db), dsl -> {
             TenantFilter.requireOrganizationManager(dsl, a, org, "x");
             return null;
         });
-        assertThatThrownBy(() -> db.read(dsl -> {
+        assertThatThrownBy(() -> db.read(TestDb.system(db), dsl -> {
                     TenantFilter.requireOrganizationOwner(dsl, a, org, "x");
                     return null;
                 }))
@@ -288,7 +293,7 @@ class CurrentFactsTest {
                 .isFalse();
 
         orgs.changeRole(scope(owner), org, orgAdmin, OrgRole.MEMBER);
-        assertThatThrownBy(() -> db.read(dsl -> {
+        assertThatThrownBy(() -> db.read(TestDb.system(db), dsl -> {
                     TenantFilter.requireOrganizationManager(dsl, a, org, "x");
                     return null;
                 }))
@@ -296,7 +301,7 @@ class CurrentFactsTest {
         assertThat(holds(dsl -> TenantFilter.managesAnyOrganization(dsl, a))).isFalse();
         assertThat(role(a)).contains(OrgRole.MEMBER);
         // a system admin manages and owns for these checks without being a member
-        db.read(dsl -> {
+        db.read(TestDb.system(db), dsl -> {
             TenantFilter.requireOrganizationOwner(dsl, scope(root), org, "x");
             TenantFilter.requireOrganizationManager(dsl, scope(root), org, "x");
             return null;
@@ -310,7 +315,7 @@ class CurrentFactsTest {
     @Test
     void aUserInMoreOrganizationsThanSqliteHasBindVariablesStillSeesExactlyTheirSites() {
         int n = 1_050;
-        long[] ids = db.write(tx -> {
+        long[] ids = db.write(TestDb.system(db), tx -> {
             long[] out = new long[n];
             for (int i = 0; i < n; i++) {
                 out[i] = tx.insertInto(ORGANIZATIONS)

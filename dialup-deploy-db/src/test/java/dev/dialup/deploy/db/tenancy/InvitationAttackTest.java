@@ -214,11 +214,13 @@ class InvitationAttackTest {
         assertThat(deniedAndNothingWritten(() -> orgs.declineInvitation(b, i.id())))
                 .isInstanceOf(NotFoundException.class);
         // and the schema refuses to reopen it
-        assertThatThrownBy(() -> db.writeVoid(tx -> tx.update(ORGANIZATION_INVITATIONS)
-                        .set(ORGANIZATION_INVITATIONS.STATUS, "pending")
-                        .set(ORGANIZATION_INVITATIONS.RESPONDED_AT, (Instant) null)
-                        .where(ORGANIZATION_INVITATIONS.ID.eq(i.id()))
-                        .execute()))
+        assertThatThrownBy(() -> db.writeVoid(
+                        TestDb.system(db),
+                        tx -> tx.update(ORGANIZATION_INVITATIONS)
+                                .set(ORGANIZATION_INVITATIONS.STATUS, "pending")
+                                .set(ORGANIZATION_INVITATIONS.RESPONDED_AT, (Instant) null)
+                                .where(ORGANIZATION_INVITATIONS.ID.eq(i.id()))
+                                .execute()))
                 .hasMessageContaining("already answered");
 
         assertThat(auditActions()).containsSubsequence("organization.invite", "organization.invitation_accept");
@@ -268,10 +270,12 @@ class InvitationAttackTest {
                 .isInstanceOf(NotFoundException.class);
 
         Invitation again = orgs.invite(m, org, "bob", OrgRole.MEMBER);
-        String status = db.read(dsl -> dsl.select(ORGANIZATION_INVITATIONS.STATUS)
-                .from(ORGANIZATION_INVITATIONS)
-                .where(ORGANIZATION_INVITATIONS.ID.eq(i.id()))
-                .fetchOne(ORGANIZATION_INVITATIONS.STATUS));
+        String status = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(ORGANIZATION_INVITATIONS.STATUS)
+                        .from(ORGANIZATION_INVITATIONS)
+                        .where(ORGANIZATION_INVITATIONS.ID.eq(i.id()))
+                        .fetchOne(ORGANIZATION_INVITATIONS.STATUS));
         assertThat(status).isEqualTo("expired");
         assertThat(orgs.acceptInvitation(scope(bob), again.id()).role()).isEqualTo(OrgRole.MEMBER);
     }
@@ -342,9 +346,11 @@ class InvitationAttackTest {
     }
 
     private List<String> auditActions() {
-        return db.read(dsl -> dsl.select(AUDIT_LOG.ACTION)
-                .from(AUDIT_LOG)
-                .orderBy(AUDIT_LOG.ID)
-                .fetch(AUDIT_LOG.ACTION));
+        return db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.ACTION)
+                        .from(AUDIT_LOG)
+                        .orderBy(AUDIT_LOG.ID)
+                        .fetch(AUDIT_LOG.ACTION));
     }
 }

@@ -70,10 +70,12 @@ class LoginOracleTest {
         users.register(AUTH, "bob", "bob@example.com", PASSWORD, null); // cost 6
         long carol = users.register(AUTH, "carol", "carol@example.com", PASSWORD, null)
                 .id();
-        db.writeVoid(tx -> tx.update(USERS)
-                .set(USERS.PASSWORD_HASH, "!locked")
-                .where(USERS.ID.eq(carol))
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(USERS)
+                        .set(USERS.PASSWORD_HASH, "!locked")
+                        .where(USERS.ID.eq(carol))
+                        .execute());
         long dave =
                 users.register(AUTH, "dave", "dave@example.com", PASSWORD, null).id();
         users.deactivate(AUTH, dave);
@@ -87,10 +89,12 @@ class LoginOracleTest {
         assertThat(attempt("nobody@example.com", "wrong password")).isEqualTo(expected);
         // The right password costs the same verifications too, then upgrades the hash.
         assertThat(attempt("alice", PASSWORD)).isEqualTo(expected);
-        String upgraded = db.read(dsl -> dsl.select(USERS.PASSWORD_HASH)
-                .from(USERS)
-                .where(USERS.ID.eq(alice))
-                .fetchOne(USERS.PASSWORD_HASH));
+        String upgraded = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(USERS.PASSWORD_HASH)
+                        .from(USERS)
+                        .where(USERS.ID.eq(alice))
+                        .fetchOne(USERS.PASSWORD_HASH));
         assertThat(upgraded).startsWith("$2b$06$");
         // Cost 4 is gone from the table: every attempt now runs only cost 6.
         assertThat(attempt("nobody", "wrong password")).containsExactly("$2b$06$");
@@ -106,31 +110,39 @@ class LoginOracleTest {
         ActorWorld.setConfig(db, ConfigKeys.ARGON2_ITERATIONS, "1");
         long bob =
                 users.register(AUTH, "bob", "bob@example.com", PASSWORD, null).id();
-        String bobHash = db.read(dsl -> dsl.select(USERS.PASSWORD_HASH)
-                .from(USERS)
-                .where(USERS.ID.eq(bob))
-                .fetchOne(USERS.PASSWORD_HASH));
+        String bobHash = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(USERS.PASSWORD_HASH)
+                        .from(USERS)
+                        .where(USERS.ID.eq(bob))
+                        .fetchOne(USERS.PASSWORD_HASH));
 
         assertThat(params()).containsExactly(Map.entry("$2b$04$", 1), Map.entry(PasswordHashing.paramsOf(bobHash), 1));
         assertThat(PasswordHashing.paramsOf(bobHash)).isEqualTo("$argon2id$v=19$m=64,t=1,p=1$");
         users.setPassword(AUTH, alice, "another password");
         assertThat(params()).containsExactly(Map.entry("$argon2id$v=19$m=64,t=1,p=1$", 2));
-        db.writeVoid(tx -> tx.deleteFrom(USERS).where(USERS.ID.eq(bob)).execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.deleteFrom(USERS).where(USERS.ID.eq(bob)).execute());
         assertThat(params()).containsExactly(Map.entry("$argon2id$v=19$m=64,t=1,p=1$", 1));
-        db.writeVoid(tx -> tx.update(USERS)
-                .set(USERS.PASSWORD_HASH, "!locked")
-                .where(USERS.ID.eq(alice))
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(USERS)
+                        .set(USERS.PASSWORD_HASH, "!locked")
+                        .where(USERS.ID.eq(alice))
+                        .execute());
         assertThat(params()).isEmpty();
         // With no hash stored, an attempt runs the policy's parameters once.
         assertThat(attempt("nobody", "wrong password")).containsExactly("$argon2id$v=19$m=64,t=1,p=1$");
     }
 
     private List<Map.Entry<String, Integer>> params() {
-        return db.read(dsl -> dsl.select(PASSWORD_HASH_PARAMS.PARAMS, PASSWORD_HASH_PARAMS.USERS)
-                .from(PASSWORD_HASH_PARAMS)
-                .orderBy(PASSWORD_HASH_PARAMS.PARAMS)
-                .fetch(r -> Map.entry(r.value1(), r.value2())));
+        return db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(PASSWORD_HASH_PARAMS.PARAMS, PASSWORD_HASH_PARAMS.USERS)
+                        .from(PASSWORD_HASH_PARAMS)
+                        .orderBy(PASSWORD_HASH_PARAMS.PARAMS)
+                        .fetch(r -> Map.entry(r.value1(), r.value2())));
     }
 
     @Test
@@ -296,24 +308,30 @@ class LoginOracleTest {
                 .id();
         long bob =
                 users.register(AUTH, "bob", "bob@example.com", PASSWORD, null).id();
-        db.writeVoid(tx -> tx.deleteFrom(PASSWORD_HASH_PARAMS)
-                .where(PASSWORD_HASH_PARAMS.PARAMS.isNotNull())
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.deleteFrom(PASSWORD_HASH_PARAMS)
+                        .where(PASSWORD_HASH_PARAMS.PARAMS.isNotNull())
+                        .execute());
 
         // No set counted: the policy's parameters run once (here alice's own), and the real hash is still checked.
         assertThat(attempt("alice", PASSWORD)).containsExactly("$2b$04$");
         ActorWorld.setConfig(db, ConfigKeys.BCRYPT_COST, "5");
-        db.writeVoid(tx -> tx.deleteFrom(PASSWORD_HASH_PARAMS)
-                .where(PASSWORD_HASH_PARAMS.PARAMS.isNotNull())
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.deleteFrom(PASSWORD_HASH_PARAMS)
+                        .where(PASSWORD_HASH_PARAMS.PARAMS.isNotNull())
+                        .execute());
         assertThat(attempt("bob", "wrong password")).containsExactly("$2b$05$", "$2b$04$");
         assertThat(users.authenticate(AUTH, "alice", PASSWORD)).contains(alice);
         assertThat(users.authenticate(AUTH, "alice", "wrong password")).isEmpty();
 
-        db.writeVoid(tx -> tx.update(USERS)
-                .set(USERS.PASSWORD_HASH, "$2b$04$not-a-real-hash")
-                .where(USERS.ID.eq(bob))
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(USERS)
+                        .set(USERS.PASSWORD_HASH, "$2b$04$not-a-real-hash")
+                        .where(USERS.ID.eq(bob))
+                        .execute());
         assertThat(users.authenticate(AUTH, "bob", PASSWORD)).isEmpty();
         assertThat(PasswordHashing.paramsOf("!locked")).isNull();
         assertThat(PasswordHashing.paramsOf(null)).isNull();
@@ -340,21 +358,25 @@ class LoginOracleTest {
     }
 
     private List<String> lockoutRows() {
-        return db.read(dsl -> dsl.select(AUDIT_LOG.ACTOR_LABEL, AUDIT_LOG.TARGET_ID, AUDIT_LOG.DETAILS)
-                .from(AUDIT_LOG)
-                .where(AUDIT_LOG.ACTION.eq("user.login_lockout"))
-                .orderBy(AUDIT_LOG.ID)
-                .fetch(r -> {
-                    assertThat(r.value1()).isEqualTo(AUTH.label());
-                    return "user:" + r.value2() + " " + r.value3();
-                }));
+        return db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.ACTOR_LABEL, AUDIT_LOG.TARGET_ID, AUDIT_LOG.DETAILS)
+                        .from(AUDIT_LOG)
+                        .where(AUDIT_LOG.ACTION.eq("user.login_lockout"))
+                        .orderBy(AUDIT_LOG.ID)
+                        .fetch(r -> {
+                            assertThat(r.value1()).isEqualTo(AUTH.label());
+                            return "user:" + r.value2() + " " + r.value3();
+                        }));
     }
 
     private List<String> throttleRows() {
-        return db.read(dsl -> dsl.selectFrom(LOGIN_THROTTLE)
-                .orderBy(LOGIN_THROTTLE.SUBJECT)
-                .fetch(r ->
-                        r.getSubject() + " failures=" + r.getFailures() + " lockouts=" + r.getLockouts() + " locked="
+        return db.read(
+                TestDb.system(db),
+                dsl -> dsl.selectFrom(LOGIN_THROTTLE)
+                        .orderBy(LOGIN_THROTTLE.SUBJECT)
+                        .fetch(r -> r.getSubject() + " failures=" + r.getFailures() + " lockouts=" + r.getLockouts()
+                                + " locked="
                                 + (r.getLockedUntil() != null && clock.instant().isBefore(r.getLockedUntil()))));
     }
 }

@@ -19,6 +19,7 @@ import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,18 +51,22 @@ class OrganizationRepositoryTest {
 
     /** Alice invites the user, who accepts: the way owners add members. */
     void join(long orgId, long userId, OrgRole role) {
-        String username = db.read(dsl -> dsl.select(dev.dialup.deploy.db.generated.Tables.USERS.USERNAME)
-                .from(dev.dialup.deploy.db.generated.Tables.USERS)
-                .where(dev.dialup.deploy.db.generated.Tables.USERS.ID.eq(userId))
-                .fetchOne(dev.dialup.deploy.db.generated.Tables.USERS.USERNAME));
+        String username = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(dev.dialup.deploy.db.generated.Tables.USERS.USERNAME)
+                        .from(dev.dialup.deploy.db.generated.Tables.USERS)
+                        .where(dev.dialup.deploy.db.generated.Tables.USERS.ID.eq(userId))
+                        .fetchOne(dev.dialup.deploy.db.generated.Tables.USERS.USERNAME));
         Invitation invitation = orgs.invite(scope(alice), orgId, username, role);
         orgs.acceptInvitation(scope(userId), invitation.id());
     }
 
     int ownerRows(long orgId) {
-        return db.read(dsl -> dsl.fetchCount(
-                ORGANIZATION_MEMBERS,
-                ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(orgId).and(ORGANIZATION_MEMBERS.ROLE.eq("owner"))));
+        return db.read(
+                TestDb.system(db),
+                dsl -> dsl.fetchCount(
+                        ORGANIZATION_MEMBERS,
+                        ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(orgId).and(ORGANIZATION_MEMBERS.ROLE.eq("owner"))));
     }
 
     @Test
@@ -73,7 +78,8 @@ class OrganizationRepositoryTest {
         assertThat(orgs.members(scope(alice), org.id()))
                 .extracting(Member::userId, Member::role)
                 .containsExactly(tuple(alice, OrgRole.OWNER));
-        java.util.Optional<OrgRole> role = db.read(dsl -> TenantFilter.roleIn(dsl, scope(alice), org.id()));
+        java.util.Optional<OrgRole> role =
+                db.read(TestDb.system(db), dsl -> TenantFilter.roleIn(dsl, scope(alice), org.id()));
         assertThat(role).contains(OrgRole.OWNER);
     }
 
@@ -196,11 +202,13 @@ class OrganizationRepositoryTest {
         orgs.deactivate(scope(bob), org);
         assertThatThrownBy(() -> orgs.rename(scope(carol), org, "Nope")).isInstanceOf(NotFoundException.class);
 
-        List<String> actions = db.read(dsl -> dsl.select(AUDIT_LOG.ACTION)
-                .from(AUDIT_LOG)
-                .where(AUDIT_LOG.ORGANIZATION_ID.eq(org))
-                .orderBy(AUDIT_LOG.ID)
-                .fetch(AUDIT_LOG.ACTION));
+        List<String> actions = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.ACTION)
+                        .from(AUDIT_LOG)
+                        .where(AUDIT_LOG.ORGANIZATION_ID.eq(org))
+                        .orderBy(AUDIT_LOG.ID)
+                        .fetch(AUDIT_LOG.ACTION));
         assertThat(actions)
                 .containsExactly(
                         "organization.create",

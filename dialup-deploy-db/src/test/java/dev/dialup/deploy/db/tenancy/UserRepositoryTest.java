@@ -17,6 +17,7 @@ import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,17 +44,21 @@ class UserRepositoryTest {
     }
 
     String storedHash(long id) {
-        return db.read(dsl -> dsl.select(USERS.PASSWORD_HASH)
-                .from(USERS)
-                .where(USERS.ID.eq(id))
-                .fetchOne(USERS.PASSWORD_HASH));
+        return db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(USERS.PASSWORD_HASH)
+                        .from(USERS)
+                        .where(USERS.ID.eq(id))
+                        .fetchOne(USERS.PASSWORD_HASH));
     }
 
     List<String> auditActions() {
-        return db.read(dsl -> dsl.select(AUDIT_LOG.ACTION)
-                .from(AUDIT_LOG)
-                .orderBy(AUDIT_LOG.ID)
-                .fetch(AUDIT_LOG.ACTION));
+        return db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.ACTION)
+                        .from(AUDIT_LOG)
+                        .orderBy(AUDIT_LOG.ID)
+                        .fetch(AUDIT_LOG.ACTION));
     }
 
     @Test
@@ -153,11 +158,13 @@ class UserRepositoryTest {
         assertThat(users.authenticate(AUTH, "alice", "s3cret password")).contains(id);
         assertThat(storedHash(id)).startsWith("$argon2id$v=19$m=1024,t=2,p=1$");
         assertThat(auditActions()).containsExactly("user.register", "user.password_rehash", "user.password_rehash");
-        String details = db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS)
-                .from(AUDIT_LOG)
-                .orderBy(AUDIT_LOG.ID.desc())
-                .limit(1)
-                .fetchOne(AUDIT_LOG.DETAILS));
+        String details = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.DETAILS)
+                        .from(AUDIT_LOG)
+                        .orderBy(AUDIT_LOG.ID.desc())
+                        .limit(1)
+                        .fetchOne(AUDIT_LOG.DETAILS));
         assertThat(details).isEqualTo("{\"algorithm\":\"argon2id\"}");
     }
 
@@ -212,8 +219,9 @@ class UserRepositoryTest {
         users.authenticate(AUTH, "alice", "final password!");
 
         String hash = storedHash(id);
-        List<String> details =
-                db.read(dsl -> dsl.select(AUDIT_LOG.DETAILS).from(AUDIT_LOG).fetch(AUDIT_LOG.DETAILS));
+        List<String> details = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(AUDIT_LOG.DETAILS).from(AUDIT_LOG).fetch(AUDIT_LOG.DETAILS));
         assertThat(details)
                 .hasSize(4)
                 .allSatisfy(d ->
@@ -332,17 +340,19 @@ class UserRepositoryTest {
         users.changePassword(self, alice, "s3cret password", "another password");
         users.deactivate(self, alice);
 
-        List<String> rows = db.read(dsl -> dsl.select(
-                        AUDIT_LOG.ACTOR_USER_ID,
-                        AUDIT_LOG.ACTOR_LABEL,
-                        AUDIT_LOG.ACTION,
-                        AUDIT_LOG.TARGET_TYPE,
-                        AUDIT_LOG.TARGET_ID,
-                        AUDIT_LOG.DETAILS)
-                .from(AUDIT_LOG)
-                .orderBy(AUDIT_LOG.ID)
-                .fetch(r -> r.value1() + " " + r.value2() + " " + r.value3() + " " + r.value4() + ":" + r.value5() + " "
-                        + r.value6()));
+        List<String> rows = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(
+                                AUDIT_LOG.ACTOR_USER_ID,
+                                AUDIT_LOG.ACTOR_LABEL,
+                                AUDIT_LOG.ACTION,
+                                AUDIT_LOG.TARGET_TYPE,
+                                AUDIT_LOG.TARGET_ID,
+                                AUDIT_LOG.DETAILS)
+                        .from(AUDIT_LOG)
+                        .orderBy(AUDIT_LOG.ID)
+                        .fetch(r -> r.value1() + " " + r.value2() + " " + r.value3() + " " + r.value4() + ":"
+                                + r.value5() + " " + r.value6()));
         assertThat(rows)
                 .containsExactly(
                         "null system:auth user.register user:" + alice + " {\"username\":\"alice\"}",

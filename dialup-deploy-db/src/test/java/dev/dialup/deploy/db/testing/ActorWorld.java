@@ -126,16 +126,18 @@ public final class ActorWorld {
         orgDomainOther = domain(orgSite, "org-a.test", false);
         personalDomain = domain(personalSite, "personal.test", true);
         Instant created = db.clock().instant().truncatedTo(ChronoUnit.MILLIS);
-        strangerInvitation = db.write(tx -> tx.insertInto(ORGANIZATION_INVITATIONS)
-                .set(ORGANIZATION_INVITATIONS.ORGANIZATION_ID, orgA)
-                .set(ORGANIZATION_INVITATIONS.INVITEE, "stranger")
-                .set(ORGANIZATION_INVITATIONS.ROLE, "member")
-                .set(ORGANIZATION_INVITATIONS.INVITER_ID, owner)
-                .set(ORGANIZATION_INVITATIONS.CREATED_AT, created)
-                .set(ORGANIZATION_INVITATIONS.EXPIRES_AT, created.plus(7, ChronoUnit.DAYS))
-                .returning(ORGANIZATION_INVITATIONS.ID)
-                .fetchOne()
-                .getId());
+        strangerInvitation = db.write(
+                TestDb.system(db),
+                tx -> tx.insertInto(ORGANIZATION_INVITATIONS)
+                        .set(ORGANIZATION_INVITATIONS.ORGANIZATION_ID, orgA)
+                        .set(ORGANIZATION_INVITATIONS.INVITEE, "stranger")
+                        .set(ORGANIZATION_INVITATIONS.ROLE, "member")
+                        .set(ORGANIZATION_INVITATIONS.INVITER_ID, owner)
+                        .set(ORGANIZATION_INVITATIONS.CREATED_AT, created)
+                        .set(ORGANIZATION_INVITATIONS.EXPIRES_AT, created.plus(7, ChronoUnit.DAYS))
+                        .returning(ORGANIZATION_INVITATIONS.ID)
+                        .fetchOne()
+                        .getId());
 
         userIds.put(Actor.STRANGER, stranger);
         userIds.put(Actor.ORG_MEMBER, member);
@@ -198,32 +200,38 @@ public final class ActorWorld {
 
     /** Writes a {@code system_config} value directly (no validation, no audit). */
     public static void setConfig(DialupDatabase db, String key, String value) {
-        db.writeVoid(tx -> tx.insertInto(SYSTEM_CONFIG)
-                .set(SYSTEM_CONFIG.KEY, key)
-                .set(SYSTEM_CONFIG.VALUE, value)
-                .onConflict(SYSTEM_CONFIG.KEY)
-                .doUpdate()
-                .set(SYSTEM_CONFIG.VALUE, value)
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.insertInto(SYSTEM_CONFIG)
+                        .set(SYSTEM_CONFIG.KEY, key)
+                        .set(SYSTEM_CONFIG.VALUE, value)
+                        .onConflict(SYSTEM_CONFIG.KEY)
+                        .doUpdate()
+                        .set(SYSTEM_CONFIG.VALUE, value)
+                        .execute());
     }
 
     private long domain(long siteId, String name, boolean primary) {
-        return db.write(tx -> tx.insertInto(SITE_DOMAINS)
-                .set(SITE_DOMAINS.SITE_ID, siteId)
-                .set(SITE_DOMAINS.DOMAIN, name)
-                .set(SITE_DOMAINS.IS_PRIMARY, primary)
-                .returning(SITE_DOMAINS.ID)
-                .fetchOne()
-                .getId());
+        return db.write(
+                TestDb.system(db),
+                tx -> tx.insertInto(SITE_DOMAINS)
+                        .set(SITE_DOMAINS.SITE_ID, siteId)
+                        .set(SITE_DOMAINS.DOMAIN, name)
+                        .set(SITE_DOMAINS.IS_PRIMARY, primary)
+                        .returning(SITE_DOMAINS.ID)
+                        .fetchOne()
+                        .getId());
     }
 
     private void auditRow(String action, Long org, Instant at) {
-        db.writeVoid(tx -> tx.insertInto(AUDIT_LOG)
-                .set(AUDIT_LOG.ACTOR_LABEL, "system:seed")
-                .set(AUDIT_LOG.ACTION, action)
-                .set(AUDIT_LOG.TARGET_TYPE, "seed")
-                .set(AUDIT_LOG.ORGANIZATION_ID, org)
-                .set(AUDIT_LOG.CREATED_AT, at)
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.insertInto(AUDIT_LOG)
+                        .set(AUDIT_LOG.ACTOR_LABEL, "system:seed")
+                        .set(AUDIT_LOG.ACTION, action)
+                        .set(AUDIT_LOG.TARGET_TYPE, "seed")
+                        .set(AUDIT_LOG.ORGANIZATION_ID, org)
+                        .set(AUDIT_LOG.CREATED_AT, at)
+                        .execute());
     }
 }

@@ -18,15 +18,41 @@ public final class DbSnapshot {
 
     public static Map<String, List<String>> of(DialupDatabase db) {
         return db.withReaderConnection(c -> {
-            Map<String, List<String>> out = new TreeMap<>();
-            List<String> tables = new ArrayList<>();
             // The engine's catalog: SQLite's schema table, or PostgreSQL's tables of the current schema.
             boolean postgres =
                     c.getMetaData().getDatabaseProductName().toLowerCase().contains("postgres");
+            boolean autoCommit = c.getAutoCommit();
+            if (postgres) {
+                // Row-level security: read as the system capability, in a transaction that ends here.
+                c.setAutoCommit(false);
+                try (Statement st = c.createStatement()) {
+                    st.execute("SELECT set_config('dialup.system', 'on', true)");
+                }
+            }
+            try {
+                return read(c, postgres);
+            } finally {
+                if (postgres) {
+                    c.rollback();
+                    c.setAutoCommit(autoCommit);
+                }
+            }
+        });
+    }
+
+    private static Map<String, List<String>> read(java.sql.Connection c, boolean postgres)
+            throws java.sql.SQLException {
+        {
+            Map<String, List<String>> out = new TreeMap<>();
+            List<String> tables = new ArrayList<>();
             try (Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery(
                             postgres
-                                    ? "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+                                    ? "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                                            // the access mirrors are readable by the owner only; they
+                                            // follow users, organizations and organization_members
+                                            + " AND has_table_privilege(format('%I.%I', schemaname, tablename), 'SELECT')"
+                                            + " ORDER BY 1"
                                     : "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
                 while (rs.next()) tables.add(rs.getString(1));
             }
@@ -50,6 +76,6 @@ public final class DbSnapshot {
                 out.put(t, rows);
             }
             return out;
-        });
+        }
     }
 }

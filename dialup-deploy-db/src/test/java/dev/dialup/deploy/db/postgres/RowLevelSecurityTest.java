@@ -1,0 +1,275 @@
+package dev.dialup.deploy.db.postgres;
+
+import static dev.dialup.deploy.db.generated.Tables.SITES;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dialup.deploy.db.ValidationException;
+import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
+import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.JdbcUrls;
+import dev.dialup.deploy.db.ops.RuntimeRole;
+import dev.dialup.deploy.db.testing.ActorWorld;
+import dev.dialup.deploy.db.testing.DbSnapshot;
+import dev.dialup.deploy.db.testing.PgTestServer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Row-level security on PostgreSQL, the second wall (docs/tenancy.md, "Row-level security on PostgreSQL"):
+ * every tenant table has it enabled and forced; the runtime role without an identity sees nothing; with
+ * one tenant's identity a query that forgets the tenant condition neither sees nor writes another tenant's
+ * rows; identities are transaction-local.
+ */
+class RowLevelSecurityTest {
+    /** Tables that hold no tenant data (and the mirrors only the policies' functions read). */
+    static final Set<String> NOT_TENANT_TABLES = Set.of(
+            "flyway_schema_history",
+            "system_config",
+            "password_hash_params",
+            "usage_ingest_state",
+            "rls_users",
+            "rls_organizations",
+            "rls_members");
+
+    static PgTestServer.Database pg;
+    static DialupDatabase db;
+    static ActorWorld world;
+
+    @BeforeAll
+    static void world() {
+        pg = PgTestServer.freshMigratedDatabase("rls");
+        db = DialupDatabase.builder()
+                .location(pg.location())
+                .allowSystemScope()
+                .insecurePasswordHashingForTests()
+                .build();
+        world = ActorWorld.create(db);
+    }
+
+    @AfterAll
+    static void close() {
+        db.close();
+        pg.close();
+    }
+
+    private static List<String> tables(Connection c) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("select c.relname from pg_class c join pg_namespace n on n.oid ="
+                        + " c.relnamespace where n.nspname = current_schema() and c.relkind in ('r', 'p')"
+                        + " order by 1")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
+    }
+
+    private static long count(Connection c, String table) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("select count(*) from \"" + table + "\"")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static Connection as(String location) throws SQLException {
+        return JdbcUrls.postgresDataSource(location).getConnection();
+    }
+
+    @Test
+    void everyTenantTableHasRowLevelSecurityEnabledAndForced() throws Exception {
+        try (Connection c = pg.connect();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("select c.relname, c.relrowsecurity, c.relforcerowsecurity"
+                        + " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                        + " where n.nspname = current_schema() and c.relkind in ('r', 'p') order by 1")) {
+            Set<String> unprotected = new TreeSet<>();
+            int tenantTables = 0;
+            while (rs.next()) {
+                if (NOT_TENANT_TABLES.contains(rs.getString(1))) {
+                    continue;
+                }
+                tenantTables++;
+                if (!rs.getBoolean(2) || !rs.getBoolean(3)) {
+                    unprotected.add(rs.getString(1));
+                }
+            }
+            assertThat(unprotected)
+                    .as("tenant tables without ENABLE + FORCE ROW LEVEL SECURITY (add a policy in a new migration,"
+                            + " or list the table in NOT_TENANT_TABLES if it holds no tenant data)")
+                    .isEmpty();
+            assertThat(tenantTables).isGreaterThanOrEqualTo(20);
+        }
+    }
+
+    @Test
+    void withoutAnIdentityTheRuntimeRoleAndTheOwnerSeeNoTenantRow() throws Exception {
+        for (String location : List.of(pg.runtimeLocation(), pg.ownerLocation())) {
+            try (Connection c = as(location)) {
+                for (String table : tables(c)) {
+                    if (NOT_TENANT_TABLES.contains(table)) {
+                        continue;
+                    }
+                    assertThat(count(c, table)).as(table).isZero();
+                }
+            }
+        }
+        // ... while the superuser, which bypasses row-level security, sees the world's rows.
+        try (Connection c = pg.connect()) {
+            assertThat(count(c, "sites")).isGreaterThan(2);
+            assertThat(count(c, "users")).isGreaterThan(2);
+        }
+    }
+
+    @Test
+    void theRuntimeRoleCannotReadTheAccessMirrors() throws Exception {
+        try (Connection c = as(pg.runtimeLocation());
+                Statement st = c.createStatement()) {
+            for (String mirror : List.of("rls_users", "rls_organizations", "rls_members")) {
+                assertThatThrownBy(() -> st.executeQuery("select count(*) from " + mirror))
+                        .isInstanceOf(SQLException.class)
+                        .satisfies(e ->
+                                assertThat(((SQLException) e).getSQLState()).isEqualTo("42501"));
+            }
+        }
+    }
+
+    @Test
+    void aQueryMissingTheTenantConditionSeesAndWritesOnlyTheCallersTenant() throws Exception {
+        AccessScope stranger = world.scope(ActorWorld.Actor.STRANGER);
+        AccessScope owner = world.scope(ActorWorld.Actor.ORG_OWNER);
+        long orgSite = world.orgSite;
+        long personal = world.personalSite;
+        var before = DbSnapshot.of(db);
+
+        // Through the library's entry point, with no tenant condition at all.
+        List<Long> strangerSees =
+                db.read(stranger, tx -> tx.select(SITES.ID).from(SITES).fetch(SITES.ID));
+        assertThat(strangerSees).doesNotContain(orgSite, personal);
+        List<Long> ownerSees =
+                db.read(owner, tx -> tx.select(SITES.ID).from(SITES).fetch(SITES.ID));
+        assertThat(ownerSees).contains(orgSite).doesNotContain(personal);
+
+        int updated = db.write(
+                stranger,
+                tx -> tx.update(SITES)
+                        .set(SITES.DESCRIPTION, "pwned")
+                        .where(org.jooq.impl.DSL.trueCondition())
+                        .execute());
+        int deleted = db.write(
+                stranger,
+                tx -> tx.deleteFrom(SITES)
+                        .where(org.jooq.impl.DSL.trueCondition())
+                        .execute());
+        assertThat(updated).isZero();
+        assertThat(deleted).isZero();
+        assertThat(DbSnapshot.of(db)).isEqualTo(before);
+
+        // Plain SQL on the runtime role with the stranger's identity: inserting into another tenant is refused.
+        try (Connection c = as(pg.runtimeLocation())) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select set_config('dialup.user_id', ?, true), set_config('dialup.system', '', true)")) {
+                ps.setString(1, Long.toString(stranger.userId().orElseThrow()));
+                ps.execute();
+            }
+            assertThat(count(c, "site_environment_variables")).isZero();
+            try (Statement st = c.createStatement()) {
+                assertThatThrownBy(() ->
+                                st.executeUpdate("insert into site_environment_variables (site_id, key, value) values ("
+                                        + orgSite + ", 'STOLEN', 'x')"))
+                        .isInstanceOf(SQLException.class)
+                        .satisfies(e ->
+                                assertThat(((SQLException) e).getSQLState()).isEqualTo("42501"));
+            }
+            c.rollback();
+        }
+        assertThat(DbSnapshot.of(db)).isEqualTo(before);
+    }
+
+    @Test
+    void withoutAScopeTheLibrarySeesNoTenantRowAndTheSystemScopeSeesAll() {
+        long all = db.read(db.systemScope("rls-test"), tx -> (long) tx.fetchCount(SITES));
+        assertThat(all).isGreaterThan(2);
+        int unscoped = db.read(tx -> tx.fetchCount(SITES));
+        assertThat(unscoped).isZero();
+        // A system scope minted by another DialupDatabase carries no identity here.
+        try (DialupDatabase other = DialupDatabase.builder()
+                .location(pg.location())
+                .allowSystemScope()
+                .insecurePasswordHashingForTests()
+                .build()) {
+            AccessScope foreign = other.systemScope("rls-test");
+            int foreignSees = db.read(foreign, tx -> tx.fetchCount(SITES));
+            assertThat(foreignSees).isZero();
+        }
+    }
+
+    @Test
+    void theIdentityLastsOneTransactionAndANestedScopeIsRestored() {
+        AccessScope stranger = world.scope(ActorWorld.Actor.STRANGER);
+        AccessScope system = db.systemScope("rls-test");
+        String inside = db.read(
+                stranger,
+                tx -> tx.fetchValue(org.jooq.impl.DSL.field("current_setting('dialup.user_id', true)", String.class)));
+        assertThat(inside).isEqualTo(Long.toString(stranger.userId().orElseThrow()));
+        // The pooled connection carries nothing into the next transaction.
+        for (int i = 0; i < 10; i++) {
+            String after = db.read(tx -> tx.fetchValue(
+                    org.jooq.impl.DSL.field("coalesce(current_setting('dialup.user_id', true), '')", String.class)));
+            assertThat(after).isEmpty();
+        }
+        long[] seen = new long[3];
+        db.writeVoid(stranger, tx -> {
+            seen[0] = tx.fetchCount(SITES);
+            seen[1] = db.read(system, inner -> (long) inner.fetchCount(SITES));
+            seen[2] = tx.fetchCount(SITES);
+        });
+        assertThat(seen[1]).isGreaterThan(seen[0]);
+        assertThat(seen[2]).isEqualTo(seen[0]);
+    }
+
+    @Test
+    void grantingTheRuntimeRoleRefusesRolesThatWouldBypassOrOwn() throws Exception {
+        assertThatThrownBy(() -> RuntimeRole.grant(pg.ownerLocation(), "Robert'); drop table users;--"))
+                .isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> RuntimeRole.grant(pg.ownerLocation(), "no_such_role_x"))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("no such role");
+        assertThatThrownBy(() -> RuntimeRole.grant(pg.ownerLocation(), "postgres"))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("BYPASSRLS");
+        assertThatThrownBy(() -> RuntimeRole.grant(pg.ownerLocation(), PgTestServer.OWNER))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("owner");
+        try (Connection c = pg.connect();
+                Statement st = c.createStatement()) {
+            st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rls_bypasser') THEN"
+                    + " CREATE ROLE rls_bypasser LOGIN BYPASSRLS; END IF; END $$");
+        }
+        assertThatThrownBy(() -> RuntimeRole.grant(pg.ownerLocation(), "rls_bypasser"))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("BYPASSRLS");
+        RuntimeRole.Report again = RuntimeRole.grant(pg.ownerLocation(), PgTestServer.RUNTIME);
+        assertThat(again.tables()).isGreaterThan(20);
+    }
+
+    @Test
+    void scopesBuiltForUsersStillWork() {
+        long id = world.id(ActorWorld.Actor.STRANGER);
+        assertThat(new AccessScopes(db).forUser(id).userId()).contains(id);
+    }
+}
