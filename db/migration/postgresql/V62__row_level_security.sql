@@ -11,36 +11,38 @@
 
 -- Access facts. Policies need the caller's current flags and memberships; reading users or
 -- organization_members from a policy on those same tables would recurse, and FORCE keeps even a
--- SECURITY DEFINER function under RLS. So three narrow mirrors without RLS hold ids, flags and roles only,
--- kept current in the same transaction by triggers. No other role gets any privilege on them; only the
--- SECURITY DEFINER functions below (owned by this migration's role) read them.
-CREATE TABLE rls_users (
+-- SECURITY DEFINER function owned by the owner under RLS. So three narrow mirrors without RLS hold ids, flags
+-- and roles only, kept current in the same transaction by triggers, in a schema of their own: no other role has
+-- any privilege on it (not even USAGE), the library's schema stays as on SQLite, and only the SECURITY DEFINER
+-- functions below (owned by this migration's role) read it.
+CREATE SCHEMA dialup_rls;
+REVOKE ALL ON SCHEMA dialup_rls FROM PUBLIC;
+CREATE TABLE dialup_rls.users (
   user_id bigint PRIMARY KEY,
   active boolean NOT NULL,
   admin boolean NOT NULL
 );
-CREATE TABLE rls_organizations (
+CREATE TABLE dialup_rls.organizations (
   organization_id bigint PRIMARY KEY,
   active boolean NOT NULL
 );
-CREATE TABLE rls_members (
+CREATE TABLE dialup_rls.members (
   user_id bigint NOT NULL,
   organization_id bigint NOT NULL,
   role text NOT NULL,
   PRIMARY KEY (user_id, organization_id)
 );
-REVOKE ALL ON rls_users, rls_organizations, rls_members FROM PUBLIC;
 
-INSERT INTO rls_users SELECT id, coalesce(is_active, false), coalesce(is_admin, false) FROM users;
-INSERT INTO rls_organizations SELECT id, coalesce(is_active, false) FROM organizations;
-INSERT INTO rls_members SELECT user_id, organization_id, role FROM organization_members;
+INSERT INTO dialup_rls.users SELECT id, coalesce(is_active, false), coalesce(is_admin, false) FROM users;
+INSERT INTO dialup_rls.organizations SELECT id, coalesce(is_active, false) FROM organizations;
+INSERT INTO dialup_rls.members SELECT user_id, organization_id, role FROM organization_members;
 
 CREATE FUNCTION rls_users_mirror() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    DELETE FROM rls_users WHERE user_id = OLD.id;
+    DELETE FROM dialup_rls.users WHERE user_id = OLD.id;
   ELSE
-    INSERT INTO rls_users VALUES (NEW.id, coalesce(NEW.is_active, false), coalesce(NEW.is_admin, false))
+    INSERT INTO dialup_rls.users VALUES (NEW.id, coalesce(NEW.is_active, false), coalesce(NEW.is_admin, false))
       ON CONFLICT (user_id) DO UPDATE SET active = EXCLUDED.active, admin = EXCLUDED.admin;
   END IF;
   RETURN NULL;
@@ -52,9 +54,9 @@ CREATE TRIGGER rls_users_mirror AFTER INSERT OR UPDATE OF id, is_active, is_admi
 CREATE FUNCTION rls_organizations_mirror() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    DELETE FROM rls_organizations WHERE organization_id = OLD.id;
+    DELETE FROM dialup_rls.organizations WHERE organization_id = OLD.id;
   ELSE
-    INSERT INTO rls_organizations VALUES (NEW.id, coalesce(NEW.is_active, false))
+    INSERT INTO dialup_rls.organizations VALUES (NEW.id, coalesce(NEW.is_active, false))
       ON CONFLICT (organization_id) DO UPDATE SET active = EXCLUDED.active;
   END IF;
   RETURN NULL;
@@ -66,10 +68,10 @@ CREATE TRIGGER rls_organizations_mirror AFTER INSERT OR UPDATE OF id, is_active 
 CREATE FUNCTION rls_members_mirror() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    DELETE FROM rls_members WHERE user_id = OLD.user_id AND organization_id = OLD.organization_id;
+    DELETE FROM dialup_rls.members WHERE user_id = OLD.user_id AND organization_id = OLD.organization_id;
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO rls_members VALUES (NEW.user_id, NEW.organization_id, NEW.role)
+    INSERT INTO dialup_rls.members VALUES (NEW.user_id, NEW.organization_id, NEW.role)
       ON CONFLICT (user_id, organization_id) DO UPDATE SET role = EXCLUDED.role;
   END IF;
   RETURN NULL;
@@ -86,12 +88,12 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
       MESSAGE = 'dialup_rls_refresh() needs the system identity (dialup.system = on)';
   END IF;
-  DELETE FROM rls_members;
-  DELETE FROM rls_organizations;
-  DELETE FROM rls_users;
-  INSERT INTO rls_users SELECT id, coalesce(is_active, false), coalesce(is_admin, false) FROM users;
-  INSERT INTO rls_organizations SELECT id, coalesce(is_active, false) FROM organizations;
-  INSERT INTO rls_members SELECT user_id, organization_id, role FROM organization_members;
+  DELETE FROM dialup_rls.members;
+  DELETE FROM dialup_rls.organizations;
+  DELETE FROM dialup_rls.users;
+  INSERT INTO dialup_rls.users SELECT id, coalesce(is_active, false), coalesce(is_admin, false) FROM users;
+  INSERT INTO dialup_rls.organizations SELECT id, coalesce(is_active, false) FROM organizations;
+  INSERT INTO dialup_rls.members SELECT user_id, organization_id, role FROM organization_members;
 END
 $$;
 REVOKE EXECUTE ON FUNCTION dialup_rls_refresh() FROM PUBLIC;
@@ -107,32 +109,32 @@ $$;
 -- Sees everything: the system capability, or an active system admin.
 CREATE FUNCTION dialup_rls_all() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
   SELECT dialup_rls_system()
-      OR EXISTS (SELECT 1 FROM rls_users WHERE user_id = dialup_rls_uid() AND active AND admin)
+      OR EXISTS (SELECT 1 FROM dialup_rls.users WHERE user_id = dialup_rls_uid() AND active AND admin)
 $$;
 -- The caller is an active user.
 CREATE FUNCTION dialup_rls_active() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
-  SELECT EXISTS (SELECT 1 FROM rls_users WHERE user_id = dialup_rls_uid() AND active)
+  SELECT EXISTS (SELECT 1 FROM dialup_rls.users WHERE user_id = dialup_rls_uid() AND active)
 $$;
 -- Active organizations the active caller belongs to.
 CREATE FUNCTION dialup_rls_orgs() RETURNS bigint[] LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
   SELECT coalesce(array_agg(m.organization_id), '{}')
-    FROM rls_members m
-    JOIN rls_users u ON u.user_id = m.user_id AND u.active
-    JOIN rls_organizations o ON o.organization_id = m.organization_id AND o.active
+    FROM dialup_rls.members m
+    JOIN dialup_rls.users u ON u.user_id = m.user_id AND u.active
+    JOIN dialup_rls.organizations o ON o.organization_id = m.organization_id AND o.active
    WHERE m.user_id = dialup_rls_uid()
 $$;
 -- Those of them the caller owns or administers.
 CREATE FUNCTION dialup_rls_managed_orgs() RETURNS bigint[] LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
   SELECT coalesce(array_agg(m.organization_id), '{}')
-    FROM rls_members m
-    JOIN rls_users u ON u.user_id = m.user_id AND u.active
-    JOIN rls_organizations o ON o.organization_id = m.organization_id AND o.active
+    FROM dialup_rls.members m
+    JOIN dialup_rls.users u ON u.user_id = m.user_id AND u.active
+    JOIN dialup_rls.organizations o ON o.organization_id = m.organization_id AND o.active
    WHERE m.user_id = dialup_rls_uid() AND m.role IN ('owner', 'admin')
 $$;
 -- Users who share an active organization with the caller (member lists show them).
 CREATE FUNCTION dialup_rls_peers() RETURNS bigint[] LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
   SELECT coalesce(array_agg(DISTINCT p.user_id), '{}')
-    FROM rls_members p
+    FROM dialup_rls.members p
    WHERE p.organization_id = ANY (dialup_rls_orgs())
 $$;
 -- The caller's own username and e-mail, lower-case (invitations are addressed to either).
@@ -233,3 +235,7 @@ CREATE POLICY audit_log_read ON audit_log FOR SELECT
 CREATE POLICY audit_log_insert ON audit_log FOR INSERT
   WITH CHECK ((SELECT dialup_rls_all()) OR actor_user_id = (SELECT dialup_rls_uid()));
 CREATE POLICY audit_log_delete ON audit_log FOR DELETE USING ((SELECT dialup_rls_all()));
+
+-- The legacy view over the usage tables checks privileges and policies as the caller, not as its owner (whom
+-- FORCE subjects to the policies without the caller's identity).
+ALTER VIEW site_resource_usage SET (security_invoker = true);

@@ -49,8 +49,9 @@ final class MigrateCommand implements Callable<Integer> {
         }
         try (DialupDatabase db = builder.build()) {
             SchemaStatus status = db.statusAtOpen();
-            dev.dialup.deploy.db.ops.RuntimeRole.Report granted =
-                    runtimeRole == null ? null : dev.dialup.deploy.db.ops.RuntimeRole.grant(options.location(), runtimeRole);
+            dev.dialup.deploy.db.ops.RuntimeRole.Report granted = runtimeRole == null
+                    ? null
+                    : dev.dialup.deploy.db.ops.RuntimeRole.grant(options.location(), runtimeRole);
             Map<String, Long> counts = Json.rowCounts(db.rowCounts());
             PrintWriter out = spec.commandLine().getOut();
             if (options.json()) {

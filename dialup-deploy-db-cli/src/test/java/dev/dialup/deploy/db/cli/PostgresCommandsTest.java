@@ -88,7 +88,8 @@ class PostgresCommandsTest {
         // The runtime role now opens the database: counts are read with the system identity, rows are there.
         CliRun info = run("info", "--db", pg.runtimeLocation() + "&password=" + CANARY, "--json");
         assertThat(info.exit()).as(info.err()).isZero();
-        assertThat((Long) ((Map<?, ?>) info.json().get("rowCounts")).get("sites")).isPositive();
+        assertThat((Long) ((Map<?, ?>) info.json().get("rowCounts")).get("sites"))
+                .isPositive();
         // ... but without an identity it sees no tenant row, and cannot run DDL.
         try (java.sql.Connection c = dev.dialup.deploy.db.engine.JdbcUrls.postgresDataSource(pg.runtimeLocation())
                         .getConnection();

@@ -8,7 +8,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -21,15 +20,13 @@ import java.util.regex.Pattern;
  * the owner (it could otherwise {@code SET ROLE} to it). {@link #grant} runs as the owner: it checks those
  * facts about the runtime role, then grants {@code USAGE} on the schema, {@code SELECT, INSERT, UPDATE,
  * DELETE} on its tables and {@code USAGE, SELECT} on its sequences — also by default for tables later
- * migrations create — except the row-level security mirrors ({@code rls_*}, read only by the policies'
- * functions) and the migration history, which it may only read. Idempotent: run it after every
+ * migrations create — except the migration history, which it may only read. The access mirrors of row-level
+ * security live in their own schema ({@code dialup_rls}), on which it gets nothing. Idempotent: run it after every
  * {@code migrate}.
  */
 public final class RuntimeRole {
     /** A plain PostgreSQL role name: the library quotes it, and refuses anything that would need more. */
     public static final Pattern NAME = Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
-
-    private static final List<String> PRIVATE_TABLES = List.of("rls_users", "rls_organizations", "rls_members");
 
     private RuntimeRole() {}
 
@@ -76,15 +73,6 @@ public final class RuntimeRole {
                 st.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA " + s
                         + " GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO " + r);
                 st.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA " + s + " GRANT USAGE, SELECT ON SEQUENCES TO " + r);
-                for (String t : PRIVATE_TABLES) {
-                    if (count(
-                                    c,
-                                    "select count(*) from pg_tables where schemaname = ? and tablename = '" + t + "'",
-                                    schema)
-                            > 0) {
-                        st.execute("REVOKE ALL ON " + s + "." + t + " FROM " + r);
-                    }
-                }
                 if (count(
                                 c,
                                 "select count(*) from pg_tables where schemaname = ? and tablename = 'flyway_schema_history'",

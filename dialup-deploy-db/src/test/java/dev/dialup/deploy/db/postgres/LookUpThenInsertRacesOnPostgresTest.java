@@ -52,7 +52,7 @@ class LookUpThenInsertRacesOnPostgresTest {
     @BeforeAll
     static void open() {
         pg = PgTestServer.freshMigratedDatabase("slug_race");
-        db = DialupDatabase.builder().location(pg.location()).build();
+        db = DialupDatabase.builder().location(pg.location()).allowSystemScope().build();
         founder = new Fixtures(db).user("founder");
         scope = new AccessScopes(db).forUser(founder);
         site = new Fixtures(db).personalSite("Domain Race Site", founder);

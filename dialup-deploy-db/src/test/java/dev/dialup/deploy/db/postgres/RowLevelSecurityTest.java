@@ -34,14 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 class RowLevelSecurityTest {
     /** Tables that hold no tenant data (and the mirrors only the policies' functions read). */
-    static final Set<String> NOT_TENANT_TABLES = Set.of(
-            "flyway_schema_history",
-            "system_config",
-            "password_hash_params",
-            "usage_ingest_state",
-            "rls_users",
-            "rls_organizations",
-            "rls_members");
+    static final Set<String> NOT_TENANT_TABLES =
+            Set.of("flyway_schema_history", "system_config", "password_hash_params", "usage_ingest_state");
 
     static PgTestServer.Database pg;
     static DialupDatabase db;
@@ -138,7 +132,7 @@ class RowLevelSecurityTest {
     void theRuntimeRoleCannotReadTheAccessMirrors() throws Exception {
         try (Connection c = as(pg.runtimeLocation());
                 Statement st = c.createStatement()) {
-            for (String mirror : List.of("rls_users", "rls_organizations", "rls_members")) {
+            for (String mirror : List.of("dialup_rls.users", "dialup_rls.organizations", "dialup_rls.members")) {
                 assertThatThrownBy(() -> st.executeQuery("select count(*) from " + mirror))
                         .isInstanceOf(SQLException.class)
                         .satisfies(e ->

@@ -32,7 +32,7 @@ class UniqueKeysOnPostgresTest {
     @BeforeAll
     static void open() {
         pg = PgTestServer.freshMigratedDatabase("unique_keys");
-        db = DialupDatabase.builder().location(pg.location()).build();
+        db = DialupDatabase.builder().location(pg.location()).allowSystemScope().build();
         Fixtures f = new Fixtures(db);
         f.user("taken");
         site = f.personalSite("Keys Site", f.user("siteowner"));

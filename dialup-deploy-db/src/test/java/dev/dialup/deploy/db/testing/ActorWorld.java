@@ -126,8 +126,8 @@ public final class ActorWorld {
         orgDomainOther = domain(orgSite, "org-a.test", false);
         personalDomain = domain(personalSite, "personal.test", true);
         Instant created = db.clock().instant().truncatedTo(ChronoUnit.MILLIS);
-        strangerInvitation = db.write(
-                TestDb.system(db),
+        strangerInvitation = TestDb.write(
+                db,
                 tx -> tx.insertInto(ORGANIZATION_INVITATIONS)
                         .set(ORGANIZATION_INVITATIONS.ORGANIZATION_ID, orgA)
                         .set(ORGANIZATION_INVITATIONS.INVITEE, "stranger")
@@ -200,8 +200,8 @@ public final class ActorWorld {
 
     /** Writes a {@code system_config} value directly (no validation, no audit). */
     public static void setConfig(DialupDatabase db, String key, String value) {
-        db.writeVoid(
-                TestDb.system(db),
+        TestDb.writeVoid(
+                db,
                 tx -> tx.insertInto(SYSTEM_CONFIG)
                         .set(SYSTEM_CONFIG.KEY, key)
                         .set(SYSTEM_CONFIG.VALUE, value)
@@ -212,8 +212,8 @@ public final class ActorWorld {
     }
 
     private long domain(long siteId, String name, boolean primary) {
-        return db.write(
-                TestDb.system(db),
+        return TestDb.write(
+                db,
                 tx -> tx.insertInto(SITE_DOMAINS)
                         .set(SITE_DOMAINS.SITE_ID, siteId)
                         .set(SITE_DOMAINS.DOMAIN, name)
@@ -224,8 +224,8 @@ public final class ActorWorld {
     }
 
     private void auditRow(String action, Long org, Instant at) {
-        db.writeVoid(
-                TestDb.system(db),
+        TestDb.writeVoid(
+                db,
                 tx -> tx.insertInto(AUDIT_LOG)
                         .set(AUDIT_LOG.ACTOR_LABEL, "system:seed")
                         .set(AUDIT_LOG.ACTION, action)

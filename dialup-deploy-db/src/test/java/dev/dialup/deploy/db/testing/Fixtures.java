@@ -28,8 +28,8 @@ public final class Fixtures {
     }
 
     private long user(String username, boolean admin) {
-        return db.write(
-                TestDb.system(db),
+        return TestDb.write(
+                db,
                 tx -> tx.insertInto(USERS)
                         .set(USERS.USERNAME, username)
                         .set(USERS.EMAIL, username + "@example.test")
@@ -41,8 +41,8 @@ public final class Fixtures {
     }
 
     public void deactivateUser(long userId) {
-        db.writeVoid(
-                TestDb.system(db),
+        TestDb.writeVoid(
+                db,
                 tx -> tx.update(USERS)
                         .set(USERS.IS_ACTIVE, false)
                         .where(USERS.ID.eq(userId))
@@ -51,8 +51,8 @@ public final class Fixtures {
 
     /** An organization; the owner becomes its 'owner' member (schema trigger). */
     public long org(String name, long ownerId) {
-        return db.write(
-                TestDb.system(db),
+        return TestDb.write(
+                db,
                 tx -> tx.insertInto(ORGANIZATIONS)
                         .set(ORGANIZATIONS.NAME, name)
                         .set(ORGANIZATIONS.SLUG, name.toLowerCase().replaceAll("[^a-z0-9]+", "-"))
@@ -63,8 +63,8 @@ public final class Fixtures {
     }
 
     public void member(long orgId, long userId, OrgRole role) {
-        db.writeVoid(
-                TestDb.system(db),
+        TestDb.writeVoid(
+                db,
                 tx -> tx.insertInto(ORGANIZATION_MEMBERS)
                         .set(ORGANIZATION_MEMBERS.ORGANIZATION_ID, orgId)
                         .set(ORGANIZATION_MEMBERS.USER_ID, userId)
@@ -73,8 +73,8 @@ public final class Fixtures {
     }
 
     public void deactivateOrg(long orgId) {
-        db.writeVoid(
-                TestDb.system(db),
+        TestDb.writeVoid(
+                db,
                 tx -> tx.update(ORGANIZATIONS)
                         .set(ORGANIZATIONS.IS_ACTIVE, false)
                         .where(ORGANIZATIONS.ID.eq(orgId))
@@ -91,8 +91,8 @@ public final class Fixtures {
     }
 
     private long site(String name, Long ownerId, Long orgId) {
-        return db.write(
-                TestDb.system(db),
+        return TestDb.write(
+                db,
                 tx -> tx.insertInto(SITES)
                         .set(SITES.NAME, name)
                         .set(SITES.SLUG, name.toLowerCase().replaceAll("[^a-z0-9]+", "-"))

@@ -115,9 +115,8 @@ public record InstallationDataset(Path file, String secretPlaintext, long usageS
 
             // A user removed after the fact: SQLite's AUTOINCREMENT keeps its id used.
             long gone = new Fixtures(db).user("gone");
-            db.writeVoid(
-                    TestDb.system(db),
-                    tx -> tx.deleteFrom(USERS).where(USERS.ID.eq(gone)).execute());
+            TestDb.writeVoid(
+                    db, tx -> tx.deleteFrom(USERS).where(USERS.ID.eq(gone)).execute());
             return new InstallationDataset(dir.resolve("test.db"), secret, samples, gone);
         }
     }

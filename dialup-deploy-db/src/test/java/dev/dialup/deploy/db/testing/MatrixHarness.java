@@ -101,7 +101,7 @@ public final class MatrixHarness {
     public static RolledBack runAndRollBack(DialupDatabase db, Callable<?> call) {
         Object[] result = new Object[1];
         List<String> audit = new ArrayList<>();
-        Throwable t = catchThrowable(() -> db.writeVoid(TestDb.system(db), tx -> {
+        Throwable t = catchThrowable(() -> TestDb.writeVoid(db, tx -> {
             Long max =
                     tx.select(DSL.max(AUDIT_LOG.ID)).from(AUDIT_LOG).fetchOne().value1();
             long maxBefore = max == null ? 0 : max;

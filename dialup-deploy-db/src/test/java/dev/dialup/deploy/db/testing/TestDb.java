@@ -42,4 +42,20 @@ public final class TestDb {
     public static AccessScope system(DialupDatabase db, String component) {
         return db.systemScope(component);
     }
+
+    /**
+     * A write as the system capability when {@code db} may mint one, else without a scope: fixtures seed rows on
+     * either engine (on PostgreSQL row-level security needs an identity; the databases tests open there opt in).
+     */
+    public static <T> T write(DialupDatabase db, java.util.function.Function<org.jooq.DSLContext, T> work) {
+        return db.allowsSystemScope() ? db.write(system(db), work) : db.write(work);
+    }
+
+    /** {@link #write} without a result. */
+    public static void writeVoid(DialupDatabase db, java.util.function.Consumer<org.jooq.DSLContext> work) {
+        write(db, tx -> {
+            work.accept(tx);
+            return null;
+        });
+    }
 }

@@ -8,6 +8,12 @@ public final class RowSecurity {
     /** Transaction-local setting holding the caller's user id ({@code ""} for none). */
     public static final String USER_SETTING = "dialup.user_id";
 
+    /**
+     * The schema of V62's access mirrors (users, organizations, memberships for the policies): PostgreSQL only,
+     * outside the library's schema, no privilege for any other role; rebuilt after a bulk load, never copied.
+     */
+    public static final String MIRROR_SCHEMA = "dialup_rls";
+
     /** Transaction-local setting, {@code "on"} for the system capability of the database's own system scope. */
     public static final String SYSTEM_SETTING = "dialup.system";
 
