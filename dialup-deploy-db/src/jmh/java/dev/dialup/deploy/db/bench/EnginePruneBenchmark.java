@@ -120,18 +120,25 @@ public class EnginePruneBenchmark {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong max = new AtomicLong();
         AtomicLong count = new AtomicLong(ingested);
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> failure =
+                new java.util.concurrent.atomic.AtomicReference<>();
         Thread ingest = new Thread(
                 () -> {
                     long n = count.get();
-                    while (!stop.get()) {
-                        long ts = UsageBenchData.END.getEpochSecond()
-                                + n / UsageBenchData.SITES * UsageBenchData.INTERVAL;
-                        long t0 = System.nanoTime();
-                        usage.record(system, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
-                        max.accumulateAndGet((System.nanoTime() - t0) / 1000, Math::max);
-                        n++;
+                    try {
+                        while (!stop.get()) {
+                            long ts = UsageBenchData.END.getEpochSecond()
+                                    + n / UsageBenchData.SITES * UsageBenchData.INTERVAL;
+                            long t0 = System.nanoTime();
+                            usage.record(system, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
+                            max.accumulateAndGet((System.nanoTime() - t0) / 1000, Math::max);
+                            n++;
+                        }
+                    } catch (RuntimeException e) {
+                        failure.set(e); // a failed ingest call would make the stall figures meaningless
+                    } finally {
+                        count.set(n);
                     }
-                    count.set(n);
                 },
                 "bench-ingest");
         ingest.start();
@@ -145,6 +152,7 @@ public class EnginePruneBenchmark {
             stop.set(true);
             ingest.join();
         }
+        if (failure.get() != null) throw new IllegalStateException("the concurrent ingest failed", failure.get());
         maxDuringMicros = max.get();
         ingestedNow = count.get() - ingested;
         ingested = count.get();
