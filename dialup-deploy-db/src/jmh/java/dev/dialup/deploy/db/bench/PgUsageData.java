@@ -33,7 +33,8 @@ import org.postgresql.copy.CopyManager;
  * library itself); then {@code VACUUM (ANALYZE)} and a checkpoint. Tables the current schema does not have
  * ({@code usage_recent}, {@code usage_ingest_state}, {@code usage_day_totals}) are skipped, so a changed
  * usage layout (issue 13 partitioning) needs changes here only if it refuses {@code COPY} into
- * {@code usage_samples} (e.g. a partitioned table without a partition for the dataset's days).
+ * {@code usage_samples} (e.g. a partitioned table without a partition for the dataset's days). The load is checked: the plan's
+ * {@code site_resource_usage} view (every stored sample) must hold exactly the generated samples.
  */
 final class PgUsageData {
     static final String VERSION = "v1";
@@ -54,6 +55,11 @@ final class PgUsageData {
                 .clock(Clock.fixed(UsageBenchData.END, ZoneOffset.UTC))
                 .build()) {
             long rows = load(name, db);
+            long stored = db.read(dsl -> dsl.fetchCount(dsl.selectFrom("site_resource_usage")));
+            if (stored != rows) {
+                throw new IllegalStateException("PostgreSQL usage dataset: " + stored + " samples stored, " + rows
+                        + " generated (the loader no longer matches the schema?)");
+            }
             try (Connection c = PgBenchServer.superuser(name);
                     Statement st = c.createStatement()) {
                 st.execute("VACUUM (ANALYZE)");
