@@ -115,12 +115,28 @@ final class EngineTargets {
                 Instant.now());
     }
 
-    /** The benchmark user of the tenancy dataset ({@link VisibleSitesBenchmark#seed} names it "bench"). */
-    static long tenancyUser(DialupDatabase db) {
-        return db.read(dsl -> dsl.select(USERS.ID)
-                .from(USERS)
-                .where(USERS.USERNAME.eq("bench"))
-                .fetchSingle(USERS.ID));
+    /**
+     * The benchmark user of the tenancy dataset ({@link VisibleSitesBenchmark#seed} names it "bench"). Read
+     * outside the library's scoped calls — on PostgreSQL through a superuser connection, since a transaction
+     * without an identity sees no tenant row once row-level security is on.
+     */
+    static long tenancyUser(String target, DialupDatabase db) throws Exception {
+        String sql = "SELECT id FROM users WHERE username = 'bench'";
+        if (!postgres(target)) {
+            return db.withReaderConnection(c -> {
+                try (var st = c.createStatement();
+                        var rs = st.executeQuery(sql)) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
+        }
+        try (var c = PgBenchServer.superuser(cachedPg("tenancy", VisibleSitesBenchmark::seed));
+                var st = c.createStatement();
+                var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private static synchronized Path cachedSqlite(String label, ToLongFunction<DialupDatabase> seed) throws Exception {

@@ -45,7 +45,7 @@ public class EngineVisibleSitesBenchmark {
     public void setUp() throws Exception {
         db = EngineTargets.openTenancy(target);
         sites = new SiteRepository(db);
-        scope = new AccessScopes(db).forUser(EngineTargets.tenancyUser(db));
+        scope = new AccessScopes(db).forUser(EngineTargets.tenancyUser(target, db));
     }
 
     @TearDown(Level.Trial)

@@ -134,20 +134,42 @@ final class PgBenchServer {
     }
 
     /**
-     * Creates (if missing) the runtime role and grants it what the library needs in {@code database}:
-     * USAGE on the schema, SELECT/INSERT/UPDATE/DELETE on every table, USAGE/SELECT on every sequence,
-     * EXECUTE on every function. It owns nothing, so row-level security applies to it (FORCE or not).
+     * Creates (if missing) the runtime role and grants it what the library needs in {@code database}.
      *
-     * <p><b>The one place to swap</b> for the library's own grant call once it exists (issue 13, migration
-     * V62 and the runtime-role grant being added by the lead): until then this plain SQL stands in for it.
+     * <p><b>The one place to swap</b> for the library's own grant once both are merged: if the library has
+     * {@code dev.dialup.deploy.db.ops.RuntimeRole.grant(ownerLocation, role)} (issue 13, added with migration
+     * V62 on another branch), it is called — by reflection, so this file compiles with and without it;
+     * otherwise plain SQL stands in: USAGE on the schema, SELECT/INSERT/UPDATE/DELETE on every table,
+     * USAGE/SELECT on every sequence, EXECUTE on every function. Either way the role owns nothing and is
+     * neither superuser nor BYPASSRLS, so row-level security applies to it. Once merged, replace the
+     * reflection with the direct call.
      */
-    static void grantRuntimeRole(String database) throws IOException, SQLException {
+    static void grantRuntimeRole(String database) throws Exception {
         try (Connection c = superuser(database);
                 Statement st = c.createStatement()) {
             st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + RUNTIME_ROLE
                     + "') THEN CREATE ROLE " + RUNTIME_ROLE + " LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB"
                     + " NOCREATEROLE; END IF; END $$");
             st.execute("GRANT CONNECT ON DATABASE " + database + " TO " + RUNTIME_ROLE);
+        }
+        Class<?> runtimeRole;
+        try {
+            runtimeRole = Class.forName("dev.dialup.deploy.db.ops.RuntimeRole");
+        } catch (ClassNotFoundException e) {
+            runtimeRole = null;
+        }
+        if (runtimeRole != null) {
+            try {
+                runtimeRole
+                        .getMethod("grant", String.class, String.class)
+                        .invoke(null, url(database, SUPERUSER), RUNTIME_ROLE);
+                return;
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw new IllegalStateException("RuntimeRole.grant failed on " + database, e.getCause());
+            }
+        }
+        try (Connection c = superuser(database);
+                Statement st = c.createStatement()) {
             st.execute("GRANT USAGE ON SCHEMA public TO " + RUNTIME_ROLE);
             st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + RUNTIME_ROLE);
             st.execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + RUNTIME_ROLE);
