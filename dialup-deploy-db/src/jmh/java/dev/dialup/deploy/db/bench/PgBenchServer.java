@@ -134,15 +134,9 @@ final class PgBenchServer {
     }
 
     /**
-     * Creates (if missing) the runtime role and grants it what the library needs in {@code database}.
-     *
-     * <p><b>The one place to swap</b> for the library's own grant once both are merged: if the library has
-     * {@code dev.dialup.deploy.db.ops.RuntimeRole.grant(ownerLocation, role)} (issue 13, added with migration
-     * V62 on another branch), it is called — by reflection, so this file compiles with and without it;
-     * otherwise plain SQL stands in: USAGE on the schema, SELECT/INSERT/UPDATE/DELETE on every table,
-     * USAGE/SELECT on every sequence, EXECUTE on every function. Either way the role owns nothing and is
-     * neither superuser nor BYPASSRLS, so row-level security applies to it. Once merged, replace the
-     * reflection with the direct call.
+     * Creates (if missing) the runtime role and grants it what the library needs in {@code database} through the
+     * library's own {@link dev.dialup.deploy.db.ops.RuntimeRole#grant}: the role owns nothing and is neither
+     * superuser nor BYPASSRLS, so row-level security applies to it.
      */
     static void grantRuntimeRole(String database) throws Exception {
         try (Connection c = superuser(database);
@@ -152,29 +146,7 @@ final class PgBenchServer {
                     + " NOCREATEROLE; END IF; END $$");
             st.execute("GRANT CONNECT ON DATABASE " + database + " TO " + RUNTIME_ROLE);
         }
-        Class<?> runtimeRole;
-        try {
-            runtimeRole = Class.forName("dev.dialup.deploy.db.ops.RuntimeRole");
-        } catch (ClassNotFoundException e) {
-            runtimeRole = null;
-        }
-        if (runtimeRole != null) {
-            try {
-                runtimeRole
-                        .getMethod("grant", String.class, String.class)
-                        .invoke(null, url(database, SUPERUSER), RUNTIME_ROLE);
-                return;
-            } catch (java.lang.reflect.InvocationTargetException e) {
-                throw new IllegalStateException("RuntimeRole.grant failed on " + database, e.getCause());
-            }
-        }
-        try (Connection c = superuser(database);
-                Statement st = c.createStatement()) {
-            st.execute("GRANT USAGE ON SCHEMA public TO " + RUNTIME_ROLE);
-            st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + RUNTIME_ROLE);
-            st.execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + RUNTIME_ROLE);
-            st.execute("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO " + RUNTIME_ROLE);
-        }
+        dev.dialup.deploy.db.ops.RuntimeRole.grant(url(database, SUPERUSER), RUNTIME_ROLE);
     }
 
     /**
