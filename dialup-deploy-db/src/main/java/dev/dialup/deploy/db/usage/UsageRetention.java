@@ -138,19 +138,24 @@ final class UsageRetention {
                                 .fetchOne(recent.ts());
                         long upTo = bound == null ? cut : bound;
                         if (!tx.fetchExists(recent.table(), recent.ts().lt(upTo))) return 0;
-                        int removed = tx.deleteFrom(recent.table())
+                        return tx.deleteFrom(recent.table())
                                 .where(recent.ts().lt(upTo))
                                 .execute();
-                        tx.update(USAGE_INGEST_STATE)
-                                .set(
-                                        USAGE_INGEST_STATE.RECENT_ROWS,
-                                        DSL.greatest(DSL.val(0L), USAGE_INGEST_STATE.RECENT_ROWS.minus(removed)))
-                                .where(USAGE_INGEST_STATE.ID.eq(1L))
-                                .execute();
-                        return removed;
                     },
                     removed -> removed > 0); // the last, empty look is not a deleting transaction
             if (n == 0) return deleted;
+            // The counter every ingest call updates, in a transaction of its own right after the delete: on
+            // PostgreSQL a long delete that also updated this one hot row lost every SERIALIZABLE retry to a
+            // concurrent ingest (WRITE_CONFLICTS). Until it commits the counter is too high, which only makes
+            // the next move come a little early.
+            steps.write(
+                    tx -> tx.update(USAGE_INGEST_STATE)
+                            .set(
+                                    USAGE_INGEST_STATE.RECENT_ROWS,
+                                    DSL.greatest(DSL.val(0L), USAGE_INGEST_STATE.RECENT_ROWS.minus(n)))
+                            .where(USAGE_INGEST_STATE.ID.eq(1L))
+                            .execute(),
+                    updated -> false); // not a deleting transaction
             deleted += n;
         }
     }
