@@ -196,6 +196,18 @@ public interface DatabaseEngine {
      */
     Table<Record> seekPerRow(Table<?> outer, Table<?> inner);
 
+    // --- usage storage -------------------------------------------------------------------
+
+    /**
+     * Time partitions of the raw usage samples, when this engine has them (PostgreSQL, V61): ingest then
+     * stores batches through {@link UsagePartitions#ingestSql()}, maintenance creates partitions ahead and
+     * retention drops whole partitions. Empty on SQLite (portable ingest into {@code usage_recent}, retention
+     * by row deletes).
+     */
+    default java.util.Optional<UsagePartitions> usagePartitions() {
+        return java.util.Optional.empty();
+    }
+
     /** Result of a log checkpoint: busy flag, frames in the log, frames moved into the database. */
     record Checkpoint(boolean busy, long logFrames, long checkpointedFrames) {}
 

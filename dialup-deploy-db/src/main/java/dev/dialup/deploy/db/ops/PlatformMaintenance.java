@@ -36,10 +36,14 @@ public final class PlatformMaintenance {
         return db.systemScope(COMPONENT);
     }
 
-    /** Rollup, retention, log archival, optimize, backup — in that order, each reported on its own. */
+    /**
+     * Usage partitions ahead, rollup, retention, log archival, optimize, backup — in that order, each
+     * reported on its own.
+     */
     public static Maintenance nightly(DialupDatabase db, BackupService backups) {
         return Maintenance.builder()
                 .clock(db.clock())
+                .task(usagePartitionsTask(db))
                 .task(rollupTask(db))
                 .task(usagePruneTask(db))
                 .task(auditPruneTask(db))
@@ -47,6 +51,24 @@ public final class PlatformMaintenance {
                 .task(Maintenance.optimizeTask(db))
                 .task(Maintenance.backupTask(db, backups))
                 .build();
+    }
+
+    /**
+     * PostgreSQL: creates the daily partitions of raw usage samples for today and the next
+     * {@value UsageRepository#PARTITION_DAYS_AHEAD} days ({@link UsageRepository#createPartitionsAhead});
+     * on SQLite there are none and the task reports so.
+     */
+    public static MaintenanceTask usagePartitionsTask(DialupDatabase db) {
+        return Maintenance.task("usage-partitions", () -> {
+            if (dev.dialup.deploy.db.engine.registry.Engines.forDialect(
+                            db.readDsl().dialect())
+                    .usagePartitions()
+                    .isEmpty()) return "no partitions on this engine";
+            int created = new UsageRepository(db).createPartitionsAhead(scope(db));
+            return String.format(
+                    "%d daily partitions created (today and the next %d days are covered)",
+                    created, UsageRepository.PARTITION_DAYS_AHEAD);
+        });
     }
 
     /**
