@@ -35,26 +35,30 @@ CREATE TABLE usage_samples (
 CREATE FUNCTION dialup_usage_partition_ensure(p_day bigint) RETURNS boolean
   LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
+  v_schema text;
   v_name text;
 BEGIN
   IF p_day IS NULL OR p_day < 0 OR p_day % 86400 <> 0 OR p_day > 253402214400 THEN
     RAISE EXCEPTION 'dialup_usage_partition_ensure: not a UTC day start between 1970-01-01 and 9999-12-31: %',
       p_day USING ERRCODE = '22023';
   END IF;
+  -- Every name is qualified with the parent's schema (pg_catalog comes first in the search path).
+  SELECT n.nspname INTO v_schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid = 'usage_samples'::regclass;
   v_name := 'usage_samples_p' || to_char(to_timestamp(p_day) AT TIME ZONE 'UTC', 'YYYYMMDD');
-  IF to_regclass(quote_ident(v_name)) IS NOT NULL THEN
+  IF to_regclass(format('%I.%I', v_schema, v_name)) IS NOT NULL THEN
     RETURN false;
   END IF;
   -- Concurrent creators of the same day: the second waits here, then finds the partition.
   PERFORM pg_advisory_xact_lock(hashtext('dialup_usage_partitions'));
-  IF to_regclass(quote_ident(v_name)) IS NOT NULL THEN
+  IF to_regclass(format('%I.%I', v_schema, v_name)) IS NOT NULL THEN
     RETURN false;
   END IF;
-  EXECUTE format('CREATE TABLE %I PARTITION OF usage_samples FOR VALUES FROM (%L) TO (%L)',
-                 v_name, p_day, p_day + 86400);
+  EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.usage_samples FOR VALUES FROM (%L) TO (%L)',
+                 v_schema, v_name, v_schema, p_day, p_day + 86400);
   -- No policies on a partition: direct access is denied; access through usage_samples uses its policies.
-  EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', v_name);
-  EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', v_name);
+  EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', v_schema, v_name);
+  EXECUTE format('ALTER TABLE %I.%I FORCE ROW LEVEL SECURITY', v_schema, v_name);
   RETURN true;
 END
 $$;
@@ -78,8 +82,8 @@ BEGIN
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('dialup_usage_partitions'));
   FOR v_part IN
-    SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound
-      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    SELECT n.nspname, c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound
+      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE i.inhparent = 'usage_samples'::regclass
      ORDER BY c.relname
   LOOP
@@ -93,8 +97,8 @@ BEGIN
     IF v_hi > p_cut THEN
       RETURN; -- names sort by day: every later partition ends later still
     END IF;
-    EXECUTE format('SELECT count(*) FROM %I', v_part.relname) INTO row_count;
-    EXECUTE format('DROP TABLE %I', v_part.relname);
+    EXECUTE format('SELECT count(*) FROM %I.%I', v_part.nspname, v_part.relname) INTO row_count;
+    EXECUTE format('DROP TABLE %I.%I', v_part.nspname, v_part.relname);
     partition_name := v_part.relname;
     range_start := v_lo;
     range_end := v_hi;
