@@ -162,16 +162,15 @@ final class UsageIngest {
         Set<Long> days = new TreeSet<>();
         for (StoredSample r : rows) days.add(Math.floorDiv(r.ts(), UsagePartitions.WIDTH) * UsagePartitions.WIDTH);
         db.writeVoid(tx -> tx.connection(c -> {
-            Set<Long> existing = new HashSet<>();
-            for (UsagePartitions.Partition p : partitions.list(c)) existing.add(p.rangeStart());
-            days.removeAll(existing);
-            if (days.size() > MAX_NEW_PARTITIONS_PER_BATCH) {
+            Set<Long> missing = new TreeSet<>(days);
+            for (UsagePartitions.Partition p : partitions.list(c)) missing.remove(p.rangeStart());
+            if (missing.size() > MAX_NEW_PARTITIONS_PER_BATCH) {
                 throw new ValidationException(
                         "samples",
-                        "fall on " + days.size() + " UTC days without a partition; at most "
+                        "fall on " + missing.size() + " UTC days without a partition; at most "
                                 + MAX_NEW_PARTITIONS_PER_BATCH + " new days per batch");
             }
-            for (long day : days) partitions.ensureDay(c, day);
+            for (long day : missing) partitions.ensureDay(c, day);
         }));
     }
 

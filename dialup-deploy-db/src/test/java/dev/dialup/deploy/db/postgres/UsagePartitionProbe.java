@@ -45,7 +45,7 @@ public final class UsagePartitionProbe {
                 Fixtures f = new Fixtures(db);
                 long owner = f.user("owner");
                 for (int i = 0; i < SITES; i++) sites.add(f.personalSite("site-" + i, owner));
-                ingest(db, pg, sites, today);
+                if (Boolean.parseBoolean(System.getProperty("ingest", "true"))) ingest(db, pg, sites, today);
             }
             try (Connection c = pg.connect()) {
                 c.setAutoCommit(true);
@@ -64,28 +64,48 @@ public final class UsagePartitionProbe {
                                     + ", 30) t CROSS JOIN (SELECT id FROM sites) s ORDER BY t, s.id");
                 }
                 System.out.printf("loaded %d days in %.1f s%n", DAYS, (System.nanoTime() - t0) / 1e9);
-                // Weekly twin with the same rows (weeks aligned to the epoch's week: Thursday 00:00 UTC).
-                exec(
-                        c,
-                        "CREATE TABLE usage_weekly (LIKE usage_samples INCLUDING DEFAULTS INCLUDING CONSTRAINTS,"
-                                + " PRIMARY KEY (site_id, ts)) PARTITION BY RANGE (ts)");
-                long w0 = Math.floorDiv(start, 7 * DAY) * 7 * DAY;
-                for (long w = w0; w < today + 7 * DAY; w += 7 * DAY) {
+                boolean weekly = Boolean.parseBoolean(System.getProperty("weekly", "true"));
+                if (weekly) {
+                    // Weekly twin with the same rows (weeks aligned to the epoch's week: Thursday 00:00 UTC).
                     exec(
                             c,
-                            "CREATE TABLE usage_weekly_" + w + " PARTITION OF usage_weekly FOR VALUES FROM (" + w
-                                    + ") TO (" + (w + 7 * DAY) + ")");
+                            "CREATE TABLE usage_weekly (LIKE usage_samples INCLUDING DEFAULTS INCLUDING CONSTRAINTS,"
+                                    + " PRIMARY KEY (site_id, ts)) PARTITION BY RANGE (ts)");
+                    long w0 = Math.floorDiv(start, 7 * DAY) * 7 * DAY;
+                    for (long w = w0; w < today + 7 * DAY; w += 7 * DAY) {
+                        exec(
+                                c,
+                                "CREATE TABLE usage_weekly_" + w + " PARTITION OF usage_weekly FOR VALUES FROM (" + w
+                                        + ") TO (" + (w + 7 * DAY) + ")");
+                    }
+                    t0 = System.nanoTime();
+                    exec(c, "INSERT INTO usage_weekly SELECT * FROM usage_samples ORDER BY ts, site_id");
+                    System.out.printf("weekly copy %.1f s%n", (System.nanoTime() - t0) / 1e9);
+                    size(c, "usage_weekly");
                 }
-                t0 = System.nanoTime();
-                exec(c, "INSERT INTO usage_weekly SELECT * FROM usage_samples ORDER BY ts, site_id");
-                System.out.printf("weekly copy %.1f s%n", (System.nanoTime() - t0) / 1e9);
+                exec(
+                        c,
+                        "INSERT INTO usage_latest SELECT DISTINCT ON (site_id) " + "site_id, ts, memory_mb_x100,"
+                                + " cpu_percent_x100, disk_mb_x100, bandwidth_mb_x1000, active_requests, response_time_ms_x100"
+                                + " FROM usage_samples ORDER BY site_id, ts DESC ON CONFLICT DO NOTHING");
                 exec(c, "VACUUM ANALYZE");
                 size(c, "usage_samples");
-                size(c, "usage_weekly");
                 long site = sites.get(sites.size() / 2);
                 long now = today - 1; // the loaded data ends just before today
-                for (String table : List.of("usage_samples", "usage_weekly")) {
+                for (String table : weekly ? List.of("usage_samples", "usage_weekly") : List.of("usage_samples")) {
                     queries(c, table, site, now);
+                }
+                if (Boolean.parseBoolean(System.getProperty("covering", "false"))) {
+                    exec(
+                            c,
+                            "CREATE UNIQUE INDEX usage_samples_covering ON usage_samples (site_id, ts) INCLUDE"
+                                    + " (memory_mb_x100, cpu_percent_x100, disk_mb_x100, bandwidth_mb_x1000, active_requests,"
+                                    + " response_time_ms_x100)");
+                    exec(c, "VACUUM ANALYZE usage_samples");
+                    size(c, "usage_samples");
+                    System.out.println("-- daily partitions + covering (site_id, ts) INCLUDE (values)");
+                    queries(c, "usage_samples", site, now);
+                    exec(c, "DROP INDEX usage_samples_covering");
                 }
                 exec(c, "CREATE INDEX usage_samples_ts_brin ON usage_samples USING brin (ts)");
                 exec(c, "ANALYZE usage_samples");
@@ -103,8 +123,10 @@ public final class UsagePartitionProbe {
                             rs.getString(1), rs.getLong(4), (System.nanoTime() - t0) / 1e6);
                 }
                 t0 = System.nanoTime();
-                int n = c.createStatement().executeUpdate("DELETE FROM usage_weekly WHERE ts < " + (start + DAY));
-                System.out.printf("delete %d rows of one day: %.1f ms%n", n, (System.nanoTime() - t0) / 1e6);
+                if (weekly) {
+                    int n = c.createStatement().executeUpdate("DELETE FROM usage_weekly WHERE ts < " + (start + DAY));
+                    System.out.printf("delete %d rows of one day: %.1f ms%n", n, (System.nanoTime() - t0) / 1e6);
+                }
             }
         }
         System.exit(0);

@@ -170,6 +170,27 @@ class UsagePartitionsTest {
     }
 
     @Test
+    void onlyTheRoutingErrorCountsAsAMissingPartitionNotACheckViolation() throws Exception {
+        usage.createPartitionsAhead(sys);
+        var partitions = new dev.dialup.deploy.db.engine.postgresql.PostgresUsagePartitions();
+        try (Connection c = pg.connect();
+                Statement st = c.createStatement()) {
+            SQLException noPartition = org.junit.jupiter.api.Assertions.assertThrows(
+                    SQLException.class,
+                    () -> st.execute("INSERT INTO usage_samples (site_id, ts) VALUES (" + a + ", 0)"));
+            assertThat(noPartition.getSQLState()).isEqualTo("23514");
+            assertThat(partitions.isMissingPartition(new RuntimeException(noPartition)))
+                    .isTrue();
+            SQLException check = org.junit.jupiter.api.Assertions.assertThrows(
+                    SQLException.class,
+                    () -> st.execute("INSERT INTO usage_samples (site_id, ts, memory_mb_x100) VALUES (" + a + ", "
+                            + NOW.getEpochSecond() + ", -1)"));
+            assertThat(check.getSQLState()).isEqualTo("23514");
+            assertThat(partitions.isMissingPartition(check)).isFalse();
+        }
+    }
+
+    @Test
     void aBatchNeedingMoreThanAMonthOfNewPartitionsIsRefusedAndWritesNothing() throws Exception {
         List<UsageSample> batch = new ArrayList<>();
         for (int d = 0; d < 32; d++)

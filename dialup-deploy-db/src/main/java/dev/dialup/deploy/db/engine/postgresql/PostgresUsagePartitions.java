@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.postgresql.util.PSQLException;
 
 /**
  * {@link UsagePartitions} on PostgreSQL: calls V61's SECURITY DEFINER functions
@@ -84,11 +85,13 @@ public final class PostgresUsagePartitions implements UsagePartitions {
 
     @Override
     public boolean isMissingPartition(Throwable e) {
+        // 23514 without a constraint name: the routing error "no partition of relation … found for row" (a
+        // CHECK violation names its constraint). Read from the error's fields, not its localised text.
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException sql
+            if (t instanceof PSQLException sql
                     && CHECK_VIOLATION.equals(sql.getSQLState())
-                    && sql.getMessage() != null
-                    && sql.getMessage().contains("no partition of relation")) {
+                    && sql.getServerErrorMessage() != null
+                    && sql.getServerErrorMessage().getConstraint() == null) {
                 return true;
             }
         }
