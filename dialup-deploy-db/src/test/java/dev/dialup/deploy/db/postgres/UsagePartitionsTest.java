@@ -143,6 +143,14 @@ class UsagePartitionsTest {
                 + " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
                 + " WHERE i.inhparent = 'usage_samples'::regclass ORDER BY 1");
         assertThat(rows).hasSize(9).allSatisfy(r -> assertThat(r).endsWith(" true true"));
+        // each partition has the key (site_id, ts) and the BRIN index on ts of the partitioned table
+        assertThat(strings("SELECT c.relname || ' ' || string_agg(am.amname, ',' ORDER BY am.amname)"
+                        + " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                        + " JOIN pg_index x ON x.indrelid = c.oid JOIN pg_class ic ON ic.oid = x.indexrelid"
+                        + " JOIN pg_am am ON am.oid = ic.relam"
+                        + " WHERE i.inhparent = 'usage_samples'::regclass GROUP BY c.relname"))
+                .hasSize(9)
+                .allSatisfy(r -> assertThat(r).endsWith(" brin,btree"));
         // owned by the role that ran the migrations, like the parent
         assertThat(strings("SELECT DISTINCT pg_get_userbyid(c.relowner) = pg_get_userbyid(p.relowner)"
                         + " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent"
