@@ -27,7 +27,8 @@ import org.jooq.Table;
  * expressions ({@link #dialect}, {@link #utcDay}); what a stored database is ({@link #classify});
  * verification and backups ({@link #integrityCheck}, {@link #snapshot}, {@link #tableRowCounts});
  * background upkeep ({@link #startBackgroundCheckpoints}, {@link #optimize}); error translation
- * ({@link #isBusy}, {@link #violatedUniqueKey}, {@link #translateStorageFailure}).
+ * ({@link #isBusy}, {@link #violatedUniqueKey}, {@link #translateStorageFailure}); how raw usage samples
+ * are stored ({@link #usagePartitions}).
  */
 public interface DatabaseEngine {
     /** Flyway's migration history table, the same on every engine. */

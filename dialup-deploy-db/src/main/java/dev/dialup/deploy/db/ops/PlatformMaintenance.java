@@ -37,14 +37,13 @@ public final class PlatformMaintenance {
     }
 
     /**
-     * Usage partitions ahead, rollup, retention, log archival, optimize, backup — in that order, each
-     * reported on its own.
+     * Usage partitions ahead (PostgreSQL only), rollup, retention, log archival, optimize, backup — in that
+     * order, each reported on its own.
      */
     public static Maintenance nightly(DialupDatabase db, BackupService backups) {
-        return Maintenance.builder()
-                .clock(db.clock())
-                .task(usagePartitionsTask(db))
-                .task(rollupTask(db))
+        Maintenance.Builder nightly = Maintenance.builder().clock(db.clock());
+        if (hasUsagePartitions(db)) nightly.task(usagePartitionsTask(db));
+        return nightly.task(rollupTask(db))
                 .task(usagePruneTask(db))
                 .task(auditPruneTask(db))
                 .task(logArchiveTask(db))
@@ -60,15 +59,19 @@ public final class PlatformMaintenance {
      */
     public static MaintenanceTask usagePartitionsTask(DialupDatabase db) {
         return Maintenance.task("usage-partitions", () -> {
-            if (dev.dialup.deploy.db.engine.registry.Engines.forDialect(
-                            db.readDsl().dialect())
-                    .usagePartitions()
-                    .isEmpty()) return "no partitions on this engine";
+            if (!hasUsagePartitions(db)) return "no partitions on this engine";
             int created = new UsageRepository(db).createPartitionsAhead(scope(db));
             return String.format(
                     "%d daily partitions created (today and the next %d days are covered)",
                     created, UsageRepository.PARTITION_DAYS_AHEAD);
         });
+    }
+
+    private static boolean hasUsagePartitions(DialupDatabase db) {
+        return dev.dialup.deploy.db.engine.registry.Engines.forDialect(
+                        db.readDsl().dialect())
+                .usagePartitions()
+                .isPresent();
     }
 
     /**
