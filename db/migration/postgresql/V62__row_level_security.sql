@@ -239,3 +239,15 @@ CREATE POLICY audit_log_delete ON audit_log FOR DELETE USING ((SELECT dialup_rls
 -- The legacy view over the usage tables checks privileges and policies as the caller, not as its owner (whom
 -- FORCE subjects to the policies without the caller's identity).
 ALTER VIEW site_resource_usage SET (security_invoker = true);
+
+-- Partitions of usage_samples (V61) that exist already: read directly (pg_dump, the operator's checks) with the
+-- system capability only. V61's function gives every later partition the same policy.
+DO $$
+DECLARE p record;
+BEGIN
+  FOR p IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'usage_samples'::regclass LOOP
+    EXECUTE format('CREATE POLICY %I ON %I USING ((SELECT dialup_rls_all()))', p.relname || '_system', p.relname);
+  END LOOP;
+END
+$$;

@@ -20,7 +20,8 @@ import picocli.CommandLine.Mixin;
             "Apply the retention policies from system_config: raw usage samples (usage.raw_retention_days, 30),"
                     + " daily aggregates (usage.daily_retention_days, 365), audit rows (audit.retention_days, 365), and archive"
                     + " build logs of deployments finished more than deployments.log_archive_after_days (90) ago.",
-            "Deletes in small transactions, so services keep writing meanwhile. Run 'optimize' afterwards to return freed pages."
+            "Deletes in small transactions, so services keep writing meanwhile. Run 'optimize' afterwards to return freed pages.",
+            "On PostgreSQL raw samples go by whole UTC days: every daily partition lying wholly before the cutoff is dropped."
         })
 final class PruneCommand implements Callable<Integer> {
     @Mixin

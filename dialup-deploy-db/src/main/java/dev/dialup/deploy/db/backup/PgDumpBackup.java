@@ -282,7 +282,8 @@ public final class PgDumpBackup {
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT c.relname FROM pg_class c"
                         + " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                        + " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname")) {
+                        + " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+                        + " AND NOT c.relispartition ORDER BY c.relname")) {
             while (rs.next()) tables.add(rs.getString(1));
         }
         Map<String, Long> counts = new TreeMap<>();

@@ -87,7 +87,7 @@ public final class CrossEngineCopy {
                             + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
                             + " JOIN pg_type t ON t.oid = a.atttypid"
                             + " LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum"
-                            + " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+                            + " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
                             + " ORDER BY c.relname, a.attnum")) {
                 while (rs.next()) {
                     tables.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())

@@ -27,7 +27,8 @@ import org.jooq.Table;
  * expressions ({@link #dialect}, {@link #utcDay}); what a stored database is ({@link #classify});
  * verification and backups ({@link #integrityCheck}, {@link #snapshot}, {@link #tableRowCounts});
  * background upkeep ({@link #startBackgroundCheckpoints}, {@link #optimize}); error translation
- * ({@link #isBusy}, {@link #violatedUniqueKey}, {@link #translateStorageFailure}).
+ * ({@link #isBusy}, {@link #violatedUniqueKey}, {@link #translateStorageFailure}); how raw usage samples
+ * are stored ({@link #usagePartitions}).
  */
 public interface DatabaseEngine {
     /** Flyway's migration history table, the same on every engine. */
@@ -225,6 +226,18 @@ public interface DatabaseEngine {
      * cost-based join order get a plain join.
      */
     Table<Record> seekPerRow(Table<?> outer, Table<?> inner);
+
+    // --- usage storage -------------------------------------------------------------------
+
+    /**
+     * Time partitions of the raw usage samples, when this engine has them (PostgreSQL, V61): ingest then
+     * stores batches through {@link UsagePartitions#ingestSql()}, maintenance creates partitions ahead and
+     * retention drops whole partitions. Empty on SQLite (portable ingest into {@code usage_recent}, retention
+     * by row deletes).
+     */
+    default java.util.Optional<UsagePartitions> usagePartitions() {
+        return java.util.Optional.empty();
+    }
 
     /** Result of a log checkpoint: busy flag, frames in the log, frames moved into the database. */
     record Checkpoint(boolean busy, long logFrames, long checkpointedFrames) {}

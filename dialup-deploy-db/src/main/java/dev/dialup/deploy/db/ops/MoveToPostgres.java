@@ -243,6 +243,8 @@ public final class MoveToPostgres {
             }
         }
 
+        ensureUsagePartitions(src, pg);
+
         Map<String, Long> counts = SOURCE.tableRowCounts(src);
         long total = sum(counts, plans);
         Map<String, RowDigest> digests = new LinkedHashMap<>();
@@ -510,6 +512,21 @@ public final class MoveToPostgres {
             }
         } catch (SQLException e) {
             log.debug("rollback failed: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * The target's {@code usage_samples} is partitioned by UTC day (V61): the partition of every day the
+     * source has samples of is created before the copy, through the same function ingest uses.
+     */
+    private static void ensureUsagePartitions(Connection src, Connection pg) throws SQLException {
+        var partitions = Engines.forDialect(org.jooq.SQLDialect.POSTGRES).usagePartitions();
+        if (partitions.isEmpty()) return;
+        long width = dev.dialup.deploy.db.engine.UsagePartitions.WIDTH;
+        try (Statement st = src.createStatement();
+                ResultSet rs =
+                        st.executeQuery("SELECT DISTINCT ts - ts % " + width + " FROM usage_samples ORDER BY 1")) {
+            while (rs.next()) partitions.get().ensureDay(pg, rs.getLong(1));
         }
     }
 }

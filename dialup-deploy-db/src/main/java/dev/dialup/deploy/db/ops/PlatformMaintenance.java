@@ -36,17 +36,42 @@ public final class PlatformMaintenance {
         return db.systemScope(COMPONENT);
     }
 
-    /** Rollup, retention, log archival, optimize, backup — in that order, each reported on its own. */
+    /**
+     * Usage partitions ahead (PostgreSQL only), rollup, retention, log archival, optimize, backup — in that
+     * order, each reported on its own.
+     */
     public static Maintenance nightly(DialupDatabase db, BackupService backups) {
-        return Maintenance.builder()
-                .clock(db.clock())
-                .task(rollupTask(db))
+        Maintenance.Builder nightly = Maintenance.builder().clock(db.clock());
+        if (hasUsagePartitions(db)) nightly.task(usagePartitionsTask(db));
+        return nightly.task(rollupTask(db))
                 .task(usagePruneTask(db))
                 .task(auditPruneTask(db))
                 .task(logArchiveTask(db))
                 .task(Maintenance.optimizeTask(db))
                 .task(Maintenance.backupTask(db, backups))
                 .build();
+    }
+
+    /**
+     * PostgreSQL: creates the daily partitions of raw usage samples for today and the next
+     * {@value UsageRepository#PARTITION_DAYS_AHEAD} days ({@link UsageRepository#createPartitionsAhead});
+     * on SQLite there are none and the task reports so.
+     */
+    public static MaintenanceTask usagePartitionsTask(DialupDatabase db) {
+        return Maintenance.task("usage-partitions", () -> {
+            if (!hasUsagePartitions(db)) return "no partitions on this engine";
+            int created = new UsageRepository(db).createPartitionsAhead(scope(db));
+            return String.format(
+                    "%d daily partitions created (today and the next %d days are covered)",
+                    created, UsageRepository.PARTITION_DAYS_AHEAD);
+        });
+    }
+
+    private static boolean hasUsagePartitions(DialupDatabase db) {
+        return dev.dialup.deploy.db.engine.registry.Engines.forDialect(
+                        db.readDsl().dialect())
+                .usagePartitions()
+                .isPresent();
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.engine.DatabaseEngine;
+import dev.dialup.deploy.db.engine.UsagePartitions;
 import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.generated.tables.UsageIngestState;
 import java.sql.Connection;
@@ -50,6 +51,8 @@ final class UsageIngest {
     private enum Sql {
         STATE,
         INSERT,
+        /** The engine's batch statement into the partitioned history (PostgreSQL); the portable INSERT elsewhere. */
+        PARTITIONED_INSERT,
         ADD_RECENT_ROWS,
         HISTORY_LOOKUP,
         RECENT_LOOKUP
@@ -59,6 +62,11 @@ final class UsageIngest {
     private final UsageMover mover;
     private final int recentRowsBeforeMove;
     private final WriterStatements<Sql> statements;
+    /** Time partitions of {@code usage_samples} (PostgreSQL), or null: ingest then goes to {@code usage_recent}. */
+    private final UsagePartitions partitions;
+
+    /** New partitions one batch may need at most (PostgreSQL): a partition per UTC day of its samples. */
+    static final int MAX_NEW_PARTITIONS_PER_BATCH = 31;
 
     UsageIngest(DialupDatabase db, UsageMover mover, int recentRowsBeforeMove) {
         this.db = db;
@@ -94,6 +102,8 @@ final class UsageIngest {
                         .where(st.ID.eq(DSL.inline(1L)))
                         .returningResult(st.RECENT_ROWS)
                         .getSQL(ParamType.INDEXED));
+        this.partitions = Engines.forDialect(render.dialect()).usagePartitions().orElse(null);
+        sql.put(Sql.PARTITIONED_INSERT, partitions == null ? sql.get(Sql.INSERT) : partitions.ingestSql());
         sql.put(Sql.HISTORY_LOOKUP, lookupSql(render, history));
         sql.put(Sql.RECENT_LOOKUP, lookupSql(render, recent));
         this.statements = new WriterStatements<>(Sql.class, sql);
@@ -116,31 +126,101 @@ final class UsageIngest {
         }
         StoredSample[] rows = validate(samples);
         if (rows.length == 0) return 0;
-        return db.write(scope, tx -> {
-            long[] recentAfter = new long[1];
-            int inserted = tx.connectionResult(c -> insert(tx, c, samples, rows, recentAfter));
-            if (recentAfter[0] >= recentRowsBeforeMove) {
-                try {
-                    // One move step in a savepoint of the same transaction: one commit for both; a
-                    // failing step is undone alone and retried by a later call, the batch stays.
-                    db.write(scope, step -> step.connectionResult(mover::step));
-                } catch (RuntimeException e) {
-                    log.warn(
-                            "Moving recent usage samples into the history failed (a later call retries): {}",
-                            e.getMessage());
-                }
+        if (partitions == null) return db.write(scope, tx -> recordRecent(tx, samples, rows));
+        // PostgreSQL: a sample of a UTC day without a partition aborts the attempt; the missing partitions
+        // are then created in a transaction of their own (a short lock on usage_samples) and the batch runs again.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return db.write(scope, tx -> tx.connectionResult(c -> insertPartitioned(tx, c, samples, rows)));
+            } catch (RuntimeException e) {
+                if (attempt >= 3 || !partitions.isMissingPartition(e)) throw e;
+                ensurePartitions(rows);
             }
-            return inserted;
-        });
+        }
     }
 
-    int timesPrepared() {
-        return statements.timesPrepared();
+    /** SQLite: append to {@code usage_recent} (triggers keep the aggregates), then maybe one move step. */
+    private int recordRecent(DSLContext tx, List<UsageSample> samples, StoredSample[] rows) {
+        long[] recentAfter = new long[1];
+        int inserted = tx.connectionResult(c -> insert(tx, c, samples, rows, recentAfter));
+        if (recentAfter[0] >= recentRowsBeforeMove) {
+            try {
+                // One move step in a savepoint of the same transaction: one commit for both; a
+                // failing step is undone alone and retried by a later call, the batch stays.
+                db.write(step -> step.connectionResult(mover::step));
+            } catch (RuntimeException e) {
+                log.warn(
+                        "Moving recent usage samples into the history failed (a later call retries): {}",
+                        e.getMessage());
+            }
+        }
+        return inserted;
     }
 
-    private int insert(DSLContext tx, Connection c, List<UsageSample> samples, StoredSample[] rows, long[] recentAfter)
+    /** The partitions of the UTC days of {@code rows}, created where missing, in one write transaction. */
+    private void ensurePartitions(StoredSample[] rows) {
+        Set<Long> days = new TreeSet<>();
+        for (StoredSample r : rows) days.add(Math.floorDiv(r.ts(), UsagePartitions.WIDTH) * UsagePartitions.WIDTH);
+        db.writeVoid(tx -> tx.connection(c -> {
+            Set<Long> missing = new TreeSet<>(days);
+            for (UsagePartitions.Partition p : partitions.list(c)) missing.remove(p.rangeStart());
+            if (missing.size() > MAX_NEW_PARTITIONS_PER_BATCH) {
+                throw new ValidationException(
+                        "samples",
+                        "fall on " + missing.size() + " UTC days without a partition; at most "
+                                + MAX_NEW_PARTITIONS_PER_BATCH + " new days per batch");
+            }
+            for (long day : missing) partitions.ensureDay(c, day);
+        }));
+    }
+
+    /**
+     * PostgreSQL: the whole batch in one statement into the partitioned {@code usage_samples}
+     * ({@link UsagePartitions#ingestSql()}, which also keeps {@code usage_latest} and {@code usage_day_totals});
+     * an element it did not store is already stored, and must be the same sample.
+     */
+    private int insertPartitioned(DSLContext tx, Connection c, List<UsageSample> samples, StoredSample[] rows)
             throws SQLException {
         Map<Sql, PreparedStatement> s = statements.on(c);
+        requireNotInFuture(s, samples, rows);
+        Long[][] columns = new Long[8][rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            StoredSample r = rows[i];
+            columns[0][i] = r.siteId();
+            columns[1][i] = r.ts();
+            columns[2][i] = r.memory();
+            columns[3][i] = r.cpu();
+            columns[4][i] = r.disk();
+            columns[5][i] = r.bandwidth();
+            columns[6][i] = r.activeRequests();
+            columns[7][i] = r.responseTime();
+        }
+        PreparedStatement ps = s.get(Sql.PARTITIONED_INSERT);
+        partitions.bindIngest(ps, columns);
+        Set<String> stored = new HashSet<>();
+        java.sql.Savepoint beforeInsert = c.setSavepoint();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) stored.add(rs.getLong(1) + ":" + rs.getLong(2));
+        } catch (SQLException e) {
+            c.rollback(beforeInsert);
+            if (Engines.forDialect(tx.dialect()).isForeignKeyViolation(e)) {
+                requireSitesExist(tx, samples, rows); // names the element
+            }
+            throw e;
+        }
+        c.releaseSavepoint(beforeInsert);
+        for (int i = 0; i < rows.length; i++) {
+            if (stored.contains(rows[i].siteId() + ":" + rows[i].ts())) continue;
+            StoredSample there = lookup(s.get(Sql.HISTORY_LOOKUP), rows[i]);
+            if (there == null) there = lookup(s.get(Sql.RECENT_LOOKUP), rows[i]);
+            requireSame(i, samples.get(i), there, rows[i]);
+        }
+        return stored.size();
+    }
+
+    /** Reads the state row (moved_before, skew) and refuses a batch with a sample too far in the future. */
+    private long requireNotInFuture(Map<Sql, PreparedStatement> s, List<UsageSample> samples, StoredSample[] rows)
+            throws SQLException {
         long movedBefore;
         long skew;
         try (ResultSet rs = s.get(Sql.STATE).executeQuery()) {
@@ -158,6 +238,17 @@ final class UsageIngest {
                                 + ConfigKeys.USAGE_MAX_CLOCK_SKEW_SECONDS + ")");
             }
         }
+        return movedBefore;
+    }
+
+    int timesPrepared() {
+        return statements.timesPrepared();
+    }
+
+    private int insert(DSLContext tx, Connection c, List<UsageSample> samples, StoredSample[] rows, long[] recentAfter)
+            throws SQLException {
+        Map<Sql, PreparedStatement> s = statements.on(c);
+        long movedBefore = requireNotInFuture(s, samples, rows);
         // A late sample may already be in the history: only there below moved_before.
         boolean[] skip = new boolean[rows.length];
         for (int i = 0; i < rows.length; i++) {

@@ -7,6 +7,8 @@ import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 import dev.dialup.deploy.db.access.TenantFilter;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.UsagePartitions;
+import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.generated.tables.UsageIngestState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -39,6 +41,8 @@ final class UsageMover {
         SET_MOVED_BEFORE,
         RECOUNT,
         COPY,
+        /** UTC day starts of a chunk's rows (partitions to create first, PostgreSQL). */
+        DAYS,
         DELETE,
         SUBTRACT
     }
@@ -46,11 +50,14 @@ final class UsageMover {
     private final WriterStatements<Sql> statements;
     private final DialupDatabase db;
     private final int sitesPerMove;
+    /** Time partitions of the history (PostgreSQL), or null. */
+    private final UsagePartitions partitions;
 
     UsageMover(DialupDatabase db, int sitesPerMove) {
         this.db = db;
         this.sitesPerMove = sitesPerMove;
         DSLContext render = DSL.using(db.readDsl().dialect());
+        this.partitions = Engines.forDialect(render.dialect()).usagePartitions().orElse(null);
         SampleColumns recent = SampleColumns.of(USAGE_RECENT);
         SampleColumns history = SampleColumns.of(USAGE_SAMPLES);
         UsageIngestState st = USAGE_INGEST_STATE;
@@ -94,6 +101,12 @@ final class UsageMover {
                                 .from(recent.table())
                                 .where(chunk)
                                 .orderBy(recent.siteId(), recent.ts()))
+                        .getSQL(ParamType.INDEXED));
+        sql.put(
+                Sql.DAYS,
+                render.selectDistinct(recent.ts().minus(recent.ts().mod(DSL.inline(UsagePartitions.WIDTH))))
+                        .from(recent.table())
+                        .where(chunk)
                         .getSQL(ParamType.INDEXED));
         sql.put(Sql.DELETE, render.deleteFrom(recent.table()).where(chunk).getSQL(ParamType.INDEXED));
         sql.put(
@@ -156,6 +169,11 @@ final class UsageMover {
         }
         long a = first;
         long b = a > Long.MAX_VALUE - sitesPerMove ? Long.MAX_VALUE : a + sitesPerMove;
+        if (partitions != null) {
+            try (ResultSet rs = chunk(ps.get(Sql.DAYS), movedBefore, a, b).executeQuery()) {
+                while (rs.next()) partitions.ensureDay(c, rs.getLong(1));
+            }
+        }
         int moved = chunk(ps.get(Sql.COPY), movedBefore, a, b).executeUpdate();
         int deleted = chunk(ps.get(Sql.DELETE), movedBefore, a, b).executeUpdate();
         if (deleted != moved) {

@@ -55,6 +55,8 @@ public final class UsageRepository {
     static final int DEFAULT_RECENT_ROWS = 20_000;
     /** Sites (by id range) whose recent rows one move step copies into the history. */
     static final int DEFAULT_SITES_PER_MOVE = 50;
+    /** Days after today whose partitions {@link #createPartitionsAhead} creates (PostgreSQL). */
+    public static final int PARTITION_DAYS_AHEAD = 7;
     /** Largest number of recent rows one retention step deletes. */
     static final int PRUNE_RECENT_ROWS_PER_STEP = 5_000;
 
@@ -185,12 +187,27 @@ public final class UsageRepository {
     }
 
     /**
+     * PostgreSQL, where {@code usage_samples} is partitioned by UTC day (V61): creates the partitions of
+     * today and the next {@value #PARTITION_DAYS_AHEAD} days (UTC, by the database's clock) that are missing,
+     * so ingest does not have to; returns how many were created. A sample of a day without a partition is
+     * still stored: ingest then creates that day's partition itself. Returns 0 on SQLite, which has no
+     * partitions. System scope only (maintenance).
+     */
+    public int createPartitionsAhead(AccessScope scope) {
+        return retention.createPartitionsAhead(scope, PARTITION_DAYS_AHEAD);
+    }
+
+    /**
      * Deletes raw samples older than {@code usage.raw_retention_days} (a sample exactly at the
      * cutoff is kept) and daily rows older than {@code usage.daily_retention_days}, in small
      * transactions — at most one site-day of history samples, or {@value #PRUNE_RECENT_ROWS_PER_STEP}
      * recent rows, each — so concurrent ingest waits for one short transaction at most. Freed
      * pages are reused by later inserts and returned to the file system by {@code optimize}
      * (incremental vacuum).
+     *
+     * <p>On PostgreSQL raw samples are not deleted row by row: every daily partition lying wholly before
+     * the cutoff is dropped, one per transaction, so retention rounds to whole UTC days — samples of the
+     * cutoff's own day stay until the next prune after that day has passed (docs/usage.md).
      */
     public PruneResult prune(AccessScope scope) {
         return retention.prune(scope);

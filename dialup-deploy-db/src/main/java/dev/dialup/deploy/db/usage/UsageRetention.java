@@ -10,6 +10,8 @@ import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 import dev.dialup.deploy.db.access.TenantFilter;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.UsagePartitions;
+import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.generated.tables.SiteUsageDaily;
 import dev.dialup.deploy.db.generated.tables.Sites;
 import dev.dialup.deploy.db.generated.tables.UsageDayTotals;
@@ -67,6 +69,28 @@ final class UsageRetention {
         }
     }
 
+    /**
+     * PostgreSQL: the partitions of today (UTC, by the database's clock) and the next {@code daysAhead}
+     * days, created where missing, in one transaction. Nothing on an engine without partitions.
+     */
+    int createPartitionsAhead(AccessScope scope, int daysAhead) {
+        TenantFilter.requireSystem(db, scope, "usage partition maintenance");
+        UsagePartitions partitions =
+                Engines.forDialect(db.readDsl().dialect()).usagePartitions().orElse(null);
+        if (partitions == null) return 0;
+        long today =
+                Math.floorDiv(db.clock().instant().getEpochSecond(), UsagePartitions.WIDTH) * UsagePartitions.WIDTH;
+        return db.write(
+                scope,
+                tx -> tx.connectionResult(c -> {
+                    int created = 0;
+                    for (int d = 0; d <= daysAhead; d++) {
+                        if (partitions.ensureDay(c, today + d * UsagePartitions.WIDTH)) created++;
+                    }
+                    return created;
+                }));
+    }
+
     PruneResult prune(AccessScope scope) {
         TenantFilter.requireSystem(db, scope, "usage retention");
         Instant cutoff = UsageSettings.rawCutoff(db);
@@ -75,7 +99,10 @@ final class UsageRetention {
         LocalDate dailyCutoff =
                 LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(dailyDays);
         Steps steps = new Steps(scope);
-        long deleted = pruneHistory(steps, cut) + pruneRecent(steps, cut);
+        UsagePartitions partitions =
+                Engines.forDialect(db.readDsl().dialect()).usagePartitions().orElse(null);
+        long deleted = (partitions == null ? pruneHistory(steps, cut) : dropPartitions(steps, partitions, cut))
+                + pruneRecent(steps, cut);
         long cutDay = Math.floorDiv(cut, UsageInputs.DAY) * UsageInputs.DAY;
         steps.write(tx -> tx.deleteFrom(t).where(t.DAY.lt(cutDay)).execute());
         long dailyDeleted = 0;
@@ -121,6 +148,21 @@ final class UsageRetention {
             }
         }
         return deleted;
+    }
+
+    /**
+     * PostgreSQL: drops every partition lying wholly before {@code cut}, the oldest first, one per
+     * transaction — never a row delete. The partition holding {@code cut} is kept whole, so samples up to
+     * a day older than the cutoff remain until the next prune after their day has passed (docs/usage.md).
+     */
+    private long dropPartitions(Steps steps, UsagePartitions partitions, long cut) {
+        long deleted = 0;
+        while (true) {
+            java.util.Optional<UsagePartitions.Dropped> dropped = steps.write(
+                    tx -> tx.connectionResult(c -> partitions.dropOldestBefore(c, cut)), d -> d.isPresent());
+            if (dropped.isEmpty()) return deleted;
+            deleted += dropped.get().rows();
+        }
     }
 
     /** Recent rows before {@code cut} (late samples not moved yet): oldest first, bounded steps. */

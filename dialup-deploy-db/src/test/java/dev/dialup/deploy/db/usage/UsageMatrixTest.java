@@ -130,6 +130,7 @@ public class UsageMatrixTest {
                 (s, site) -> w.usage.rollupDay(s, LocalDate.now(ZoneOffset.UTC).minusDays(1))));
         out.add(new Case("prune", system, (s, site) -> w.usage.prune(s)));
         out.add(new Case("moveRecentSamples", system, (s, site) -> w.usage.moveRecentSamples(s)));
+        out.add(new Case("createPartitionsAhead", system, (s, site) -> w.usage.createPartitionsAhead(s)));
         out.add(new Case("latest", readSite, (s, site) -> {
             var latest = w.usage.latest(s, List.of(site));
             assertThat(latest).containsKey(site);

@@ -45,7 +45,10 @@ public final class ConstraintKeys {
      * the column's name (null for an expression) and the key's text ({@code pg_get_indexdef}).
      */
     static final String QUERY = """
-            SELECT i.relname, t.relname, k.ord, a.attname, pg_get_indexdef(x.indexrelid, k.ord::int, true)
+            SELECT i.relname,
+                   CASE WHEN t.relispartition THEN (SELECT r.relname FROM pg_class r WHERE r.oid = pg_partition_root(t.oid))
+                        ELSE t.relname END,
+                   k.ord, a.attname, pg_get_indexdef(x.indexrelid, k.ord::int, true)
             FROM pg_index x
             JOIN pg_class i ON i.oid = x.indexrelid
             JOIN pg_class t ON t.oid = x.indrelid

@@ -291,4 +291,13 @@ public final class PostgresEngine implements DatabaseEngine {
     public Table<Record> seekPerRow(Table<?> outer, Table<?> inner) {
         return outer.crossJoin(inner);
     }
+
+    // --- usage storage -------------------------------------------------------------------
+
+    private static final PostgresUsagePartitions USAGE_PARTITIONS = new PostgresUsagePartitions();
+
+    @Override
+    public Optional<dev.dialup.deploy.db.engine.UsagePartitions> usagePartitions() {
+        return Optional.of(USAGE_PARTITIONS);
+    }
 }

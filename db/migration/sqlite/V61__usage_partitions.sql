@@ -1,0 +1,4 @@
+-- Intentionally empty on SQLite: this version exists on both engines (the folders hold the same versions).
+-- On PostgreSQL, V61 partitions usage_samples by UTC day and adds the SECURITY DEFINER functions that create
+-- and drop partitions (docs/schema.md, "Usage on PostgreSQL"). SQLite has no partitioning: usage_samples stays
+-- the WITHOUT ROWID table of V20, and retention deletes rows in small transactions (docs/usage.md).

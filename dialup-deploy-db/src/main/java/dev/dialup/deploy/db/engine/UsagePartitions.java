@@ -1,0 +1,52 @@
+package dev.dialup.deploy.db.engine;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Raw usage samples stored in time partitions (PostgreSQL, V61): {@code usage_samples} is range-partitioned
+ * by UTC day; partitions are created ahead by maintenance or on demand by ingest, and retention drops whole
+ * partitions instead of deleting rows. An engine without partitioning (SQLite) has none of this
+ * ({@link DatabaseEngine#usagePartitions()} is empty): its ingest appends to {@code usage_recent} and its
+ * retention deletes rows in small transactions (docs/usage.md).
+ *
+ * <p>Partitions are created and dropped only through the SECURITY DEFINER functions of V61, called with bind
+ * parameters: the runtime role of a service owns nothing and cannot run DDL itself.
+ */
+public interface UsagePartitions {
+    /** Seconds in a partition: one UTC day. */
+    long WIDTH = 86_400;
+
+    /** A partition: its table name and its range {@code [rangeStart, rangeEnd)} of {@code ts}. */
+    record Partition(String name, long rangeStart, long rangeEnd) {}
+
+    /** A dropped partition and the rows it held. */
+    record Dropped(String name, long rangeStart, long rangeEnd, long rows) {}
+
+    /** Creates the partition of the UTC day starting at {@code dayStart} if it is missing; true when created. */
+    boolean ensureDay(Connection c, long dayStart) throws SQLException;
+
+    /** Drops the oldest partition lying wholly before {@code cut} (epoch seconds), if any. One per call. */
+    Optional<Dropped> dropOldestBefore(Connection c, long cut) throws SQLException;
+
+    /** Every partition of {@code usage_samples}, oldest first. */
+    List<Partition> list(Connection c) throws SQLException;
+
+    /** Whether {@code e} (or a cause) says a row had no partition to go to. */
+    boolean isMissingPartition(Throwable e);
+
+    /**
+     * One statement storing a whole batch in {@code usage_samples} and keeping {@code usage_latest} and
+     * {@code usage_day_totals} (no trigger fires per row): eight array parameters, one per column of
+     * {@code SampleColumns.all()} order, bound with {@link #bindIngest}. A (site, second) already stored in
+     * {@code usage_samples} or {@code usage_recent} is skipped; the result rows are the {@code (site_id, ts)}
+     * that were stored.
+     */
+    String ingestSql();
+
+    /** Binds the eight column arrays ({@code columns[k][i]}: column {@code k} of row {@code i}; nulls allowed). */
+    void bindIngest(PreparedStatement ps, Long[][] columns) throws SQLException;
+}
