@@ -169,10 +169,12 @@ class UsagePartitionsTest {
                 .containsExactly(7);
         assertThat(count(name(LocalDate.of(2025, 1, 2)))).isEqualTo(1);
         // aggregates kept as on SQLite: the day total of that day, the latest sample of each site
-        long day = db.read(dsl -> dsl.selectFrom(USAGE_DAY_TOTALS)
-                .where(USAGE_DAY_TOTALS.SITE_ID.eq(a))
-                .fetchSingle()
-                .getDay());
+        long day = db.read(
+                TestDb.system(db),
+                dsl -> dsl.selectFrom(USAGE_DAY_TOTALS)
+                        .where(USAGE_DAY_TOTALS.SITE_ID.eq(a))
+                        .fetchSingle()
+                        .getDay());
         assertThat(day).isEqualTo(Instant.parse("2025-01-02T00:00:00Z").getEpochSecond());
         assertThat(usage.latest(sys, List.of(a, b))).hasSize(2);
     }
@@ -249,7 +251,8 @@ class UsagePartitionsTest {
                 .extracting(UsageSample::activeRequests)
                 .containsExactly(4, 5);
         // the day totals of dropped days go too (a key range of the aggregate table)
-        assertThat(db.read(dsl -> dsl.fetch(USAGE_DAY_TOTALS)).getValues(USAGE_DAY_TOTALS.DAY))
+        assertThat(db.read(TestDb.system(db), dsl -> dsl.fetch(USAGE_DAY_TOTALS))
+                        .getValues(USAGE_DAY_TOTALS.DAY))
                 .allSatisfy(d -> assertThat(d)
                         .isGreaterThanOrEqualTo(
                                 Instant.parse("2026-10-21T00:00:00Z").getEpochSecond()));
@@ -350,8 +353,8 @@ class UsagePartitionsTest {
         assertThatThrownBy(() -> usage.record(sys, s(a, Instant.ofEpochSecond(t), 4)))
                 .isInstanceOf(ConflictException.class)
                 .hasMessageContaining("samples[0] (site " + a);
-        int history = db.read(dsl -> dsl.fetchCount(USAGE_SAMPLES));
-        int recent = db.read(dsl -> dsl.fetchCount(USAGE_RECENT));
+        int history = db.read(TestDb.system(db), dsl -> dsl.fetchCount(USAGE_SAMPLES));
+        int recent = db.read(TestDb.system(db), dsl -> dsl.fetchCount(USAGE_RECENT));
         assertThat(history).isZero();
         assertThat(recent).isEqualTo(1);
         // moving it later goes into its day's partition, created on the way
@@ -416,10 +419,12 @@ class UsagePartitionsTest {
     }
 
     static List<String> rows(DialupDatabase d, org.jooq.Table<? extends Record> table) {
-        return d.read(dsl -> dsl.selectFrom(table).fetch().stream()
-                .map(Record::intoList)
-                .map(Object::toString)
-                .sorted()
-                .toList());
+        return d.read(
+                TestDb.system(d),
+                dsl -> dsl.selectFrom(table).fetch().stream()
+                        .map(Record::intoList)
+                        .map(Object::toString)
+                        .sorted()
+                        .toList());
     }
 }

@@ -140,8 +140,10 @@ class UsageReferenceTest {
             usage.recordBatch(SYS, samples.subList(from, Math.min(samples.size(), from + 2000)));
         }
         if (storage == 2) usage.moveRecentSamples(SYS);
-        int history = db.read(dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES));
-        int recent = db.read(dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.USAGE_RECENT));
+        int history =
+                db.read(TestDb.system(db), dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES));
+        int recent =
+                db.read(TestDb.system(db), dsl -> dsl.fetchCount(dev.dialup.deploy.db.generated.Tables.USAGE_RECENT));
         assertThat(history + recent).isEqualTo(samples.size());
         if (TempDatabase.onPostgres()) {
             // PostgreSQL ingest stores into the partitioned history directly: there is no staging to split.
