@@ -104,11 +104,24 @@ public class EngineUsageIngestBenchmark {
             raw = PgBenchServer.superuser(database);
             String table = System.getProperty(
                     "dialup.bench.pg.copyTable",
-                    PgUsageData.tableExists(raw, "usage_recent") ? "usage_recent" : "usage_samples");
+                    // The table the library's ingest writes to: the partitioned usage_samples (V61) when it is,
+                    // else usage_recent (V60) while it exists.
+                    partitioned(raw) || !PgUsageData.tableExists(raw, "usage_recent")
+                            ? "usage_samples"
+                            : "usage_recent");
             raw.setAutoCommit(false);
             copy = raw.unwrap(PGConnection.class).getCopyAPI();
             sql = "COPY " + table + " (" + PgUsageData.COLUMNS + ") FROM STDIN";
             System.out.println(System.lineSeparator() + "raw COPY baseline: " + sql);
+        }
+
+        private static boolean partitioned(Connection c) throws java.sql.SQLException {
+            try (java.sql.Statement st = c.createStatement();
+                    java.sql.ResultSet rs = st.executeQuery(
+                            "SELECT count(*) FROM pg_class WHERE relname = 'usage_samples' AND relkind = 'p'")) {
+                rs.next();
+                return rs.getLong(1) > 0;
+            }
         }
 
         @TearDown(Level.Trial)

@@ -96,6 +96,13 @@ final class PgUsageData {
                         + " SELECT g, 'site-' || g, 'site-' || g, (SELECT min(id) FROM users), 'dynamic', true"
                         + " FROM generate_series(1, " + sites + ") g");
                 st.execute("SELECT setval(pg_get_serial_sequence('sites', 'id'), " + sites + ")");
+                // Partitioned usage_samples (V61): the day partitions of the dataset and of the 70 days after it
+                // (ingest continues after the dataset; prune clocks run 31+ days later), through the library's
+                // partition function.
+                long firstDay = Math.floorDiv(UsageBenchData.START.getEpochSecond(), 86_400L) * 86_400L;
+                long lastDay = Math.floorDiv(UsageBenchData.END.getEpochSecond(), 86_400L) * 86_400L + 70 * 86_400L;
+                st.execute("SELECT dialup_usage_partition_ensure(d) FROM generate_series(" + firstDay + ", " + lastDay
+                        + ", 86400) d WHERE to_regprocedure('dialup_usage_partition_ensure(bigint)') IS NOT NULL");
             }
             int historyRounds = UsageBenchData.ROUNDS - UsageBenchData.RECENT_ROUNDS;
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
