@@ -90,21 +90,11 @@ public interface DatabaseEngine {
 
     /**
      * For operator checks that must see every row (verify): opens a transaction on {@code c} and claims the system
-     * capability in it with {@link #identitySetup}; returns false, doing nothing, on an engine without row-level
-     * security. The caller rolls the transaction back when done.
+     * capability in it; returns false, doing nothing, on an engine without row-level security. The caller rolls
+     * the transaction back when done.
      */
     default boolean claimSystemIdentity(java.sql.Connection c) throws java.sql.SQLException {
-        String sql = identitySetup();
-        if (sql == null) {
-            return false;
-        }
-        c.setAutoCommit(false);
-        try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, "");
-            ps.setString(2, "on");
-            ps.execute();
-        }
-        return true;
+        return false;
     }
 
     /**

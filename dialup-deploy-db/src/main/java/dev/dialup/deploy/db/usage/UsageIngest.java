@@ -134,7 +134,7 @@ final class UsageIngest {
                 return db.write(scope, tx -> tx.connectionResult(c -> insertPartitioned(tx, c, samples, rows)));
             } catch (RuntimeException e) {
                 if (attempt >= 3 || !partitions.isMissingPartition(e)) throw e;
-                ensurePartitions(rows);
+                ensurePartitions(scope, rows);
             }
         }
     }
@@ -158,20 +158,22 @@ final class UsageIngest {
     }
 
     /** The partitions of the UTC days of {@code rows}, created where missing, in one write transaction. */
-    private void ensurePartitions(StoredSample[] rows) {
+    private void ensurePartitions(AccessScope scope, StoredSample[] rows) {
         Set<Long> days = new TreeSet<>();
         for (StoredSample r : rows) days.add(Math.floorDiv(r.ts(), UsagePartitions.WIDTH) * UsagePartitions.WIDTH);
-        db.writeVoid(tx -> tx.connection(c -> {
-            Set<Long> missing = new TreeSet<>(days);
-            for (UsagePartitions.Partition p : partitions.list(c)) missing.remove(p.rangeStart());
-            if (missing.size() > MAX_NEW_PARTITIONS_PER_BATCH) {
-                throw new ValidationException(
-                        "samples",
-                        "fall on " + missing.size() + " UTC days without a partition; at most "
-                                + MAX_NEW_PARTITIONS_PER_BATCH + " new days per batch");
-            }
-            for (long day : missing) partitions.ensureDay(c, day);
-        }));
+        db.writeVoid(
+                scope,
+                tx -> tx.connection(c -> {
+                    Set<Long> missing = new TreeSet<>(days);
+                    for (UsagePartitions.Partition p : partitions.list(c)) missing.remove(p.rangeStart());
+                    if (missing.size() > MAX_NEW_PARTITIONS_PER_BATCH) {
+                        throw new ValidationException(
+                                "samples",
+                                "fall on " + missing.size() + " UTC days without a partition; at most "
+                                        + MAX_NEW_PARTITIONS_PER_BATCH + " new days per batch");
+                    }
+                    for (long day : missing) partitions.ensureDay(c, day);
+                }));
     }
 
     /**

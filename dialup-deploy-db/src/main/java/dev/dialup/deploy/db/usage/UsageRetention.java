@@ -38,9 +38,13 @@ final class UsageRetention {
     private final Sites s = SITES.as("s");
 
     private final DialupDatabase db;
+    /** Time partitions of the history (PostgreSQL), or null. */
+    private final UsagePartitions partitions;
 
     UsageRetention(DialupDatabase db) {
         this.db = db;
+        this.partitions =
+                Engines.forDialect(db.readDsl().dialect()).usagePartitions().orElse(null);
     }
 
     /** Counts the transactions of one prune and the longest time one of them held the writer. */
@@ -75,8 +79,6 @@ final class UsageRetention {
      */
     int createPartitionsAhead(AccessScope scope, int daysAhead) {
         TenantFilter.requireSystem(db, scope, "usage partition maintenance");
-        UsagePartitions partitions =
-                Engines.forDialect(db.readDsl().dialect()).usagePartitions().orElse(null);
         if (partitions == null) return 0;
         long today =
                 Math.floorDiv(db.clock().instant().getEpochSecond(), UsagePartitions.WIDTH) * UsagePartitions.WIDTH;
@@ -99,10 +101,8 @@ final class UsageRetention {
         LocalDate dailyCutoff =
                 LocalDate.ofInstant(db.clock().instant(), ZoneOffset.UTC).minusDays(dailyDays);
         Steps steps = new Steps(scope);
-        UsagePartitions partitions =
-                Engines.forDialect(db.readDsl().dialect()).usagePartitions().orElse(null);
-        long deleted = (partitions == null ? pruneHistory(steps, cut) : dropPartitions(steps, partitions, cut))
-                + pruneRecent(steps, cut);
+        long deleted =
+                (partitions == null ? pruneHistory(steps, cut) : dropPartitions(steps, cut)) + pruneRecent(steps, cut);
         long cutDay = Math.floorDiv(cut, UsageInputs.DAY) * UsageInputs.DAY;
         steps.write(tx -> tx.deleteFrom(t).where(t.DAY.lt(cutDay)).execute());
         long dailyDeleted = 0;
@@ -155,7 +155,7 @@ final class UsageRetention {
      * transaction — never a row delete. The partition holding {@code cut} is kept whole, so samples up to
      * a day older than the cutoff remain until the next prune after their day has passed (docs/usage.md).
      */
-    private long dropPartitions(Steps steps, UsagePartitions partitions, long cut) {
+    private long dropPartitions(Steps steps, long cut) {
         long deleted = 0;
         while (true) {
             java.util.Optional<UsagePartitions.Dropped> dropped = steps.write(

@@ -48,11 +48,7 @@ public final class DbSnapshot {
             try (Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery(
                             postgres
-                                    ? "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-                                            // the access mirrors are readable by the owner only; they
-                                            // follow users, organizations and organization_members
-                                            + " AND has_table_privilege(format('%I.%I', schemaname, tablename), 'SELECT')"
-                                            + " ORDER BY 1"
+                                    ? "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
                                     : "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
                 while (rs.next()) tables.add(rs.getString(1));
             }

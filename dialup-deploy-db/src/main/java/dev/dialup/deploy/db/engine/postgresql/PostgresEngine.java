@@ -126,6 +126,13 @@ public final class PostgresEngine implements DatabaseEngine {
     }
 
     @Override
+    public boolean claimSystemIdentity(java.sql.Connection c) throws java.sql.SQLException {
+        c.setAutoCommit(false);
+        RowSecurity.actAsSystem(c);
+        return true;
+    }
+
+    @Override
     public boolean isRetryable(Throwable e) {
         return PostgresErrors.isRetryable(e);
     }
