@@ -102,8 +102,13 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
         this.checkpointer = engine.startBackgroundCheckpoints(path, b.busyTimeout, CHECKPOINT_PERIOD);
     }
 
-    /** How often the background checkpointer moves the WAL into the database file. */
-    static final Duration CHECKPOINT_PERIOD = Duration.ofSeconds(1);
+    /**
+     * How often the background checkpointer moves the WAL into the database file: often enough that the WAL
+     * never reaches the writer's backstop between two checkpoints, even under single-sample ingest (~40,000
+     * frames a second), which would make a commit copy it (docs/PERFORMANCE.md, issue 15). An idle
+     * checkpoint of an empty WAL costs next to nothing.
+     */
+    static final Duration CHECKPOINT_PERIOD = Duration.ofMillis(100);
 
     /** Opens (creating, adopting or migrating as needed) the file named by {@code DIALUP_DB}, or {@code ./data/dialup-deploy.db}. */
     public static DialupDatabase open() {

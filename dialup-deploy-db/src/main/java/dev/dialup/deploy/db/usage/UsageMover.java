@@ -50,6 +50,16 @@ final class UsageMover {
     private final WriterStatements<Sql> statements;
     private final DialupDatabase db;
     private final int sitesPerMove;
+    /**
+     * Where the next step of the cycle ending at {@link #hintBefore} starts (a site id): the end of the
+     * last step's range. Only a hint that spares the {@code min(site_id)} scan over every recent row
+     * below the mark (which grows with {@code usage_recent}); a step that finds no rows there falls
+     * back to the scan, so a stale hint (another repository on the same database, a rolled-back step,
+     * a late sample below the mark) costs one scan, never a row.
+     */
+    private long hintSite;
+
+    private long hintBefore = Long.MIN_VALUE;
     /** Time partitions of the history (PostgreSQL), or null. */
     private final UsagePartitions partitions;
 
@@ -156,6 +166,11 @@ final class UsageMover {
     private long step(Connection c, boolean newCycle) throws SQLException {
         Map<Sql, PreparedStatement> ps = statements.on(c);
         long movedBefore = queryLong(ps.get(Sql.MOVED_BEFORE));
+        Long hint = hint(movedBefore);
+        if (hint != null) {
+            long moved = moveSites(c, ps, movedBefore, hint);
+            if (moved > 0) return moved;
+        }
         Long first = firstSite(ps, movedBefore);
         if (first == null) {
             Long newest = newCycle ? queryLong(ps.get(Sql.NEWEST)) : null;
@@ -167,7 +182,11 @@ final class UsageMover {
             setMovedBefore(ps, movedBefore);
             first = firstSite(ps, movedBefore);
         }
-        long a = first;
+        return moveSites(c, ps, movedBefore, first);
+    }
+
+    /** Moves the rows below {@code movedBefore} of the sites in {@code [a, a + sitesPerMove)}; returns how many. */
+    private long moveSites(Connection c, Map<Sql, PreparedStatement> ps, long movedBefore, long a) throws SQLException {
         long b = a > Long.MAX_VALUE - sitesPerMove ? Long.MAX_VALUE : a + sitesPerMove;
         if (partitions != null) {
             try (ResultSet rs = chunk(ps.get(Sql.DAYS), movedBefore, a, b).executeQuery()) {
@@ -179,8 +198,18 @@ final class UsageMover {
         if (deleted != moved) {
             throw new IllegalStateException("moved " + moved + " usage rows but deleted " + deleted + " (rolled back)");
         }
-        subtractRecentRows(ps.get(Sql.SUBTRACT), moved);
+        if (moved > 0) subtractRecentRows(ps.get(Sql.SUBTRACT), moved);
+        setHint(movedBefore, b);
         return moved;
+    }
+
+    private synchronized Long hint(long movedBefore) {
+        return hintBefore == movedBefore && hintSite != Long.MAX_VALUE ? hintSite : null;
+    }
+
+    private synchronized void setHint(long movedBefore, long site) {
+        hintBefore = movedBefore;
+        hintSite = site;
     }
 
     /** Keeps {@code usage_ingest_state.recent_rows} after rows left {@code usage_recent} (never below 0). */

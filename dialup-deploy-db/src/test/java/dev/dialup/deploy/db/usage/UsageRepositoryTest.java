@@ -149,4 +149,36 @@ class UsageRepositoryTest {
         assertThat(usage.series(sys, a, NOW.minusSeconds(3600), NOW.plusSeconds(1)))
                 .hasSize(6);
     }
+
+    @Test
+    void aStaleMoveHintNeverLosesOrDuplicatesASample() {
+        var f = new Fixtures(db);
+        long owner = f.user("more");
+        List<Long> sites = new ArrayList<>(List.of(a, b));
+        for (int i = 0; i < 6; i++) sites.add(f.personalSite("s" + i, owner));
+        // Two repositories on one database, each with its own move hint, moving one site per step after
+        // every few rows: each one's hint is stale whenever the other has moved in between.
+        UsageRepository one = new UsageRepository(db, 4, 1);
+        UsageRepository two = new UsageRepository(db, 4, 1);
+        int recorded = 0;
+        for (int round = 0; round < 12; round++) {
+            List<UsageSample> batch = new ArrayList<>();
+            for (long site : sites) batch.add(s(site, NOW.minusSeconds(3600 - 30L * round), 100 + round));
+            recorded += (round % 2 == 0 ? one : two).recordBatch(sys, batch);
+            if (round == 6) {
+                // a late sample, below what has been moved already
+                recorded += one.record(sys, s(sites.get(3), NOW.minusSeconds(7200), 1));
+            }
+        }
+        assertThat(recorded).isEqualTo(12 * sites.size() + 1);
+        long moved = two.moveRecentSamples(sys);
+        int left = TestDb.write(db, tx -> tx.fetchCount(dev.dialup.deploy.db.generated.Tables.USAGE_RECENT));
+        assertThat(left).isZero();
+        assertThat(moved).isLessThanOrEqualTo(recorded);
+        long stored = 0;
+        for (long site : sites) {
+            stored += usage.series(sys, site, NOW.minusSeconds(8000), NOW.plusSeconds(1)).size();
+        }
+        assertThat(stored).isEqualTo(recorded);
+    }
 }
