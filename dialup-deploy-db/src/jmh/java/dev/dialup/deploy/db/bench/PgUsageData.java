@@ -26,9 +26,9 @@ import org.postgresql.copy.CopyManager;
  *
  * <p>Loading, as the SQLite generator does it: the schema by {@link DialupDatabase} (Flyway, as superuser);
  * the history with pgjdbc {@code COPY} as superuser, in the order the library's move steps write it (blocks
- * of {@link UsageBenchData#RECENT_ROUNDS} rounds, site by site), so the heap's page order is what production
+ * of {@link #TAIL_ROUNDS} rounds, site by site), so the heap's page order is what production
  * gets; the history's day totals by one {@code INSERT … SELECT}; then the newest
- * {@link UsageBenchData#RECENT_ROUNDS} rounds through the library's own {@link UsageRepository#recordBatch}
+ * {@link #TAIL_ROUNDS} rounds through the library's own {@link UsageRepository#recordBatch}
  * (so whatever the ingest path maintains — latest samples, day totals, ingest state — is maintained by the
  * library itself); then {@code VACUUM (ANALYZE)} and a checkpoint. Tables the current schema does not have
  * ({@code usage_recent}, {@code usage_ingest_state}, {@code usage_day_totals}) are skipped, so a changed
@@ -37,6 +37,13 @@ import org.postgresql.copy.CopyManager;
  * {@code site_resource_usage} view (every stored sample) must hold exactly the generated samples.
  */
 final class PgUsageData {
+    /**
+     * Rounds loaded last, through the library's ingest (the rest is COPYed in blocks of this many rounds). Kept at
+     * the 20 of the cached PostgreSQL datasets (the SQLite dataset's {@link UsageBenchData#RECENT_ROUNDS} follows
+     * the SQLite move threshold).
+     */
+    static final int TAIL_ROUNDS = 20;
+
     static final String VERSION = "v1";
 
     private PgUsageData() {}
@@ -104,15 +111,15 @@ final class PgUsageData {
                 st.execute("SELECT dialup_usage_partition_ensure(d) FROM generate_series(" + firstDay + ", " + lastDay
                         + ", 86400) d WHERE to_regprocedure('dialup_usage_partition_ensure(bigint)') IS NOT NULL");
             }
-            int historyRounds = UsageBenchData.ROUNDS - UsageBenchData.RECENT_ROUNDS;
+            int historyRounds = UsageBenchData.ROUNDS - TAIL_ROUNDS;
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
             StringBuilder text = new StringBuilder(1 << 20);
-            // The history as the library's move steps write it: blocks of RECENT_ROUNDS rounds, site by site.
+            // The history as the library's move steps write it: blocks of TAIL_ROUNDS rounds, site by site.
             for (int block = 0; block < historyRounds; ) {
                 CopyIn in = copy.copyIn("COPY usage_samples (" + COLUMNS + ") FROM STDIN");
-                int until = Math.min(historyRounds, block + 50 * UsageBenchData.RECENT_ROUNDS); // ~1 M rows per COPY
-                for (; block < until; block += UsageBenchData.RECENT_ROUNDS) {
-                    int end = Math.min(historyRounds, block + UsageBenchData.RECENT_ROUNDS);
+                int until = Math.min(historyRounds, block + 50 * TAIL_ROUNDS); // ~1 M rows per COPY
+                for (; block < until; block += TAIL_ROUNDS) {
+                    int end = Math.min(historyRounds, block + TAIL_ROUNDS);
                     for (int site = 1; site <= sites; site++) {
                         for (int round = block; round < end; round++) {
                             long ts = UsageBenchData.START.getEpochSecond() + (long) round * UsageBenchData.INTERVAL;
@@ -142,7 +149,7 @@ final class PgUsageData {
         // The newest rounds through the library: it keeps whatever its ingest path maintains.
         UsageRepository usage = new UsageRepository(db);
         AccessScope system = db.systemScope("bench-load");
-        long next = (long) (UsageBenchData.ROUNDS - UsageBenchData.RECENT_ROUNDS) * sites;
+        long next = (long) (UsageBenchData.ROUNDS - TAIL_ROUNDS) * sites;
         long last = (long) UsageBenchData.ROUNDS * sites;
         while (next < last) {
             List<UsageSample> batch = new ArrayList<>(UsageBenchData.BATCH);

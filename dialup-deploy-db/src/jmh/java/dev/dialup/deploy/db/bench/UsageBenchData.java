@@ -22,8 +22,9 @@ import java.util.Properties;
  * {@code target/bench-data/} by {@link #VERSION} and reused by every benchmark class and run.
  * Benchmarks that write work on a copy ({@link #copyTo}).
  *
- * <p>v2 (V60 layout): the last {@link #RECENT_ROUNDS} rounds are in {@code usage_recent}, as the
- * library leaves them in steady state (it starts moving at 20,000 recent rows); everything
+ * <p>v3 (V60 layout, session 6 move threshold): the last {@link #RECENT_ROUNDS} rounds are in
+ * {@code usage_recent}, as the library leaves them in steady state (it starts moving at 120,000 recent
+ * rows; v2 had 20 rounds, the threshold before); everything
  * older is in the history {@code usage_samples}, with its {@code usage_day_totals} rows.
  *
  * <p>{@link #planDataset()} is the baseline issue 15 asks for: the same samples in the plan's
@@ -32,7 +33,7 @@ import java.util.Properties;
  */
 final class UsageBenchData {
     /** Bump when the generator or the schema changes: the cache key. */
-    static final String VERSION = "v2";
+    static final String VERSION = "v3";
 
     /**
      * Sites: 1,000 unless {@code -Ddialup.bench.sites=N} asks for fewer (smoke runs; the file names carry
@@ -58,8 +59,8 @@ final class UsageBenchData {
     static final Path DIR = Path.of("target", "bench-data").toAbsolutePath();
     static final Path FILE = DIR.resolve("usage-" + SITES + "x" + DAYS + "d-" + VERSION + ".db");
     static final Path STATS = DIR.resolve("usage-" + SITES + "x" + DAYS + "d-" + VERSION + ".properties");
-    /** Rounds of the dataset that are still in usage_recent (20 x 1,000 = the library's move threshold). */
-    static final int RECENT_ROUNDS = 20;
+    /** Rounds of the dataset that are still in usage_recent (120 x 1,000 = the library's move threshold). */
+    static final int RECENT_ROUNDS = 120;
 
     static final String PLAN_VERSION = "v1";
     static final Path PLAN_FILE = DIR.resolve("plan-" + SITES + "x" + DAYS + "d-" + PLAN_VERSION + ".db");

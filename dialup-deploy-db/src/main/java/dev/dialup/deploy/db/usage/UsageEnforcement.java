@@ -2,6 +2,7 @@ package dev.dialup.deploy.db.usage;
 
 import static dev.dialup.deploy.db.generated.Tables.SITE_RESOURCE_LIMITS;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_DAY_TOTALS;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_INGEST_STATE;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
 import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 
@@ -22,6 +23,7 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.SelectField;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -41,10 +43,19 @@ final class UsageEnforcement {
     private final UsageDayTotals t = USAGE_DAY_TOTALS.as("t");
     private final SiteResourceLimits lim = SITE_RESOURCE_LIMITS.as("lim");
 
+    private static final String SITE = "site_id";
+
     private final DialupDatabase db;
+    /**
+     * Every history row lies below {@code usage_ingest_state.moved_before} (the V60 layout, docs/schema.md); not
+     * on an engine whose history is the partitioned table ingest writes to (PostgreSQL).
+     */
+    private final boolean historyBelowMark;
 
     UsageEnforcement(DialupDatabase db) {
         this.db = db;
+        this.historyBelowMark =
+                Engines.forDialect(db.readDsl().dialect()).usagePartitions().isEmpty();
     }
 
     List<OverLimit> sitesOverLimit(AccessScope scope, Duration window) {
@@ -63,20 +74,49 @@ final class UsageEnforcement {
             // Each table reports the sites it holds over a limit, with its maxima; a site over in
             // either table is over, and its observed value is the larger of the two.
             Map<Long, Maxima> bySite = new TreeMap<>();
-            dsl.select(limitsAndMaxima(u))
-                    .from(Engines.forDialect(dsl.dialect()).seekPerRow(lim, u.table()))
-                    .where(u.siteId().eq(lim.SITE_ID))
-                    .and(u.ts().ge(since))
-                    .groupBy(limitColumns())
-                    .having(over(u, interval))
-                    .forEach(r -> bySite.merge(r.get(lim.SITE_ID), Maxima.of(r), Maxima::max));
-            dsl.select(limitsAndMaxima(rc))
+            if (historyMayHoldRowsSince(dsl, since)) {
+                dsl.select(limitsAndMaxima(u))
+                        .from(Engines.forDialect(dsl.dialect()).seekPerRow(lim, u.table()))
+                        .where(u.siteId().eq(lim.SITE_ID))
+                        .and(u.ts().ge(since))
+                        .groupBy(limitColumns())
+                        .having(over(
+                                DSL.max(u.memory()),
+                                DSL.max(u.cpu()),
+                                DSL.max(u.disk()),
+                                DSL.max(u.activeRequests()),
+                                interval))
+                        .forEach(r -> bySite.merge(r.get(lim.SITE_ID), Maxima.of(r), Maxima::max));
+            }
+            // Recent rows: maxima per site over the window's key range first, then one limits lookup per site
+            // (not one per sample).
+            Table<?> perSite = dsl.select(
+                            rc.siteId().as(SITE),
+                            DSL.max(rc.memory()).as(MAX_MEMORY),
+                            DSL.max(rc.cpu()).as(MAX_CPU),
+                            DSL.max(rc.disk()).as(MAX_DISK),
+                            DSL.max(rc.activeRequests()).as(MAX_REQUESTS))
                     .from(rc.table())
-                    .join(lim)
-                    .on(lim.SITE_ID.eq(rc.siteId()))
                     .where(rc.ts().ge(since))
-                    .groupBy(limitColumns())
-                    .having(over(rc, interval))
+                    .groupBy(rc.siteId())
+                    .asTable("m");
+            Field<Long> memory = perSite.field(MAX_MEMORY, Long.class);
+            Field<Long> cpu = perSite.field(MAX_CPU, Long.class);
+            Field<Long> disk = perSite.field(MAX_DISK, Long.class);
+            Field<Long> requests = perSite.field(MAX_REQUESTS, Long.class);
+            dsl.select(
+                            lim.SITE_ID,
+                            lim.MAX_MEMORY_MB,
+                            lim.MAX_CPU_PERCENT,
+                            lim.MAX_DISK_MB,
+                            lim.MAX_REQUESTS_PER_MINUTE,
+                            memory,
+                            cpu,
+                            disk,
+                            requests)
+                    .from(Engines.forDialect(dsl.dialect()).seekPerRow(perSite, lim))
+                    .where(lim.SITE_ID.eq(perSite.field(SITE, Long.class)))
+                    .and(over(memory, cpu, disk, requests, interval))
                     .forEach(r -> bySite.merge(r.get(lim.SITE_ID), Maxima.of(r), Maxima::max));
             List<OverLimit> out = new ArrayList<>();
             bySite.forEach((site, m) -> {
@@ -102,6 +142,20 @@ final class UsageEnforcement {
             out.sort(Comparator.comparing(OverLimit::siteId).thenComparing(OverLimit::dimension));
             return out;
         });
+    }
+
+    /**
+     * Whether the history may hold a sample at or after {@code since}: not when every history row lies below the
+     * move mark and {@code since} is at or above it (a short window then reads {@code usage_recent} alone, instead
+     * of a seek per site into the history that finds nothing).
+     */
+    private boolean historyMayHoldRowsSince(org.jooq.DSLContext dsl, long since) {
+        if (!historyBelowMark) return true;
+        Long mark = dsl.select(USAGE_INGEST_STATE.MOVED_BEFORE)
+                .from(USAGE_INGEST_STATE)
+                .where(USAGE_INGEST_STATE.ID.eq(1L))
+                .fetchOne(USAGE_INGEST_STATE.MOVED_BEFORE);
+        return mark == null || since < mark;
     }
 
     /** A site's limits (the row's {@code lim} columns) and its maxima in one table, fixed point. */
@@ -152,15 +206,13 @@ final class UsageEnforcement {
                 DSL.max(c.activeRequests()).as(MAX_REQUESTS));
     }
 
-    /** Some maximum of the group above its limit (limits scaled to fixed point; requests as a per-minute rate). */
-    private Condition over(SampleColumns c, long interval) {
-        return DSL.max(c.memory())
-                .gt(scaled(lim.MAX_MEMORY_MB))
-                .or(DSL.max(c.cpu()).gt(scaled(lim.MAX_CPU_PERCENT)))
-                .or(DSL.max(c.disk()).gt(scaled(lim.MAX_DISK_MB)))
-                .or(DSL.max(c.activeRequests())
-                        .mul(60L)
-                        .gt(wide(lim.MAX_REQUESTS_PER_MINUTE).mul(interval)));
+    /** Some maximum above its limit (limits scaled to fixed point; requests as a per-minute rate). */
+    private Condition over(
+            Field<Long> memory, Field<Long> cpu, Field<Long> disk, Field<Long> requests, long interval) {
+        return memory.gt(scaled(lim.MAX_MEMORY_MB))
+                .or(cpu.gt(scaled(lim.MAX_CPU_PERCENT)))
+                .or(disk.gt(scaled(lim.MAX_DISK_MB)))
+                .or(requests.mul(60L).gt(wide(lim.MAX_REQUESTS_PER_MINUTE).mul(interval)));
     }
 
     private static Field<Long> scaled(Field<Integer> limit) {

@@ -51,8 +51,8 @@ public final class UsageRepository {
     public static final Instant MIN_QUERY_INSTANT = Instant.parse("0001-01-01T00:00:00Z");
 
     public static final Instant MAX_QUERY_INSTANT = Instant.parse("9999-12-31T23:59:59.999999999Z");
-    /** Rows {@code usage_recent} may hold before ingest calls start moving them (about 80 rounds of 1,000 sites; chosen by measurement, docs/PERFORMANCE.md, issue 15). */
-    static final int DEFAULT_RECENT_ROWS = 80_000;
+    /** Rows {@code usage_recent} may hold before ingest calls start moving them (about 120 rounds of 1,000 sites; chosen by measurement, docs/PERFORMANCE.md, issue 15). */
+    static final int DEFAULT_RECENT_ROWS = 120_000;
     /** Sites (by id range) whose recent rows one move step copies into the history. */
     static final int DEFAULT_SITES_PER_MOVE = 50;
     /** Days after today whose partitions {@link #createPartitionsAhead} creates (PostgreSQL). */
