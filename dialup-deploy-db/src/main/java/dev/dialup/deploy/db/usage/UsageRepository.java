@@ -54,7 +54,7 @@ public final class UsageRepository {
     /** Rows {@code usage_recent} may hold before ingest calls start moving them (about 120 rounds of 1,000 sites; chosen by measurement, docs/PERFORMANCE.md, issue 15). */
     static final int DEFAULT_RECENT_ROWS = 120_000;
     /** Sites (by id range) whose recent rows one move step copies into the history. */
-    static final int DEFAULT_SITES_PER_MOVE = 50;
+    static final int DEFAULT_SITES_PER_MOVE = 100;
     /** Days after today whose partitions {@link #createPartitionsAhead} creates (PostgreSQL). */
     public static final int PARTITION_DAYS_AHEAD = 7;
     /** Largest number of recent rows one retention step deletes. */
