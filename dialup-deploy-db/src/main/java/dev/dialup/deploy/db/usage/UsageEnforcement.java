@@ -207,8 +207,7 @@ final class UsageEnforcement {
     }
 
     /** Some maximum above its limit (limits scaled to fixed point; requests as a per-minute rate). */
-    private Condition over(
-            Field<Long> memory, Field<Long> cpu, Field<Long> disk, Field<Long> requests, long interval) {
+    private Condition over(Field<Long> memory, Field<Long> cpu, Field<Long> disk, Field<Long> requests, long interval) {
         return memory.gt(scaled(lim.MAX_MEMORY_MB))
                 .or(cpu.gt(scaled(lim.MAX_CPU_PERCENT)))
                 .or(disk.gt(scaled(lim.MAX_DISK_MB)))

@@ -177,7 +177,8 @@ class UsageRepositoryTest {
         assertThat(moved).isLessThanOrEqualTo(recorded);
         long stored = 0;
         for (long site : sites) {
-            stored += usage.series(sys, site, NOW.minusSeconds(8000), NOW.plusSeconds(1)).size();
+            stored += usage.series(sys, site, NOW.minusSeconds(8000), NOW.plusSeconds(1))
+                    .size();
         }
         assertThat(stored).isEqualTo(recorded);
     }
