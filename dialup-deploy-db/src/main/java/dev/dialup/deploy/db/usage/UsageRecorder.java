@@ -46,17 +46,19 @@ import org.slf4j.LoggerFactory;
  * 50, 100 and 200 ms, then its samples are rejected; a closed database rejects at once.
  *
  * <p><b>Durability.</b> A sample is durable once the batch that holds it is committed: within
- * about {@code flushInterval} plus one batch write of {@code record} returning (on SQLite
+ * about {@code flushInterval} plus one batch write of {@code record} returning, while the thread
+ * keeps up (when it does not, the queue fills and {@code record} blocks). On SQLite that is
  * committed to the WAL with {@code synchronous=NORMAL}, like every write of the library: it
  * survives a crash of the process; a power loss may lose the last commits until the background
- * checkpoint has synced them). A crash of the process loses the samples still pending — at most
+ * checkpoint has synced them. A crash of the process loses the samples still pending — at most
  * {@link Settings#capacity()}, since {@code record} blocks while that many are queued or being
  * written. {@link #flush()} and {@link #close()} return once every sample recorded before them is
  * committed (or rejected), durable in the same sense. Re-sending samples after a crash is
  * harmless: a sample already stored with the same values is skipped.
  *
- * <p><b>Counters.</b> Every accepted sample is, at any moment, exactly one of
- * {@link #pending()}, {@link #recorded()} or {@link #rejected()}.
+ * <p><b>Counters.</b> Every accepted sample is exactly one of {@link #pending()},
+ * {@link #recorded()} or {@link #rejected()} (read together while the thread works, they may be
+ * a batch apart).
  *
  * <p>Thread-safe. After {@link #close()}, {@link #record} throws {@link IllegalStateException}
  * (the recorder, not the database, is closed: a programming error of the caller, as with
@@ -352,6 +354,7 @@ public final class UsageRecorder implements AutoCloseable {
 
     private void run() {
         while (true) {
+            Thread.interrupted(); // nobody interrupts this thread on purpose; a stray interrupt must not fail writes
             List<Entry> batch;
             lock.lock();
             try {
