@@ -22,6 +22,8 @@ import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.TempDatabase;
 import dev.dialup.deploy.db.testing.TestDb;
+import dev.dialup.deploy.db.usage.UsageRecorder;
+import dev.dialup.deploy.db.usage.UsageRepository;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,6 +74,7 @@ class NullArgumentsTest {
         ProcessRepository processes = new ProcessRepository(db);
         EnvironmentRepository env = new EnvironmentRepository(db, SecretsKeyset.generate());
         SystemConfigRepository config = new SystemConfigRepository(db);
+        UsageRepository usage = new UsageRepository(db);
         return Stream.of(
                 call("site create without a site", "site", () -> sites.create(owner, null)),
                 call("site update without a config", "config", () -> sites.update(owner, site, null)),
@@ -108,6 +111,14 @@ class NullArgumentsTest {
                 call("env set without a value", "value", () -> env.set(owner, site, "KEY", null, true)),
                 call("env set without a key", "key", () -> env.set(owner, site, null, "v", false)),
                 call("config get without a setting", "setting", () -> config.get(system(), null)),
+                call("usage sample without a sample", "sample", () -> usage.record(system(), null)),
+                call("usage recorder without a scope", "scope", () -> usage.recorder(null)),
+                call("usage recorder without settings", "settings", () -> usage.recorder(system(), null)),
+                call("recorded usage sample without a sample", "sample", () -> {
+                    try (UsageRecorder recorder = usage.recorder(system())) {
+                        recorder.record(null);
+                    }
+                }),
                 call(
                         "config set without a value",
                         "platform.name",

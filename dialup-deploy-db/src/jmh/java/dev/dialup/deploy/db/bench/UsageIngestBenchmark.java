@@ -3,6 +3,7 @@ package dev.dialup.deploy.db.bench;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.engine.sqlite.SqliteOnly;
+import dev.dialup.deploy.db.usage.UsageRecorder;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import dev.dialup.deploy.db.usage.UsageSample;
 import java.nio.file.Files;
@@ -42,7 +43,15 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code libraryRecordOne}: {@link UsageRepository#record}, one sample per call and
  *       transaction, as a poller would (WAL, {@code synchronous=NORMAL}: committed to the WAL,
  *       not fsynced; the background checkpoint fsyncs);</li>
- *   <li>{@code planRawRecordOne}: the baseline's one-sample transaction, for comparison.</li>
+ *   <li>{@code planRawRecordOne}: the baseline's one-sample transaction, for comparison;</li>
+ *   <li>{@code recorderRecordOne}: one sample per call through a {@link UsageRecorder} (default
+ *       settings: batches of up to 1,000, 100 ms, capacity 10,000), created in the trial's set-up:
+ *       per invocation {@value #RECORDER_CALLS} single {@link UsageRecorder#record} calls, then
+ *       {@link UsageRecorder#flush()}. Conservative: the time includes waiting for the commit of
+ *       the last batch, so the score is samples per second <em>committed</em> (to the WAL, as
+ *       above), not merely queued. Its durability differs from {@code libraryRecordOne}'s: a
+ *       sample is committed within about the flush interval of its call, and a crash loses at
+ *       most the recorder's pending samples (docs/usage.md, "Buffered recording").</li>
  * </ul>
  */
 @BenchmarkMode(Mode.Throughput)
@@ -93,6 +102,22 @@ public class UsageIngestBenchmark {
         public void tearDown() throws Exception {
             db.close();
             BenchFiles.deleteRecursively(dir);
+        }
+    }
+
+    /** A recorder with the default settings on the Library state's database, one per trial. */
+    @State(Scope.Benchmark)
+    public static class Recorder {
+        UsageRecorder recorder;
+
+        @Setup(Level.Trial)
+        public void setUp(Library lib) {
+            recorder = lib.usage.recorder(lib.system);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            recorder.close();
         }
     }
 
@@ -153,5 +178,20 @@ public class UsageIngestBenchmark {
         long n = rounds.single++;
         long ts = UsageBenchData.END.getEpochSecond() + n / UsageBenchData.SITES * UsageBenchData.INTERVAL;
         return lib.usage.record(lib.system, UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
+    }
+
+    /** Single {@code record} calls per invocation of {@code recorderRecordOne}. */
+    static final int RECORDER_CALLS = 1_000;
+
+    @Benchmark
+    @OperationsPerInvocation(RECORDER_CALLS)
+    public long recorderRecordOne(Recorder rec, Rounds rounds) {
+        for (int i = 0; i < RECORDER_CALLS; i++) {
+            long n = rounds.single++;
+            long ts = UsageBenchData.END.getEpochSecond() + n / UsageBenchData.SITES * UsageBenchData.INTERVAL;
+            rec.recorder.record(UsageBenchData.sample(n % UsageBenchData.SITES + 1, ts));
+        }
+        rec.recorder.flush(); // every sample of this invocation committed (or rejected)
+        return rec.recorder.recorded();
     }
 }

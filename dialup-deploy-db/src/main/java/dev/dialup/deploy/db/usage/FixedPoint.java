@@ -2,6 +2,7 @@ package dev.dialup.deploy.db.usage;
 
 import dev.dialup.deploy.db.ValidationException;
 import java.time.Instant;
+import java.util.function.Supplier;
 
 /**
  * The one fixed-point codec of usage values (V20; docs/usage.md, "Precision"): memory, CPU,
@@ -27,6 +28,11 @@ final class FixedPoint {
      * the timestamp is dropped.
      */
     static StoredSample encode(String where, UsageSample x) {
+        return encode(() -> where, x);
+    }
+
+    /** {@link #encode(String, UsageSample)} with the element's name built only for an error message (the hot path). */
+    static StoredSample encode(Supplier<String> where, UsageSample x) {
         return new StoredSample(
                 x.siteId(),
                 x.timestamp().getEpochSecond(),
@@ -61,18 +67,18 @@ final class FixedPoint {
         return stored == null ? null : stored / (double) BANDWIDTH_SCALE;
     }
 
-    private static Long encode(String where, String field, Double v, int scale) {
+    private static Long encode(Supplier<String> where, String field, Double v, int scale) {
         if (v == null) return null;
         if (!Double.isFinite(v) || v < 0 || v > MAX_VALUE) {
             throw new ValidationException(
-                    where, field + " must be a finite number between 0 and " + (long) MAX_VALUE + ", got " + v);
+                    where.get(), field + " must be a finite number between 0 and " + (long) MAX_VALUE + ", got " + v);
         }
         return Math.round(v * scale);
     }
 
-    private static Long count(String where, Integer v) {
+    private static Long count(Supplier<String> where, Integer v) {
         if (v == null) return null;
-        if (v < 0) throw new ValidationException(where, "activeRequests must not be negative, got " + v);
+        if (v < 0) throw new ValidationException(where.get(), "activeRequests must not be negative, got " + v);
         return v.longValue();
     }
 }

@@ -311,20 +311,29 @@ final class UsageIngest {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < samples.size(); i++) {
             UsageSample x = samples.get(i);
-            String where = "samples[" + i + "]";
-            if (x == null) throw new ValidationException(where, "is null");
-            if (x.timestamp() == null)
-                throw new ValidationException(where + " (site " + x.siteId() + ")", "timestamp is missing");
-            where = where(i, x);
-            long ts = x.timestamp().getEpochSecond();
-            if (ts < 0) throw new ValidationException(where, "timestamp must not be before 1970");
-            if (!seen.add(x.siteId() + ":" + ts)) {
+            rows[i] = validate(i, x);
+            if (!seen.add(x.siteId() + ":" + rows[i].ts())) {
                 throw new ValidationException(
-                        where, "duplicate (site, timestamp) in the batch (timestamps are stored to the second)");
+                        where(i, x), "duplicate (site, timestamp) in the batch (timestamps are stored to the second)");
             }
-            rows[i] = FixedPoint.encode(where, x);
         }
         return rows;
+    }
+
+    /**
+     * The checks of element {@code i} on its own — not null, a timestamp at or after 1970, values
+     * {@link FixedPoint} accepts — and its stored form; what {@link UsageRecorder#record} checks
+     * before it queues a sample. The site, the clock skew and the stored samples are checked by
+     * the write.
+     */
+    static StoredSample validate(int i, UsageSample x) {
+        if (x == null) throw new ValidationException("samples[" + i + "]", "is null");
+        if (x.timestamp() == null)
+            throw new ValidationException("samples[" + i + "] (site " + x.siteId() + ")", "timestamp is missing");
+        if (x.timestamp().getEpochSecond() < 0) {
+            throw new ValidationException(where(i, x), "timestamp must not be before 1970");
+        }
+        return FixedPoint.encode(() -> where(i, x), x);
     }
 
     private static void requireSitesExist(DSLContext tx, List<UsageSample> samples, StoredSample[] rows) {

@@ -1,6 +1,7 @@
 package dev.dialup.deploy.db.usage;
 
 import dev.dialup.deploy.db.NotFoundException;
+import dev.dialup.deploy.db.access.Inputs;
 import dev.dialup.deploy.db.access.TenantFilter;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
@@ -28,7 +29,9 @@ import java.util.Objects;
  * {@code UsageMover} (recent rows into the history), {@code UsageQueries} (dashboards),
  * {@code UsageEnforcement} (over-limit), {@code UsageRollup} (daily rows) and
  * {@code UsageRetention} (prune) — over one fixed-point codec ({@code FixedPoint}). What is
- * engine-specific goes through the engine seam ({@code DatabaseEngine}).
+ * engine-specific goes through the engine seam ({@code DatabaseEngine}). The one stateful object
+ * it hands out is a {@link UsageRecorder} ({@link #recorder}): buffered ingest, one sample per
+ * call, written in batches by a thread of its own.
  *
  * <p>Storage (V20 + V60, docs/usage.md and docs/schema.md): new samples are appended to
  * {@code usage_recent}, keyed by time ({@code (ts, site_id)}), so a round of every site touches a
@@ -60,6 +63,7 @@ public final class UsageRepository {
     /** Largest number of recent rows one retention step deletes. */
     static final int PRUNE_RECENT_ROWS_PER_STEP = 5_000;
 
+    private final DialupDatabase db;
     private final UsageIngest ingest;
     private final UsageMover mover;
     private final UsageQueries queries;
@@ -74,7 +78,7 @@ public final class UsageRepository {
     /** Tests and benchmarks: when ingest starts moving recent rows, and how many sites one move step takes. */
     UsageRepository(DialupDatabase db, int recentRowsBeforeMove, int sitesPerMove) {
         if (recentRowsBeforeMove < 0 || sitesPerMove < 1) throw new IllegalArgumentException("bad move settings");
-        Objects.requireNonNull(db, "db");
+        this.db = Objects.requireNonNull(db, "db");
         this.mover = new UsageMover(db, sitesPerMove);
         this.ingest = new UsageIngest(db, mover, recentRowsBeforeMove);
         this.queries = new UsageQueries(db);
@@ -90,9 +94,29 @@ public final class UsageRepository {
 
     // --- ingest (system scope) -------------------------------------------------------
 
-    /** Records one sample (a poller's call). Same rules as {@link #recordBatch}. */
+    /**
+     * Records one sample in its own transaction (a poller's call). Same rules as
+     * {@link #recordBatch}; a null sample is a {@code ValidationException} on {@code sample}. For
+     * many samples per second one at a time, use a {@link #recorder}.
+     */
     public int record(AccessScope scope, UsageSample sample) {
-        return recordBatch(scope, List.of(Objects.requireNonNull(sample, "sample")));
+        return recordBatch(scope, List.of(Inputs.notNull("sample", sample)));
+    }
+
+    /**
+     * A {@link UsageRecorder} with {@linkplain UsageRecorder.Settings#defaults() the default
+     * settings}: one sample per call, committed in batches by a background thread. System scope
+     * only, checked now and again by every batch it writes.
+     */
+    public UsageRecorder recorder(AccessScope scope) {
+        return recorder(scope, UsageRecorder.Settings.defaults());
+    }
+
+    /** A {@link UsageRecorder} with the given settings. System scope only (see {@link #recorder(AccessScope)}). */
+    public UsageRecorder recorder(AccessScope scope, UsageRecorder.Settings settings) {
+        TenantFilter.requireSystem(db, scope, "recording resource usage");
+        Inputs.notNull("settings", settings);
+        return UsageRecorder.start(this, db, scope, settings);
     }
 
     /**

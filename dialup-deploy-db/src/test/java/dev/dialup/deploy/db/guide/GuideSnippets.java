@@ -30,6 +30,7 @@ import dev.dialup.deploy.db.tenancy.OrganizationRepository;
 import dev.dialup.deploy.db.tenancy.User;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.usage.OverLimit;
+import dev.dialup.deploy.db.usage.UsageRecorder;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import dev.dialup.deploy.db.usage.UsageSample;
 import java.nio.file.Path;
@@ -37,6 +38,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Every ```java block of docs/guide.md, verbatim, between "// snippet: NAME" and
@@ -178,6 +180,25 @@ public final class GuideSnippets {
         AccessScope monitoring = db.systemScope("monitoring");
         usage.recordBatch(monitoring, round); // one transaction; re-sending the same round writes nothing
         return usage.sitesOverLimit(monitoring, Duration.ofMinutes(5)); // for the enforcement loop
+    }
+    // end snippet
+
+    // snippet: usage-recorder
+    // Pollers that report one sample at a time: one UsageRecorder per ingest loop, shared by its threads.
+    // record() checks the sample and queues it; the recorder's thread commits the queue in batches.
+    static UsageRecorder startRecorder(DialupDatabase db, UsageRepository usage, LongAdder droppedSamples) {
+        return usage.recorder(
+                db.systemScope("monitoring"),
+                UsageRecorder.Settings.defaults() // up to 1,000 per batch, every 100 ms, at most 10,000 pending
+                        .withOnRejected(rejected -> droppedSamples.increment())); // unknown site, conflict, ...
+    }
+
+    static void onSample(UsageRecorder recorder, UsageSample sample) {
+        recorder.record(sample); // returns at once; blocks only while the recorder is full
+    }
+
+    static void stopRecorder(UsageRecorder recorder) {
+        recorder.close(); // at shutdown, before db.close(): commits what is still queued
     }
     // end snippet
 

@@ -14,6 +14,7 @@ import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.tenancy.UserRepository;
 import dev.dialup.deploy.db.usage.OverLimit;
 import dev.dialup.deploy.db.usage.UsageDimension;
+import dev.dialup.deploy.db.usage.UsageRecorder;
 import dev.dialup.deploy.db.usage.UsageRepository;
 import dev.dialup.deploy.db.usage.UsageSample;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -163,6 +165,28 @@ class GuideTest {
             assertThat(usage.recordBatch(db.systemScope("monitoring"), round))
                     .as("a re-sent round writes nothing")
                     .isZero();
+        }
+    }
+
+    @Test
+    void theRecorderSnippetStoresGoodSamplesAndCountsTheOthers() {
+        try (DialupDatabase db = DialupDatabase.builder()
+                .path(dir.resolve("recorder.db"))
+                .allowSystemScope()
+                .build()) {
+            long site = GuideSnippets.seed(db);
+            UsageRepository usage = new UsageRepository(db);
+            LongAdder dropped = new LongAdder();
+            UsageRecorder recorder = GuideSnippets.startRecorder(db, usage, dropped);
+            Instant at = Instant.now().minusSeconds(5);
+            GuideSnippets.onSample(recorder, UsageSample.of(site, at, 100, 10, 100, 0.5, 20, 12));
+            GuideSnippets.onSample(recorder, UsageSample.of(site + 1000, at, 100, 10, 100, 0.5, 20, 12));
+            GuideSnippets.stopRecorder(recorder);
+
+            assertThat(usage.series(db.systemScope("monitoring"), site, at.minusSeconds(1), at.plusSeconds(1)))
+                    .hasSize(1);
+            assertThat(dropped.sum()).as("the sample of a missing site").isEqualTo(1);
+            assertThat(recorder.recorded()).isEqualTo(1);
         }
     }
 }

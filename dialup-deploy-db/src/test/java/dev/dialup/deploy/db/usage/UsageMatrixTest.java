@@ -123,6 +123,15 @@ public class UsageMatrixTest {
                         List.of(
                                 UsageSample.of(site, w.freshInstant(), 1, 1, 1, 1, 1, 1),
                                 UsageSample.of(site, w.freshInstant(), 2, 2, 2, 2, 2, 2)))));
+        out.add(new Case("recorder", system, (s, site) -> {
+            // refused at creation for everyone but the system scope; allowed: one sample, committed by close()
+            try (UsageRecorder recorder = w.usage.recorder(s, UsageRecorder.Settings.defaults())) {
+                recorder.record(UsageSample.of(site, w.freshInstant(), 3, 3, 3, 3, 3, 3));
+                recorder.close();
+                assertThat(recorder.recorded()).isEqualTo(1);
+                return recorder.recorded();
+            }
+        }));
         out.add(new Case("sitesOverLimit", system, (s, site) -> w.usage.sitesOverLimit(s, Duration.ofMinutes(5))));
         out.add(new Case(
                 "rollupDay",
