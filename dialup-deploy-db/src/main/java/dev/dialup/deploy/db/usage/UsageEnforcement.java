@@ -71,6 +71,9 @@ final class UsageEnforcement {
         long today = Math.floorDiv(now, UsageInputs.DAY) * UsageInputs.DAY;
         return db.read(scope, dsl -> {
             long interval = UsageSettings.sampleIntervalSeconds(db, dsl);
+            // No stored sample lies later: the bound changes no result, and lets PostgreSQL skip the partitions
+            // created ahead for later days.
+            long latest = UsageSettings.latestStorableSecond(dsl, now);
             // Each table reports the sites it holds over a limit, with its maxima; a site over in
             // either table is over, and its observed value is the larger of the two.
             Map<Long, Maxima> bySite = new TreeMap<>();
@@ -78,7 +81,7 @@ final class UsageEnforcement {
                 dsl.select(limitsAndMaxima(u))
                         .from(Engines.forDialect(dsl.dialect()).seekPerRow(lim, u.table()))
                         .where(u.siteId().eq(lim.SITE_ID))
-                        .and(u.ts().ge(since))
+                        .and(u.ts().between(since, latest))
                         .groupBy(limitColumns())
                         .having(over(
                                 DSL.max(u.memory()),
@@ -97,7 +100,7 @@ final class UsageEnforcement {
                             DSL.max(rc.disk()).as(MAX_DISK),
                             DSL.max(rc.activeRequests()).as(MAX_REQUESTS))
                     .from(rc.table())
-                    .where(rc.ts().ge(since))
+                    .where(rc.ts().between(since, latest))
                     .groupBy(rc.siteId())
                     .asTable("m");
             Field<Long> memory = perSite.field(MAX_MEMORY, Long.class);

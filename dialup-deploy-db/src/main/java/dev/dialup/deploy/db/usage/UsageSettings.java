@@ -1,5 +1,8 @@
 package dev.dialup.deploy.db.usage;
 
+import static dev.dialup.deploy.db.generated.Tables.SYSTEM_CONFIG;
+
+import dev.dialup.deploy.db.config.ConfigKeys;
 import dev.dialup.deploy.db.config.ConfigSettings;
 import dev.dialup.deploy.db.config.internal.ConfigValues;
 import dev.dialup.deploy.db.core.DialupDatabase;
@@ -33,6 +36,24 @@ final class UsageSettings {
         long days = db.read(dsl ->
                 ConfigValues.get(db, dsl, ConfigSettings.USAGE_RAW_RETENTION).toDays());
         return Instant.ofEpochSecond(db.clock().instant().getEpochSecond() - days * UsageInputs.DAY);
+    }
+
+    /** The largest {@code usage.max_clock_skew_seconds} the settings accept (the range of {@link ConfigSettings#USAGE_MAX_CLOCK_SKEW}). */
+    static final long LARGEST_SKEW_SECONDS = 86_400;
+
+    /**
+     * The latest second a stored sample can carry, seen from {@code now}: ingest refuses a sample more than the
+     * skew after its own clock, and the skew is at most {@link #LARGEST_SKEW_SECONDS} (or the raw stored value,
+     * read as ingest reads it, if someone stored a larger one). Queries bound their time range with it so that
+     * PostgreSQL prunes the partitions of later days (created ahead) instead of planning and scanning each one.
+     */
+    static long latestStorableSecond(DSLContext dsl, long now) {
+        String stored = dsl.select(SYSTEM_CONFIG.VALUE)
+                .from(SYSTEM_CONFIG)
+                .where(SYSTEM_CONFIG.KEY.eq(ConfigKeys.USAGE_MAX_CLOCK_SKEW_SECONDS))
+                .fetchOne(SYSTEM_CONFIG.VALUE);
+        long skew = Math.max(LARGEST_SKEW_SECONDS, skewSeconds(stored));
+        return now > Long.MAX_VALUE - skew ? Long.MAX_VALUE : now + skew;
     }
 
     /** A stored {@code usage.max_clock_skew_seconds} text as seconds (never negative), or the default. */

@@ -182,4 +182,19 @@ class UsageRepositoryTest {
         }
         assertThat(stored).isEqualTo(recorded);
     }
+
+    @Test
+    void aSampleUpToTheSkewAfterNowCountsForTheOverLimitWindow() {
+        // Accepted (at most usage.max_clock_skew_seconds, default 300, after now) and over the 512 MB default.
+        usage.record(sys, s(b, NOW.plusSeconds(300), 5000));
+        assertThat(usage.sitesOverLimit(sys, Duration.ofMinutes(5)))
+                .extracting(OverLimit::siteId, OverLimit::dimension)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(b, UsageDimension.MEMORY));
+        // The query's upper bound (latestStorableSecond) assumes the settings never allow more skew than this.
+        var skew = dev.dialup.deploy.db.config.ConfigSettings.USAGE_MAX_CLOCK_SKEW;
+        assertThat(skew.parseOrDefault(Long.toString(UsageSettings.LARGEST_SKEW_SECONDS)))
+                .isEqualTo(Duration.ofSeconds(UsageSettings.LARGEST_SKEW_SECONDS));
+        assertThat(skew.parseOrDefault(Long.toString(UsageSettings.LARGEST_SKEW_SECONDS + 1)))
+                .isEqualTo(skew.defaultValue());
+    }
 }
