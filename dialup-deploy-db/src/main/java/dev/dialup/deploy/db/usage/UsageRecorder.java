@@ -219,22 +219,14 @@ public final class UsageRecorder implements AutoCloseable {
     public void record(UsageSample sample) {
         Inputs.notNull("sample", sample);
         StoredSample stored = UsageIngest.validate(0, sample);
-        try {
-            lock.lockInterruptibly();
-        } catch (InterruptedException e) {
-            throw interrupted(e);
-        }
+        lockInterruptibly();
         try {
             while (!closed && accepted - settledCount >= settings.capacity()) {
                 if (Thread.currentThread() == thread) {
                     throw new IllegalStateException(
                             "the recorder is full: record() from onRejected cannot wait for the recorder's own thread");
                 }
-                try {
-                    room.await();
-                } catch (InterruptedException e) {
-                    throw interrupted(e);
-                }
+                await(room);
             }
             if (closed) throw new IllegalStateException("this UsageRecorder is closed; the sample was not recorded");
             queue.addLast(new Entry(sample, stored, System.nanoTime()));
@@ -259,11 +251,7 @@ public final class UsageRecorder implements AutoCloseable {
             throw new IllegalStateException(
                     "flush() cannot wait for the recorder's own thread (called from onRejected)");
         }
-        try {
-            lock.lockInterruptibly();
-        } catch (InterruptedException e) {
-            throw interrupted(e);
-        }
+        lockInterruptibly();
         try {
             long target = accepted;
             if (flushTo < target) {
@@ -271,11 +259,7 @@ public final class UsageRecorder implements AutoCloseable {
                 work.signal();
             }
             while (settledCount < target && !stopped) {
-                try {
-                    progress.await();
-                } catch (InterruptedException e) {
-                    throw interrupted(e);
-                }
+                await(progress);
             }
         } finally {
             lock.unlock();
@@ -302,11 +286,7 @@ public final class UsageRecorder implements AutoCloseable {
             }
             if (Thread.currentThread() == thread) return;
             while (!stopped) {
-                try {
-                    progress.await();
-                } catch (InterruptedException e) {
-                    throw interrupted(e);
-                }
+                await(progress);
             }
         } finally {
             lock.unlock();
@@ -505,6 +485,24 @@ public final class UsageRecorder implements AutoCloseable {
                 r.sample().siteId(),
                 r.sample().timestamp(),
                 r.reason().getMessage());
+    }
+
+    /** Takes the lock; an interrupt while waiting for it is the library's typed exception. */
+    private void lockInterruptibly() {
+        try {
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            throw interrupted(e);
+        }
+    }
+
+    /** Waits on one of the lock's conditions; an interrupt is the library's typed exception. */
+    private void await(Condition condition) {
+        try {
+            condition.await();
+        } catch (InterruptedException e) {
+            throw interrupted(e);
+        }
     }
 
     private OperationInterruptedException interrupted(InterruptedException e) {
