@@ -78,49 +78,26 @@ final class UsageEnforcement {
             // either table is over, and its observed value is the larger of the two.
             Map<Long, Maxima> bySite = new TreeMap<>();
             if (historyMayHoldRowsSince(dsl, since)) {
-                dsl.select(limitsAndMaxima(u))
-                        .from(Engines.forDialect(dsl.dialect()).seekPerRow(lim, u.table()))
-                        .where(u.siteId().eq(lim.SITE_ID))
-                        .and(u.ts().between(since, latest))
-                        .groupBy(limitColumns())
-                        .having(over(
-                                DSL.max(u.memory()),
-                                DSL.max(u.cpu()),
-                                DSL.max(u.disk()),
-                                DSL.max(u.activeRequests()),
-                                interval))
-                        .forEach(r -> bySite.merge(r.get(lim.SITE_ID), Maxima.of(r), Maxima::max));
+                if (historyBelowMark) {
+                    // Site-clustered history (SQLite): one seek per site with limits into its (site_id, ts) range.
+                    dsl.select(limitsAndMaxima(u))
+                            .from(Engines.forDialect(dsl.dialect()).seekPerRow(lim, u.table()))
+                            .where(u.siteId().eq(lim.SITE_ID))
+                            .and(u.ts().between(since, latest))
+                            .groupBy(limitColumns())
+                            .having(over(
+                                    DSL.max(u.memory()),
+                                    DSL.max(u.cpu()),
+                                    DSL.max(u.disk()),
+                                    DSL.max(u.activeRequests()),
+                                    interval))
+                            .forEach(r -> bySite.merge(r.get(lim.SITE_ID), Maxima.of(r), Maxima::max));
+                } else {
+                    // Time-partitioned history (PostgreSQL): the window is a range of one or two partitions.
+                    maximaPerSiteFirst(dsl, u, since, latest, interval, bySite);
+                }
             }
-            // Recent rows: maxima per site over the window's key range first, then one limits lookup per site
-            // (not one per sample).
-            Table<?> perSite = dsl.select(
-                            rc.siteId().as(SITE),
-                            DSL.max(rc.memory()).as(MAX_MEMORY),
-                            DSL.max(rc.cpu()).as(MAX_CPU),
-                            DSL.max(rc.disk()).as(MAX_DISK),
-                            DSL.max(rc.activeRequests()).as(MAX_REQUESTS))
-                    .from(rc.table())
-                    .where(rc.ts().between(since, latest))
-                    .groupBy(rc.siteId())
-                    .asTable("m");
-            Field<Long> memory = perSite.field(MAX_MEMORY, Long.class);
-            Field<Long> cpu = perSite.field(MAX_CPU, Long.class);
-            Field<Long> disk = perSite.field(MAX_DISK, Long.class);
-            Field<Long> requests = perSite.field(MAX_REQUESTS, Long.class);
-            dsl.select(
-                            lim.SITE_ID,
-                            lim.MAX_MEMORY_MB,
-                            lim.MAX_CPU_PERCENT,
-                            lim.MAX_DISK_MB,
-                            lim.MAX_REQUESTS_PER_MINUTE,
-                            memory,
-                            cpu,
-                            disk,
-                            requests)
-                    .from(Engines.forDialect(dsl.dialect()).seekPerRow(perSite, lim))
-                    .where(lim.SITE_ID.eq(perSite.field(SITE, Long.class)))
-                    .and(over(memory, cpu, disk, requests, interval))
-                    .forEach(r -> bySite.merge(r.get(lim.SITE_ID), Maxima.of(r), Maxima::max));
+            maximaPerSiteFirst(dsl, rc, since, latest, interval, bySite);
             List<OverLimit> out = new ArrayList<>();
             bySite.forEach((site, m) -> {
                 Record limits = m.limits();
@@ -145,6 +122,47 @@ final class UsageEnforcement {
             out.sort(Comparator.comparing(OverLimit::siteId).thenComparing(OverLimit::dimension));
             return out;
         });
+    }
+
+    /**
+     * The sites of {@code c}'s table over a limit in {@code [since, latest]}: maxima per site over the window's
+     * time range first, then one limits lookup per site (not one per sample), merged into {@code bySite}.
+     */
+    private void maximaPerSiteFirst(
+            org.jooq.DSLContext dsl,
+            SampleColumns c,
+            long since,
+            long latest,
+            long interval,
+            Map<Long, Maxima> bySite) {
+        Table<?> perSite = dsl.select(
+                        c.siteId().as(SITE),
+                        DSL.max(c.memory()).as(MAX_MEMORY),
+                        DSL.max(c.cpu()).as(MAX_CPU),
+                        DSL.max(c.disk()).as(MAX_DISK),
+                        DSL.max(c.activeRequests()).as(MAX_REQUESTS))
+                .from(c.table())
+                .where(c.ts().between(since, latest))
+                .groupBy(c.siteId())
+                .asTable("m");
+        Field<Long> memory = perSite.field(MAX_MEMORY, Long.class);
+        Field<Long> cpu = perSite.field(MAX_CPU, Long.class);
+        Field<Long> disk = perSite.field(MAX_DISK, Long.class);
+        Field<Long> requests = perSite.field(MAX_REQUESTS, Long.class);
+        dsl.select(
+                        lim.SITE_ID,
+                        lim.MAX_MEMORY_MB,
+                        lim.MAX_CPU_PERCENT,
+                        lim.MAX_DISK_MB,
+                        lim.MAX_REQUESTS_PER_MINUTE,
+                        memory,
+                        cpu,
+                        disk,
+                        requests)
+                .from(Engines.forDialect(dsl.dialect()).seekPerRow(perSite, lim))
+                .where(lim.SITE_ID.eq(perSite.field(SITE, Long.class)))
+                .and(over(memory, cpu, disk, requests, interval))
+                .forEach(r -> bySite.merge(r.get(lim.SITE_ID), Maxima.of(r), Maxima::max));
     }
 
     /**
