@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jooq.Field;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
 
 /**
@@ -54,16 +55,20 @@ public final class AdminDashboardQueries implements AdminDashboard {
             TenantFilter.requireAdmin(dsl, admin, "the admin dashboard");
             long active = dsl.fetchCount(S, S.IS_ACTIVE.isTrue());
             long inactive = dsl.fetchCount(S, S.IS_ACTIVE.isFalse().or(S.IS_ACTIVE.isNull()));
-            Field<Long> latestId = DSL.select(DSL.max(LATEST.ID))
+            // Each site's latest status by one backward seek on (site_id, id) per site: a join on the latest id
+            // made PostgreSQL hash every deployment first (55 ms for 1,000 sites and 100,000 deployments; 5 ms
+            // this way, docs/PERFORMANCE.md, session 6).
+            Field<String> latestStatus = DSL.select(LATEST.STATUS)
                     .from(LATEST)
                     .where(LATEST.SITE_ID.eq(S.ID))
-                    .asField();
-            Field<String> status = DSL.coalesce(D.STATUS, DSL.inline("none"));
+                    .orderBy(LATEST.ID.desc())
+                    .limit(DSL.inline(1))
+                    .asField("latest_status");
+            Table<?> perSite = dsl.select(latestStatus).from(S).asTable("per_site");
+            Field<String> status = DSL.coalesce(perSite.field("latest_status", String.class), DSL.inline("none"));
             Map<String, Long> byStatus = new TreeMap<>();
             dsl.select(status, DSL.count())
-                    .from(S)
-                    .leftJoin(D)
-                    .on(D.ID.eq(latestId))
+                    .from(perSite)
                     .groupBy(status)
                     .forEach(r -> byStatus.put(r.value1(), r.value2().longValue()));
             return new SiteStatusCounts(active, inactive, byStatus);
