@@ -64,13 +64,8 @@ class ConfigAttackTest {
         });
     }
 
-    private List<String> auditActions() {
-        return db.read(
-                TestDb.system(db),
-                dsl -> dsl.select(AUDIT_LOG.ACTION)
-                        .from(AUDIT_LOG)
-                        .orderBy(AUDIT_LOG.ID)
-                        .fetch(AUDIT_LOG.ACTION));
+    List<String> auditActions() {
+        return TestDb.auditActions(db);
     }
 
     private void rawConfig(String key, String value) {

@@ -340,13 +340,8 @@ class DeploymentRepositoryTest {
         return db.read(TestDb.system(db), dsl -> dsl.fetchCount(table, where));
     }
 
-    private List<String> auditActions() {
-        return db.read(
-                TestDb.system(db),
-                dsl -> dsl.select(AUDIT_LOG.ACTION)
-                        .from(AUDIT_LOG)
-                        .orderBy(AUDIT_LOG.ID)
-                        .fetch(AUDIT_LOG.ACTION));
+    List<String> auditActions() {
+        return TestDb.auditActions(db);
     }
 
     private static String messageOf(Runnable r) {

@@ -355,12 +355,7 @@ class EnvironmentRepositoryTest {
                         .execute());
     }
 
-    private List<String> auditActions() {
-        return db.read(
-                TestDb.system(db),
-                dsl -> dsl.select(AUDIT_LOG.ACTION)
-                        .from(AUDIT_LOG)
-                        .orderBy(AUDIT_LOG.ID)
-                        .fetch(AUDIT_LOG.ACTION));
+    List<String> auditActions() {
+        return TestDb.auditActions(db);
     }
 }

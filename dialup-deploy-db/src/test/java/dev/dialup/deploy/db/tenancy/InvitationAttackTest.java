@@ -1,6 +1,5 @@
 package dev.dialup.deploy.db.tenancy;
 
-import static dev.dialup.deploy.db.generated.Tables.AUDIT_LOG;
 import static dev.dialup.deploy.db.generated.Tables.ORGANIZATION_INVITATIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -345,12 +344,7 @@ class InvitationAttackTest {
                 .isInstanceOf(NotFoundException.class);
     }
 
-    private List<String> auditActions() {
-        return db.read(
-                TestDb.system(db),
-                dsl -> dsl.select(AUDIT_LOG.ACTION)
-                        .from(AUDIT_LOG)
-                        .orderBy(AUDIT_LOG.ID)
-                        .fetch(AUDIT_LOG.ACTION));
+    List<String> auditActions() {
+        return TestDb.auditActions(db);
     }
 }

@@ -53,12 +53,7 @@ class UserRepositoryTest {
     }
 
     List<String> auditActions() {
-        return db.read(
-                TestDb.system(db),
-                dsl -> dsl.select(AUDIT_LOG.ACTION)
-                        .from(AUDIT_LOG)
-                        .orderBy(AUDIT_LOG.ID)
-                        .fetch(AUDIT_LOG.ACTION));
+        return TestDb.auditActions(db);
     }
 
     @Test

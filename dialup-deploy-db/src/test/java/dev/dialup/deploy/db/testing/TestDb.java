@@ -58,4 +58,14 @@ public final class TestDb {
             return null;
         });
     }
+
+    /** Every audit row's action, oldest first (read as the system capability: audit rows are tenant data). */
+    public static java.util.List<String> auditActions(DialupDatabase db) {
+        return db.read(
+                system(db),
+                dsl -> dsl.select(dev.dialup.deploy.db.generated.Tables.AUDIT_LOG.ACTION)
+                        .from(dev.dialup.deploy.db.generated.Tables.AUDIT_LOG)
+                        .orderBy(dev.dialup.deploy.db.generated.Tables.AUDIT_LOG.ID)
+                        .fetch(dev.dialup.deploy.db.generated.Tables.AUDIT_LOG.ACTION));
+    }
 }
