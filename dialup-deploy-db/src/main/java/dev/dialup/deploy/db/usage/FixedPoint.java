@@ -24,14 +24,9 @@ final class FixedPoint {
 
     /**
      * The stored form of a sample whose timestamp the caller has checked, validating every value
-     * ({@link ValidationException} naming {@code where} and the field). The sub-second part of
+     * ({@link ValidationException} naming {@code where}, built only when a value is refused, and the field). The sub-second part of
      * the timestamp is dropped.
      */
-    static StoredSample encode(String where, UsageSample x) {
-        return encode(() -> where, x);
-    }
-
-    /** {@link #encode(String, UsageSample)} with the element's name built only for an error message (the hot path). */
     static StoredSample encode(Supplier<String> where, UsageSample x) {
         return new StoredSample(
                 x.siteId(),
