@@ -19,24 +19,35 @@ J="java --enable-native-access=ALL-UNNAMED -cp $CP"
 MAIN=dev.dialup.deploy.db.bench.startup.StartupTimingMain
 DB=$OUT/x.db
 $J $MAIN library "$DB" >/dev/null 2>&1   # creates and migrates the file: from now on it is up to date
+# sqlite-jdbc's native library extracted once, as a service image would ship it (docs/guide.md, "Start-up"):
+# with org.sqlite.lib.path/name set the driver loads it in place instead of copying it out of its jar into
+# java.io.tmpdir and comparing the copy byte by byte on every start.
+SQLITE_JAR=$(tr ':' '\n' < target/runtime-classpath.txt | grep '/sqlite-jdbc-[^/]*\.jar$')
+(mkdir -p "$OUT/native" && cd "$OUT/native" && jar xf "$SQLITE_JAR" org/sqlite/native/Linux/x86_64/libsqlitejdbc.so)
+LIB="-Dorg.sqlite.lib.path=$OUT/native/org/sqlite/native/Linux/x86_64 -Dorg.sqlite.lib.name=libsqlitejdbc.so"
 # Training runs (what a service would do once per build or deployment):
 $J -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile="$OUT/app.jsa" $MAIN library "$DB" >/dev/null 2>&1
 AOT=no
 if [ "$(java -XX:+PrintFlagsFinal -version 2>/dev/null | grep -c ' AOTCacheOutput ')" = 1 ]; then
   $J -XX:AOTCacheOutput="$OUT/app.aot" $MAIN library "$DB" >/dev/null 2>&1 && AOT=yes
+  # shellcheck disable=SC2086
+  $J $LIB -XX:AOTCacheOutput="$OUT/app-lib.aot" $MAIN library "$DB" >/dev/null 2>&1
 fi
 MODES=(
   "plain||plain"
+  "plain-lib|$LIB|plain"
   "library||library"
   "library-no-warmup|-Ddialup.db.warmup=false|library"
   "library-c1|-XX:TieredStopAtLevel=1|library"
   "library-appcds|-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=$OUT/app.jsa|library"
+  "library-lib|$LIB|library"
 )
 if [ $AOT = yes ]; then
   MODES+=(
     "plain-aot|-XX:AOTCache=$OUT/app.aot|plain"
     "library-aot|-XX:AOTCache=$OUT/app.aot|library"
     "library-aot-c1|-XX:AOTCache=$OUT/app.aot -XX:TieredStopAtLevel=1|library"
+    "library-aot-lib|-XX:AOTCache=$OUT/app-lib.aot $LIB|library"
   )
 fi
 echo "$(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"

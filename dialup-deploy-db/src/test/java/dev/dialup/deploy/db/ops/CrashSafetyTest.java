@@ -132,6 +132,9 @@ class CrashSafetyTest {
                         "-XX:TieredStopAtLevel=1",
                         "-XX:+UseSerialGC",
                         "--enable-native-access=ALL-UNNAMED",
+                        // sqlite-jdbc copies its native library into its tmpdir and deletes it at exit: a
+                        // SIGKILLed child leaves its 1 MB copy behind, so keep those in this test's directory.
+                        "-Dorg.sqlite.tmpdir=" + temp.dir(),
                         "-cp",
                         System.getProperty("java.class.path"),
                         CrashIngestChild.class.getName(),
