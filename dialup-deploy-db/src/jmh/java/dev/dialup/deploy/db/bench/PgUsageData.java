@@ -25,9 +25,9 @@ import org.postgresql.copy.CopyManager;
  * and kept in the cluster's data directory for later forks and runs.
  *
  * <p>Loading, as the SQLite generator does it: the schema by {@link DialupDatabase} (Flyway, as superuser);
- * the history with pgjdbc {@code COPY} as superuser, in the order the library's move steps write it (blocks
- * of {@link #TAIL_ROUNDS} rounds, site by site), so the heap's page order is what production
- * gets; the history's day totals by one {@code INSERT … SELECT}; then the newest
+ * the history with pgjdbc {@code COPY} as superuser, in time order (round by round, every site once per
+ * round: the order PostgreSQL's ingest writes the day partitions in), so the heap's page order is what
+ * production gets; the history's day totals by one {@code INSERT … SELECT}; then the newest
  * {@link #TAIL_ROUNDS} rounds through the library's own {@link UsageRepository#recordBatch}
  * (so whatever the ingest path maintains — latest samples, day totals, ingest state — is maintained by the
  * library itself); then {@code VACUUM (ANALYZE)} and a checkpoint. Tables the current schema does not have
@@ -38,13 +38,14 @@ import org.postgresql.copy.CopyManager;
  */
 final class PgUsageData {
     /**
-     * Rounds loaded last, through the library's ingest (the rest is COPYed in blocks of this many rounds). Kept at
+     * Rounds loaded last, through the library's ingest (the rest is COPYed in time order). Kept at
      * the 20 of the cached PostgreSQL datasets (the SQLite dataset's {@link UsageBenchData#RECENT_ROUNDS} follows
      * the SQLite move threshold).
      */
     static final int TAIL_ROUNDS = 20;
 
-    static final String VERSION = "v1";
+    /** v2: the history in time order, as PostgreSQL's ingest lays it out (see {@link #load}). */
+    static final String VERSION = "v2";
 
     private PgUsageData() {}
 
@@ -114,20 +115,20 @@ final class PgUsageData {
             int historyRounds = UsageBenchData.ROUNDS - TAIL_ROUNDS;
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
             StringBuilder text = new StringBuilder(1 << 20);
-            // The history as the library's move steps write it: blocks of TAIL_ROUNDS rounds, site by site.
-            for (int block = 0; block < historyRounds; ) {
+            // The history in the order PostgreSQL's ingest writes it (v2): round by round, every site once per
+            // round, straight into the day partitions — so a site's samples of a day lie on as many heap pages
+            // as it has samples, as on a real server. (v1 wrote blocks of TAIL_ROUNDS rounds site by site,
+            // SQLite's move-step order, which PostgreSQL never produces: it flattered per-site reads ~15×.)
+            for (int round = 0; round < historyRounds; ) {
                 CopyIn in = copy.copyIn("COPY usage_samples (" + COLUMNS + ") FROM STDIN");
-                int until = Math.min(historyRounds, block + 50 * TAIL_ROUNDS); // ~1 M rows per COPY
-                for (; block < until; block += TAIL_ROUNDS) {
-                    int end = Math.min(historyRounds, block + TAIL_ROUNDS);
+                int until = Math.min(historyRounds, round + 1_000); // ~1 M rows per COPY
+                for (; round < until; round++) {
+                    long ts = UsageBenchData.START.getEpochSecond() + (long) round * UsageBenchData.INTERVAL;
                     for (int site = 1; site <= sites; site++) {
-                        for (int round = block; round < end; round++) {
-                            long ts = UsageBenchData.START.getEpochSecond() + (long) round * UsageBenchData.INTERVAL;
-                            appendCopyLine(text, UsageBenchData.sample(site, ts));
-                            rows++;
-                        }
-                        if (text.length() > (1 << 20) - 200) flush(in, text);
+                        appendCopyLine(text, UsageBenchData.sample(site, ts));
+                        rows++;
                     }
+                    if (text.length() > (1 << 20) - 100_000) flush(in, text);
                 }
                 flush(in, text);
                 in.endCopy();
