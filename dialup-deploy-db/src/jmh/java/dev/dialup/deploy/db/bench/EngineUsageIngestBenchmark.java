@@ -40,9 +40,16 @@ import org.postgresql.copy.CopyManager;
  *       text and sent with pgjdbc's {@link CopyManager} into the table the library's ingest writes new samples
  *       to ({@code usage_recent} while it exists, else {@code usage_samples}; {@code -Ddialup.bench.pg.copyTable}
  *       overrides), then {@code COMMIT}; its triggers fire as for the library. It connects as the superuser:
- *       {@code COPY FROM} is refused for a role that row-level security applies to.</li>
+ *       {@code COPY FROM} is refused for a role that row-level security applies to. It writes one of the three
+ *       tables the library writes: the floor of any ingest that keeps the aggregates.</li>
+ *   <li>{@code postgresqlRawCopyIntoSameTables} (the baseline of the target, same run): raw pgjdbc writing the
+ *       same rows into the same three tables in one transaction — the samples by {@code COPY}, then
+ *       {@code usage_latest} and {@code usage_day_totals} by two {@code INSERT … SELECT FROM unnest(…) ON CONFLICT
+ *       DO UPDATE} statements (the fastest raw form: {@code COPY} cannot upsert) — as the superuser. No
+ *       validation, no duplicate handling, no row-level security: what the library adds to that is its
+ *       overhead (docs/DECISIONS.md, "Ingest baseline on PostgreSQL").</li>
  * </ul>
- * Targets: library (RLS on) ≥ 0.8 × the raw COPY and ≥ 50,000 samples/s.
+ * Targets: library (RLS on) ≥ 0.8 × raw COPY into the same tables and ≥ 50,000 samples/s.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -131,6 +138,51 @@ public class EngineUsageIngestBenchmark {
         }
     }
 
+    /** Raw pgjdbc into the three tables the library writes, as the superuser, on its own copy of the dataset. */
+    @State(Scope.Benchmark)
+    public static class RawSameTables {
+        /** Latest sample per site: only a newer (or equal-time) sample replaces it, as in the library. */
+        static final String LATEST = "INSERT INTO usage_latest (" + PgUsageData.COLUMNS + ")"
+                + " SELECT DISTINCT ON (site_id) * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],"
+                + " ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) AS i(" + PgUsageData.COLUMNS + ")"
+                + " ORDER BY site_id, ts DESC"
+                + " ON CONFLICT (site_id) DO UPDATE SET ts = excluded.ts, memory_mb_x100 = excluded.memory_mb_x100,"
+                + " cpu_percent_x100 = excluded.cpu_percent_x100, disk_mb_x100 = excluded.disk_mb_x100,"
+                + " bandwidth_mb_x1000 = excluded.bandwidth_mb_x1000, active_requests = excluded.active_requests,"
+                + " response_time_ms_x100 = excluded.response_time_ms_x100 WHERE excluded.ts >= usage_latest.ts";
+        /** Day totals per (UTC day, site), added to. */
+        static final String TOTALS = "INSERT INTO usage_day_totals (day, site_id, bandwidth_mb_x1000, requests)"
+                + " SELECT ts - ts % 86400, site_id, sum(b)::bigint, sum(r)::bigint"
+                + " FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) AS i(site_id, ts, b, r)"
+                + " GROUP BY 1, 2 ORDER BY 1, 2"
+                + " ON CONFLICT (day, site_id) DO UPDATE SET"
+                + " bandwidth_mb_x1000 = usage_day_totals.bandwidth_mb_x1000 + excluded.bandwidth_mb_x1000,"
+                + " requests = usage_day_totals.requests + excluded.requests";
+
+        String database;
+        Connection raw;
+        CopyManager copy;
+        java.sql.PreparedStatement latest;
+        java.sql.PreparedStatement totals;
+        final StringBuilder text = new StringBuilder(64 * UsageBenchData.BATCH);
+
+        @Setup(Level.Trial)
+        public void setUp() throws Exception {
+            database = PgBenchServer.copyOf(PgUsageData.database(), "bench_ingest_raw_same");
+            raw = PgBenchServer.superuser(database);
+            raw.setAutoCommit(false);
+            copy = raw.unwrap(PGConnection.class).getCopyAPI();
+            latest = raw.prepareStatement(LATEST);
+            totals = raw.prepareStatement(TOTALS);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws Exception {
+            raw.close();
+            PgBenchServer.drop(database);
+        }
+    }
+
     @Benchmark
     @OperationsPerInvocation(UsageBenchData.BATCH)
     public int libraryBatch(Library lib, UsageIngestBenchmark.Rounds rounds) {
@@ -146,5 +198,38 @@ public class EngineUsageIngestBenchmark {
         long n = in.endCopy();
         raw.raw.commit();
         return n;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(UsageBenchData.BATCH)
+    public long postgresqlRawCopyIntoSameTables(RawSameTables raw, UsageIngestBenchmark.Rounds rounds)
+            throws Exception {
+        java.util.List<UsageSample> batch = rounds.next();
+        int n = batch.size();
+        Long[][] c = new Long[8][n];
+        for (int i = 0; i < n; i++) {
+            UsageSample x = batch.get(i);
+            PgUsageData.appendCopyLine(raw.text, x);
+            c[0][i] = x.siteId();
+            c[1][i] = x.timestamp().getEpochSecond();
+            c[2][i] = Math.round(x.memoryMb() * 100);
+            c[3][i] = Math.round(x.cpuPercent() * 100);
+            c[4][i] = Math.round(x.diskMb() * 100);
+            c[5][i] = Math.round(x.bandwidthMb() * 1000);
+            c[6][i] = (long) x.activeRequests();
+            c[7][i] = Math.round(x.responseTimeMs() * 100);
+        }
+        CopyIn in = raw.copy.copyIn("COPY usage_samples (" + PgUsageData.COLUMNS + ") FROM STDIN");
+        PgUsageData.flush(in, raw.text);
+        long stored = in.endCopy();
+        for (int k = 0; k < 8; k++) raw.latest.setArray(k + 1, raw.raw.createArrayOf("bigint", c[k]));
+        raw.latest.executeUpdate();
+        raw.totals.setArray(1, raw.raw.createArrayOf("bigint", c[0]));
+        raw.totals.setArray(2, raw.raw.createArrayOf("bigint", c[1]));
+        raw.totals.setArray(3, raw.raw.createArrayOf("bigint", c[5]));
+        raw.totals.setArray(4, raw.raw.createArrayOf("bigint", c[6]));
+        raw.totals.executeUpdate();
+        raw.raw.commit();
+        return stored;
     }
 }
