@@ -47,6 +47,18 @@ public interface UsagePartitions {
      */
     String ingestSql();
 
+    /**
+     * {@link #ingestSql()} for a batch none of whose {@code (site, second)} is stored in {@code usage_samples} yet
+     * — the usual case: the samples are inserted plainly instead of with {@code ON CONFLICT DO NOTHING}, which
+     * costs a speculative insertion per row (≈ 10 % of a 1,000-sample round, docs/PERFORMANCE.md). A stored one
+     * makes it fail with {@link #isStoredSample}; the caller then rolls it back and runs {@link #ingestSql()}.
+     * Same parameters and result.
+     */
+    String ingestNewSql();
+
+    /** Whether {@code e} (or a cause) is {@link #ingestNewSql()} meeting a sample already stored. */
+    boolean isStoredSample(Throwable e);
+
     /** Binds the eight column arrays ({@code columns[k][i]}: column {@code k} of row {@code i}; nulls allowed). */
     void bindIngest(PreparedStatement ps, Long[][] columns) throws SQLException;
 }

@@ -53,6 +53,8 @@ final class UsageIngest {
         INSERT,
         /** The engine's batch statement into the partitioned history (PostgreSQL); the portable INSERT elsewhere. */
         PARTITIONED_INSERT,
+        /** The same for a batch with no stored sample (PostgreSQL: no per-row conflict handling). */
+        PARTITIONED_INSERT_NEW,
         ADD_RECENT_ROWS,
         HISTORY_LOOKUP,
         RECENT_LOOKUP
@@ -104,6 +106,7 @@ final class UsageIngest {
                         .getSQL(ParamType.INDEXED));
         this.partitions = Engines.forDialect(render.dialect()).usagePartitions().orElse(null);
         sql.put(Sql.PARTITIONED_INSERT, partitions == null ? sql.get(Sql.INSERT) : partitions.ingestSql());
+        sql.put(Sql.PARTITIONED_INSERT_NEW, partitions == null ? sql.get(Sql.INSERT) : partitions.ingestNewSql());
         sql.put(Sql.HISTORY_LOOKUP, lookupSql(render, history));
         sql.put(Sql.RECENT_LOOKUP, lookupSql(render, recent));
         this.statements = new WriterStatements<>(Sql.class, sql);
@@ -197,12 +200,18 @@ final class UsageIngest {
             columns[6][i] = r.activeRequests();
             columns[7][i] = r.responseTime();
         }
-        PreparedStatement ps = s.get(Sql.PARTITIONED_INSERT);
-        partitions.bindIngest(ps, columns);
+        // Most batches are new samples only: first the statement without per-row conflict handling; a stored
+        // sample (a re-sent batch) fails it, and the one that skips stored samples runs instead.
         Set<String> stored = new HashSet<>();
         java.sql.Savepoint beforeInsert = c.setSavepoint();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) stored.add(rs.getLong(1) + ":" + rs.getLong(2));
+        try {
+            try {
+                runIngest(s.get(Sql.PARTITIONED_INSERT_NEW), columns, stored);
+            } catch (SQLException e) {
+                if (!partitions.isStoredSample(e)) throw e;
+                c.rollback(beforeInsert);
+                runIngest(s.get(Sql.PARTITIONED_INSERT), columns, stored);
+            }
         } catch (SQLException e) {
             c.rollback(beforeInsert);
             if (Engines.forDialect(tx.dialect()).isForeignKeyViolation(e)) {
@@ -218,6 +227,14 @@ final class UsageIngest {
             requireSame(i, samples.get(i), there, rows[i]);
         }
         return stored.size();
+    }
+
+    /** Runs one of the engine's batch statements; adds the {@code site:ts} of every sample it stored. */
+    private void runIngest(PreparedStatement ps, Long[][] columns, Set<String> stored) throws SQLException {
+        partitions.bindIngest(ps, columns);
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) stored.add(rs.getLong(1) + ":" + rs.getLong(2));
+        }
     }
 
     /** Reads the state row (moved_before, skew) and refuses a batch with a sample too far in the future. */

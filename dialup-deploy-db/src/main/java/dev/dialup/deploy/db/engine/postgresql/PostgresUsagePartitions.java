@@ -15,7 +15,8 @@ import org.postgresql.util.PSQLException;
  * {@link UsagePartitions} on PostgreSQL: calls V61's SECURITY DEFINER functions
  * {@code dialup_usage_partition_ensure(day)} and {@code dialup_usage_partition_drop_before(cut)} with bind
  * parameters, and stores a batch with one {@code INSERT … SELECT FROM unnest(…)} whose data-modifying CTEs
- * upsert {@code usage_latest} and {@code usage_day_totals} (docs/schema.md, "Usage on PostgreSQL").
+ * upsert {@code usage_latest} and {@code usage_day_totals} (docs/schema.md, "Usage on PostgreSQL") — first
+ * without per-row conflict handling ({@link #ingestNewSql()}), then, if a sample was already stored, with it.
  */
 public final class PostgresUsagePartitions implements UsagePartitions {
     /** SQLState of "no partition of relation … found for row" (check_violation). */
@@ -24,27 +25,34 @@ public final class PostgresUsagePartitions implements UsagePartitions {
     private static final String COLUMNS = "site_id, ts, memory_mb_x100, cpu_percent_x100, disk_mb_x100,"
             + " bandwidth_mb_x1000, active_requests, response_time_ms_x100";
 
-    private static final String INGEST = "WITH input AS (SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[],"
-            + " ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) AS i(" + COLUMNS + ")),"
-            + " ins AS (INSERT INTO usage_samples (" + COLUMNS + ")"
-            + " SELECT " + COLUMNS + " FROM input i"
-            + " WHERE NOT EXISTS (SELECT 1 FROM usage_recent r WHERE r.ts = i.ts AND r.site_id = i.site_id)"
-            + " ON CONFLICT (site_id, ts) DO NOTHING RETURNING " + COLUMNS + "),"
-            // Only a newer (or equal-time) sample replaces the latest one, as the SQLite trigger does.
-            + " latest AS (INSERT INTO usage_latest (" + COLUMNS + ")"
-            + " SELECT DISTINCT ON (site_id) " + COLUMNS + " FROM ins ORDER BY site_id, ts DESC"
-            + " ON CONFLICT (site_id) DO UPDATE SET ts = excluded.ts, memory_mb_x100 = excluded.memory_mb_x100,"
-            + " cpu_percent_x100 = excluded.cpu_percent_x100, disk_mb_x100 = excluded.disk_mb_x100,"
-            + " bandwidth_mb_x1000 = excluded.bandwidth_mb_x1000, active_requests = excluded.active_requests,"
-            + " response_time_ms_x100 = excluded.response_time_ms_x100 WHERE excluded.ts >= usage_latest.ts),"
-            // One row per (day, site) of the batch, in key order (concurrent batches lock rows in one order).
-            + " totals AS (INSERT INTO usage_day_totals (day, site_id, bandwidth_mb_x1000, requests)"
-            + " SELECT ts - ts % 86400, site_id, sum(coalesce(bandwidth_mb_x1000, 0))::bigint,"
-            + " sum(coalesce(active_requests, 0))::bigint FROM ins GROUP BY 1, 2 ORDER BY 1, 2"
-            + " ON CONFLICT (day, site_id) DO UPDATE SET"
-            + " bandwidth_mb_x1000 = usage_day_totals.bandwidth_mb_x1000 + excluded.bandwidth_mb_x1000,"
-            + " requests = usage_day_totals.requests + excluded.requests)"
-            + " SELECT site_id, ts FROM ins";
+    private static final String INGEST = ingest(" ON CONFLICT (site_id, ts) DO NOTHING");
+
+    /** The same without the per-row conflict handling: a stored sample fails it with a unique violation. */
+    private static final String INGEST_NEW = ingest("");
+
+    private static String ingest(String onConflict) {
+        return "WITH input AS (SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[],"
+                + " ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) AS i(" + COLUMNS + ")),"
+                + " ins AS (INSERT INTO usage_samples (" + COLUMNS + ")"
+                + " SELECT " + COLUMNS + " FROM input i"
+                + " WHERE NOT EXISTS (SELECT 1 FROM usage_recent r WHERE r.ts = i.ts AND r.site_id = i.site_id)"
+                + onConflict + " RETURNING " + COLUMNS + "),"
+                // Only a newer (or equal-time) sample replaces the latest one, as the SQLite trigger does.
+                + " latest AS (INSERT INTO usage_latest (" + COLUMNS + ")"
+                + " SELECT DISTINCT ON (site_id) " + COLUMNS + " FROM ins ORDER BY site_id, ts DESC"
+                + " ON CONFLICT (site_id) DO UPDATE SET ts = excluded.ts, memory_mb_x100 = excluded.memory_mb_x100,"
+                + " cpu_percent_x100 = excluded.cpu_percent_x100, disk_mb_x100 = excluded.disk_mb_x100,"
+                + " bandwidth_mb_x1000 = excluded.bandwidth_mb_x1000, active_requests = excluded.active_requests,"
+                + " response_time_ms_x100 = excluded.response_time_ms_x100 WHERE excluded.ts >= usage_latest.ts),"
+                // One row per (day, site) of the batch, in key order (concurrent batches lock rows in one order).
+                + " totals AS (INSERT INTO usage_day_totals (day, site_id, bandwidth_mb_x1000, requests)"
+                + " SELECT ts - ts % 86400, site_id, sum(coalesce(bandwidth_mb_x1000, 0))::bigint,"
+                + " sum(coalesce(active_requests, 0))::bigint FROM ins GROUP BY 1, 2 ORDER BY 1, 2"
+                + " ON CONFLICT (day, site_id) DO UPDATE SET"
+                + " bandwidth_mb_x1000 = usage_day_totals.bandwidth_mb_x1000 + excluded.bandwidth_mb_x1000,"
+                + " requests = usage_day_totals.requests + excluded.requests)"
+                + " SELECT site_id, ts FROM ins";
+    }
 
     @Override
     public boolean ensureDay(Connection c, long dayStart) throws SQLException {
@@ -101,6 +109,17 @@ public final class PostgresUsagePartitions implements UsagePartitions {
     @Override
     public String ingestSql() {
         return INGEST;
+    }
+
+    @Override
+    public String ingestNewSql() {
+        return INGEST_NEW;
+    }
+
+    @Override
+    public boolean isStoredSample(Throwable e) {
+        // The only unique key the statement can violate: the upserts of the aggregates resolve their conflicts.
+        return PostgresErrors.isUniqueViolation(e);
     }
 
     @Override
