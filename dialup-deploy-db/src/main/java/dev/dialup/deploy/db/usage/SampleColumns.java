@@ -5,13 +5,13 @@ import dev.dialup.deploy.db.generated.tables.UsageRecent;
 import dev.dialup.deploy.db.generated.tables.UsageSamples;
 import java.util.List;
 import org.jooq.Field;
-import org.jooq.Record;
 import org.jooq.Table;
 
 /**
  * The sample columns of one of the three tables that hold samples — the history
- * {@code usage_samples}, the recent {@code usage_recent} and {@code usage_latest} — by name,
- * so queries and mappers read {@code r.get(c.memory())} instead of a position.
+ * {@code usage_samples}, the recent {@code usage_recent} and {@code usage_latest} — by name, so
+ * queries name their columns; a query selecting {@link #all()} is read by position
+ * ({@link StoredSample#read}).
  */
 record SampleColumns(
         Table<?> table,
@@ -66,23 +66,5 @@ record SampleColumns(
     /** The eight columns in {@link StoredSample} order. */
     List<Field<Long>> all() {
         return List.of(siteId, ts, memory, cpu, disk, bandwidth, activeRequests, responseTime);
-    }
-
-    /** The stored sample in a record that selected {@link #all()}. */
-    StoredSample stored(Record r) {
-        return new StoredSample(
-                r.get(siteId),
-                r.get(ts),
-                r.get(memory),
-                r.get(cpu),
-                r.get(disk),
-                r.get(bandwidth),
-                r.get(activeRequests),
-                r.get(responseTime));
-    }
-
-    /** The sample in a record that selected {@link #all()}. */
-    UsageSample sample(Record r) {
-        return FixedPoint.decode(stored(r));
     }
 }

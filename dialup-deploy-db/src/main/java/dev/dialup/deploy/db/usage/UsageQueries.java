@@ -19,6 +19,8 @@ import dev.dialup.deploy.db.generated.tables.Sites;
 import dev.dialup.deploy.db.generated.tables.UsageDayTotals;
 import dev.dialup.deploy.db.generated.tables.records.SiteUsageDailyRecord;
 import dev.dialup.deploy.db.sites.ResourceLimits;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -38,6 +40,7 @@ import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.ResultQuery;
 import org.jooq.SelectJoinStep;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
 /**
@@ -75,7 +78,7 @@ final class UsageQueries {
             }
             Map<Long, UsageSample> out = new LinkedHashMap<>();
             for (UsageSample x :
-                    fetchAndMap(l, selectBase(dsl, l).where(l.siteId().in(ids)).orderBy(l.siteId()))) {
+                    fetchAndMap(selectBase(dsl, l).where(l.siteId().in(ids)).orderBy(l.siteId()))) {
                 out.put(x.siteId(), x);
             }
             return out;
@@ -85,13 +88,11 @@ final class UsageQueries {
     List<UsageSample> latestForVisibleSites(AccessScope scope) {
         return db.read(
                 scope,
-                dsl -> fetchAndMap(
-                        l,
-                        selectBase(dsl, l)
-                                .join(s)
-                                .on(s.ID.eq(l.siteId()))
-                                .where(TenantFilter.siteVisible(dsl, scope, s))
-                                .orderBy(l.siteId())));
+                dsl -> fetchAndMap(selectBase(dsl, l)
+                        .join(s)
+                        .on(s.ID.eq(l.siteId()))
+                        .where(TenantFilter.siteVisible(dsl, scope, s))
+                        .orderBy(l.siteId())));
     }
 
     List<UsageSample> series(AccessScope scope, long siteId, Instant from, Instant to) {
@@ -99,20 +100,16 @@ final class UsageQueries {
         return db.read(scope, dsl -> {
             TenantFilter.requireVisibleSite(dsl, scope, siteId);
             // History and recent rows, each in time order; a (site, second) is in only one of them.
-            List<UsageSample> history = fetchAndMap(
-                    u,
-                    selectBase(dsl, u)
-                            .where(u.siteId().eq(siteId))
-                            .and(u.ts().ge(range.from()))
-                            .and(u.ts().lt(range.to()))
-                            .orderBy(u.ts()));
-            List<UsageSample> recent = fetchAndMap(
-                    rc,
-                    selectBase(dsl, rc)
-                            .where(rc.ts().ge(range.from()))
-                            .and(rc.ts().lt(range.to()))
-                            .and(rc.siteId().eq(siteId))
-                            .orderBy(rc.ts()));
+            List<UsageSample> history = fetchAndMap(selectBase(dsl, u)
+                    .where(u.siteId().eq(siteId))
+                    .and(u.ts().ge(range.from()))
+                    .and(u.ts().lt(range.to()))
+                    .orderBy(u.ts()));
+            List<UsageSample> recent = fetchAndMap(selectBase(dsl, rc)
+                    .where(rc.ts().ge(range.from()))
+                    .and(rc.ts().lt(range.to()))
+                    .and(rc.siteId().eq(siteId))
+                    .orderBy(rc.ts()));
             return merge(history, recent);
         });
     }
@@ -122,9 +119,19 @@ final class UsageQueries {
         return dsl.select(c.all()).from(c.table());
     }
 
-    /** Runs a query built on {@link #selectBase} for {@code c} and maps each row to a sample. */
-    private static List<UsageSample> fetchAndMap(SampleColumns c, ResultQuery<Record> query) {
-        return query.fetch(c::sample);
+    /**
+     * Runs a query built on {@link #selectBase} and maps each row to a sample straight from the JDBC result
+     * set, whose columns are {@link SampleColumns#all()} in order: no jOOQ record per row, which was ~15 % of
+     * a 2,880-sample series on PostgreSQL (docs/PERFORMANCE.md, "Session 7").
+     */
+    private static List<UsageSample> fetchAndMap(ResultQuery<Record> query) {
+        try (ResultSet rs = query.fetchResultSet()) {
+            List<UsageSample> out = new ArrayList<>();
+            while (rs.next()) out.add(FixedPoint.decode(StoredSample.read(rs)));
+            return out;
+        } catch (SQLException e) {
+            throw new DataAccessException("Reading usage samples failed: " + e.getMessage(), e);
+        }
     }
 
     /** Two time-ordered lists with no timestamp in common, as one time-ordered list. */
@@ -206,9 +213,7 @@ final class UsageQueries {
                     limitsRow.getMaxDiskMb(),
                     limitsRow.getMaxBandwidthMb(),
                     limitsRow.getMaxRequestsPerMinute());
-            UsageSample latest = fetchAndMap(
-                            l, selectBase(dsl, l).where(l.siteId().eq(siteId)))
-                    .stream()
+            UsageSample latest = fetchAndMap(selectBase(dsl, l).where(l.siteId().eq(siteId))).stream()
                     .findFirst()
                     .orElse(null);
             long today = Math.floorDiv(db.clock().instant().getEpochSecond(), UsageInputs.DAY) * UsageInputs.DAY;
