@@ -210,14 +210,8 @@ public class EngineUsageIngestBenchmark {
         for (int i = 0; i < n; i++) {
             UsageSample x = batch.get(i);
             PgUsageData.appendCopyLine(raw.text, x);
-            c[0][i] = x.siteId();
-            c[1][i] = x.timestamp().getEpochSecond();
-            c[2][i] = Math.round(x.memoryMb() * 100);
-            c[3][i] = Math.round(x.cpuPercent() * 100);
-            c[4][i] = Math.round(x.diskMb() * 100);
-            c[5][i] = Math.round(x.bandwidthMb() * 1000);
-            c[6][i] = (long) x.activeRequests();
-            c[7][i] = Math.round(x.responseTimeMs() * 100);
+            long[] v = PgUsageData.stored(x);
+            for (int k = 0; k < v.length; k++) c[k][i] = v[k];
         }
         CopyIn in = raw.copy.copyIn("COPY usage_samples (" + PgUsageData.COLUMNS + ") FROM STDIN");
         PgUsageData.flush(in, raw.text);

@@ -168,24 +168,25 @@ final class PgUsageData {
     static final String COLUMNS = "site_id, ts, memory_mb_x100, cpu_percent_x100, disk_mb_x100, bandwidth_mb_x1000,"
             + " active_requests, response_time_ms_x100";
 
-    /** One line of {@code COPY … FROM STDIN} text format: the sample as the library stores it (fixed point). */
+    /** The sample as the library stores it (fixed point), in {@link #COLUMNS} order. */
+    static long[] stored(UsageSample x) {
+        return new long[] {
+            x.siteId(),
+            x.timestamp().getEpochSecond(),
+            Math.round(x.memoryMb() * 100),
+            Math.round(x.cpuPercent() * 100),
+            Math.round(x.diskMb() * 100),
+            Math.round(x.bandwidthMb() * 1000),
+            x.activeRequests(),
+            Math.round(x.responseTimeMs() * 100)
+        };
+    }
+
+    /** One line of {@code COPY … FROM STDIN} text format: the sample as the library stores it ({@link #stored}). */
     static void appendCopyLine(StringBuilder out, UsageSample x) {
-        out.append(x.siteId())
-                .append('\t')
-                .append(x.timestamp().getEpochSecond())
-                .append('\t')
-                .append(Math.round(x.memoryMb() * 100))
-                .append('\t')
-                .append(Math.round(x.cpuPercent() * 100))
-                .append('\t')
-                .append(Math.round(x.diskMb() * 100))
-                .append('\t')
-                .append(Math.round(x.bandwidthMb() * 1000))
-                .append('\t')
-                .append(x.activeRequests())
-                .append('\t')
-                .append(Math.round(x.responseTimeMs() * 100))
-                .append('\n');
+        long[] v = stored(x);
+        for (int k = 0; k < v.length; k++) out.append(k == 0 ? "" : "\t").append(v[k]);
+        out.append('\n');
     }
 
     static void flush(CopyIn in, StringBuilder text) throws Exception {
