@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jooq.Condition;
+import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.SelectField;
@@ -129,12 +130,7 @@ final class UsageEnforcement {
      * time range first, then one limits lookup per site (not one per sample), merged into {@code bySite}.
      */
     private void maximaPerSiteFirst(
-            org.jooq.DSLContext dsl,
-            SampleColumns c,
-            long since,
-            long latest,
-            long interval,
-            Map<Long, Maxima> bySite) {
+            DSLContext dsl, SampleColumns c, long since, long latest, long interval, Map<Long, Maxima> bySite) {
         Table<?> perSite = dsl.select(
                         c.siteId().as(SITE),
                         DSL.max(c.memory()).as(MAX_MEMORY),
@@ -170,7 +166,7 @@ final class UsageEnforcement {
      * move mark and {@code since} is at or above it (a short window then reads {@code usage_recent} alone, instead
      * of a seek per site into the history that finds nothing).
      */
-    private boolean historyMayHoldRowsSince(org.jooq.DSLContext dsl, long since) {
+    private boolean historyMayHoldRowsSince(DSLContext dsl, long since) {
         if (!historyBelowMark) return true;
         Long mark = dsl.select(USAGE_INGEST_STATE.MOVED_BEFORE)
                 .from(USAGE_INGEST_STATE)

@@ -121,7 +121,7 @@ final class UsageQueries {
 
     /**
      * Runs a query built on {@link #selectBase} and maps each row to a sample straight from the JDBC result
-     * set, whose columns are {@link SampleColumns#all()} in order: no jOOQ record per row, which was ~15 % of
+     * set, whose columns are {@link SampleColumns#all()} in order: no jOOQ record per row, which was ~13 % of
      * a 2,880-sample series on PostgreSQL (docs/PERFORMANCE.md, "Session 7").
      */
     private static List<UsageSample> fetchAndMap(ResultQuery<Record> query) {
