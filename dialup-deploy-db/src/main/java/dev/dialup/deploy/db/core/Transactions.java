@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
-import org.jooq.impl.DataSourceConnectionProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,15 +129,36 @@ final class Transactions {
         }
     }
 
-    /** Runs the engine's transaction set-up as the transaction's first statement (plain JDBC: one round trip). */
-    private static void setUp(DSLContext tx, String sql) {
-        if (sql != null) {
-            tx.connection(c -> {
-                try (java.sql.Statement st = c.createStatement()) {
-                    st.execute(sql);
-                }
-            });
+    /**
+     * Runs the engine's transaction set-up as the transaction's first statement and, when the transaction is
+     * opened for an access scope on an engine with row-level security, the identity statement right after it —
+     * both in one prepared statement, which the driver sends as one round trip (PostgreSQL: two statements,
+     * one Sync). The set-up still runs first, before anything takes the transaction's snapshot.
+     */
+    private void begin(DSLContext tx, String setup, Identity identity) {
+        boolean withIdentity = identitySetup != null && identity != Identity.NONE;
+        if (!withIdentity) {
+            if (setup != null) {
+                tx.connection(c -> {
+                    try (java.sql.Statement st = c.createStatement()) {
+                        st.execute(setup);
+                    }
+                });
+            }
+            return;
         }
+        runWithIdentity(tx, setup == null ? identitySetup : setup + "; " + identitySetup, identity);
+    }
+
+    /** Runs {@code sql}, whose two bind parameters are the identity's settings (user, system). */
+    private static void runWithIdentity(DSLContext tx, String sql, Identity identity) {
+        tx.connection(c -> {
+            try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, identity.userSetting());
+                ps.setString(2, identity.systemSetting());
+                ps.execute();
+            }
+        });
     }
 
     /**
@@ -150,13 +170,7 @@ final class Transactions {
         if (identitySetup == null || identity == Identity.NONE) {
             return;
         }
-        tx.connection(c -> {
-            try (java.sql.PreparedStatement ps = c.prepareStatement(identitySetup)) {
-                ps.setString(1, identity.userSetting());
-                ps.setString(2, identity.systemSetting());
-                ps.execute();
-            }
-        });
+        runWithIdentity(tx, identitySetup, identity);
     }
 
     /**
@@ -206,8 +220,7 @@ final class Transactions {
         try {
             return writerDsl.transactionResult(cfg -> {
                 DSLContext tx = cfg.dsl();
-                setUp(tx, writeSetup);
-                claim(tx, identity);
+                begin(tx, writeSetup, identity);
                 currentWrite.set(tx);
                 currentIdentity.set(identity);
                 try {
@@ -358,8 +371,7 @@ final class Transactions {
         long started = System.nanoTime();
         try {
             return readerDsl.transactionResult(cfg -> {
-                setUp(cfg.dsl(), readSetup);
-                claim(cfg.dsl(), identity);
+                begin(cfg.dsl(), readSetup, identity);
                 return work.apply(cfg.dsl());
             });
         } catch (RuntimeException e) {
@@ -452,6 +464,6 @@ final class Transactions {
     }
 
     private static DSLContext dsl(DataSource ds, DatabaseEngine engine) {
-        return JooqConfig.dsl(new DataSourceConnectionProvider(ds), engine.dialect());
+        return JooqConfig.dsl(new PooledConnections(ds), engine.dialect());
     }
 }

@@ -80,7 +80,8 @@ public interface DatabaseEngine {
     /**
      * A statement with two bind parameters — the caller's user id (or {@code ""}) and
      * {@code "on"} for the system capability (or {@code ""}) — run right after
-     * {@link #transactionSetup} in every transaction opened for an access scope, or null when the
+     * {@link #transactionSetup} (in the same prepared statement: the core sends {@code setup + "; " + identity}
+     * as one round trip) in every transaction opened for an access scope, or null when the
      * engine has no row-level security (SQLite). PostgreSQL's policies read these transaction-local
      * settings (docs/tenancy.md, "Row-level security"); a transaction without them sees no tenant row.
      */

@@ -236,6 +236,26 @@ class RowLevelSecurityTest {
         assertThat(seen[2]).isEqualTo(seen[0]);
     }
 
+    /**
+     * The set-up and the identity go to the server in one prepared statement: the set-up must still come first
+     * (the isolation is only settable before the transaction's first snapshot), and both must take effect.
+     */
+    @Test
+    void aScopedTransactionGetsItsIsolationLockTimeoutAndIdentityTogether() {
+        AccessScope stranger = world.scope(ActorWorld.Actor.STRANGER);
+        String user = Long.toString(stranger.userId().orElseThrow());
+        org.jooq.Field<String> settings = org.jooq.impl.DSL.field(
+                "current_setting('transaction_isolation') || '|' || current_setting('lock_timeout') || '|'"
+                        + " || current_setting('dialup.user_id', true) || '|' || current_setting('dialup.system', true)",
+                String.class);
+        String read = db.read(stranger, tx -> tx.fetchValue(settings));
+        String write = db.write(stranger, tx -> tx.fetchValue(settings));
+        assertThat(read).matches("repeatable read\\|[1-9][0-9]*(ms|s)\\|" + user + "\\|");
+        assertThat(write).matches("serializable\\|[1-9][0-9]*(ms|s)\\|" + user + "\\|");
+        String system = db.read(db.systemScope("rls-test"), tx -> tx.fetchValue(settings));
+        assertThat(system).matches("repeatable read\\|[1-9][0-9]*(ms|s)\\|\\|on");
+    }
+
     @Test
     void grantingTheRuntimeRoleRefusesRolesThatWouldBypassOrOwn() throws Exception {
         assertThatThrownBy(() -> RuntimeRole.grant(pg.ownerLocation(), "Robert'); drop table users;--"))

@@ -175,6 +175,8 @@ public final class PgTestServer {
                     .setServerConfig("synchronous_commit", "off")
                     .setServerConfig("full_page_writes", "off")
                     .setServerConfig("max_connections", "200")
+                    // Lets a test count the statements the library sends (PostgresOpenTest).
+                    .setServerConfig("shared_preload_libraries", "pg_stat_statements")
                     .start();
             Runtime.getRuntime()
                     .addShutdownHook(new Thread(
