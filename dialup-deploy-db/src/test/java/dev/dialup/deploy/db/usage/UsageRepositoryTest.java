@@ -33,6 +33,7 @@ class UsageRepositoryTest {
     DialupDatabase db;
     UsageRepository usage;
     AccessScope sys;
+    long owner;
     long a;
     long b;
 
@@ -41,7 +42,7 @@ class UsageRepositoryTest {
         db = temp.db();
         sys = db.systemScope("monitoring");
         var f = new Fixtures(db);
-        long owner = f.user("owner");
+        owner = f.user("owner");
         a = f.personalSite("a", owner);
         b = f.personalSite("b", owner);
         usage = new UsageRepository(db);
@@ -83,6 +84,100 @@ class UsageRepositoryTest {
         var snapshot = DbSnapshot.of(db);
         assertThat(usage.recordBatch(sys, batch)).isZero();
         assertThat(DbSnapshot.of(db)).isEqualTo(snapshot);
+    }
+
+    /**
+     * On PostgreSQL the history has no foreign key to sites (V64): a trigger deletes a deleted site's samples, and a
+     * sample of a missing site is refused through usage_latest's key. SQLite's keys cascade as before.
+     */
+    @Test
+    void deletingASiteDeletesItsUsageAndItsSamplesAreRefusedAfterwards() {
+        // Yesterday and today: two day partitions on PostgreSQL.
+        usage.recordBatch(
+                sys,
+                List.of(
+                        s(a, NOW.minus(Duration.ofHours(25)), 90),
+                        s(a, NOW.minusSeconds(60), 100),
+                        s(b, NOW.minusSeconds(60), 200)));
+        assertThat(usageRows(a)).isGreaterThanOrEqualTo(3); // samples, latest, day totals
+        long ofB = usageRows(b);
+        new dev.dialup.deploy.db.sites.SiteRepository(db)
+                .delete(new dev.dialup.deploy.db.core.AccessScopes(db).forUser(owner), a);
+        assertThat(usageRows(a)).isZero();
+        assertThat(usageRows(b)).isEqualTo(ofB);
+        var snapshot = DbSnapshot.of(db);
+        assertThatThrownBy(() -> usage.recordBatch(sys, List.of(s(b, NOW, 1), s(a, NOW, 1))))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("samples[1]")
+                .hasMessageContaining("does not exist");
+        assertThat(DbSnapshot.of(db)).isEqualTo(snapshot);
+    }
+
+    /**
+     * A site deleted while its samples arrive keeps none of them, whichever transaction wins: on PostgreSQL the
+     * ingest and the delete meet on the site's usage_latest row, and the loser is retried or refused.
+     */
+    @Test
+    void aSiteDeletedWhileItsSamplesArriveKeepsNoneOfThem() throws Exception {
+        var f = new Fixtures(db);
+        var ownerScope = new dev.dialup.deploy.db.core.AccessScopes(db).forUser(owner);
+        var sites = new dev.dialup.deploy.db.sites.SiteRepository(db);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 6; round++) {
+                long site = f.personalSite("race" + round, owner);
+                int pause = round;
+                usage.record(sys, s(site, NOW.minusSeconds(900), 1));
+                var go = new java.util.concurrent.CountDownLatch(1);
+                var ingest = pool.submit(() -> {
+                    go.await();
+                    for (int k = 0; k < 40; k++) {
+                        try {
+                            usage.record(sys, s(site, NOW.minusSeconds(600 - k), 1));
+                        } catch (ValidationException gone) {
+                            assertThat(gone).hasMessageContaining("does not exist");
+                            return null;
+                        }
+                    }
+                    return null;
+                });
+                var delete = pool.submit(() -> {
+                    go.await();
+                    Thread.sleep(pause); // different interleavings
+                    sites.delete(ownerScope, site);
+                    return null;
+                });
+                go.countDown();
+                ingest.get();
+                delete.get();
+                assertThat(usageRows(site))
+                        .as("usage rows of deleted site, round %d", round)
+                        .isZero();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Rows of {@code site} in every usage table, as the system scope sees them. */
+    private long usageRows(long site) {
+        return db.read(sys, tx -> {
+            long n = 0;
+            for (var t : List.of(
+                    dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES,
+                    dev.dialup.deploy.db.generated.Tables.USAGE_RECENT,
+                    dev.dialup.deploy.db.generated.Tables.USAGE_LATEST,
+                    dev.dialup.deploy.db.generated.Tables.USAGE_DAY_TOTALS)) {
+                n += tx.fetchCount(
+                        t,
+                        org.jooq
+                                .impl
+                                .DSL
+                                .field(org.jooq.impl.DSL.name("site_id"), Long.class)
+                                .eq(site));
+            }
+            return n;
+        });
     }
 
     @Test

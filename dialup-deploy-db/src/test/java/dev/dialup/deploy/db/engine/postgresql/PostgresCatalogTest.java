@@ -196,6 +196,22 @@ class PostgresCatalogTest {
         }
     }
 
+    /** V64 dropped the history's declared key to sites; the check still lists a sample whose site is missing. */
+    @Test
+    void foreignKeyViolationsListSamplesOfMissingSitesThoughTheKeyIsNotDeclared() throws SQLException {
+        try (PgTestServer.Database db = PgTestServer.freshMigratedDatabase("catalogusage");
+                Connection c = db.connect()) {
+            assertThat(PostgresCatalog.foreignKeyViolations(c)).isEmpty();
+            execute(c, "SELECT dialup_usage_partition_ensure(1763510400)");
+            // As the superuser, around the library: nothing checks the site.
+            execute(c, "INSERT INTO usage_samples (site_id, ts) VALUES (424242, 1763510460)");
+            assertThat(PostgresCatalog.foreignKeyViolations(c))
+                    .containsExactly("usage_samples site_id=424242,ts=1763510460 -> sites");
+            execute(c, "DELETE FROM usage_samples");
+            assertThat(PostgresCatalog.foreignKeyViolations(c)).isEmpty();
+        }
+    }
+
     private static SQLException failure(Connection c, String sql) {
         try (Statement st = c.createStatement()) {
             st.execute(sql);
