@@ -23,14 +23,22 @@ public interface UsagePartitions {
     /** A partition: its table name and its range {@code [rangeStart, rangeEnd)} of {@code ts}. */
     record Partition(String name, long rangeStart, long rangeEnd) {}
 
-    /** A dropped partition and the rows it held. */
+    /** A partition taken out of {@code usage_samples} by retention, and the rows it held. */
     record Dropped(String name, long rangeStart, long rangeEnd, long rows) {}
 
     /** Creates the partition of the UTC day starting at {@code dayStart} if it is missing; true when created. */
     boolean ensureDay(Connection c, long dayStart) throws SQLException;
 
-    /** Drops the oldest partition lying wholly before {@code cut} (epoch seconds), if any. One per call. */
-    Optional<Dropped> dropOldestBefore(Connection c, long cut) throws SQLException;
+    /**
+     * Detaches the oldest partition lying wholly before {@code cut} (epoch seconds), if any: one per call. Its rows
+     * leave {@code usage_samples} when the calling transaction commits; its table stays until
+     * {@link #dropDetached}, which the caller runs in a transaction of its own (dropping it here would hold
+     * {@code usage_samples}' exclusive lock while the commit removes its files, and stall every ingest).
+     */
+    Optional<Dropped> detachOldestBefore(Connection c, long cut) throws SQLException;
+
+    /** Drops every detached partition table (also ones an interrupted retention left); returns how many. */
+    int dropDetached(Connection c) throws SQLException;
 
     /** Every partition of {@code usage_samples}, oldest first. */
     List<Partition> list(Connection c) throws SQLException;

@@ -151,17 +151,22 @@ final class UsageRetention {
     }
 
     /**
-     * PostgreSQL: drops every partition lying wholly before {@code cut}, the oldest first, one per
-     * transaction — never a row delete. The partition holding {@code cut} is kept whole, so samples up to
-     * a day older than the cutoff remain until the next prune after their day has passed (docs/usage.md).
+     * PostgreSQL: removes every partition lying wholly before {@code cut}, the oldest first — never a row delete.
+     * Each is detached in one transaction (a short exclusive lock on {@code usage_samples}, no file work) and its
+     * table dropped in the next (locking only that table while the commit removes its files), so ingest is not
+     * held up by the drop. A detached table an interrupted prune left behind is dropped first. The partition
+     * holding {@code cut} is kept whole, so samples up to a day older than the cutoff remain until the next prune
+     * after their day has passed (docs/usage.md).
      */
     private long dropPartitions(Steps steps, long cut) {
+        steps.write(tx -> tx.connectionResult(partitions::dropDetached), n -> n > 0); // rows counted before
         long deleted = 0;
         while (true) {
-            java.util.Optional<UsagePartitions.Dropped> dropped = steps.write(
-                    tx -> tx.connectionResult(c -> partitions.dropOldestBefore(c, cut)), d -> d.isPresent());
-            if (dropped.isEmpty()) return deleted;
-            deleted += dropped.get().rows();
+            java.util.Optional<UsagePartitions.Dropped> detached = steps.write(
+                    tx -> tx.connectionResult(c -> partitions.detachOldestBefore(c, cut)), d -> d.isPresent());
+            if (detached.isEmpty()) return deleted;
+            steps.write(tx -> tx.connectionResult(partitions::dropDetached), n -> n > 0);
+            deleted += detached.get().rows();
         }
     }
 

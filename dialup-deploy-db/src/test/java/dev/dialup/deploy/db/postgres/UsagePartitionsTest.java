@@ -258,6 +258,51 @@ class UsagePartitionsTest {
                                 Instant.parse("2026-10-21T00:00:00Z").getEpochSecond()));
         // a second prune finds nothing more to drop
         assertThat(usage.prune(sys).samplesDeleted()).isZero();
+        assertThat(dayTables())
+                .as("no detached table is left")
+                .containsExactly("usage_samples_p20261021", "usage_samples_p20261120");
+    }
+
+    /**
+     * Retention detaches a partition in one transaction and drops its table in the next (V65): a table detached by
+     * a prune interrupted in between is dropped by the next prune, and its rows are not counted again.
+     */
+    @Test
+    void aPartitionDetachedByAnInterruptedPruneIsDroppedByTheNextOne() throws Exception {
+        usage.recordBatch(
+                sys,
+                List.of(
+                        s(a, Instant.parse("2026-10-10T08:00:00Z"), 1),
+                        s(a, Instant.parse("2026-10-12T08:00:00Z"), 2),
+                        s(b, NOW.minusSeconds(30), 3)));
+        try (Connection c = pg.connect();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT partition_name, row_count FROM dialup_usage_partition_detach_before(?)")) {
+            // The rows are counted through usage_samples' policies: as the library's prune does, with the
+            // system capability.
+            try (Statement st = c.createStatement()) {
+                st.execute("SELECT set_config('dialup.system', 'on', false)");
+            }
+            ps.setLong(1, Instant.parse("2026-10-21T00:00:00Z").getEpochSecond());
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("usage_samples_p20261010");
+                assertThat(rs.getLong(2)).isEqualTo(1);
+            }
+        }
+        // Detached, not dropped: out of usage_samples, still a table.
+        assertThat(partitions()).containsExactly("usage_samples_p20261012", "usage_samples_p20261120");
+        assertThat(dayTables()).contains("usage_samples_p20261010");
+
+        assertThat(usage.prune(sys).samplesDeleted()).isEqualTo(1); // the 12th only
+        assertThat(dayTables()).containsExactly("usage_samples_p20261120");
+        assertThat(partitions()).containsExactly("usage_samples_p20261120");
+    }
+
+    /** Every table named like a day partition, attached or not. */
+    List<String> dayTables() throws SQLException {
+        return strings("SELECT relname FROM pg_class WHERE relkind = 'r' AND relname ~ '^usage_samples_p[0-9]{8}$'"
+                + " ORDER BY 1");
     }
 
     @Test
@@ -275,7 +320,12 @@ class UsagePartitionsTest {
                 "SELECT * FROM dialup_usage_partition_drop_before(-1)",
                 "SELECT * FROM dialup_usage_partition_drop_before(" + now + ")", // would drop today's samples
                 "SELECT * FROM dialup_usage_partition_drop_before(" + (now - 3600) + ")",
-                "SELECT * FROM dialup_usage_partition_drop_before(9223372036854775807)")) {
+                "SELECT * FROM dialup_usage_partition_drop_before(9223372036854775807)",
+                "SELECT * FROM dialup_usage_partition_detach_before(NULL)",
+                "SELECT * FROM dialup_usage_partition_detach_before(-1)",
+                "SELECT * FROM dialup_usage_partition_detach_before(" + now + ")",
+                "SELECT * FROM dialup_usage_partition_detach_before(" + (now - 3600) + ")",
+                "SELECT * FROM dialup_usage_partition_detach_before(9223372036854775807)")) {
             try (Connection c = pg.connect();
                     Statement st = c.createStatement()) {
                 assertThatThrownBy(() -> st.executeQuery(call))
@@ -286,11 +336,13 @@ class UsagePartitionsTest {
             }
         }
         assertThat(partitions()).isEqualTo(before);
-        // Both run as their owner with a fixed search path; callers only pass integers (bind parameters).
+        // All run as their owner with a fixed search path; callers only pass integers (bind parameters).
         assertThat(strings("SELECT p.proname || ' ' || p.prosecdef || ' ' || array_to_string(p.proconfig, ',')"
                         + " FROM pg_proc p WHERE p.proname LIKE 'dialup_usage_partition%' ORDER BY 1"))
                 .containsExactly(
+                        "dialup_usage_partition_detach_before true search_path=pg_catalog, public, pg_temp",
                         "dialup_usage_partition_drop_before true search_path=pg_catalog, public, pg_temp",
+                        "dialup_usage_partition_drop_detached true search_path=pg_catalog, public, pg_temp",
                         "dialup_usage_partition_ensure true search_path=pg_catalog, public, pg_temp");
     }
 

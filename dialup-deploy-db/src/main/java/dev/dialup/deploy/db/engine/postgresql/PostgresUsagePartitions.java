@@ -13,7 +13,8 @@ import org.postgresql.util.PSQLException;
 
 /**
  * {@link UsagePartitions} on PostgreSQL: calls V61's SECURITY DEFINER functions
- * {@code dialup_usage_partition_ensure(day)} and {@code dialup_usage_partition_drop_before(cut)} with bind
+ * {@code dialup_usage_partition_ensure(day)}, V65's {@code dialup_usage_partition_detach_before(cut)} and
+ * {@code dialup_usage_partition_drop_detached()} with bind
  * parameters, and stores a batch with one {@code INSERT … SELECT FROM unnest(…)} whose data-modifying CTEs
  * upsert {@code usage_latest} and {@code usage_day_totals} (docs/schema.md, "Usage on PostgreSQL") — first
  * without per-row conflict handling ({@link #ingestNewSql()}), then, if a sample was already stored, with it.
@@ -66,15 +67,25 @@ public final class PostgresUsagePartitions implements UsagePartitions {
     }
 
     @Override
-    public Optional<Dropped> dropOldestBefore(Connection c, long cut) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT partition_name, range_start, range_end, row_count FROM dialup_usage_partition_drop_before(?)")) {
+    public Optional<Dropped> detachOldestBefore(Connection c, long cut) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT partition_name, range_start, range_end, row_count"
+                + " FROM dialup_usage_partition_detach_before(?)")) {
             ps.setLong(1, cut);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
                 return Optional.of(new Dropped(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)));
             }
         }
+    }
+
+    @Override
+    public int dropDetached(Connection c) throws SQLException {
+        int dropped = 0;
+        try (PreparedStatement ps = c.prepareStatement("SELECT dialup_usage_partition_drop_detached()");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) dropped++;
+        }
+        return dropped;
     }
 
     @Override
