@@ -88,11 +88,15 @@ final class EngineTargets {
         return postgres(target) ? openPostgres(target, pgDatabase, now) : openSqlite(sqliteFile, now);
     }
 
-    /** The usage dataset (20 M samples by default) of {@code target}, opened in place: for benchmarks that only read. */
+    /**
+     * The usage dataset (20 M samples by default) of {@code target}, opened in place: for benchmarks that only read.
+     * On PostgreSQL the dataset is first loaded into the server's buffers ({@link PgBenchServer#prewarm}).
+     */
     static DialupDatabase openUsage(String target) throws Exception {
-        return postgres(target)
-                ? openPostgres(target, PgUsageData.database(), UsageBenchData.END)
-                : openSqlite(UsageBenchData.dataset(), UsageBenchData.END);
+        if (!postgres(target)) return openSqlite(UsageBenchData.dataset(), UsageBenchData.END);
+        String database = PgUsageData.database();
+        PgBenchServer.prewarm(database);
+        return openPostgres(target, database, UsageBenchData.END);
     }
 
     // --- the small shared datasets ------------------------------------------------------------------

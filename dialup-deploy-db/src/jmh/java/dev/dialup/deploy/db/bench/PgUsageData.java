@@ -30,7 +30,7 @@ import org.postgresql.copy.CopyManager;
  * production gets; the history's day totals by one {@code INSERT … SELECT}; then the newest
  * {@link #TAIL_ROUNDS} rounds through the library's own {@link UsageRepository#recordBatch}
  * (so whatever the ingest path maintains — latest samples, day totals, ingest state — is maintained by the
- * library itself); then {@code VACUUM (ANALYZE)} and a checkpoint. Tables the current schema does not have
+ * library itself); then {@code VACUUM (ANALYZE)}, a rebuild of the BRIN index and a checkpoint. Tables the current schema does not have
  * ({@code usage_recent}, {@code usage_ingest_state}, {@code usage_day_totals}) are skipped, so a changed
  * usage layout (issue 13 partitioning) needs changes here only if it refuses {@code COPY} into
  * {@code usage_samples} (e.g. a partitioned table without a partition for the dataset's days). The load is checked: the plan's
@@ -71,6 +71,16 @@ final class PgUsageData {
             try (Connection c = PgBenchServer.superuser(name);
                     Statement st = c.createStatement()) {
                 st.execute("VACUUM (ANALYZE)");
+                // Rebuilt once loaded: an autovacuum worker killed while summarizing a BRIN range (CREATE DATABASE
+                // … TEMPLATE, as copyOf runs, terminates the template's workers) leaves a placeholder there, and
+                // PostgreSQL 18.6 then scans every block from that range to the end (seen: the over-limit query's
+                // last-day scan read 12,760 blocks instead of 216, 115 ms instead of 6.5; docs/PERFORMANCE.md).
+                if (tableExists(c, "usage_samples")) {
+                    try (ResultSet rs =
+                            st.executeQuery("SELECT 1 FROM pg_class WHERE relname = 'idx_usage_samples_ts_brin'")) {
+                        if (rs.next()) st.execute("REINDEX INDEX idx_usage_samples_ts_brin");
+                    }
+                }
                 st.execute("CHECKPOINT");
                 Properties p = new Properties();
                 p.setProperty("rows", Long.toString(rows));
