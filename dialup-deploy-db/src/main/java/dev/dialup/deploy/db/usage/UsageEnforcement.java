@@ -10,6 +10,7 @@ import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.access.TenantFilter;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.engine.UsagePartitions;
 import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.generated.tables.SiteResourceLimits;
 import dev.dialup.deploy.db.generated.tables.UsageDayTotals;
@@ -52,11 +53,14 @@ final class UsageEnforcement {
      * on an engine whose history is the partitioned table ingest writes to (PostgreSQL).
      */
     private final boolean historyBelowMark;
+    /** The engine's time partitions of the history (PostgreSQL), or null. */
+    private final UsagePartitions partitions;
 
     UsageEnforcement(DialupDatabase db) {
         this.db = db;
-        this.historyBelowMark =
-                Engines.forDialect(db.readDsl().dialect()).usagePartitions().isEmpty();
+        this.partitions =
+                Engines.forDialect(db.readDsl().dialect()).usagePartitions().orElse(null);
+        this.historyBelowMark = partitions == null;
     }
 
     List<OverLimit> sitesOverLimit(AccessScope scope, Duration window) {
@@ -94,8 +98,12 @@ final class UsageEnforcement {
                                     interval))
                             .forEach(r -> bySite.merge(r.get(lim.SITE_ID), Maxima.of(r), Maxima::max));
                 } else {
-                    // Time-partitioned history (PostgreSQL): the window is a range of one or two partitions.
-                    maximaPerSiteFirst(dsl, u, since, latest, interval, bySite);
+                    // Time-partitioned history (PostgreSQL): the window is a range of one or two partitions,
+                    // read through their BRIN ranges (not a skip scan of the covering key).
+                    dsl.connection(c -> partitions.withWindowScan(c, () -> {
+                        maximaPerSiteFirst(dsl, u, since, latest, interval, bySite);
+                        return null;
+                    }));
                 }
             }
             maximaPerSiteFirst(dsl, rc, since, latest, interval, bySite);

@@ -299,6 +299,25 @@ class UsagePartitionsTest {
         assertThat(partitions()).containsExactly("usage_samples_p20261120");
     }
 
+    /**
+     * The over-limit query turns index-only scans off for its statement (the covering key, V66, would win over
+     * the BRIN ranges) and puts the caller's setting back — also inside a write it joins.
+     */
+    @Test
+    void theOverLimitQueryRestoresThePlannerSettingItChanges() {
+        usage.recordBatch(sys, List.of(s(a, NOW.minusSeconds(30), 1)));
+        String after = db.write(sys, tx -> {
+            usage.sitesOverLimit(sys, Duration.ofMinutes(5));
+            return String.valueOf(tx.fetchValue("SELECT current_setting('enable_indexonlyscan')"));
+        });
+        assertThat(after).isEqualTo("on");
+        String keyColumns = db.read(
+                sys,
+                tx -> String.valueOf(tx.fetchValue(
+                        "SELECT pg_get_indexdef(conindid) FROM pg_constraint WHERE conname = 'usage_samples_pkey'")));
+        assertThat(keyColumns).contains("(site_id, ts) INCLUDE (memory_mb_x100");
+    }
+
     /** Every table named like a day partition, attached or not. */
     List<String> dayTables() throws SQLException {
         return strings("SELECT relname FROM pg_class WHERE relkind = 'r' AND relname ~ '^usage_samples_p[0-9]{8}$'"

@@ -89,6 +89,29 @@ public final class PostgresUsagePartitions implements UsagePartitions {
     }
 
     @Override
+    public <T> T withWindowScan(Connection c, SqlSupplier<T> read) throws SQLException {
+        String before;
+        try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('enable_indexonlyscan')");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            before = rs.getString(1);
+        }
+        setIndexOnlyScan(c, "off");
+        try {
+            return read.get();
+        } finally {
+            setIndexOnlyScan(c, before);
+        }
+    }
+
+    private static void setIndexOnlyScan(Connection c, String value) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT set_config('enable_indexonlyscan', ?, true)")) {
+            ps.setString(1, value);
+            ps.executeQuery().close();
+        }
+    }
+
+    @Override
     public List<Partition> list(Connection c) throws SQLException {
         List<Partition> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT c.relname,"
