@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.engine;
 
+import dev.dialup.deploy.db.SqlFunction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -46,13 +47,7 @@ public interface UsagePartitions {
      * descent per site, to the BRIN ranges of the window (measured 12.6 against 8.4 ms, docs/PERFORMANCE.md).
      * Transaction-local, so nothing outlives the transaction on a pooled connection.
      */
-    <T> T withWindowScan(Connection c, SqlSupplier<T> read) throws SQLException;
-
-    /** A read that may throw {@link SQLException}. */
-    @FunctionalInterface
-    interface SqlSupplier<T> {
-        T get() throws SQLException;
-    }
+    <T> T withWindowScan(Connection c, SqlFunction<Connection, T> read) throws SQLException;
 
     /** Every partition of {@code usage_samples}, oldest first. */
     List<Partition> list(Connection c) throws SQLException;

@@ -100,7 +100,7 @@ final class UsageEnforcement {
                 } else {
                     // Time-partitioned history (PostgreSQL): the window is a range of one or two partitions,
                     // read through their BRIN ranges (not a skip scan of the covering key).
-                    dsl.connection(c -> partitions.withWindowScan(c, () -> {
+                    dsl.connection(c -> partitions.withWindowScan(c, same -> {
                         maximaPerSiteFirst(dsl, u, since, latest, interval, bySite);
                         return null;
                     }));

@@ -1,12 +1,18 @@
 package dev.dialup.deploy.db.usage;
 
+import static dev.dialup.deploy.db.generated.Tables.USAGE_DAY_TOTALS;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_LATEST;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_RECENT;
+import static dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dialup.deploy.db.ConflictException;
 import dev.dialup.deploy.db.ValidationException;
 import dev.dialup.deploy.db.core.AccessScope;
+import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
+import dev.dialup.deploy.db.sites.SiteRepository;
 import dev.dialup.deploy.db.testing.BothEngines;
 import dev.dialup.deploy.db.testing.DbSnapshot;
 import dev.dialup.deploy.db.testing.Fixtures;
@@ -19,6 +25,9 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -101,8 +110,7 @@ class UsageRepositoryTest {
                         s(b, NOW.minusSeconds(60), 200)));
         assertThat(usageRows(a)).isGreaterThanOrEqualTo(3); // samples, latest, day totals
         long ofB = usageRows(b);
-        new dev.dialup.deploy.db.sites.SiteRepository(db)
-                .delete(new dev.dialup.deploy.db.core.AccessScopes(db).forUser(owner), a);
+        new SiteRepository(db).delete(new AccessScopes(db).forUser(owner), a);
         assertThat(usageRows(a)).isZero();
         assertThat(usageRows(b)).isEqualTo(ofB);
         var snapshot = DbSnapshot.of(db);
@@ -120,15 +128,15 @@ class UsageRepositoryTest {
     @Test
     void aSiteDeletedWhileItsSamplesArriveKeepsNoneOfThem() throws Exception {
         var f = new Fixtures(db);
-        var ownerScope = new dev.dialup.deploy.db.core.AccessScopes(db).forUser(owner);
-        var sites = new dev.dialup.deploy.db.sites.SiteRepository(db);
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        var ownerScope = new AccessScopes(db).forUser(owner);
+        var sites = new SiteRepository(db);
+        var pool = Executors.newFixedThreadPool(2);
         try {
             for (int round = 0; round < 6; round++) {
                 long site = f.personalSite("race" + round, owner);
                 int pause = round;
                 usage.record(sys, s(site, NOW.minusSeconds(900), 1));
-                var go = new java.util.concurrent.CountDownLatch(1);
+                var go = new CountDownLatch(1);
                 var ingest = pool.submit(() -> {
                     go.await();
                     for (int k = 0; k < 40; k++) {
@@ -163,18 +171,8 @@ class UsageRepositoryTest {
     private long usageRows(long site) {
         return db.read(sys, tx -> {
             long n = 0;
-            for (var t : List.of(
-                    dev.dialup.deploy.db.generated.Tables.USAGE_SAMPLES,
-                    dev.dialup.deploy.db.generated.Tables.USAGE_RECENT,
-                    dev.dialup.deploy.db.generated.Tables.USAGE_LATEST,
-                    dev.dialup.deploy.db.generated.Tables.USAGE_DAY_TOTALS)) {
-                n += tx.fetchCount(
-                        t,
-                        org.jooq
-                                .impl
-                                .DSL
-                                .field(org.jooq.impl.DSL.name("site_id"), Long.class)
-                                .eq(site));
+            for (var t : List.of(USAGE_SAMPLES, USAGE_RECENT, USAGE_LATEST, USAGE_DAY_TOTALS)) {
+                n += tx.fetchCount(t, DSL.field(DSL.name("site_id"), Long.class).eq(site));
             }
             return n;
         });
@@ -288,7 +286,7 @@ class UsageRepositoryTest {
         }
         assertThat(recorded).isEqualTo(12 * sites.size() + 1);
         long moved = two.moveRecentSamples(sys);
-        int left = TestDb.write(db, tx -> tx.fetchCount(dev.dialup.deploy.db.generated.Tables.USAGE_RECENT));
+        int left = TestDb.write(db, tx -> tx.fetchCount(USAGE_RECENT));
         assertThat(left).isZero();
         assertThat(moved).isLessThanOrEqualTo(recorded);
         long stored = 0;

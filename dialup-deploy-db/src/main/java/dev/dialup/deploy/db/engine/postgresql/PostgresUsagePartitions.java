@@ -1,5 +1,6 @@
 package dev.dialup.deploy.db.engine.postgresql;
 
+import dev.dialup.deploy.db.SqlFunction;
 import dev.dialup.deploy.db.engine.UsagePartitions;
 import java.sql.Array;
 import java.sql.Connection;
@@ -89,7 +90,7 @@ public final class PostgresUsagePartitions implements UsagePartitions {
     }
 
     @Override
-    public <T> T withWindowScan(Connection c, SqlSupplier<T> read) throws SQLException {
+    public <T> T withWindowScan(Connection c, SqlFunction<Connection, T> read) throws SQLException {
         String before;
         try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('enable_indexonlyscan')");
                 ResultSet rs = ps.executeQuery()) {
@@ -98,7 +99,7 @@ public final class PostgresUsagePartitions implements UsagePartitions {
         }
         setIndexOnlyScan(c, "off");
         try {
-            return read.get();
+            return read.apply(c);
         } finally {
             setIndexOnlyScan(c, before);
         }
