@@ -158,6 +158,50 @@ class UsagePartitionsTest {
                 .containsExactly("t");
     }
 
+    /**
+     * Two creators of the same day, as two batches needing it at once: the second, in a snapshot transaction that
+     * has looked at the catalog already, waits for the first and then finds its partition instead of failing
+     * with "relation … already exists" (V68: the function takes a relation lock, which makes the backend read
+     * the catalog changes committed while it waited).
+     */
+    @Test
+    void theSecondOfTwoConcurrentCreatorsOfADayFindsThePartition() throws Exception {
+        long day = LocalDate.of(2024, 3, 1).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+        var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (Connection first = pg.connect();
+                Connection second = pg.connect()) {
+            first.setAutoCommit(false);
+            second.setAutoCommit(false);
+            try (Statement st = second.createStatement()) {
+                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+                // The second's snapshot and catalog view: taken before the first creates the partition.
+                st.executeQuery("SELECT to_regclass('" + name(LocalDate.of(2024, 3, 1)) + "')")
+                        .close();
+            }
+            assertThat(ensure(first, day)).isTrue(); // holds the partition lock until it commits
+            var secondCall = pool.submit(() -> ensure(second, day));
+            Thread.sleep(300); // the second is waiting for the first's lock
+            assertThat(secondCall).isNotDone();
+            first.commit();
+            assertThat(secondCall.get(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .isFalse();
+            second.commit();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(partitions()).contains(name(LocalDate.of(2024, 3, 1)));
+    }
+
+    private static boolean ensure(Connection c, long day) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT dialup_usage_partition_ensure(?)")) {
+            ps.setLong(1, day);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
     @Test
     void aSampleOfADayWithoutAPartitionIsStoredInANewPartition() throws Exception {
         Instant old = Instant.parse("2025-01-02T03:04:05Z");
