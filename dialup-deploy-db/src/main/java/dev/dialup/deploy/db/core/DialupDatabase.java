@@ -202,6 +202,20 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
         });
     }
 
+    /**
+     * {@link #write(AccessScope, Function)} for an append-only write: work that inserts rows and upserts counters
+     * ({@code INSERT … ON CONFLICT DO UPDATE}), and takes no decision on rows it only reads. On PostgreSQL the
+     * transaction runs at REPEATABLE READ instead of SERIALIZABLE: one snapshot, and a concurrent change to a row
+     * it writes fails the attempt and re-runs it as before, but its reads take no predicate locks, so two
+     * transactions that each act on a read the other's write invalidates (write skew) are not caught. Usage ingest
+     * uses it (docs/DECISIONS.md §12). Access checks and read-then-write logic need
+     * {@link #write(AccessScope, Function)}. On SQLite, whose one writer is serial, and inside a write this thread
+     * is already in (which it joins), it is the same as {@link #write(AccessScope, Function)}.
+     */
+    public <T> T writeAppendOnly(AccessScope scope, Function<DSLContext, T> work) {
+        return write(identityOf(scope), work, true);
+    }
+
     /** {@link #read(Function)} on behalf of {@code scope} (see {@link #write(AccessScope, Function)}). */
     public <T> T read(AccessScope scope, Function<DSLContext, T> work) {
         return read(identityOf(scope), work);
@@ -219,11 +233,15 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
     }
 
     private <T> T write(Identity identity, Function<DSLContext, T> work) {
+        return write(identity, work, false);
+    }
+
+    private <T> T write(Identity identity, Function<DSLContext, T> work, boolean appendOnly) {
         DialupDatabase outer = ACTIVE.get();
         ACTIVE.set(this);
         DatabaseEngine outerEngine = CurrentEngine.enter(engine);
         try {
-            return transactions.write(identity, work);
+            return transactions.write(identity, work, appendOnly);
         } finally {
             CurrentEngine.leave(outerEngine);
             restoreActive(outer);

@@ -53,6 +53,9 @@ final class Transactions {
 
     private final String readSetup;
 
+    /** The first statement of an append-only write transaction ({@link #write(Identity, Function, boolean)}). */
+    private final String appendSetup;
+
     /** The engine's identity statement (row-level security), or null when it has none. */
     private final String identitySetup;
 
@@ -78,6 +81,7 @@ final class Transactions {
         this.writeWait = writeWait;
         this.writeSetup = engine.transactionSetup(true, busyTimeout);
         this.readSetup = engine.transactionSetup(false, busyTimeout);
+        this.appendSetup = engine.appendTransactionSetup(busyTimeout);
         this.identitySetup = engine.identitySetup();
         // One writer connection behind the writer gate when the engine has a single writer.
         this.writerGate = engine.singleWriter() ? new WriterGate() : null;
@@ -103,6 +107,14 @@ final class Transactions {
      * {@link #MAX_WRITE_ATTEMPTS} times in all, after a short random pause.
      */
     <T> T write(Identity identity, Function<DSLContext, T> work) {
+        return write(identity, work, false);
+    }
+
+    /**
+     * {@link #write(Identity, Function)}; with {@code appendOnly} a new transaction starts with the engine's
+     * {@linkplain DatabaseEngine#appendTransactionSetup append set-up} instead (a joined write keeps its own).
+     */
+    <T> T write(Identity identity, Function<DSLContext, T> work, boolean appendOnly) {
         DSLContext joined = currentWrite.get();
         if (joined != null) {
             return nestedWrite(joined, identity, work);
@@ -112,7 +124,7 @@ final class Transactions {
         long started = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             try {
-                return writeOnce(identity, work, started);
+                return writeOnce(identity, work, started, appendOnly ? appendSetup : writeSetup);
             } catch (RuntimeException e) {
                 if (closed || !engine.isRetryable(e)) {
                     throw e;
@@ -213,14 +225,14 @@ final class Transactions {
         return writeRetries.sum();
     }
 
-    private <T> T writeOnce(Identity identity, Function<DSLContext, T> work, long started) {
+    private <T> T writeOnce(Identity identity, Function<DSLContext, T> work, long started, String setup) {
         if (writerGate != null) {
             writerGate.acquire(path, writeWait);
         }
         try {
             return writerDsl.transactionResult(cfg -> {
                 DSLContext tx = cfg.dsl();
-                begin(tx, writeSetup, identity);
+                begin(tx, setup, identity);
                 currentWrite.set(tx);
                 currentIdentity.set(identity);
                 try {

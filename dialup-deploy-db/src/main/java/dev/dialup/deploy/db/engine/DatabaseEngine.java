@@ -78,6 +78,15 @@ public interface DatabaseEngine {
     }
 
     /**
+     * The first statement of an append-only write transaction (usage ingest: inserts of new rows and
+     * single-statement upserts, no decision taken on rows it only reads), or null. By default the write set-up;
+     * PostgreSQL runs these at REPEATABLE READ, without serializable's predicate locks (docs/DECISIONS.md §12).
+     */
+    default String appendTransactionSetup(Duration lockTimeout) {
+        return transactionSetup(true, lockTimeout);
+    }
+
+    /**
      * A statement with two bind parameters — the caller's user id (or {@code ""}) and
      * {@code "on"} for the system capability (or {@code ""}) — run right after
      * {@link #transactionSetup} (in the same prepared statement: the core sends {@code setup + "; " + identity}

@@ -130,14 +130,32 @@ final class UsageIngest {
         StoredSample[] rows = validate(samples);
         if (rows.length == 0) return 0;
         if (partitions == null) return db.write(scope, tx -> recordRecent(tx, samples, rows));
-        // PostgreSQL: a sample of a UTC day without a partition aborts the attempt; the missing partitions
-        // are then created in a transaction of their own (a short lock on usage_samples) and the batch runs again.
-        for (int attempt = 1; ; attempt++) {
+        // PostgreSQL, in an append-only transaction (REPEATABLE READ: appends and upserts only, no predicate locks,
+        // docs/DECISIONS.md §12). Most batches are new samples only: the first attempt
+        // uses the statement without per-row conflict handling, and no savepoint. A stored sample (a re-sent
+        // batch) fails it, and the whole transaction runs again with the statement that skips stored samples.
+        // A sample of a UTC day without a partition aborts an attempt; the missing partitions are then created in
+        // a transaction of their own (a short lock on usage_samples) and the batch runs again.
+        boolean skipStored = false;
+        for (int partitionRounds = 0; ; ) {
+            boolean conflictHandling = skipStored;
             try {
-                return db.write(scope, tx -> tx.connectionResult(c -> insertPartitioned(tx, c, samples, rows)));
+                return db.writeAppendOnly(
+                        scope, tx -> tx.connectionResult(c -> insertPartitioned(c, samples, rows, conflictHandling)));
             } catch (RuntimeException e) {
-                if (attempt >= 3 || !partitions.isMissingPartition(e)) throw e;
-                ensurePartitions(scope, rows);
+                if (!skipStored && partitions.isStoredSample(e)) {
+                    skipStored = true;
+                } else if (partitions.isMissingPartition(e) && partitionRounds++ < 2) {
+                    ensurePartitions(scope, rows);
+                } else {
+                    if (Engines.forDialect(db.readDsl().dialect()).isForeignKeyViolation(e)) {
+                        db.read(scope, tx -> {
+                            requireSitesExist(tx, samples, rows); // names the element
+                            return null;
+                        });
+                    }
+                    throw e;
+                }
             }
         }
     }
@@ -182,9 +200,11 @@ final class UsageIngest {
     /**
      * PostgreSQL: the whole batch in one statement into the partitioned {@code usage_samples}
      * ({@link UsagePartitions#ingestSql()}, which also keeps {@code usage_latest} and {@code usage_day_totals});
-     * an element it did not store is already stored, and must be the same sample.
+     * without {@code conflictHandling} a stored sample fails it ({@link UsagePartitions#isStoredSample}). An element
+     * it did not store is already stored, and must be the same sample.
      */
-    private int insertPartitioned(DSLContext tx, Connection c, List<UsageSample> samples, StoredSample[] rows)
+    private int insertPartitioned(
+            Connection c, List<UsageSample> samples, StoredSample[] rows, boolean conflictHandling)
             throws SQLException {
         Map<Sql, PreparedStatement> s = statements.on(c);
         requireNotInFuture(s, samples, rows);
@@ -200,26 +220,9 @@ final class UsageIngest {
             columns[6][i] = r.activeRequests();
             columns[7][i] = r.responseTime();
         }
-        // Most batches are new samples only: first the statement without per-row conflict handling; a stored
-        // sample (a re-sent batch) fails it, and the one that skips stored samples runs instead.
         Set<String> stored = new HashSet<>();
-        java.sql.Savepoint beforeInsert = c.setSavepoint();
-        try {
-            try {
-                runIngest(s.get(Sql.PARTITIONED_INSERT_NEW), columns, stored);
-            } catch (SQLException e) {
-                if (!partitions.isStoredSample(e)) throw e;
-                c.rollback(beforeInsert);
-                runIngest(s.get(Sql.PARTITIONED_INSERT), columns, stored);
-            }
-        } catch (SQLException e) {
-            c.rollback(beforeInsert);
-            if (Engines.forDialect(tx.dialect()).isForeignKeyViolation(e)) {
-                requireSitesExist(tx, samples, rows); // names the element
-            }
-            throw e;
-        }
-        c.releaseSavepoint(beforeInsert);
+        runIngest(s.get(conflictHandling ? Sql.PARTITIONED_INSERT : Sql.PARTITIONED_INSERT_NEW), columns, stored);
+        if (stored.size() == rows.length) return stored.size();
         for (int i = 0; i < rows.length; i++) {
             if (stored.contains(rows[i].siteId() + ":" + rows[i].ts())) continue;
             StoredSample there = lookup(s.get(Sql.HISTORY_LOOKUP), rows[i]);
