@@ -8,8 +8,12 @@ import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.PostgresToolsUnavailableException;
 import dev.dialup.deploy.db.backup.Backup;
 import dev.dialup.deploy.db.backup.PgDumpBackup;
+import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.engine.PgTools;
+import dev.dialup.deploy.db.testing.Fixtures;
 import dev.dialup.deploy.db.testing.PgTestServer;
+import dev.dialup.deploy.db.usage.UsageRepository;
+import dev.dialup.deploy.db.usage.UsageSample;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +21,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -135,6 +141,23 @@ class PgDumpBackupTest {
                 Statement st = c.createStatement()) {
             st.execute("INSERT INTO users (username, email, password_hash) VALUES ('dumped', 'd@example.test', '!')");
         }
+        // Usage samples on two UTC days: two day partitions of usage_samples, dumped as rows of the parent.
+        try (DialupDatabase db = DialupDatabase.builder()
+                .location(pg.location())
+                .allowSystemScope()
+                .insecurePasswordHashingForTests()
+                .build()) {
+            Fixtures f = new Fixtures(db);
+            long site = f.personalSite("dumped-site", f.user("site-owner"));
+            Instant now = Instant.now();
+            new UsageRepository(db)
+                    .recordBatch(
+                            db.systemScope("test"),
+                            List.of(
+                                    UsageSample.of(site, now.minus(Duration.ofDays(1)), 1, 1, 1, 1, 1, 1),
+                                    UsageSample.of(site, now.minusSeconds(60), 1, 1, 1, 1, 1, 1),
+                                    UsageSample.of(site, now.minusSeconds(30), 1, 1, 1, 1, 1, 1)));
+        }
         Path backups = dir.resolve("backups");
 
         // As the owner, the role docs/OPERATIONS.md names for backups: row-level security applies to it (a superuser
@@ -142,7 +165,10 @@ class PgDumpBackupTest {
         Backup b = new PgDumpBackup(backups, 3).backup(withPassword(pg.ownerLocation()));
 
         assertThat(b.manifest().schemaVersion()).isEqualTo(PgDumpBackup.schemaVersion(pg.connect()));
-        assertThat(b.manifest().rowCounts()).containsEntry("users", 1L).containsKey("flyway_schema_history");
+        assertThat(b.manifest().rowCounts())
+                .containsEntry("users", 2L)
+                .containsEntry("usage_samples", 3L)
+                .containsKey("flyway_schema_history");
         assertThat(b.manifest().source()).doesNotContain(PASSWORD).contains("***");
         assertThat(Files.readString(b.manifestFile())).doesNotContain(PASSWORD);
         assertThat(Files.getPosixFilePermissions(b.file())).isEqualTo(PosixFilePermissions.fromString("rw-------"));
@@ -177,6 +203,14 @@ class PgDumpBackupTest {
                 if [ "$1" = "--version" ]; then echo "pg_restore (PostgreSQL) 18.1"; exit 0; fi
                 cat <<'OUT'
                 SET statement_timeout = 0;
+                COPY dialup_rls.users (user_id, active, admin) FROM stdin;
+                1\tt\tf
+                2\tt\tf
+                3\tt\tf
+                \\.
+                COPY public.flyway_schema_history (installed_rank) FROM stdin;
+                1
+                \\.
                 COPY public.users (id, username) FROM stdin;
                 1\talice
                 2\tbob
@@ -186,6 +220,10 @@ class PgDumpBackupTest {
                 COPY public.usage_samples (site_id, ts) FROM stdin;
                 1\t100
                 \\.
+                COPY public.usage_samples (site_id, ts) FROM stdin;
+                1\t86500
+                2\t86500
+                \\.
                 OUT
                 """);
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
@@ -193,7 +231,9 @@ class PgDumpBackupTest {
 
         assertThat(tool.major()).isEqualTo(18);
         assertThat(PgTools.archiveRowCounts(tool, dir.resolve("any.dump")))
-                .isEqualTo(Map.of("users", 2L, "MixedCase", 0L, "usage_samples", 1L));
+                .as("the library's schema only (the one with the migration history); two blocks of the same table (a"
+                        + " partition each, --load-via-partition-root) add up")
+                .isEqualTo(Map.of("flyway_schema_history", 1L, "users", 2L, "MixedCase", 0L, "usage_samples", 3L));
     }
 
     private static void fakeTool(Path bin, String name, int major) throws IOException {
