@@ -192,6 +192,67 @@ class UsagePartitionsTest {
         assertThat(partitions()).contains(name(LocalDate.of(2024, 3, 1)));
     }
 
+    /**
+     * Two prunes at once: the second, whose snapshot predates the first's detach (or drop), finds its pick gone in
+     * the committed catalog and fails with serialization_failure — which the library re-runs in a new transaction —
+     * instead of an error about a table that is no longer a partition (V69). Its next transaction moves on.
+     */
+    @Test
+    void aPruneThatMeetsAConcurrentPrunesWorkFailsAsASerializationFailureAndMovesOnWhenRetried() throws Exception {
+        long jan1 = LocalDate.of(2024, 1, 1).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+        long cut = jan1 + 2 * 86400;
+        try (Connection first = pg.connect();
+                Connection second = pg.connect()) {
+            ensure(first, jan1);
+            ensure(first, jan1 + 86400);
+            second.setAutoCommit(false);
+            try (Statement st = second.createStatement()) {
+                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+                st.executeQuery("SELECT 1").close(); // the second prune's snapshot
+            }
+            assertThat(detachBefore(first, cut)).isEqualTo(name(LocalDate.of(2024, 1, 1)));
+            assertThatThrownBy(() -> detachBefore(second, cut))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("concurrent prune")
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("40001"));
+            second.rollback();
+            assertThat(detachBefore(second, cut)).isEqualTo(name(LocalDate.of(2024, 1, 2)));
+            second.commit();
+
+            try (Statement st = second.createStatement()) {
+                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+                st.executeQuery("SELECT 1").close();
+            }
+            assertThat(dropDetached(first)).hasSize(2);
+            assertThatThrownBy(() -> dropDetached(second))
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("40001"));
+            second.rollback();
+            assertThat(dropDetached(second)).isEmpty();
+            second.commit();
+        }
+        assertThat(partitions()).doesNotContain(name(LocalDate.of(2024, 1, 1)), name(LocalDate.of(2024, 1, 2)));
+    }
+
+    private static String detachBefore(Connection c, long cut) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT partition_name FROM dialup_usage_partition_detach_before(?)")) {
+            ps.setLong(1, cut);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    private static List<String> dropDetached(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT * FROM dialup_usage_partition_drop_detached()")) {
+            while (rs.next()) out.add(rs.getString(1));
+        }
+        return out;
+    }
+
     private static boolean ensure(Connection c, long day) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT dialup_usage_partition_ensure(?)")) {
             ps.setLong(1, day);
