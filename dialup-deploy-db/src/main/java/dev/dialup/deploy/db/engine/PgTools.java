@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -216,8 +217,7 @@ public final class PgTools {
     public static Map<String, Long> archiveRowCounts(Tool pgRestore, Path archive) {
         Map<String, Map<String, Long>> bySchema = new TreeMap<>();
         Pattern copy = Pattern.compile("^COPY (?:\"?([^\" .]+)\"?\\.)?\"?([^\" (]+)\"? \\(.*\\) FROM stdin;$");
-        java.util.concurrent.atomic.AtomicReference<Map<String, Long>> block =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Map<String, Long>> block = new AtomicReference<>();
         String[] table = {null};
         Result r = run(
                 List.of(pgRestore.path().toString(), "--data-only", "--file=-", archive.toString()), Map.of(), line -> {

@@ -130,10 +130,10 @@ final class UsageIngest {
         StoredSample[] rows = validate(samples);
         if (rows.length == 0) return 0;
         if (partitions == null) return db.write(scope, tx -> recordRecent(tx, samples, rows));
-        // PostgreSQL, in an append-only transaction (REPEATABLE READ: appends and upserts only, no predicate locks,
-        // docs/DECISIONS.md §12). Most batches are new samples only: the first attempt
-        // uses the statement without per-row conflict handling, and no savepoint. A stored sample (a re-sent
-        // batch) fails it, and the whole transaction runs again with the statement that skips stored samples.
+        // PostgreSQL, in an append-only transaction (REPEATABLE READ: appends and upserts only, no predicate locks;
+        // docs/DECISIONS.md). Most batches are new samples only: the first attempt uses the statement without
+        // per-row conflict handling, and no savepoint. A stored sample (a re-sent batch) fails it, and the whole
+        // transaction runs again with the statement that skips stored samples.
         // A sample of a UTC day without a partition aborts an attempt; the missing partitions are then created in
         // a transaction of their own (a short lock on usage_samples) and the batch runs again.
         boolean skipStored = false;
