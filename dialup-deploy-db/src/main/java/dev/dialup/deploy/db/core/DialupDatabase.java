@@ -208,7 +208,7 @@ public final class DialupDatabase implements AutoCloseable, ReaderConnections {
      * transaction runs at REPEATABLE READ instead of SERIALIZABLE: one snapshot, and a concurrent change to a row
      * it writes fails the attempt and re-runs it as before, but its reads take no predicate locks, so two
      * transactions that each act on a read the other's write invalidates (write skew) are not caught. Usage ingest
-     * uses it (docs/DECISIONS.md §12). Access checks and read-then-write logic need
+     * uses it (docs/DECISIONS.md, section 9). Access checks and read-then-write logic need
      * {@link #write(AccessScope, Function)}. On SQLite, whose one writer is serial, and inside a write this thread
      * is already in (which it joins), it is the same as {@link #write(AccessScope, Function)}.
      */

@@ -80,7 +80,7 @@ public interface DatabaseEngine {
     /**
      * The first statement of an append-only write transaction (usage ingest: inserts of new rows and
      * single-statement upserts, no decision taken on rows it only reads), or null. By default the write set-up;
-     * PostgreSQL runs these at REPEATABLE READ, without serializable's predicate locks (docs/DECISIONS.md §12).
+     * PostgreSQL runs these at REPEATABLE READ, without serializable's predicate locks (docs/DECISIONS.md, section 9).
      */
     default String appendTransactionSetup(Duration lockTimeout) {
         return transactionSetup(true, lockTimeout);

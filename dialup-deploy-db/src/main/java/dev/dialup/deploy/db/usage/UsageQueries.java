@@ -140,9 +140,7 @@ final class UsageQueries {
      */
     private static List<UsageSample> fetchAndMap(ResultQuery<Record> query) {
         try (ResultSet rs = query.fetchResultSet()) {
-            List<UsageSample> out = new ArrayList<>();
-            while (rs.next()) out.add(FixedPoint.decode(StoredSample.read(rs)));
-            return out;
+            return samples(rs);
         } catch (SQLException e) {
             throw new DataAccessException("Reading usage samples failed: " + e.getMessage(), e);
         }
@@ -155,11 +153,16 @@ final class UsageQueries {
             ps.setLong(2, range.from());
             ps.setLong(3, range.to());
             try (ResultSet rs = ps.executeQuery()) {
-                List<UsageSample> out = new ArrayList<>();
-                while (rs.next()) out.add(FixedPoint.decode(StoredSample.read(rs)));
-                return out;
+                return samples(rs);
             }
         }
+    }
+
+    /** Every row of {@code rs} — the columns of {@link SampleColumns#all()} in order — as a sample. */
+    private static List<UsageSample> samples(ResultSet rs) throws SQLException {
+        List<UsageSample> out = new ArrayList<>();
+        while (rs.next()) out.add(FixedPoint.decode(StoredSample.read(rs)));
+        return out;
     }
 
     /** Two time-ordered lists with no timestamp in common, as one time-ordered list. */

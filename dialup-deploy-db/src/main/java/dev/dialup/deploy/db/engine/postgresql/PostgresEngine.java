@@ -117,7 +117,7 @@ public final class PostgresEngine implements DatabaseEngine {
     /**
      * REPEATABLE READ (snapshot isolation): one snapshot, and a row changed by a concurrent transaction fails the
      * write that meets it (40001, retried) exactly as under SERIALIZABLE — but reads take no predicate locks, which
-     * cost an ingest round 5–15 % (docs/PERFORMANCE.md). Only rw-dependencies between rows a transaction reads and
+     * cost an ingest round 5–13 % (docs/PERFORMANCE.md, sessions 8 and 9). Only rw-dependencies between rows a transaction reads and
      * rows another writes go unchecked, and append-only work takes no decision on such reads.
      */
     @Override
