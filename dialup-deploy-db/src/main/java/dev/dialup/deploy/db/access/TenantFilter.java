@@ -49,7 +49,9 @@ import org.jooq.impl.DSL;
  * <em>facts</em> — the user row's {@code is_active}/{@code is_admin} and the user's roles in
  * <em>active</em> organizations — with one indexed query ({@code users} by primary key, left-joined
  * to {@code organization_members} by its {@code (user_id, organization_id)} index and to
- * {@code organizations} by primary key) on the running transaction's {@link DSLContext}. The
+ * {@code organizations} by primary key; on PostgreSQL the same facts from the row-level security mirrors
+ * through {@code dialup_rls_facts}, which answers only for the transaction's own identity — docs/tenancy.md)
+ * on the running transaction's {@link DSLContext}. The
  * decision is then made from those facts: a condition is the plain
  * {@code owner_id = ? OR organization_id IN (?, …)} the pre-issue-9 scopes produced (or
  * {@code FALSE}/{@code TRUE} for deactivated users and system admins). Facts and the query they
@@ -147,14 +149,17 @@ public final class TenantFilter {
             .from(SU)
             .where(SU.ID.eq(DSL.param("uid", Long.class)));
     /**
-     * {@link #FACTS} rendered once, at class initialisation, for the dialect family of every engine,
+     * Per dialect family of every engine: the engine's own facts statement ({@code DatabaseEngine#factsSql};
+     * PostgreSQL reads its row-level security mirrors), else {@link #FACTS} rendered once, at class initialisation,
      * then reused by every call. (Not filled lazily: a map filled by a lambda on first use hides a
      * broken lambda from mutation testing, whose minion JVM keeps the filled map.)
      */
     private static final Map<SQLDialect, String> FACTS_SQL = Engines.all().stream()
-            .map(e -> e.dialect().family())
-            .distinct()
-            .collect(Collectors.toUnmodifiableMap(d -> d, d -> DSL.using(d).render(FACTS)));
+            .collect(Collectors.toUnmodifiableMap(
+                    e -> e.dialect().family(),
+                    e -> e.factsSql() != null
+                            ? e.factsSql()
+                            : DSL.using(e.dialect().family()).render(FACTS)));
 
     /** The user's facts, read with one indexed query on {@code dsl}'s connection, inside its running transaction. */
     static Facts facts(DSLContext dsl, long uid) {

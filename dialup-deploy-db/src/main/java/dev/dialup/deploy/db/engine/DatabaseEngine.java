@@ -99,6 +99,17 @@ public interface DatabaseEngine {
     }
 
     /**
+     * The caller's access facts as one row — active flag, admin flag, and {@code "orgId:role,…"} for the active
+     * organizations the user belongs to (or null) — for one bind parameter, the user id; or null for the core's
+     * query on {@code users}, {@code organization_members} and {@code organizations}. PostgreSQL reads them through a
+     * function over its row-level security mirrors, which returns no row unless the id is the transaction's identity
+     * (V70, docs/tenancy.md); the tables' own policies made the query cost twice as much.
+     */
+    default String factsSql() {
+        return null;
+    }
+
+    /**
      * For operator checks that must see every row (verify): opens a transaction on {@code c} and claims the system
      * capability in it; returns false, doing nothing, on an engine without row-level security. The caller rolls
      * the transaction back when done.

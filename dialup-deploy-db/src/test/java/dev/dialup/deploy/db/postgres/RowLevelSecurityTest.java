@@ -141,6 +141,116 @@ class RowLevelSecurityTest {
         }
     }
 
+    /** The facts of {@code userId} from {@code dialup_rls_facts} in a transaction whose identity is {@code identity}. */
+    private static String factsThroughFunction(Connection c, String identity, long userId) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select set_config('dialup.user_id', ?, true), set_config('dialup.system', '', true)")) {
+                ps.setString(1, identity);
+                ps.execute();
+            }
+            try (PreparedStatement ps =
+                    c.prepareStatement("select active, admin, memberships from dialup_rls_facts(?)")) {
+                ps.setLong(1, userId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return "no row";
+                    String row = rs.getBoolean(1) + " " + rs.getBoolean(2) + " " + sorted(rs.getString(3));
+                    assertThat(rs.next()).isFalse();
+                    return row;
+                }
+            }
+        } finally {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+    }
+
+    private static String sorted(String memberships) {
+        return memberships == null ? "[]" : new TreeSet<>(List.of(memberships.split(","))).toString();
+    }
+
+    /**
+     * V70: the library's facts on PostgreSQL come from {@code dialup_rls_facts} (the mirrors the policies read), so
+     * they must equal the facts in the tables — flags with NULL as false, roles only in active organizations — and
+     * the function must answer only for the transaction's own identity, or for a caller who sees every row anyway:
+     * another user's id, or no identity, gives no row, which the library reads as an inactive user.
+     */
+    @Test
+    void theFactsFunctionMatchesTheTablesAndAnswersOnlyForTheTransactionsIdentity() throws Exception {
+        var f = new dev.dialup.deploy.db.testing.Fixtures(db);
+        long active = f.user("facts-active");
+        long inactive = f.user("facts-inactive");
+        long admin = f.admin("facts-admin");
+        long org = f.org("Facts Live", active);
+        long closed = f.org("Facts Closed", admin);
+        f.member(org, inactive, dev.dialup.deploy.db.core.OrgRole.ADMIN);
+        f.member(org, admin, dev.dialup.deploy.db.core.OrgRole.MEMBER);
+        f.member(closed, active, dev.dialup.deploy.db.core.OrgRole.MEMBER);
+        AccessScope system = db.systemScope("rls-facts");
+        db.writeVoid(system, tx -> {
+            tx.execute("update users set is_active = false where id = " + inactive);
+            tx.execute("update users set is_admin = null where id = " + active);
+            tx.execute("update organizations set is_active = false where id = " + closed);
+        });
+        // The same facts computed from the tables, as the owner with the system identity.
+        String fromTables = "select coalesce(u.is_active, false), coalesce(u.is_admin, false),"
+                + " (select string_agg(m.organization_id || ':' || m.role, ',') from organization_members m"
+                + " join organizations o on o.id = m.organization_id and o.is_active where m.user_id = u.id)"
+                + " from users u where u.id = ?";
+        try (Connection owner = as(pg.ownerLocation());
+                Connection runtime = as(pg.runtimeLocation())) {
+            for (long user : List.of(active, inactive, admin)) {
+                String expected;
+                owner.setAutoCommit(false);
+                try (PreparedStatement ps = owner.prepareStatement("select set_config('dialup.system', 'on', true)")) {
+                    ps.execute();
+                }
+                try (PreparedStatement ps = owner.prepareStatement(fromTables)) {
+                    ps.setLong(1, user);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        assertThat(rs.next()).isTrue();
+                        expected = rs.getBoolean(1) + " " + rs.getBoolean(2) + " " + sorted(rs.getString(3));
+                    }
+                }
+                owner.rollback();
+                owner.setAutoCommit(true);
+                assertThat(factsThroughFunction(runtime, Long.toString(user), user))
+                        .isEqualTo(expected);
+            }
+            assertThat(factsThroughFunction(runtime, Long.toString(active), active))
+                    .isEqualTo("true false [" + org + ":owner]");
+            assertThat(factsThroughFunction(runtime, Long.toString(inactive), inactive))
+                    .startsWith("false false");
+            assertThat(factsThroughFunction(runtime, Long.toString(admin), admin))
+                    .isEqualTo("true true [" + org + ":member]");
+            // Someone else's facts, or none without an identity: no row — except for a caller who sees every row
+            // anyway (an active system admin here; the system capability in TenantFilter's checks of user scopes).
+            assertThat(factsThroughFunction(runtime, Long.toString(active), admin))
+                    .isEqualTo("no row");
+            assertThat(factsThroughFunction(runtime, Long.toString(inactive), active))
+                    .isEqualTo("no row");
+            assertThat(factsThroughFunction(runtime, Long.toString(admin), active))
+                    .isEqualTo("true false [" + org + ":owner]");
+            assertThat(factsThroughFunction(runtime, "", admin)).isEqualTo("no row");
+            assertThat(factsThroughFunction(runtime, Long.toString(active + 1_000_000), active + 1_000_000))
+                    .isEqualTo("no row");
+        }
+        // Through the library: only the active organization counts.
+        assertThat(organizationIds(active, active)).containsExactly(org);
+        assertThat(organizationIds(admin, admin)).containsExactly(org);
+        // A scope asking for another user's facts gets none: the library reads that as an inactive user.
+        assertThat(organizationIds(active, admin)).isEmpty();
+    }
+
+    /** {@code TenantFilter.organizationIds} of {@code asked} in a read for {@code caller}'s scope. */
+    private static List<Long> organizationIds(long caller, long asked) {
+        List<Long> ids = db.read(
+                new AccessScopes(db).forUser(caller),
+                tx -> dev.dialup.deploy.db.access.TenantFilter.organizationIds(tx, asked));
+        return ids;
+    }
+
     /**
      * The policies hold whatever the session's {@code search_path}: pg_dump reads every table with an empty one
      * ({@code backup} runs it as the owner with the system identity), and a policy function that named a table

@@ -140,6 +140,12 @@ public final class PostgresEngine implements DatabaseEngine {
                 + RowSecurity.SYSTEM_SETTING + "', ?, true)";
     }
 
+    /** V70's {@code dialup_rls_facts}: the mirrors the policies read, without the policies of the tables. */
+    @Override
+    public String factsSql() {
+        return "select active, admin, memberships from dialup_rls_facts(?)";
+    }
+
     @Override
     public boolean claimSystemIdentity(java.sql.Connection c) throws java.sql.SQLException {
         c.setAutoCommit(false);
