@@ -53,7 +53,9 @@ import org.jooq.impl.DSL;
  * through {@code dialup_rls_facts}, which answers only for the transaction's own identity — docs/tenancy.md)
  * on the running transaction's {@link DSLContext}. The
  * decision is then made from those facts: a condition is the plain
- * {@code owner_id = ? OR organization_id IN (?, …)} the pre-issue-9 scopes produced (or
+ * {@code owner_id = ? OR organization_id IN (?, …)} the pre-issue-9 scopes produced (on PostgreSQL
+ * {@code organization_id = any(?)} with one array parameter, so the statement and its server-side
+ * plan are shared by users with any number of organizations) (or
  * {@code FALSE}/{@code TRUE} for deactivated users and system admins). Facts and the query they
  * guard run in the same transaction — one SQLite snapshot for a read, the write lock for a
  * write — so the decision uses exactly the facts the work sees: deactivated users see nothing,
@@ -103,9 +105,14 @@ public final class TenantFilter {
      * A user's facts as of the running transaction. {@code active} is false for a missing user;
      * {@code admin} is true only for an <em>active</em> system admin; {@code roles} holds the
      * user's role in each <em>active</em> organization (empty when the user is inactive: an
-     * inactive user reaches nothing through organizations).
+     * inactive user reaches nothing through organizations). {@code arrays}: the engine binds the
+     * organization ids as one array ({@code DatabaseEngine#bindsIdListsAsArrays}).
      */
-    record Facts(long userId, boolean active, boolean admin, Map<Long, OrgRole> roles) {
+    record Facts(long userId, boolean active, boolean admin, Map<Long, OrgRole> roles, boolean arrays) {
+        Facts(long userId, boolean active, boolean admin, Map<Long, OrgRole> roles) {
+            this(userId, active, admin, roles, false);
+        }
+
         /** Ids of the active organizations the user belongs to ({@code managedOnly}: as owner or admin). */
         List<Long> organizations(boolean managedOnly) {
             List<Long> ids = new ArrayList<>(roles.size());
@@ -122,8 +129,12 @@ public final class TenantFilter {
         Condition reach(Field<Long> owner, Field<Long> organization, boolean managedOnly) {
             if (!active) return DSL.falseCondition();
             if (admin) return DSL.trueCondition();
-            Condition viaOrg =
-                    organization == null ? DSL.falseCondition() : organization.in(organizations(managedOnly));
+            Condition viaOrg = organization == null
+                    ? DSL.falseCondition()
+                    : arrays
+                            // One array parameter (PostgreSQL): the same statement for any number of organizations.
+                            ? organization.eq(DSL.any(organizations(managedOnly).toArray(Long[]::new)))
+                            : organization.in(organizations(managedOnly));
             return owner == null ? viaOrg : owner.eq(userId).or(viaOrg);
         }
     }
@@ -172,7 +183,12 @@ public final class TenantFilter {
                     if (!rs.next() || !rs.getBoolean(1)) {
                         return new Facts(uid, false, false, Map.of());
                     }
-                    return new Facts(uid, true, rs.getBoolean(2), roles(rs.getString(3)));
+                    return new Facts(
+                            uid,
+                            true,
+                            rs.getBoolean(2),
+                            roles(rs.getString(3)),
+                            Engines.forDialect(dsl.dialect()).bindsIdListsAsArrays());
                 }
             }
         });

@@ -110,6 +110,17 @@ public interface DatabaseEngine {
     }
 
     /**
+     * Whether access conditions bind a list of ids as one array ({@code col = any(?)}) rather than one parameter per
+     * id ({@code col in (?, …)}). PostgreSQL: a statement's text no longer depends on how many organizations the
+     * caller belongs to, so users with different membership counts share one server-side prepared statement and
+     * its generic plan, instead of one statement per count, each planned afresh for its first five runs
+     * (docs/PERFORMANCE.md, "Session 10").
+     */
+    default boolean bindsIdListsAsArrays() {
+        return false;
+    }
+
+    /**
      * For operator checks that must see every row (verify): opens a transaction on {@code c} and claims the system
      * capability in it; returns false, doing nothing, on an engine without row-level security. The caller rolls
      * the transaction back when done.

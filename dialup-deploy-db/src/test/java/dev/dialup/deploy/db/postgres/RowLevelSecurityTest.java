@@ -243,6 +243,42 @@ class RowLevelSecurityTest {
         assertThat(organizationIds(active, admin)).isEmpty();
     }
 
+    /**
+     * On PostgreSQL a user scope's site condition binds the member organizations as one array: the statement is the
+     * same for a user in one organization and a user in three, so both share one prepared statement and its plan
+     * (docs/PERFORMANCE.md, "Session 10"). The rows are those of the user's organizations and own sites.
+     */
+    @Test
+    void aSiteConditionIsTheSameStatementForAnyNumberOfOrganizations() {
+        var f = new dev.dialup.deploy.db.testing.Fixtures(db);
+        long one = f.user("array-one");
+        long three = f.user("array-three");
+        long a = f.org("Array A", one);
+        long b = f.org("Array B", three);
+        long c = f.org("Array C", three);
+        f.member(a, three, dev.dialup.deploy.db.core.OrgRole.MEMBER);
+        long siteA = f.orgSite("Array A site", a);
+        long siteB = f.orgSite("Array B site", b);
+        long siteC = f.orgSite("Array C site", c);
+        long personal = f.personalSite("Array personal", one);
+        List<String> sql = new ArrayList<>();
+        List<List<Long>> seen = new ArrayList<>();
+        for (long user : List.of(one, three)) {
+            AccessScope scope = new AccessScopes(db).forUser(user);
+            db.read(scope, tx -> {
+                var condition = dev.dialup.deploy.db.access.TenantFilter.siteVisible(tx, scope, SITES);
+                var query = tx.select(SITES.ID).from(SITES).where(condition).orderBy(SITES.ID);
+                sql.add(query.getSQL());
+                assertThat(query.getBindValues()).hasSize(2); // the owner id and one array
+                seen.add(query.fetch(SITES.ID));
+                return null;
+            });
+        }
+        assertThat(sql.get(0)).isEqualTo(sql.get(1)).contains("= any (");
+        assertThat(seen.get(0)).containsExactly(siteA, personal);
+        assertThat(seen.get(1)).containsExactly(siteA, siteB, siteC);
+    }
+
     /** {@code TenantFilter.organizationIds} of {@code asked} in a read for {@code caller}'s scope. */
     private static List<Long> organizationIds(long caller, long asked) {
         List<Long> ids = db.read(

@@ -140,6 +140,11 @@ public final class PostgresEngine implements DatabaseEngine {
                 + RowSecurity.SYSTEM_SETTING + "', ?, true)";
     }
 
+    @Override
+    public boolean bindsIdListsAsArrays() {
+        return true;
+    }
+
     /** V70's {@code dialup_rls_facts}: the mirrors the policies read, without the policies of the tables. */
     @Override
     public String factsSql() {
