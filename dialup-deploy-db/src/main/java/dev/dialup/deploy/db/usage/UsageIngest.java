@@ -105,6 +105,10 @@ final class UsageIngest {
                         .returningResult(st.RECENT_ROWS)
                         .getSQL(ParamType.INDEXED));
         this.partitions = Engines.forDialect(render.dialect()).usagePartitions().orElse(null);
+        if (partitions == null && !Engines.forDialect(render.dialect()).singleWriter()) {
+            // insert() relies on one writer (no savepoint around its batch): many writers need the partitioned path.
+            throw new IllegalStateException("an engine with many writers must provide usage partitions for ingest");
+        }
         sql.put(Sql.PARTITIONED_INSERT, partitions == null ? sql.get(Sql.INSERT) : partitions.ingestSql());
         sql.put(Sql.PARTITIONED_INSERT_NEW, partitions == null ? sql.get(Sql.INSERT) : partitions.ingestNewSql());
         sql.put(Sql.HISTORY_LOOKUP, lookupSql(render, history));
@@ -285,9 +289,9 @@ final class UsageIngest {
         int[] counts;
         PreparedStatement ps = s.get(Sql.INSERT);
         DatabaseEngine engine = Engines.forDialect(tx.dialect());
-        // PostgreSQL aborts the whole transaction on a failed statement: a savepoint keeps it usable
-        // for naming the bad element. SQLite's single writer needs none (and saves the round trips).
-        java.sql.Savepoint beforeInsert = engine.singleWriter() ? null : c.setSavepoint();
+        // Only engines without time partitions come here, and those have one writer (SQLite): a failed
+        // statement leaves the transaction usable for naming the bad element, no savepoint needed.
+        // (PostgreSQL, which would abort the transaction, always takes insertPartitioned.)
         try {
             for (int i = 0; i < rows.length; i++) {
                 if (skip[i]) continue;
@@ -297,13 +301,11 @@ final class UsageIngest {
             counts = ps.executeBatch();
         } catch (SQLException e) {
             ps.clearBatch();
-            if (beforeInsert != null) c.rollback(beforeInsert);
             if (engine.isForeignKeyViolation(e)) {
                 requireSitesExist(tx, samples, rows); // names the element
             }
             throw e;
         }
-        if (beforeInsert != null) c.releaseSavepoint(beforeInsert);
         int inserted = 0;
         for (int i = 0, k = 0; i < rows.length; i++) {
             if (skip[i]) continue;

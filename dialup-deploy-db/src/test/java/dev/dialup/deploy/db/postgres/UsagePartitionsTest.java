@@ -234,6 +234,46 @@ class UsagePartitionsTest {
         assertThat(partitions()).doesNotContain(name(LocalDate.of(2024, 1, 1)), name(LocalDate.of(2024, 1, 2)));
     }
 
+    /**
+     * V71: V61's {@code dialup_usage_partition_drop_before}, kept for operators' scripts, had the same stale view:
+     * a second caller whose snapshot predates the first caller's DROP picked the same day again. It now fails as a
+     * serialization failure, and its retry drops the next day.
+     */
+    @Test
+    void aDropBeforeThatMeetsAConcurrentDropFailsAsASerializationFailureAndMovesOnWhenRetried() throws Exception {
+        long mar1 = LocalDate.of(2024, 3, 1).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+        long cut = mar1 + 2 * 86400;
+        try (Connection first = pg.connect();
+                Connection second = pg.connect()) {
+            ensure(first, mar1);
+            ensure(first, mar1 + 86400);
+            second.setAutoCommit(false);
+            try (Statement st = second.createStatement()) {
+                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+                st.executeQuery("SELECT 1").close(); // the second caller's snapshot
+            }
+            assertThat(dropBefore(first, cut)).isEqualTo(name(LocalDate.of(2024, 3, 1)));
+            assertThatThrownBy(() -> dropBefore(second, cut))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("concurrent prune")
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("40001"));
+            second.rollback();
+            assertThat(dropBefore(second, cut)).isEqualTo(name(LocalDate.of(2024, 3, 2)));
+            second.commit();
+        }
+        assertThat(partitions()).doesNotContain(name(LocalDate.of(2024, 3, 1)), name(LocalDate.of(2024, 3, 2)));
+    }
+
+    private static String dropBefore(Connection c, long cut) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT partition_name FROM dialup_usage_partition_drop_before(?)")) {
+            ps.setLong(1, cut);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     private static String detachBefore(Connection c, long cut) throws SQLException {
         try (PreparedStatement ps =
                 c.prepareStatement("SELECT partition_name FROM dialup_usage_partition_detach_before(?)")) {
