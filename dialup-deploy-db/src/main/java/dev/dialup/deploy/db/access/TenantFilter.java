@@ -50,7 +50,8 @@ import org.jooq.impl.DSL;
  * <em>active</em> organizations — with one indexed query ({@code users} by primary key, left-joined
  * to {@code organization_members} by its {@code (user_id, organization_id)} index and to
  * {@code organizations} by primary key; on PostgreSQL the same facts from the row-level security mirrors
- * through {@code dialup_rls_facts}, which answers only for the transaction's own identity — docs/tenancy.md)
+ * through {@code dialup_rls_facts}, which answers for the transaction's own identity, or for anyone when the
+ * caller sees every row — docs/tenancy.md)
  * on the running transaction's {@link DSLContext}. The
  * decision is then made from those facts: a condition is the plain
  * {@code owner_id = ? OR organization_id IN (?, …)} the pre-issue-9 scopes produced (on PostgreSQL

@@ -103,7 +103,8 @@ public interface DatabaseEngine {
      * organizations the user belongs to (or null) — for one bind parameter, the user id; or null for the core's
      * query on {@code users}, {@code organization_members} and {@code organizations}. PostgreSQL reads them through a
      * function over its row-level security mirrors, which returns no row unless the id is the transaction's identity
-     * (V70, docs/tenancy.md); the tables' own policies made the query cost twice as much.
+     * or the caller sees every row (V70, docs/tenancy.md); the tables' own policies made the query cost twice as
+     * much.
      */
     default String factsSql() {
         return null;
