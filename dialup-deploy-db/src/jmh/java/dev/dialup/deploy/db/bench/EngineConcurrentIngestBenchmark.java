@@ -1,7 +1,6 @@
 package dev.dialup.deploy.db.bench;
 
 import dev.dialup.deploy.db.usage.UsageSample;
-import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +20,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.ThreadParams;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-import org.postgresql.copy.CopyManager;
 
 /**
  * Issue 13, beside {@link EngineUsageIngestBenchmark}: the same batched ingest from <b>two writers at once</b>, each
@@ -105,24 +101,16 @@ public class EngineConcurrentIngestBenchmark {
     /** Raw pgjdbc: each thread's own superuser connection and statements. */
     @State(Scope.Thread)
     public static class RawConnection {
-        Connection raw;
-        CopyManager copy;
-        java.sql.PreparedStatement latest;
-        java.sql.PreparedStatement totals;
-        final StringBuilder text = new StringBuilder(64 * UsageBenchData.BATCH);
+        RawSameTablesWriter writer;
 
         @Setup(Level.Trial)
         public void setUp(RawDatabase db) throws Exception {
-            raw = PgBenchServer.superuser(db.database);
-            raw.setAutoCommit(false);
-            copy = raw.unwrap(PGConnection.class).getCopyAPI();
-            latest = raw.prepareStatement(EngineUsageIngestBenchmark.RawSameTables.LATEST);
-            totals = raw.prepareStatement(EngineUsageIngestBenchmark.RawSameTables.TOTALS);
+            writer = new RawSameTablesWriter(db.database);
         }
 
         @TearDown(Level.Trial)
         public void tearDown() throws Exception {
-            raw.close();
+            writer.close();
         }
     }
 
@@ -135,26 +123,6 @@ public class EngineConcurrentIngestBenchmark {
     @Benchmark
     @OperationsPerInvocation(UsageBenchData.BATCH)
     public long postgresqlRawCopyIntoSameTables(RawConnection raw, HalfRounds rounds) throws Exception {
-        List<UsageSample> batch = rounds.next();
-        int n = batch.size();
-        Long[][] c = new Long[8][n];
-        for (int i = 0; i < n; i++) {
-            UsageSample x = batch.get(i);
-            PgUsageData.appendCopyLine(raw.text, x);
-            long[] v = PgUsageData.stored(x);
-            for (int k = 0; k < v.length; k++) c[k][i] = v[k];
-        }
-        CopyIn in = raw.copy.copyIn("COPY usage_samples (" + PgUsageData.COLUMNS + ") FROM STDIN");
-        PgUsageData.flush(in, raw.text);
-        long stored = in.endCopy();
-        for (int k = 0; k < 8; k++) raw.latest.setArray(k + 1, raw.raw.createArrayOf("bigint", c[k]));
-        raw.latest.executeUpdate();
-        raw.totals.setArray(1, raw.raw.createArrayOf("bigint", c[0]));
-        raw.totals.setArray(2, raw.raw.createArrayOf("bigint", c[1]));
-        raw.totals.setArray(3, raw.raw.createArrayOf("bigint", c[5]));
-        raw.totals.setArray(4, raw.raw.createArrayOf("bigint", c[6]));
-        raw.totals.executeUpdate();
-        raw.raw.commit();
-        return stored;
+        return raw.writer.write(rounds.next());
     }
 }

@@ -141,44 +141,18 @@ public class EngineUsageIngestBenchmark {
     /** Raw pgjdbc into the three tables the library writes, as the superuser, on its own copy of the dataset. */
     @State(Scope.Benchmark)
     public static class RawSameTables {
-        /** Latest sample per site: only a newer (or equal-time) sample replaces it, as in the library. */
-        static final String LATEST = "INSERT INTO usage_latest (" + PgUsageData.COLUMNS + ")"
-                + " SELECT DISTINCT ON (site_id) * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],"
-                + " ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) AS i(" + PgUsageData.COLUMNS + ")"
-                + " ORDER BY site_id, ts DESC"
-                + " ON CONFLICT (site_id) DO UPDATE SET ts = excluded.ts, memory_mb_x100 = excluded.memory_mb_x100,"
-                + " cpu_percent_x100 = excluded.cpu_percent_x100, disk_mb_x100 = excluded.disk_mb_x100,"
-                + " bandwidth_mb_x1000 = excluded.bandwidth_mb_x1000, active_requests = excluded.active_requests,"
-                + " response_time_ms_x100 = excluded.response_time_ms_x100 WHERE excluded.ts >= usage_latest.ts";
-        /** Day totals per (UTC day, site), added to. */
-        static final String TOTALS = "INSERT INTO usage_day_totals (day, site_id, bandwidth_mb_x1000, requests)"
-                + " SELECT ts - ts % 86400, site_id, sum(b)::bigint, sum(r)::bigint"
-                + " FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) AS i(site_id, ts, b, r)"
-                + " GROUP BY 1, 2 ORDER BY 1, 2"
-                + " ON CONFLICT (day, site_id) DO UPDATE SET"
-                + " bandwidth_mb_x1000 = usage_day_totals.bandwidth_mb_x1000 + excluded.bandwidth_mb_x1000,"
-                + " requests = usage_day_totals.requests + excluded.requests";
-
         String database;
-        Connection raw;
-        CopyManager copy;
-        java.sql.PreparedStatement latest;
-        java.sql.PreparedStatement totals;
-        final StringBuilder text = new StringBuilder(64 * UsageBenchData.BATCH);
+        RawSameTablesWriter writer;
 
         @Setup(Level.Trial)
         public void setUp() throws Exception {
             database = PgBenchServer.copyOf(PgUsageData.database(), "bench_ingest_raw_same");
-            raw = PgBenchServer.superuser(database);
-            raw.setAutoCommit(false);
-            copy = raw.unwrap(PGConnection.class).getCopyAPI();
-            latest = raw.prepareStatement(LATEST);
-            totals = raw.prepareStatement(TOTALS);
+            writer = new RawSameTablesWriter(database);
         }
 
         @TearDown(Level.Trial)
         public void tearDown() throws Exception {
-            raw.close();
+            writer.close();
             PgBenchServer.drop(database);
         }
     }
@@ -204,26 +178,6 @@ public class EngineUsageIngestBenchmark {
     @OperationsPerInvocation(UsageBenchData.BATCH)
     public long postgresqlRawCopyIntoSameTables(RawSameTables raw, UsageIngestBenchmark.Rounds rounds)
             throws Exception {
-        java.util.List<UsageSample> batch = rounds.next();
-        int n = batch.size();
-        Long[][] c = new Long[8][n];
-        for (int i = 0; i < n; i++) {
-            UsageSample x = batch.get(i);
-            PgUsageData.appendCopyLine(raw.text, x);
-            long[] v = PgUsageData.stored(x);
-            for (int k = 0; k < v.length; k++) c[k][i] = v[k];
-        }
-        CopyIn in = raw.copy.copyIn("COPY usage_samples (" + PgUsageData.COLUMNS + ") FROM STDIN");
-        PgUsageData.flush(in, raw.text);
-        long stored = in.endCopy();
-        for (int k = 0; k < 8; k++) raw.latest.setArray(k + 1, raw.raw.createArrayOf("bigint", c[k]));
-        raw.latest.executeUpdate();
-        raw.totals.setArray(1, raw.raw.createArrayOf("bigint", c[0]));
-        raw.totals.setArray(2, raw.raw.createArrayOf("bigint", c[1]));
-        raw.totals.setArray(3, raw.raw.createArrayOf("bigint", c[5]));
-        raw.totals.setArray(4, raw.raw.createArrayOf("bigint", c[6]));
-        raw.totals.executeUpdate();
-        raw.raw.commit();
-        return stored;
+        return raw.writer.write(rounds.next());
     }
 }

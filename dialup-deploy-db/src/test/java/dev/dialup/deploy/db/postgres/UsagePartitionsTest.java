@@ -199,30 +199,12 @@ class UsagePartitionsTest {
      */
     @Test
     void aPruneThatMeetsAConcurrentPrunesWorkFailsAsASerializationFailureAndMovesOnWhenRetried() throws Exception {
-        long jan1 = LocalDate.of(2024, 1, 1).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
-        long cut = jan1 + 2 * 86400;
         try (Connection first = pg.connect();
                 Connection second = pg.connect()) {
-            ensure(first, jan1);
-            ensure(first, jan1 + 86400);
-            second.setAutoCommit(false);
-            try (Statement st = second.createStatement()) {
-                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-                st.executeQuery("SELECT 1").close(); // the second prune's snapshot
-            }
-            assertThat(detachBefore(first, cut)).isEqualTo(name(LocalDate.of(2024, 1, 1)));
-            assertThatThrownBy(() -> detachBefore(second, cut))
-                    .isInstanceOf(SQLException.class)
-                    .hasMessageContaining("concurrent prune")
-                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("40001"));
-            second.rollback();
-            assertThat(detachBefore(second, cut)).isEqualTo(name(LocalDate.of(2024, 1, 2)));
-            second.commit();
+            secondCallerMovesOnAfterTheFirst(
+                    first, second, LocalDate.of(2024, 1, 1), UsagePartitionsTest::detachBefore);
 
-            try (Statement st = second.createStatement()) {
-                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-                st.executeQuery("SELECT 1").close();
-            }
+            snapshotBeforeTheOther(second);
             assertThat(dropDetached(first)).hasSize(2);
             assertThatThrownBy(() -> dropDetached(second))
                     .isInstanceOf(SQLException.class)
@@ -241,32 +223,51 @@ class UsagePartitionsTest {
      */
     @Test
     void aDropBeforeThatMeetsAConcurrentDropFailsAsASerializationFailureAndMovesOnWhenRetried() throws Exception {
-        long mar1 = LocalDate.of(2024, 3, 1).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
-        long cut = mar1 + 2 * 86400;
         try (Connection first = pg.connect();
                 Connection second = pg.connect()) {
-            ensure(first, mar1);
-            ensure(first, mar1 + 86400);
-            second.setAutoCommit(false);
-            try (Statement st = second.createStatement()) {
-                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-                st.executeQuery("SELECT 1").close(); // the second caller's snapshot
-            }
-            assertThat(dropBefore(first, cut)).isEqualTo(name(LocalDate.of(2024, 3, 1)));
-            assertThatThrownBy(() -> dropBefore(second, cut))
-                    .isInstanceOf(SQLException.class)
-                    .hasMessageContaining("concurrent prune")
-                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("40001"));
-            second.rollback();
-            assertThat(dropBefore(second, cut)).isEqualTo(name(LocalDate.of(2024, 3, 2)));
-            second.commit();
+            secondCallerMovesOnAfterTheFirst(first, second, LocalDate.of(2024, 3, 1), UsagePartitionsTest::dropBefore);
         }
         assertThat(partitions()).doesNotContain(name(LocalDate.of(2024, 3, 1)), name(LocalDate.of(2024, 3, 2)));
     }
 
-    private static String dropBefore(Connection c, long cut) throws SQLException {
+    /** A retention function of a cut: the partition it removed (null: none). */
+    private interface Prune {
+        String apply(Connection c, long cut) throws SQLException;
+    }
+
+    /**
+     * Partitions for {@code day} and the day after; {@code second} takes its snapshot, {@code first} prunes
+     * {@code day}; the second's prune then fails with 40001 and, retried in a new transaction, prunes the next day.
+     */
+    private static void secondCallerMovesOnAfterTheFirst(
+            Connection first, Connection second, LocalDate day, Prune prune) throws SQLException {
+        long start = day.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+        long cut = start + 2 * 86400;
+        ensure(first, start);
+        ensure(first, start + 86400);
+        snapshotBeforeTheOther(second);
+        assertThat(prune.apply(first, cut)).isEqualTo(name(day));
+        assertThatThrownBy(() -> prune.apply(second, cut))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("concurrent prune")
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("40001"));
+        second.rollback();
+        assertThat(prune.apply(second, cut)).isEqualTo(name(day.plusDays(1)));
+        second.commit();
+    }
+
+    /** Opens a REPEATABLE READ transaction on {@code c} and fixes its snapshot now. */
+    private static void snapshotBeforeTheOther(Connection c) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+            st.executeQuery("SELECT 1").close();
+        }
+    }
+
+    private static String detachBefore(Connection c, long cut) throws SQLException {
         try (PreparedStatement ps =
-                c.prepareStatement("SELECT partition_name FROM dialup_usage_partition_drop_before(?)")) {
+                c.prepareStatement("SELECT partition_name FROM dialup_usage_partition_detach_before(?)")) {
             ps.setLong(1, cut);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;
@@ -274,9 +275,9 @@ class UsagePartitionsTest {
         }
     }
 
-    private static String detachBefore(Connection c, long cut) throws SQLException {
+    private static String dropBefore(Connection c, long cut) throws SQLException {
         try (PreparedStatement ps =
-                c.prepareStatement("SELECT partition_name FROM dialup_usage_partition_detach_before(?)")) {
+                c.prepareStatement("SELECT partition_name FROM dialup_usage_partition_drop_before(?)")) {
             ps.setLong(1, cut);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;
