@@ -266,18 +266,16 @@ class UsagePartitionsTest {
     }
 
     private static String detachBefore(Connection c, long cut) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement("SELECT partition_name FROM dialup_usage_partition_detach_before(?)")) {
-            ps.setLong(1, cut);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
+        return pruneBefore(c, "dialup_usage_partition_detach_before", cut);
     }
 
     private static String dropBefore(Connection c, long cut) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement("SELECT partition_name FROM dialup_usage_partition_drop_before(?)")) {
+        return pruneBefore(c, "dialup_usage_partition_drop_before", cut);
+    }
+
+    /** Calls one of the retention functions of a cut; the partition it removed, or null. */
+    private static String pruneBefore(Connection c, String function, long cut) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT partition_name FROM " + function + "(?)")) {
             ps.setLong(1, cut);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;
