@@ -64,6 +64,8 @@ final class UsageIngest {
     private final UsageMover mover;
     private final int recentRowsBeforeMove;
     private final WriterStatements<Sql> statements;
+    /** The database's engine (error classification, partitions). */
+    private final DatabaseEngine engine;
     /** Time partitions of {@code usage_samples} (PostgreSQL), or null: ingest then goes to {@code usage_recent}. */
     private final UsagePartitions partitions;
 
@@ -104,8 +106,9 @@ final class UsageIngest {
                         .where(st.ID.eq(DSL.inline(1L)))
                         .returningResult(st.RECENT_ROWS)
                         .getSQL(ParamType.INDEXED));
-        this.partitions = Engines.forDialect(render.dialect()).usagePartitions().orElse(null);
-        if (partitions == null && !Engines.forDialect(render.dialect()).singleWriter()) {
+        this.engine = Engines.forDialect(render.dialect());
+        this.partitions = engine.usagePartitions().orElse(null);
+        if (partitions == null && !engine.singleWriter()) {
             // insert() relies on one writer (no savepoint around its batch): many writers need the partitioned path.
             throw new IllegalStateException("an engine with many writers must provide usage partitions for ingest");
         }
@@ -152,7 +155,7 @@ final class UsageIngest {
                 } else if (partitions.isMissingPartition(e) && partitionRounds++ < 2) {
                     ensurePartitions(scope, rows);
                 } else {
-                    if (Engines.forDialect(db.readDsl().dialect()).isForeignKeyViolation(e)) {
+                    if (engine.isForeignKeyViolation(e)) {
                         db.read(scope, tx -> {
                             requireSitesExist(tx, samples, rows); // names the element
                             return null;
@@ -288,7 +291,6 @@ final class UsageIngest {
         }
         int[] counts;
         PreparedStatement ps = s.get(Sql.INSERT);
-        DatabaseEngine engine = Engines.forDialect(tx.dialect());
         // Only engines without time partitions come here, and those have one writer (SQLite): a failed
         // statement leaves the transaction usable for naming the bad element, no savepoint needed.
         // (PostgreSQL, which would abort the transaction, always takes insertPartitioned.)
