@@ -10,6 +10,7 @@ import dev.dialup.deploy.db.NotFoundException;
 import dev.dialup.deploy.db.core.AccessScope;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.core.OrgRole;
+import dev.dialup.deploy.db.engine.FactsRow;
 import dev.dialup.deploy.db.engine.registry.Engines;
 import dev.dialup.deploy.db.generated.tables.AuditLog;
 import dev.dialup.deploy.db.generated.tables.OrganizationMembers;
@@ -61,7 +62,9 @@ import org.jooq.impl.DSL;
  * guard run in the same transaction — one SQLite snapshot for a read, the write lock for a
  * write — so the decision uses exactly the facts the work sees: deactivated users see nothing,
  * deactivated organizations grant nothing, a demotion or removal takes effect on the next call.
- * Facts are never cached beyond the one call that read them. (Until the performance work of
+ * Facts are never cached beyond the transaction that read them; on PostgreSQL a read transaction's facts
+ * are read once, in its first round trip, and serve every decision in it — one REPEATABLE READ snapshot, in
+ * which a second read of them would return the same row ({@link FactsRow}). (Until the performance work of
  * issue 9 the conditions embedded the same look-ups as sub-queries; rendering those on every call
  * cost more than the look-up itself — docs/PERFORMANCE.md.)
  *
@@ -173,26 +176,34 @@ public final class TenantFilter {
                             ? e.factsSql()
                             : DSL.using(e.dialect().family()).render(FACTS)));
 
-    /** The user's facts, read with one indexed query on {@code dsl}'s connection, inside its running transaction. */
+    /**
+     * The user's facts as of {@code dsl}'s running transaction: the row the core already read in a read
+     * transaction's first round trip when there is one for this user ({@link FactsRow#attached}; same snapshot, so
+     * the same row a query now would return), else read now with one indexed query on the transaction's connection.
+     */
     static Facts facts(DSLContext dsl, long uid) {
-        return dsl.connectionResult(c -> {
-            String sql = FACTS_SQL.get(dsl.dialect().family());
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setLong(1, uid);
-                try (ResultSet rs = ps.executeQuery()) {
-                    // A missing user, and NULL flags, count as inactive / not admin (like IS TRUE in SQL).
-                    if (!rs.next() || !rs.getBoolean(1)) {
-                        return new Facts(uid, false, false, Map.of());
+        FactsRow row = FactsRow.attached(dsl, uid);
+        if (row == null) {
+            row = dsl.connectionResult(c -> {
+                try (PreparedStatement ps =
+                        c.prepareStatement(FACTS_SQL.get(dsl.dialect().family()))) {
+                    ps.setLong(1, uid);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        return FactsRow.read(rs, uid);
                     }
-                    return new Facts(
-                            uid,
-                            true,
-                            rs.getBoolean(2),
-                            roles(rs.getString(3)),
-                            Engines.forDialect(dsl.dialect()).bindsIdListsAsArrays());
                 }
-            }
-        });
+            });
+        }
+        // A missing user, and NULL flags, count as inactive / not admin (like IS TRUE in SQL).
+        if (!row.active()) {
+            return new Facts(uid, false, false, Map.of());
+        }
+        return new Facts(
+                uid,
+                true,
+                row.admin(),
+                roles(row.memberships()),
+                Engines.forDialect(dsl.dialect()).bindsIdListsAsArrays());
     }
 
     /** {@code "12:owner,40:member"} as a map; null (no membership in an active organization) as an empty one. */

@@ -16,6 +16,7 @@ import dev.dialup.deploy.db.core.AccessScopes;
 import dev.dialup.deploy.db.core.DialupDatabase;
 import dev.dialup.deploy.db.core.OrgRole;
 import dev.dialup.deploy.db.core.TestScopes;
+import dev.dialup.deploy.db.engine.FactsRow;
 import dev.dialup.deploy.db.generated.tables.records.SitesRecord;
 import dev.dialup.deploy.db.sites.Site;
 import dev.dialup.deploy.db.sites.SiteFilter;
@@ -154,6 +155,46 @@ class CurrentFactsTest {
         assertThat(inside).containsExactly(orgSite, personalSite);
         // the next transaction sees the deactivation
         assertThat(listed(m)).isEmpty();
+    }
+
+    @Test
+    void onPostgresAUsersReadCarriesTheFactsItsFirstRoundTripRead() {
+        FactsRow attached = db.read(scope(orgAdmin), dsl -> FactsRow.attached(dsl, orgAdmin));
+        if (!TempDatabase.onPostgres()) {
+            // SQLite has no round trips to save: the facts are read by the first decision, as before
+            assertThat(attached).isNull();
+            return;
+        }
+        assertThat(attached).isEqualTo(new FactsRow(orgAdmin, true, false, org + ":admin"));
+        // only for the transaction's own user, and only in a read: system reads and writes ask when they decide
+        FactsRow another = db.read(scope(orgAdmin), dsl -> FactsRow.attached(dsl, member));
+        FactsRow inSystemRead = db.read(TestDb.system(db), dsl -> FactsRow.attached(dsl, orgAdmin));
+        FactsRow inWrite = db.write(scope(orgAdmin), dsl -> FactsRow.attached(dsl, orgAdmin));
+        assertThat(another).isNull();
+        assertThat(inSystemRead).isNull();
+        assertThat(inWrite).isNull();
+        // a deactivation counts from the next read on
+        new UserRepository(db).deactivate(scope(root), orgAdmin);
+        FactsRow afterDeactivation = db.read(scope(orgAdmin), dsl -> FactsRow.attached(dsl, orgAdmin));
+        assertThat(afterDeactivation).isEqualTo(new FactsRow(orgAdmin, false, false, null));
+        assertThat(listed(scope(orgAdmin))).isEmpty();
+    }
+
+    @Test
+    void decisionsTakeTheFactsAttachedToTheTransactionForItsUserOnly() {
+        AccessScope m = scope(member);
+        // the member's facts as an inactive user, attached to the read: every decision for them then refuses
+        int withInactiveRow = db.read(m, dsl -> {
+            new FactsRow(member, false, false, null).attach(dsl);
+            return dsl.fetchCount(SITES, TenantFilter.siteVisible(dsl, m, SITES));
+        });
+        assertThat(withInactiveRow).isZero();
+        // a row for another user is not taken: the member's own facts are read
+        int withOthersRow = db.read(m, dsl -> {
+            new FactsRow(stranger, false, false, null).attach(dsl);
+            return dsl.fetchCount(SITES, TenantFilter.siteVisible(dsl, m, SITES));
+        });
+        assertThat(withOthersRow).isEqualTo(2);
     }
 
     @Test
