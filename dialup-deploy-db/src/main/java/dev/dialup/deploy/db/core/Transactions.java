@@ -8,13 +8,10 @@ import dev.dialup.deploy.db.DialupDataException;
 import dev.dialup.deploy.db.OperationInterruptedException;
 import dev.dialup.deploy.db.SqlFunction;
 import dev.dialup.deploy.db.engine.DatabaseEngine;
-import dev.dialup.deploy.db.engine.FactsRow;
 import dev.dialup.deploy.db.engine.JooqConfig;
 import dev.dialup.deploy.db.engine.StartupWarmup;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.function.Function;
@@ -51,25 +48,8 @@ final class Transactions {
     /** Queues writers in front of the one writer connection; null when the engine has many writers. */
     private final WriterGate writerGate;
 
-    /** The engine's first statement of each write / read transaction (isolation, lock timeout), or null. */
-    private final String writeSetup;
-
-    private final String readSetup;
-
-    /** The first statement of an append-only write transaction ({@link #write(Identity, Function, boolean)}). */
-    private final String appendSetup;
-
-    /** The engine's identity statement (row-level security), or null when it has none. */
-    private final String identitySetup;
-
-    /**
-     * A read transaction's set-up, identity and the user's facts as one prepared statement ({@link #beginRead}), or
-     * null when the engine has no row-level security or no facts statement of its own.
-     */
-    private final String readFactsSetup;
-
-    /** The identity the joined write on this thread currently carries (see {@link #write}). */
-    private final ThreadLocal<Identity> currentIdentity = new ThreadLocal<>();
+    /** The statements that open a transaction (set-up, identity, a user's facts) and identity switches. */
+    private final TransactionStart start;
 
     private final java.util.concurrent.atomic.LongAdder writeRetries = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean closed;
@@ -88,13 +68,7 @@ final class Transactions {
         this.location = location;
         this.engine = engine;
         this.writeWait = writeWait;
-        this.writeSetup = engine.transactionSetup(true, busyTimeout);
-        this.readSetup = engine.transactionSetup(false, busyTimeout);
-        this.appendSetup = engine.appendTransactionSetup(busyTimeout);
-        this.identitySetup = engine.identitySetup();
-        this.readFactsSetup = identitySetup == null || engine.factsSql() == null
-                ? null
-                : (readSetup == null ? "" : readSetup + "; ") + identitySetup + "; " + engine.factsSql();
+        this.start = new TransactionStart(engine, busyTimeout);
         // One writer connection behind the writer gate when the engine has a single writer.
         this.writerGate = engine.singleWriter() ? new WriterGate() : null;
         int writerCount = engine.singleWriter() ? 1 : writers;
@@ -136,7 +110,7 @@ final class Transactions {
         long started = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             try {
-                return writeOnce(identity, work, started, appendOnly ? appendSetup : writeSetup);
+                return writeOnce(identity, work, started, appendOnly);
             } catch (RuntimeException e) {
                 if (closed || !engine.isRetryable(e)) {
                     throw e;
@@ -151,110 +125,6 @@ final class Transactions {
                 pauseBeforeRetry(attempt);
             }
         }
-    }
-
-    /**
-     * Runs the engine's transaction set-up as the transaction's first statement and, when the transaction is
-     * opened for an access scope on an engine with row-level security, the identity statement right after it —
-     * both in one prepared statement, which the driver sends as one round trip (PostgreSQL: two statements,
-     * one Sync). The set-up still runs first, before anything takes the transaction's snapshot.
-     */
-    private void begin(DSLContext tx, String setup, Identity identity) {
-        boolean withIdentity = identitySetup != null && identity != Identity.NONE;
-        if (!withIdentity) {
-            if (setup != null) {
-                tx.connection(c -> {
-                    try (java.sql.Statement st = c.createStatement()) {
-                        st.execute(setup);
-                    }
-                });
-            }
-            return;
-        }
-        runWithIdentity(tx, setup == null ? identitySetup : setup + "; " + identitySetup, identity);
-    }
-
-    /**
-     * A read transaction's {@link #begin}; for a user identity on an engine with row-level security the same round
-     * trip also reads the user's facts and attaches them to the transaction ({@link FactsRow}), so the access layer
-     * does not ask again: a read changes no fact, and its one snapshot would return the same row. Saves one of the
-     * four round trips of a user's read on PostgreSQL (docs/PERFORMANCE.md, "Session 11").
-     */
-    private void beginRead(DSLContext tx, Identity identity) {
-        if (readFactsSetup == null
-                || identity.userSetting().isEmpty()
-                || !identity.systemSetting().isEmpty()) {
-            begin(tx, readSetup, identity);
-            return;
-        }
-        long uid = Long.parseLong(identity.userSetting());
-        tx.connection(c -> {
-            try (PreparedStatement ps = c.prepareStatement(readFactsSetup)) {
-                ps.setString(1, identity.userSetting());
-                ps.setString(2, identity.systemSetting());
-                ps.setLong(3, uid);
-                // Results in order: the set-up's update counts, the identity's row, the facts row (the second row set).
-                FactsRow row = null;
-                int rowSets = 0;
-                for (boolean rows = ps.execute(); rows || ps.getUpdateCount() != -1; rows = ps.getMoreResults()) {
-                    if (rows && ++rowSets == 2) {
-                        try (ResultSet rs = ps.getResultSet()) {
-                            row = FactsRow.read(rs, uid);
-                        }
-                    }
-                }
-                if (row == null) {
-                    throw new IllegalStateException("The read set-up returned no facts row");
-                }
-                row.attach(tx);
-            }
-        });
-    }
-
-    /** Runs {@code sql}, whose two bind parameters are the identity's settings (user, system). */
-    private static void runWithIdentity(DSLContext tx, String sql, Identity identity) {
-        tx.connection(c -> {
-            try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, identity.userSetting());
-                ps.setString(2, identity.systemSetting());
-                ps.execute();
-            }
-        });
-    }
-
-    /**
-     * Sets the caller's identity for the engine's row-level security as transaction-local settings
-     * with bind parameters (nothing when the engine has none, or for {@link Identity#NONE}: a
-     * transaction opened without an access scope carries no identity and sees no tenant row).
-     */
-    private void claim(DSLContext tx, Identity identity) {
-        if (identitySetup == null || identity == Identity.NONE) {
-            return;
-        }
-        runWithIdentity(tx, identitySetup, identity);
-    }
-
-    /**
-     * Inside a joined write: a call without a scope inherits the identity in force (it is part of
-     * the caller's transaction); a call for another scope claims that one until it returns.
-     * Returns the identity to restore, or null.
-     */
-    private Identity switchIdentity(DSLContext tx, Identity identity) {
-        Identity outer = currentIdentity.get();
-        if (identitySetup == null || identity == Identity.NONE || identity.equals(outer)) {
-            return null;
-        }
-        claim(tx, identity);
-        currentIdentity.set(identity);
-        return outer == null ? Identity.NONE : outer;
-    }
-
-    private void restoreIdentity(DSLContext tx, Identity outer) {
-        if (outer == null) {
-            return;
-        }
-        claim(tx, outer == Identity.NONE ? Identity.CLEARED : outer);
-        currentIdentity.set(outer);
     }
 
     /** Random pause, growing with the attempt (at most ~50 ms), so conflicting writers spread out. */
@@ -274,21 +144,20 @@ final class Transactions {
         return writeRetries.sum();
     }
 
-    private <T> T writeOnce(Identity identity, Function<DSLContext, T> work, long started, String setup) {
+    private <T> T writeOnce(Identity identity, Function<DSLContext, T> work, long started, boolean appendOnly) {
         if (writerGate != null) {
             writerGate.acquire(path, writeWait);
         }
         try {
             return writerDsl.transactionResult(cfg -> {
                 DSLContext tx = cfg.dsl();
-                begin(tx, setup, identity);
+                start.beginWrite(tx, identity, appendOnly);
                 currentWrite.set(tx);
-                currentIdentity.set(identity);
                 try {
                     return work.apply(tx);
                 } finally {
                     currentWrite.remove();
-                    currentIdentity.remove();
+                    start.endWrite();
                 }
             });
         } catch (RuntimeException e) {
@@ -318,13 +187,13 @@ final class Transactions {
     private <T> T nestedWrite(DSLContext outer, Identity identity, Function<DSLContext, T> work) {
         return outer.transactionResult(cfg -> {
             DSLContext tx = cfg.dsl();
-            Identity outerIdentity = switchIdentity(tx, identity);
+            Identity outerIdentity = start.switchIdentity(tx, identity);
             currentWrite.set(tx);
             try {
                 return work.apply(tx);
             } finally {
                 currentWrite.set(outer);
-                restoreIdentity(outer, outerIdentity);
+                start.restoreIdentity(outer, outerIdentity);
             }
         });
     }
@@ -421,18 +290,18 @@ final class Transactions {
     <T> T read(Identity identity, Function<DSLContext, T> work) {
         DSLContext joined = currentWrite.get();
         if (joined != null) {
-            Identity outerIdentity = switchIdentity(joined, identity);
+            Identity outerIdentity = start.switchIdentity(joined, identity);
             try {
                 return work.apply(joined);
             } finally {
-                restoreIdentity(joined, outerIdentity);
+                start.restoreIdentity(joined, outerIdentity);
             }
         }
         requireOpen();
         long started = System.nanoTime();
         try {
             return readerDsl.transactionResult(cfg -> {
-                beginRead(cfg.dsl(), identity);
+                start.beginRead(cfg.dsl(), identity);
                 return work.apply(cfg.dsl());
             });
         } catch (RuntimeException e) {
