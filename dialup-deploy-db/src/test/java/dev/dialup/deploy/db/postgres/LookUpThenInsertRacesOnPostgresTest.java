@@ -46,6 +46,7 @@ class LookUpThenInsertRacesOnPostgresTest {
     static PgTestServer.Database pg;
     static DialupDatabase db;
     static long founder;
+    static long elsewhere;
     static AccessScope scope;
     static long site;
 
@@ -54,6 +55,7 @@ class LookUpThenInsertRacesOnPostgresTest {
         pg = PgTestServer.freshMigratedDatabase("slug_race");
         db = DialupDatabase.builder().location(pg.location()).allowSystemScope().build();
         founder = new Fixtures(db).user("founder");
+        elsewhere = new Fixtures(db).user("elsewhere");
         scope = new AccessScopes(db).forUser(founder);
         site = new Fixtures(db).personalSite("Domain Race Site", founder);
     }
@@ -67,7 +69,10 @@ class LookUpThenInsertRacesOnPostgresTest {
     @Test
     void organizationSlugTakenMeanwhileStepsAside() {
         Organization o = afterAnotherWriterCommits(
-                "INSERT INTO organizations (name, slug, owner_id) VALUES ('Acme Elsewhere', 'acme', " + founder + ")",
+                // Owned by another user: an organization of the founder's own would also change the founder's
+                // row-level security mirror row (V72), and this write's update of that row would then be retried as a
+                // serialization failure — in a fresh snapshot that already sees the slug.
+                "INSERT INTO organizations (name, slug, owner_id) VALUES ('Acme Elsewhere', 'acme', " + elsewhere + ")",
                 () -> new OrganizationRepository(db).create(scope, "Acme", null, null));
 
         assertThat(o.slug()).isEqualTo("acme-2");
