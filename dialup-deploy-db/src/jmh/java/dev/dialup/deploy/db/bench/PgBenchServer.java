@@ -37,7 +37,16 @@ import java.util.Locale;
  * {@link #markComplete}); a half-loaded one (an interrupted fork) is dropped and loaded again.
  */
 final class PgBenchServer {
-    static final Path DATA_DIR = UsageBenchData.DIR.resolve("pg-cluster");
+    /**
+     * {@code target/bench-data/pg-cluster}, or {@code -Ddialup.bench.pg.dataDir} (pass it to the forks with
+     * {@code -jvmArgsAppend}): the same benchmarks on another file system, e.g. one mounted without online
+     * {@code discard} (docs/PERFORMANCE.md, "Session 12").
+     */
+    static final Path DATA_DIR = Path.of(System.getProperty(
+                    "dialup.bench.pg.dataDir",
+                    UsageBenchData.DIR.resolve("pg-cluster").toString()))
+            .toAbsolutePath();
+
     static final String SUPERUSER = "postgres";
     /**
      * The runtime role the library runs as with RLS on: LOGIN, NOSUPERUSER, NOBYPASSRLS, owns nothing
@@ -54,6 +63,7 @@ final class PgBenchServer {
     static synchronized EmbeddedPostgres get() throws IOException {
         if (server == null) {
             Files.createDirectories(DATA_DIR.getParent());
+            System.out.println("bench PostgreSQL data directory " + DATA_DIR + ": " + mountOf(DATA_DIR.getParent()));
             server = EmbeddedPostgres.builder()
                     .setDataDirectory(DATA_DIR)
                     .setCleanDataDirectory(false)
@@ -80,6 +90,32 @@ final class PgBenchServer {
                             "bench-postgres-stop"));
         }
         return server;
+    }
+
+    /**
+     * The mount (from {@code /proc/self/mounts}) that holds {@code dir}: device, file system and options. Printed
+     * with every fork because the file system's options change the write benchmarks — online {@code discard}
+     * stalls every commit while a dropped partition's files are freed (docs/PERFORMANCE.md, "Session 12").
+     */
+    static String mountOf(Path dir) {
+        try {
+            Path real = dir.toRealPath();
+            String best = "unknown (no /proc/self/mounts)";
+            int bestLength = -1;
+            for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+                String[] f = line.split(" ");
+                if (f.length < 4) continue;
+                String mountPoint = f[1].replace("\\040", " ");
+                boolean holds = real.startsWith(mountPoint);
+                if (holds && mountPoint.length() > bestLength) {
+                    bestLength = mountPoint.length();
+                    best = f[0] + " on " + mountPoint + " type " + f[2] + " (" + f[3] + ")";
+                }
+            }
+            return best;
+        } catch (IOException | RuntimeException e) {
+            return "unknown (" + e.getClass().getSimpleName() + ")";
+        }
     }
 
     /**

@@ -86,12 +86,14 @@ final class PgUsageData {
                 p.setProperty("rows", Long.toString(rows));
                 p.setProperty("loadSeconds", String.format("%.1f", (System.nanoTime() - t0) / 1e9));
                 try (ResultSet rs = st.executeQuery(
-                        "SELECT pg_database_size(current_database())," + " pg_total_relation_size('usage_samples')")) {
+                        "SELECT pg_database_size(current_database()), (SELECT sum(pg_total_relation_size(relid))::bigint"
+                                + " FROM pg_partition_tree('usage_samples'))")) { // a partitioned parent has no storage
                     rs.next();
                     p.setProperty("databaseBytes", Long.toString(rs.getLong(1)));
                     p.setProperty("usageSamplesBytes", Long.toString(rs.getLong(2)));
                     p.setProperty("bytesPerSample", String.format("%.1f", (double) rs.getLong(2) / rows));
                 }
+                Files.createDirectories(UsageBenchData.DIR); // the cluster may live elsewhere (dataDir)
                 try (var out = Files.newBufferedWriter(UsageBenchData.DIR.resolve(name + ".properties"))) {
                     p.store(out, "PostgreSQL usage benchmark dataset " + name);
                 }
