@@ -82,7 +82,9 @@ abstract class DatabaseOptions<B extends DatabaseOptions<B>> {
 
     /**
      * PostgreSQL only: size of the writer pool (default 8). Writers run in parallel, each write
-     * transaction SERIALIZABLE and retried on serialization failures. SQLite always has one writer.
+     * transaction SERIALIZABLE and retried on serialization failures. Two writer connections stay open
+     * while idle (fewer if {@code writers} is 1), more are opened on demand and closed after 10 idle
+     * minutes. SQLite always has one writer.
      */
     public B writers(int writers) {
         if (writers < 1) throw new IllegalArgumentException("writers must be >= 1");

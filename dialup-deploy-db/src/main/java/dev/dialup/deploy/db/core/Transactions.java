@@ -72,11 +72,21 @@ final class Transactions {
         // One writer connection behind the writer gate when the engine has a single writer.
         this.writerGate = engine.singleWriter() ? new WriterGate() : null;
         int writerCount = engine.singleWriter() ? 1 : writers;
-        this.writerPool =
-                pool("dialup-writer", engine.writerDataSource(path, busyTimeout), writerCount, writeWait, false);
+        // Many writers: two idle writer connections, so a write that starts while another holds one (the nightly
+        // prune beside a collector's ingest) takes a ready connection instead of waiting 7-10 ms for a new server
+        // backend. HikariCP tops idle connections up only from its housekeeper (every 30 s); grown on demand, the
+        // pool shrinks back to its minimum after 10 idle minutes (docs/PERFORMANCE.md, "Session 12").
+        int idleWriters = Math.min(writerCount, engine.singleWriter() ? 1 : 2);
+        this.writerPool = pool(
+                "dialup-writer",
+                engine.writerDataSource(path, busyTimeout),
+                writerCount,
+                idleWriters,
+                writeWait,
+                false);
         try {
             this.readerPool =
-                    pool("dialup-reader", engine.readerDataSource(path, busyTimeout), readers, writeWait, true);
+                    pool("dialup-reader", engine.readerDataSource(path, busyTimeout), readers, 1, writeWait, true);
         } catch (RuntimeException e) {
             writerPool.close();
             throw e;
@@ -377,12 +387,13 @@ final class Transactions {
         }
     }
 
-    private static HikariDataSource pool(String name, DataSource ds, int size, Duration wait, boolean readOnly) {
+    private static HikariDataSource pool(
+            String name, DataSource ds, int size, int minimumIdle, Duration wait, boolean readOnly) {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName(name);
         hc.setDataSource(ds);
         hc.setMaximumPoolSize(size);
-        hc.setMinimumIdle(1);
+        hc.setMinimumIdle(minimumIdle);
         // Lazy: open() does not wait for a first connection (the file was already checked); the
         // first query opens one.
         hc.setInitializationFailTimeout(-1);
