@@ -76,12 +76,11 @@ final class Transactions {
         // prune beside a collector's ingest) takes a ready connection instead of waiting 7-10 ms for a new server
         // backend. HikariCP tops idle connections up only from its housekeeper (every 30 s); grown on demand, the
         // pool shrinks back to its minimum after 10 idle minutes (docs/PERFORMANCE.md, "Session 12").
-        int idleWriters = Math.min(writerCount, engine.singleWriter() ? 1 : 2);
         this.writerPool = pool(
                 "dialup-writer",
                 engine.writerDataSource(path, busyTimeout),
                 writerCount,
-                idleWriters,
+                Math.min(writerCount, 2), // SQLite's one writer: 1
                 writeWait,
                 false);
         try {
